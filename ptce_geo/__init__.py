@@ -1,0 +1,3 @@
+"""ptce-geo: territorial diagnostic for PTCE (library, no Streamlit)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,275 @@
+"""The indicator catalogue and the one aggregation rule set every level uses.
+
+Communes carry *variables* (counts, medians, categories). *Indicators* are computed from
+summed variables for any group of communes: counts are summed, ratios are recomputed from
+summed numerators and denominators (never a mean of rates), growth rates from summed
+populations at two dates, medians approximated by a weighted median and flagged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Variable",
+    "Indicator",
+    "VARIABLES",
+    "INDICATORS",
+    "DENSITY_LEVELS",
+    "DENSITY_GROUPS",
+    "AAV_CATEGORIES",
+    "indicator",
+    "aggregate",
+    "aggregate_by",
+    "coverage_by",
+    "density_group",
+    "weighted_medians",
+]
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A per-commune value held in the indicators table."""
+
+    id: str
+    label: str
+    kind: str  # "count" | "median" | "category"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A value computed for any group of communes, with its aggregation rule."""
+
+    id: str
+    label: str
+    unit: str
+    kind: str  # "count" | "ratio" | "growth" | "median"
+    theme: str
+    numerator: str
+    denominator: str | None = None
+    scale: float = 1.0
+    weight: str | None = None  # for medians: the weight of the approximate aggregate
+    main: bool = False  # part of the disparity measures
+    notes: str = ""
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        names = [self.numerator] + ([self.denominator] if self.denominator else [])
+        return tuple(names) + ((self.weight,) if self.weight else ())
+
+    @property
+    def approximate(self) -> bool:
+        return self.kind == "median"
+
+
+VARIABLES: dict[str, Variable] = {
+    v.id: v
+    for v in [
+        Variable("population", "Population municipale (référence)", "count"),
+        Variable("surface_km2", "Surface (km²)", "count"),
+        Variable("pop_rp", "Population (recensement, date récente)", "count"),
+        Variable("pop_rp_ancienne", "Population (recensement, date ancienne)", "count"),
+        Variable("menages", "Ménages", "count"),
+        Variable("pop_1564", "Population de 15 à 64 ans", "count"),
+        Variable("actifs_1564", "Actifs de 15 à 64 ans", "count"),
+        Variable("chomeurs_1564", "Chômeurs de 15 à 64 ans", "count"),
+        Variable("nb_menages_fisc", "Ménages fiscaux", "count"),
+        Variable("nb_pers_menages_fisc", "Personnes des ménages fiscaux", "count"),
+        Variable("med_niveau_vie", "Médiane du niveau de vie (€)", "median"),
+        Variable("pers_pauvres", "Personnes sous le seuil de pauvreté (60 %)", "count"),
+        Variable("pers_couv_pauvrete", "Personnes des ménages fiscaux où le taux de pauvreté est publié", "count"),
+        Variable("emplois", "Emplois au lieu de travail", "count"),
+        Variable("emplois_salaries", "Emplois salariés au lieu de travail", "count"),
+        Variable("emplois_anciens", "Emplois au lieu de travail (date ancienne)", "count"),
+        Variable("etab_total", "Établissements actifs", "count"),
+        Variable("etab_agriculture", "Établissements : agriculture", "count"),
+        Variable("etab_industrie", "Établissements : industrie", "count"),
+        Variable("etab_construction", "Établissements : construction", "count"),
+        Variable("etab_commerce_services", "Établissements : commerce, transports, services", "count"),
+        Variable("etab_admin_sante_social", "Établissements : administration, enseignement, santé, action sociale", "count"),
+        Variable("logements", "Logements", "count"),
+        Variable("logements_vacants", "Logements vacants", "count"),
+        Variable("res_secondaires", "Résidences secondaires et logements occasionnels", "count"),
+        Variable("densite_niveau", "Grille communale de densité (7 niveaux)", "category"),
+        Variable("aav_categorie", "Catégorie de la commune dans le zonage en aires d'attraction des villes 2020", "category"),
+    ]
+}
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("population", "Population municipale", "habitants", "count", "Population", "population", main=False),
+    Indicator("densite_pop", "Densité de population", "hab./km²", "ratio", "Population", "population", "surface_km2", main=True),
+    Indicator("pop_rp", "Population au recensement", "habitants", "count", "Population", "pop_rp"),
+    Indicator(
+        "evol_pop", "Évolution annuelle moyenne de la population", "%/an", "growth", "Population",
+        "pop_rp", "pop_rp_ancienne", scale=100.0, main=True,
+    ),
+    Indicator("part_1564", "Part des 15-64 ans", "%", "ratio", "Population", "pop_1564", "pop_rp", 100.0),
+    Indicator("menages", "Ménages", "ménages", "count", "Population", "menages"),
+    Indicator("taille_menages", "Taille moyenne des ménages", "pers./ménage", "ratio", "Population", "pop_rp", "menages"),
+    Indicator("actifs_1564", "Actifs de 15 à 64 ans", "actifs", "count", "Emploi", "actifs_1564"),
+    Indicator("chomeurs_1564", "Chômeurs de 15 à 64 ans", "chômeurs", "count", "Emploi", "chomeurs_1564"),
+    Indicator(
+        "taux_chomage", "Taux de chômage des 15-64 ans (recensement)", "%", "ratio", "Emploi",
+        "chomeurs_1564", "actifs_1564", 100.0, main=True,
+    ),
+    Indicator("taux_activite", "Taux d'activité des 15-64 ans", "%", "ratio", "Emploi", "actifs_1564", "pop_1564", 100.0),
+    Indicator("emplois", "Emplois au lieu de travail", "emplois", "count", "Emploi", "emplois"),
+    Indicator(
+        "evol_emplois", "Évolution annuelle moyenne de l'emploi", "%/an", "growth", "Emploi",
+        "emplois", "emplois_anciens", scale=100.0,
+    ),
+    Indicator("part_emplois_salaries", "Part des emplois salariés", "%", "ratio", "Emploi", "emplois_salaries", "emplois", 100.0),
+    Indicator(
+        "med_niveau_vie", "Médiane du niveau de vie", "€/an", "median", "Revenus", "med_niveau_vie",
+        weight="nb_pers_menages_fisc", main=True,
+        notes="Agrégat approché : médiane des médianes communales pondérée par les personnes des ménages fiscaux.",
+    ),
+    Indicator(
+        "taux_pauvrete", "Taux de pauvreté (seuil 60 %)", "%", "ratio", "Revenus", "pers_pauvres",
+        "pers_couv_pauvrete", 100.0, main=True,
+        notes="Calculé sur les communes où l'INSEE publie le taux (secret statistique ailleurs) : voir la couverture.",
+    ),
+    Indicator("etab_total", "Établissements actifs", "établissements", "count", "Économie", "etab_total"),
+    Indicator("part_etab_agriculture", "Part des établissements agricoles", "%", "ratio", "Économie", "etab_agriculture", "etab_total", 100.0),
+    Indicator("part_etab_industrie", "Part des établissements industriels", "%", "ratio", "Économie", "etab_industrie", "etab_total", 100.0),
+    Indicator(
+        "part_etab_construction", "Part des établissements de la construction", "%", "ratio", "Économie",
+        "etab_construction", "etab_total", 100.0,
+    ),
+    Indicator(
+        "part_etab_commerce_services", "Part des établissements commerce, transports, services", "%", "ratio",
+        "Économie", "etab_commerce_services", "etab_total", 100.0,
+    ),
+    Indicator(
+        "part_etab_admin_sante_social", "Part des établissements administration, enseignement, santé, social", "%",
+        "ratio", "Économie", "etab_admin_sante_social", "etab_total", 100.0,
+    ),
+    Indicator("logements", "Logements", "logements", "count", "Logement", "logements"),
+    Indicator(
+        "taux_logements_vacants", "Taux de logements vacants", "%", "ratio", "Logement", "logements_vacants",
+        "logements", 100.0, main=True,
+    ),
+    Indicator("part_res_secondaires", "Part des résidences secondaires", "%", "ratio", "Logement", "res_secondaires", "logements", 100.0),
+)
+
+_BY_ID = {ind.id: ind for ind in INDICATORS}
+
+DENSITY_LEVELS: dict[int, str] = {
+    1: "Grands centres urbains",
+    2: "Centres urbains intermédiaires",
+    3: "Petites villes",
+    4: "Ceintures urbaines",
+    5: "Bourgs ruraux",
+    6: "Rural à habitat dispersé",
+    7: "Rural à habitat très dispersé",
+}
+# INSEE's official 3-level grouping of the 7-level grid (urbain dense / intermédiaire / rural).
+DENSITY_GROUPS: dict[int, str] = {1: "Urbain dense", 2: "Urbain intermédiaire", 3: "Urbain intermédiaire",
+                                  4: "Urbain intermédiaire", 5: "Rural", 6: "Rural", 7: "Rural"}
+AAV_CATEGORIES: dict[str, str] = {
+    "11": "Commune-centre",
+    "12": "Autre commune du pôle principal",
+    "13": "Commune d'un pôle secondaire",
+    "20": "Commune de la couronne",
+    "30": "Commune hors attraction des villes",
+}
+
+
+def indicator(indicator_id: str) -> Indicator:
+    """The catalogue entry for ``indicator_id`` (``KeyError`` names the unknown id)."""
+    try:
+        return _BY_ID[indicator_id]
+    except KeyError:
+        raise KeyError(f"Indicateur inconnu : {indicator_id}") from None
+
+
+def density_group(level: float | int | None) -> str | None:
+    """Official 3-level group of a 7-level density code (rural = levels 5 to 7)."""
+    if level is None or pd.isna(level):
+        return None
+    return DENSITY_GROUPS.get(int(level))
+
+
+def weighted_medians(values: pd.Series, weights: pd.Series, key: pd.Series) -> pd.Series:
+    """Weighted median of ``values`` per group, vectorised (sort, cumulate, first half-crossing)."""
+    frame = pd.DataFrame({"k": key, "v": values.astype("float64"), "w": weights.astype("float64")})
+    frame = frame[frame["v"].notna() & frame["w"].notna() & (frame["w"] > 0)]
+    if frame.empty:
+        return pd.Series(dtype="float64")
+    frame = frame.sort_values(["k", "v"], kind="mergesort")
+    cum = frame.groupby("k", sort=False)["w"].cumsum()
+    half = frame.groupby("k", sort=False)["w"].transform("sum") / 2.0
+    return frame.loc[cum >= half].groupby("k", sort=True)["v"].first()
+
+
+def _span(vintages: dict[str, dict] | None, newer: str, older: str) -> float | None:
+    """Years between the two dates of a growth indicator, from the variables' vintages."""
+    years = [(vintages or {}).get(v, {}).get("annee") for v in (newer, older)]
+    if not all(years) or int(years[0]) <= int(years[1]):
+        return None
+    return float(int(years[0]) - int(years[1]))
+
+
+def aggregate_by(table: pd.DataFrame, keys: pd.Series | str, vintages: dict[str, dict] | None = None) -> pd.DataFrame:
+    """Indicators (columns) for each group of communes (rows).
+
+    ``table`` holds per-commune variables; ``keys`` gives each commune's group (a column name or an
+    aligned Series). A ratio sums its numerator and denominator over the communes where both are
+    known, so a secret cell never biases it; coverage is reported separately (``coverage_by``).
+    """
+    key = table[keys] if isinstance(keys, str) else keys
+    parts: dict[str, pd.Series] = {}
+    for ind in INDICATORS:
+        if ind.kind == "median" or ind.numerator not in table:
+            continue
+        num = table[ind.numerator].astype("float64")
+        if ind.kind == "count":
+            parts[f"{ind.id}|n"] = num
+        elif ind.denominator in table:
+            den = table[ind.denominator].astype("float64")
+            both = num.notna() & den.notna()
+            parts[f"{ind.id}|n"], parts[f"{ind.id}|d"] = num.where(both), den.where(both)
+    sums = pd.DataFrame(parts, index=table.index).groupby(key, sort=True).sum(min_count=1)
+    out: dict[str, pd.Series] = {}
+    for ind in INDICATORS:
+        num, den = sums.get(f"{ind.id}|n"), sums.get(f"{ind.id}|d")
+        if ind.kind == "median":
+            if ind.numerator in table and ind.weight in table:
+                out[ind.id] = weighted_medians(table[ind.numerator], table[ind.weight], key).reindex(sums.index)
+        elif num is not None and ind.kind == "count":
+            out[ind.id] = num
+        elif num is not None and den is not None:
+            den = den.where(den > 0)
+            if ind.kind == "ratio":
+                out[ind.id] = num / den * ind.scale
+            elif (span := _span(vintages, ind.numerator, ind.denominator)) is not None:
+                out[ind.id] = ((num / den) ** (1.0 / span) - 1.0) * ind.scale
+    return pd.DataFrame(out, index=sums.index).reindex(columns=[i.id for i in INDICATORS])
+
+
+def coverage_by(table: pd.DataFrame, keys: pd.Series | str) -> pd.DataFrame:
+    """Share of each group's population (reference) for which each indicator's inputs are known."""
+    key = table[keys] if isinstance(keys, str) else keys
+    pop = table["population"].astype("float64").fillna(0.0)
+    known = {}
+    for ind in INDICATORS:
+        needed = [v for v in ind.variables if v in table]
+        if len(needed) < len(ind.variables):
+            known[ind.id] = pd.Series(0.0, index=table.index)
+        else:
+            known[ind.id] = pop.where(table[needed].notna().all(axis=1), 0.0)
+    covered = pd.DataFrame(known).groupby(key, sort=True).sum()
+    total = pop.groupby(key, sort=True).sum()
+    return covered.div(total.where(total > 0), axis=0)
+
+
+def aggregate(table: pd.DataFrame, vintages: dict[str, dict] | None = None) -> pd.Series:
+    """Indicators of one group of communes (all rows of ``table``)."""
+    key = pd.Series("territoire", index=table.index)
+    result = aggregate_by(table, key, vintages)
+    if result.empty:
+        return pd.Series(np.nan, index=[i.id for i in INDICATORS], dtype="float64")
+    return result.iloc[0]

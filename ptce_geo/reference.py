@@ -1,0 +1,82 @@
+"""The reference tables every feature reads: communes, EPCI, départements, régions, indicators.
+
+Loaded from the cache (built from the embedded default on first use). All tables are indexed
+by their code as a string; geometries are EPSG:4326.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from .build import ensure_cache
+from .cache import Generation, data_dir
+from .indicators import INDICATORS, Indicator
+
+__all__ = ["Reference", "load_reference", "FETCH_HINT"]
+
+FETCH_HINT = "python -m ptce_geo data update  (ou, hors ligne : python -m ptce_geo data import DOSSIER)"
+
+
+@dataclass
+class Reference:
+    """All reference data of one cache generation."""
+
+    communes: gpd.GeoDataFrame
+    epci: gpd.GeoDataFrame
+    departements: pd.DataFrame
+    regions: pd.DataFrame
+    variables: pd.DataFrame
+    comparisons: pd.DataFrame
+    manifest: dict
+    _levels: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def vintages(self) -> dict[str, dict]:
+        """Per variable: ``{"annee", "millesime", "source"}``."""
+        return self.manifest.get("variables", {})
+
+    def available(self, ind: Indicator) -> bool:
+        """Whether every variable ``ind`` needs was loaded (not whether each commune has it)."""
+        return all(v in self.variables.columns and self.variables[v].notna().any() for v in ind.variables)
+
+    def missing_indicators(self) -> list[Indicator]:
+        return [ind for ind in INDICATORS if not self.available(ind)]
+
+    def source_of(self, ind: Indicator) -> tuple[str, str]:
+        """(source, vintage) of an indicator, from its numerator's vintage."""
+        meta = self.vintages.get(ind.numerator, {})
+        return meta.get("source", ""), meta.get("millesime", "")
+
+    def level(self, niveau: str) -> pd.DataFrame:
+        """Pre-aggregated indicators of one level (``departement``, ``region``, ``epci``, ``france``) by code."""
+        if niveau not in self._levels:
+            part = self.comparisons[self.comparisons["niveau"] == niveau]
+            self._levels[niveau] = part.set_index("code").drop(columns="niveau")
+        return self._levels[niveau]
+
+    @property
+    def geography_vintage(self) -> str:
+        for entry in self.manifest.get("jeux", []):
+            if entry["id"] == "cog_communes":
+                return entry["millesime"]
+        return "inconnu"
+
+
+def load_reference(root: Path | str | None = None) -> Reference:
+    """The reference tables of the current cache (building the embedded default if needed)."""
+    root = data_dir(root)
+    manifest = ensure_cache(root)
+    gen = Generation(root, manifest["generation"])
+    return Reference(
+        communes=gen.read("communes", geo=True),
+        epci=gen.read("epci", geo=True),
+        departements=gen.read("departements"),
+        regions=gen.read("regions"),
+        variables=gen.read("variables"),
+        comparisons=gen.read("comparaisons"),
+        manifest=manifest,
+    )

