@@ -151,7 +151,7 @@ def project_path(folder: Path | str, name: str) -> Path:
 
 def list_projects(folder: Path | str) -> list[Path]:
     folder = Path(folder)
-    return sorted(folder.glob("*.gpkg")) if folder.is_dir() else []
+    return sorted(p for p in folder.glob("*.gpkg") if not p.name.startswith(".")) if folder.is_dir() else []
 
 
 # --- writing -------------------------------------------------------------------------------
