@@ -68,10 +68,12 @@ def file_record(path: Path, origin: str, url: str = "") -> FileRecord:
     return FileRecord(origin, str(path), hashlib.sha256(data).hexdigest(), len(data), url)
 
 
-def _rank(ds: Dataset) -> tuple:
+def _rank(ds: Dataset, rec: FileRecord) -> tuple:
+    """Official files (imported or downloaded) before the embedded default, even without populations
+    (the INSEE composition files have none: census populations are used then); then population, year."""
     has_pop = ds.kind == "communes" and ds.table["population"].notna().any()
     years = [int(y) for y in [ds.vintage[-4:]] if y.isdigit()]
-    return (has_pop, years[0] if years else 0)
+    return (rec.origin != EMBEDDED, has_pop, years[0] if years else 0)
 
 
 def _choose(datasets: list[tuple[Dataset, FileRecord]]) -> dict[str, tuple[Dataset, FileRecord]]:
@@ -79,7 +81,7 @@ def _choose(datasets: list[tuple[Dataset, FileRecord]]) -> dict[str, tuple[Datas
     chosen: dict[str, tuple[Dataset, FileRecord]] = {}
     for ds, rec in datasets:
         key = ds.id or ds.kind
-        if key not in chosen or _rank(ds) >= _rank(chosen[key][0]):
+        if key not in chosen or _rank(ds, rec) >= _rank(*chosen[key]):
             chosen[key] = (ds, rec)
     return chosen
 

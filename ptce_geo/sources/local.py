@@ -10,7 +10,7 @@ import geopandas as gpd
 from ..build import IMPORTED, FileRecord, build_cache, file_record
 from ..codes import normalize_commune_codes
 from ..errors import PtceGeoError, SourceFileError
-from .datasets import EXPECTED_HEADERS, Dataset, recognise
+from .datasets import EXPECTED_HEADERS, Dataset, join_filosofi_parts, recognise
 from .geojson import CODE_PROPERTIES, read_polygons
 from .tables import read_table
 
@@ -58,7 +58,8 @@ def scan(folder: Path | str, origin: str = IMPORTED) -> ScanResult:
                 ds = read_contours(path)
                 datasets = [ds] if ds is not None else []
             elif name.endswith(_TABLE_SUFFIXES):
-                datasets = [d for n, frame in read_table(path, EXPECTED_HEADERS) if (d := recognise(frame, n)) is not None]
+                tables = join_filosofi_parts(read_table(path, EXPECTED_HEADERS))
+                datasets = [d for n, frame in tables if (d := recognise(frame, n)) is not None]
             else:
                 datasets = []
         except PtceGeoError as exc:

@@ -1,0 +1,86 @@
+"""The catalogue of official files ``data update`` downloads: one place for every URL.
+
+Each file is named by a short id (for ``--only``), a producer host and a path relative to that
+host's base URL, so a single override (``--base-url`` or ``$PTCE_GEO_BASE_URL``) serves every file
+from a mirror or a test server as ``<base>/<path>``. ``expected`` lists the dataset ids the file
+must yield once recognised: a file that moved and now holds something else is refused.
+Kept free of heavy imports: the CLI reads it to build its help.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ..errors import DownloadError
+
+__all__ = ["OfficialFile", "CATALOGUE", "BASES", "BASE_URL_ENV", "DEFAULT_TIMEOUT", "DEFAULT_RETRIES", "select", "url_of"]
+
+BASE_URL_ENV = "PTCE_GEO_BASE_URL"
+DEFAULT_TIMEOUT = 60.0  # seconds to connect, and between two received blocks
+DEFAULT_RETRIES = 3  # further attempts after a transient failure
+
+BASES = {
+    "insee": "https://www.insee.fr/fr/statistiques/fichier",
+    "etalab": "https://etalab-datasets.geo.data.gouv.fr/contours-administratifs",
+}
+
+
+@dataclass(frozen=True)
+class OfficialFile:
+    """One official file: where it lives, its format, and what it must contain."""
+
+    name: str
+    label: str
+    host: str  # key of BASES
+    path: str  # relative to the host's base URL
+    kind: str  # zip | xlsx | csv | geojson
+    expected: tuple[str, ...]  # dataset ids it must yield
+
+    @property
+    def filename(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+CATALOGUE: tuple[OfficialFile, ...] = (
+    OfficialFile("comparateur", "INSEE, base du comparateur de territoires", "insee",
+                 "2521169/base_cc_comparateur_csv.zip", "zip", ("insee_comparateur",)),
+    OfficialFile("filosofi", "INSEE, Filosofi 2021 communes (niveau de vie, pauvreté)", "insee",
+                 "7756855/indic-struct-distrib-revenu-2021-COMMUNES_csv.zip", "zip", ("insee_filosofi",)),
+    OfficialFile("grille_densite", "INSEE, grille communale de densité 2024 (7 niveaux)", "insee",
+                 "6439600/grille_densite_7_niveaux_2024.xlsx", "xlsx", ("insee_grille_densite",)),
+    OfficialFile("appartenance", "INSEE, table d'appartenance géographique des communes 2025", "insee",
+                 "7671844/table-appartenance-geo-communes-2025.zip", "zip", ("cog_communes",)),
+    OfficialFile("aav2020", "INSEE, zonage en aires d'attraction des villes 2020 (au 1er janvier 2025)", "insee",
+                 "4803954/AAV2020_au_01-01-2025.zip", "zip", ("insee_aav2020",)),
+    OfficialFile("epci", "INSEE, intercommunalités et composition communale au 1er janvier 2025", "insee",
+                 "2510634/Intercommunalite_Metropole_au_01-01-2025.zip", "zip", ("cog_epci", "cog_communes")),
+    OfficialFile("cog_communes", "INSEE, COG 2025 : communes (déléguées et associées -> commune)", "insee",
+                 "8377162/v_commune_2025.csv", "csv", ("passage",)),
+    OfficialFile("cog_departements", "INSEE, COG 2025 : départements", "insee",
+                 "8377162/v_departement_2025.csv", "csv", ("cog_departements",)),
+    OfficialFile("cog_regions", "INSEE, COG 2025 : régions", "insee",
+                 "8377162/v_region_2025.csv", "csv", ("cog_regions",)),
+    OfficialFile("contours", "Etalab, contours administratifs 2025 des communes (ADMIN EXPRESS, 1000 m)", "etalab",
+                 "2025/geojson/communes-1000m.geojson", "geojson", ("contours_communes",)),
+)
+
+
+def select(names: list[str] | str | None = None) -> list[OfficialFile]:
+    """The files named (a list or ``"a,b"``), in catalogue order; every file when ``names`` is empty."""
+    if isinstance(names, str):
+        names = names.split(",")
+    wanted = [n.strip() for n in names or [] if n.strip()]
+    if not wanted:
+        return list(CATALOGUE)
+    known = {f.name for f in CATALOGUE}
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise DownloadError(f"Jeu officiel inconnu : {', '.join(unknown)}. Jeux disponibles : {', '.join(f.name for f in CATALOGUE)}.")
+    return [f for f in CATALOGUE if f.name in wanted]
+
+
+def url_of(file: OfficialFile, base_url: str | None = None) -> str:
+    """Full URL of ``file``: ``<base>/<path>``, the base being the override, ``$PTCE_GEO_BASE_URL`` or the producer's."""
+    base = base_url or os.environ.get(BASE_URL_ENV) or BASES[file.host]
+    return f"{base.rstrip('/')}/{file.path}"
