@@ -89,6 +89,36 @@ def _data_run(args: argparse.Namespace) -> int:
 COMMANDS["data"] = (_data_configure, _data_run)
 
 
+def _actors_configure(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True)
+    check = sub.add_parser("check", help="vérifier un inventaire d'acteurs (CSV ou XLSX) ; statut 1 si des lignes sont refusées")
+    check.add_argument("file")
+    check.add_argument("--keep-personal", action="store_true", help="conserver courriels, téléphones et contacts (RGPD : à justifier)")
+    check.add_argument("--data-dir", help="dossier du cache (défaut : data/ ou $PTCE_GEO_DATA_DIR)")
+
+
+def _actors_run(args: argparse.Namespace) -> int:
+    from .actors import read_actors, report_counts, validate_actors
+    from .reference import load_reference
+
+    ref = load_reference(args.data_dir)
+    raw = read_actors(args.file)
+    _, report = validate_actors(raw, ref.communes, departements=ref.departements, keep_personal=args.keep_personal)
+    print(f"Fichier : {args.file}")
+    for note in report.attrs.get("notes", []):
+        print(f"  · {note}")
+    shown = report[(report["statut"] != "accepté") | (report["messages"] != "")]
+    for row in shown.itertuples(index=False):
+        name = row.nom if isinstance(row.nom, str) else "(sans nom)"
+        print(f"ligne {row.ligne:>6}  {row.statut:8}  {name[:40]:40}  {row.messages}")
+    counts = report_counts(report)
+    print(f"Bilan : {len(report)} ligne(s) — {counts['accepté']} acceptée(s), {counts['corrigé']} corrigée(s), {counts['refusé']} refusée(s).")
+    return 1 if counts["refusé"] else 0
+
+
+COMMANDS["actors"] = (_actors_configure, _actors_run)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ptce_geo", description="Diagnostic territorial des PTCE")
     sub = parser.add_subparsers(dest="command", required=True)
