@@ -20,6 +20,7 @@ __all__ = [
 ]
 
 LEVELS = ("info", "vigilance", "alerte")
+_LISTED = 8  # EPCI named in a message; all are in the figures
 EPCI_TYPE_LABELS = {"CC": "communauté de communes", "CA": "communauté d'agglomération", "CU": "communauté urbaine",
                     "METRO": "métropole"}
 # indicator -> (max/min ratio, population-weighted CV) between EPCI parts; ~9th decile of adjacent EPCI pairs
@@ -123,7 +124,8 @@ def epci_alerts(epci: pd.DataFrame) -> list[Alert]:
     if len(partial):
         rows = partial.reset_index().to_dict("records")
         listed = "; ".join(f"{row['nom']} ({row['communes_dans_territoire']} communes sur {row['communes_total']}, "
-                           f"{fr_percent(row['part_population'])} de sa population)" for row in rows)
+                           f"{fr_percent(row['part_population'])} de sa population)" for row in rows[:_LISTED])
+        listed += f" et {len(rows) - _LISTED} autres (voir epci.csv)" if len(rows) > _LISTED else ""
         out.append(Alert(
             "EPCI_PARTIELS", "vigilance",
             f"{len(partial)} EPCI seulement en partie dans le territoire : {listed}. Leurs politiques et leurs données portent sur "
@@ -199,10 +201,12 @@ def data_alerts(summary: pd.DataFrame, params: AlertParams, fetch_hint: str) -> 
     out = []
     missing = summary[~summary["disponible"]]
     if len(missing):
+        present = summary.loc[summary["disponible"], "libelle"].str.lower()
+        which = (f"seuls sont disponibles : {', '.join(present)}" if len(missing) > _LISTED
+                 else ", ".join(missing["libelle"].str.lower()))
         out.append(Alert(
             "INDICATEURS_MANQUANTS", "info",
-            f"{len(missing)} indicateur(s) sur {len(summary)} absents des données chargées ({', '.join(missing['libelle'].str.lower())}). "
-            f"Pour les obtenir : {fetch_hint}",
+            f"{len(missing)} indicateur(s) sur {len(summary)} absents des données chargées ({which}). Pour les obtenir : {fetch_hint}",
             {"indicateurs_manquants": missing.index.tolist(), "commande": fetch_hint}))
     low = summary[summary["disponible"] & (summary["couverture"] < params.min_coverage)]
     if len(low):

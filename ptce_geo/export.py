@@ -92,6 +92,8 @@ def _overview_rows(diag: Diagnostic) -> pd.DataFrame:
         ("indice_heterogeneite_7_niveaux", "Indice d'hétérogénéité rural/urbain, 7 niveaux (0 à 1)", o["indice_heterogeneite_7_niveaux"]),
         ("indice_heterogeneite_3_groupes", "Indice d'hétérogénéité rural/urbain, 3 groupes (0 à 1)", o["indice_heterogeneite_3_groupes"]),
     ]
+    rows += [("note_rural_urbain", "Note sur la répartition rurale/urbaine", note) for note in diag.rural_urban.notes]
+    rows = [(k, label, None if isinstance(v, float) and np.isnan(v) else v) for k, label, v in rows]
     return pd.DataFrame(rows, columns=["cle", "libelle", "valeur"]).astype({"valeur": object})
 
 
@@ -164,8 +166,8 @@ def sources_text(diag: Diagnostic, command: str | None = None) -> str:
     ]
     if diag.missing:
         lines += ["## Indicateurs manquants", "", ", ".join(diag.missing) + ".", "", f"Pour les obtenir : `{FETCH_HINT}`", ""]
-    if t.warnings:
-        lines += ["## Avertissements sur le territoire", ""] + [f"- {w}" for w in t.warnings] + [""]
+    if t.warnings or diag.rural_urban.notes:
+        lines += ["## Avertissements", ""] + [f"- {w}" for w in t.warnings + diag.rural_urban.notes] + [""]
     p = diag.params
     lines += [
         "## Méthodes", "",
