@@ -69,7 +69,10 @@ def _geometry_mapping(value: object) -> dict | None:
         return parts[0] if len(parts) == 1 else {"type": "GeometryCollection", "geometries": parts}
     if kind not in _GEOMETRY_TYPES:
         raise GeometryError(f"Polygone : type GeoJSON « {kind} » non reconnu (Polygon ou MultiPolygon attendu).")
-    return value
+    try:  # plain lists and floats: equal after a JSON round trip, storable in a URL or a project file
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError) as exc:
+        raise GeometryError(f"Polygone : géométrie non convertible en JSON ({exc}).") from exc
 
 
 @dataclass(frozen=True)
