@@ -35,9 +35,11 @@ def cog_2026() -> pd.DataFrame:
 
 @cache
 def census_2021() -> pd.DataFrame:
-    """RP 2021 extract by commune, Paris/Lyon/Marseille rebuilt from their arrondissements."""
+    """RP 2021 extract by COG 2026 commune: arrondissements summed into Paris/Lyon/Marseille, merged communes summed."""
     rp = pd.read_csv(SHARED / "rcarlier_communes_2024" / "communes_rcarlier_2024.csv", dtype=str)
+    passage = pd.read_csv(SHARED / "decoupage_administratif" / "passage_codes_anciens_vers_2026.csv", dtype=str)
     code = rp["insee_com"].where(rp["commune_type"] != "ARM", rp["insee_parente"])
+    code = code.where(code.isin(cog_2026().index), code.map(passage.set_index("code_ancien")["code_2026"]))
     cols = ["pop_15_64_chomage_2021", "pop_15_64_active_2021", "population_2021"]
     return rp[cols].apply(pd.to_numeric).groupby(code).sum(min_count=1)
 
