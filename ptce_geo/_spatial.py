@@ -16,7 +16,7 @@ from shapely.errors import GEOSException
 
 from .geometry import ZONE_CRS, zone_of
 
-__all__ = ["CommuneIndex", "commune_index", "projected_areas", "diameter_km"]
+__all__ = ["CommuneIndex", "commune_index", "projected_areas"]
 
 _KEY = "commune_index"
 _TRANSFORMERS = {zone: pyproj.Transformer.from_crs(4326, epsg, always_xy=True) for zone, epsg in ZONE_CRS.items()}
@@ -42,6 +42,21 @@ class CommuneIndex:
         self.zones = zone_of(communes.index.to_series()).to_numpy(dtype=object)[present]
         self.tree = shapely.STRtree(self.geoms)
         self.by_epci = {code: np.asarray(rows) for code, rows in communes.groupby("code_epci", sort=False).indices.items()}
+        # convex hull vertices of every commune, flat, by row position: the territory's diameter comes from these
+        hull_coords, hull_rows = shapely.get_coordinates(shapely.convex_hull(self.geoms), return_index=True)
+        self.hull_coords = hull_coords
+        self.hull_start = np.zeros(len(communes) + 1, dtype=np.int64)
+        np.add.at(self.hull_start, self.rows[hull_rows] + 1, 1)
+        self.hull_start = np.cumsum(self.hull_start)
+
+    def diameter_km(self, rows: np.ndarray) -> float:
+        """Largest great-circle distance across the communes at ``rows`` (positions in ``Reference.communes``)."""
+        starts, ends = self.hull_start[rows], self.hull_start[np.asarray(rows) + 1]
+        lengths = ends - starts
+        if lengths.sum() < 2:
+            return 0.0
+        take = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        return _hull_diameter_km(self.hull_coords[take])
 
     def shares(self, polygon: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
         """(row positions, share 0-1] of area inside ``polygon`` (EPSG:4326, valid) of the communes it overlaps."""
@@ -78,14 +93,8 @@ def commune_index(ref) -> CommuneIndex:
     return index
 
 
-def diameter_km(geoms: np.ndarray) -> float:
-    """Largest great-circle distance between two points of the geometries (EPSG:4326), in km.
-
-    Measured between the vertices of their convex hull in lon/lat: exact enough at territory scale.
-    """
-    coords = shapely.get_coordinates(shapely.convex_hull(geoms))  # each commune's hull first: far fewer points
-    if len(coords) < 2:
-        return 0.0
+def _hull_diameter_km(coords: np.ndarray) -> float:
+    """Largest great-circle distance between points (lon, lat), taken between the vertices of their convex hull."""
     hull = shapely.get_coordinates(shapely.convex_hull(shapely.multipoints(coords)))
     lon, lat = np.radians(hull[:, 0]), np.radians(hull[:, 1])
     dlat = lat[:, None] - lat[None, :]

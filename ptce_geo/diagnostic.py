@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import alerts as _alerts
 from ._groups import tally
-from ._spatial import diameter_km
+from ._spatial import commune_index
 from .alerts import Alert, AlertParams, alerts_table
 from .disparity import commune_values, max_min_ratio, theil_split, weighted_cv
 from .indicators import AAV_CATEGORIES, DENSITY_GROUPS, DENSITY_LEVELS, INDICATORS, aggregate_by, coverage_by
@@ -55,11 +55,26 @@ class Diagnostic:
         return alerts_table(self.alerts)
 
 
-def _available(ref: Reference) -> dict[str, bool]:
-    """Indicator id -> loaded or not (scans all communes once per reference, then kept)."""
-    if "available" not in ref._derived:
-        ref._derived["available"] = {ind.id: ref.available(ind) for ind in INDICATORS}
-    return ref._derived["available"]
+class _Lookups:
+    """Plain dicts and arrays derived once per reference: per-request pandas lookups on Arrow strings cost milliseconds."""
+
+    def __init__(self, ref: Reference) -> None:
+        self.available = {ind.id: ref.available(ind) for ind in INDICATORS}
+        epci = pd.DataFrame(ref.epci.drop(columns="geometry"))
+        self.epci_nom, self.epci_type = epci["nom"].to_dict(), epci["type"].to_dict()
+        self.epci_total, self.epci_population = epci["communes_total"].to_dict(), epci["population"].to_dict()
+        self.names = {"departement": ref.departements["nom"].to_dict(), "region": ref.regions["nom"].to_dict()}
+        self.levels: dict[str, tuple[dict[str, int], np.ndarray]] = {}
+        for level in ("departement", "region", "france"):
+            table = ref.level(level).reindex(columns=_IDS).astype("float64")
+            self.levels[level] = ({code: i for i, code in enumerate(table.index)}, table.to_numpy())
+        self.populations = {level: ref.level(level)["population"].to_dict() for level in ("departement", "region")}
+
+    @classmethod
+    def of(cls, ref: Reference) -> _Lookups:
+        if "diagnostic_lookups" not in ref._derived:
+            ref._derived["diagnostic_lookups"] = cls(ref)
+        return ref._derived["diagnostic_lookups"]
 
 
 def _vintage_text(ref: Reference, variables: tuple[str, ...], key: str) -> str:
@@ -67,13 +82,13 @@ def _vintage_text(ref: Reference, variables: tuple[str, ...], key: str) -> str:
     return " / ".join(dict.fromkeys(v for v in values if v))
 
 
-def _summary(ref: Reference, table: pd.DataFrame, deps: list[str], regs: list[str]) -> pd.DataFrame:
+def _summary(ref: Reference, look: _Lookups, table: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
     whole = pd.Series("territoire", index=table.index)
     value = aggregate_by(table, whole, ref.vintages).reindex(columns=_IDS).iloc[0]
     cover = coverage_by(table, whole).reindex(columns=_IDS).iloc[0]
     rows = []
     for ind in INDICATORS:
-        ok = _available(ref)[ind.id]
+        ok = look.available[ind.id]
         rows.append({
             "indicateur": ind.id, "libelle": ind.label, "theme": ind.theme, "unite": ind.unit, "type": ind.kind,
             "approximatif": ind.approximate, "disponible": ok, "valeur_territoire": value[ind.id] if ok else np.nan,
@@ -82,70 +97,73 @@ def _summary(ref: Reference, table: pd.DataFrame, deps: list[str], regs: list[st
             "note": ind.notes if ok else f"Données absentes : {FETCH_HINT}",
         })
     summary = pd.DataFrame(rows).set_index("indicateur")
+    mask = np.where(summary["disponible"].to_numpy(), 1.0, np.nan)
     columns = {}
-    for level, codes in (("departement", deps), ("region", regs), ("france", ["FR"])):
-        values = ref.level(level).reindex(index=codes, columns=_IDS).astype("float64")
-        for code in codes:
-            columns["france" if level == "france" else f"{level}_{code}"] = values.loc[code]
-    comparisons = pd.DataFrame(columns)
-    comparisons[~summary["disponible"].to_numpy()] = np.nan
+    for level, code in [*zones[["niveau", "code"]].itertuples(index=False, name=None), ("france", "FR")]:
+        rows_of, values = look.levels[level]
+        name = "france" if level == "france" else f"{level}_{code}"
+        columns[name] = values[rows_of[code]] * mask if code in rows_of else np.full(len(_IDS), np.nan)
     at = summary.columns.get_loc("couverture") + 1
-    return pd.concat([summary.iloc[:, :at], comparisons, summary.iloc[:, at:]], axis=1).rename_axis("indicateur")
+    comparisons = pd.DataFrame(columns, index=summary.index)
+    return pd.concat([summary.iloc[:, :at], comparisons, summary.iloc[:, at:]], axis=1)
 
 
-def _zones(ref: Reference, communes: pd.DataFrame) -> pd.DataFrame:
-    frames = []
-    for level, key, names in (("departement", "code_dep", ref.departements["nom"]), ("region", "code_reg", ref.regions["nom"])):
-        totals = ref.level(level)["population"]
-        grouped = tally(communes[key], population_dans_territoire=communes["population"])
-        grouped = grouped.rename(columns={"communes": "communes_dans_territoire"})
-        grouped = grouped.sort_values("population_dans_territoire", ascending=False, kind="stable")
-        frames.append(pd.DataFrame({
-            "niveau": level, "code": grouped.index, "nom": names.reindex(grouped.index).to_numpy(),
-            "communes_dans_territoire": grouped["communes_dans_territoire"].to_numpy(),
-            "population_dans_territoire": grouped["population_dans_territoire"].to_numpy(),
-            "part_du_territoire": (grouped["population_dans_territoire"] / communes["population"].sum()).to_numpy(),
-            "part_de_la_zone": (grouped["population_dans_territoire"] / totals.reindex(grouped.index)).to_numpy(),
-        }))
-    return pd.concat(frames, ignore_index=True)
+def _zones(look: _Lookups, communes: pd.DataFrame) -> pd.DataFrame:
+    """Départements then régions touched, most populated first, with their share of the territory and of themselves."""
+    population = communes["population"].to_numpy(dtype="float64", na_value=np.nan)
+    total = np.nansum(population)
+    rows = []
+    for level, key in (("departement", "code_dep"), ("region", "code_reg")):
+        counts = tally(communes[key], population=population)
+        counts = counts.sort_values("population", ascending=False, kind="stable")
+        for code, n, pop in zip(counts.index, counts["communes"], counts["population"], strict=True):
+            whole = look.populations[level].get(code, np.nan)
+            rows.append((level, code, look.names[level].get(code, ""), int(n), pop, pop / total if total else np.nan,
+                         pop / whole if whole else np.nan))
+    return pd.DataFrame(rows, columns=["niveau", "code", "nom", "communes_dans_territoire", "population_dans_territoire",
+                                       "part_du_territoire", "part_de_la_zone"])
 
 
-def _epci(ref: Reference, communes: pd.DataFrame, table: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
-    inside = tally(key, population_dans_territoire=communes["population"]).rename(columns={"communes": "communes_dans_territoire"})
-    info = ref.epci.reindex(inside.index)
-    out = pd.DataFrame(index=pd.Index(inside.index, name="code_epci"))
-    out["nom"] = info["nom"].fillna("Communes sans EPCI").to_numpy()
-    out["type"] = info["type"].fillna("").to_numpy()
-    out["communes_dans_territoire"] = inside["communes_dans_territoire"]
-    out["communes_total"] = info["communes_total"].fillna(inside["communes_dans_territoire"]).astype("int64").to_numpy()
-    out["part_communes"] = out["communes_dans_territoire"] / out["communes_total"]
-    out["population_dans_territoire"] = inside["population_dans_territoire"]
-    out["population_totale"] = info["population"].fillna(inside["population_dans_territoire"]).to_numpy()
-    out["part_population"] = out["population_dans_territoire"] / out["population_totale"].where(out["population_totale"] > 0)
-    out["partiel"] = out["communes_dans_territoire"] < out["communes_total"]
-    values = aggregate_by(table, key, ref.vintages).reindex(index=out.index, columns=_IDS)
-    missing = [i for i, ok in _available(ref).items() if not ok]
-    values[missing] = np.nan
-    out = pd.concat([out, values.drop(columns="population")], axis=1)  # population = population_dans_territoire
-    return out.sort_values(["population_dans_territoire"], ascending=False)
+def _epci(ref: Reference, look: _Lookups, communes: pd.DataFrame, table: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
+    inside = tally(key, population=communes["population"].to_numpy(dtype="float64", na_value=np.nan))
+    codes = list(inside.index)
+    n_in, pop_in = inside["communes"].to_numpy(), inside["population"].to_numpy()
+    total = np.array([look.epci_total.get(c, n) for c, n in zip(codes, n_in, strict=True)], dtype="int64")
+    pop_total = np.array([look.epci_population.get(c, p) for c, p in zip(codes, pop_in, strict=True)], dtype="float64")
+    out = pd.DataFrame({
+        "nom": [look.epci_nom.get(c, "Communes sans EPCI") for c in codes], "type": [look.epci_type.get(c, "") for c in codes],
+        "communes_dans_territoire": n_in, "communes_total": total, "part_communes": n_in / total,
+        "population_dans_territoire": pop_in, "population_totale": pop_total,
+        "part_population": np.divide(pop_in, pop_total, out=np.full(len(codes), np.nan), where=pop_total > 0),
+        "partiel": n_in < total,
+    }, index=pd.Index(codes, name="code_epci", dtype="str"))
+    values = aggregate_by(table, key, ref.vintages).reindex(columns=_IDS)
+    values.loc[:, [i for i, ok in look.available.items() if not ok]] = np.nan
+    out = pd.concat([out, values.drop(columns="population").set_axis(out.index)], axis=1)  # population = population_dans_territoire
+    return out.sort_values("population_dans_territoire", ascending=False, kind="stable")
 
 
-def _disparities(ref: Reference, table: pd.DataFrame, key: pd.Series, epci: pd.DataFrame) -> pd.DataFrame:
+def _disparities(look: _Lookups, table: pd.DataFrame, key: pd.Series, epci: pd.DataFrame) -> pd.DataFrame:
     """Max/min and weighted CV across the EPCI parts (communes without EPCI left out); Theil over communes."""
     parts = epci[epci.index != NO_EPCI]
+    names = parts["nom"].to_numpy(dtype=object)
+    weights = parts["population_dans_territoire"].to_numpy(dtype="float64")
+    groups = pd.factorize(key.to_numpy(dtype=object))[0]
     rows = []
     for ind in INDICATORS:
-        if not ind.main or not _available(ref)[ind.id]:
+        if not ind.main or not look.available[ind.id]:
             continue
-        values = parts[ind.id].dropna()
+        values = parts[ind.id].to_numpy(dtype="float64", na_value=np.nan)
+        known = ~np.isnan(values)
         pair = commune_values(table, ind)
-        split = theil_split(pair[0], pair[1], key) if pair else None
+        split = theil_split(pair[0], pair[1], groups) if pair else None
+        lo, hi = (int(np.nanargmin(values)), int(np.nanargmax(values))) if known.any() else (None, None)
         rows.append({
-            "indicateur": ind.id, "libelle": ind.label, "n_epci": len(values),
-            "min": values.min() if len(values) else np.nan, "epci_min": parts.at[values.idxmin(), "nom"] if len(values) else "",
-            "max": values.max() if len(values) else np.nan, "epci_max": parts.at[values.idxmax(), "nom"] if len(values) else "",
-            "ratio_max_min": max_min_ratio(values), "ecart_max_min": values.max() - values.min() if len(values) else np.nan,
-            "cv_pondere": weighted_cv(values, parts.loc[values.index, "population_dans_territoire"]),
+            "indicateur": ind.id, "libelle": ind.label, "n_epci": int(known.sum()),
+            "min": values[lo] if lo is not None else np.nan, "epci_min": names[lo] if lo is not None else "",
+            "max": values[hi] if hi is not None else np.nan, "epci_max": names[hi] if hi is not None else "",
+            "ratio_max_min": max_min_ratio(values), "ecart_max_min": values[hi] - values[lo] if lo is not None else np.nan,
+            "cv_pondere": weighted_cv(values, weights),
             "theil": split.total if split else np.nan, "theil_inter_epci": split.between if split else np.nan,
             "theil_intra_epci": split.within if split else np.nan, "part_inter_epci": split.between_share if split else np.nan,
             "base_theil": _theil_basis(ind) if split else "non défini (valeurs pouvant être négatives ou simple compte)",
@@ -161,26 +179,29 @@ def _theil_basis(ind) -> str:
     return f"valeurs communales {ind.numerator}/{ind.denominator} pondérées par {ind.denominator}"
 
 
-def _communes(ref: Reference, territory: Territory, table: pd.DataFrame) -> pd.DataFrame:
+def _labels(values: np.ndarray, labels: dict) -> np.ndarray:
+    """Label of each numeric category code (``None`` when unknown)."""
+    out = np.full(len(values), None, dtype=object)
+    for code, label in labels.items():
+        out[values == float(code)] = label
+    return out
+
+
+def _communes(ref: Reference, look: _Lookups, territory: Territory, table: pd.DataFrame) -> pd.DataFrame:
     src = territory.communes
-    out = pd.DataFrame(index=src.index)
-    out["nom"] = src["nom"]
-    out["code_epci"] = src["code_epci"]
-    out["nom_epci"] = ref.epci["nom"].reindex(src["code_epci"]).to_numpy()
-    out["code_dep"], out["code_reg"] = src["code_dep"], src["code_reg"]
-    out["population"], out["surface_km2"] = src["population"], src["surface_km2"]
-    out["part_surface"], out["selection"] = src["part_surface"], src["selected_by"]
-    level = pd.to_numeric(table["densite_niveau"], errors="coerce").astype("Int64") if "densite_niveau" in table else \
-        pd.Series(pd.NA, index=src.index, dtype="Int64")
-    out["densite_niveau"] = level
-    out["densite_libelle"] = level.map(DENSITY_LEVELS, na_action="ignore").astype("string")
-    out["densite_groupe"] = level.map(DENSITY_GROUPS, na_action="ignore").astype("string")
-    aav = pd.to_numeric(table["aav_categorie"], errors="coerce").astype("Int64").astype("string") if "aav_categorie" in table else \
-        pd.Series(pd.NA, index=src.index, dtype="string")
-    out["aav_categorie"] = aav
-    out["aav_libelle"] = aav.map(AAV_CATEGORIES, na_action="ignore").astype("string")
-    values = aggregate_by(table, pd.Series(table.index, index=table.index), ref.vintages).reindex(index=src.index, columns=_IDS)
-    return pd.concat([out, values.drop(columns="population")], axis=1)
+    nan = np.full(len(src), np.nan)
+    level = table["densite_niveau"].to_numpy(dtype="float64", na_value=np.nan) if "densite_niveau" in table else nan
+    aav = table["aav_categorie"].to_numpy(dtype="float64", na_value=np.nan) if "aav_categorie" in table else nan
+    out = pd.DataFrame({
+        "nom": src["nom"], "code_epci": src["code_epci"], "nom_epci": [look.epci_nom.get(c) for c in src["code_epci"]],
+        "code_dep": src["code_dep"], "code_reg": src["code_reg"], "population": src["population"], "surface_km2": src["surface_km2"],
+        "part_surface": src["part_surface"], "selection": src["selected_by"],
+        "densite_niveau": pd.array(np.where(np.isnan(level), None, level), dtype="Int64"),
+        "densite_libelle": _labels(level, DENSITY_LEVELS), "densite_groupe": _labels(level, DENSITY_GROUPS),
+        "aav_categorie": _labels(aav, {k: k for k in AAV_CATEGORIES}), "aav_libelle": _labels(aav, AAV_CATEGORIES),
+    }, index=src.index)
+    values = aggregate_by(table, pd.Series(table.index, index=table.index), ref.vintages).reindex(columns=_IDS)
+    return pd.concat([out, values.drop(columns="population").set_axis(out.index)], axis=1)
 
 
 def diagnose(ref: Reference, territory: Territory, params: AlertParams | None = None) -> Diagnostic:
@@ -194,21 +215,21 @@ def diagnose(ref: Reference, territory: Territory, params: AlertParams | None = 
         raise ValueError(f"Territoire construit sur la géographie « {territory.geography_vintage} », référence en "
                          f"« {ref.geography_vintage} » : reconstruisez-le avec build_territory.")
     communes = territory.communes
+    look = _Lookups.of(ref)
     table = ref.variables.reindex(communes.index)
     key = communes["code_epci"].fillna(NO_EPCI).astype("str")
-    zones = _zones(ref, communes)
-    deps = zones.loc[zones["niveau"] == "departement", "code"].tolist()
-    regs = zones.loc[zones["niveau"] == "region", "code"].tolist()
-    summary = _summary(ref, table, deps, regs)
-    epci = _epci(ref, communes, table, key)
-    disparities = _disparities(ref, table, key, epci)
+    zones = _zones(look, communes)
+    summary = _summary(ref, look, table, zones)
+    epci = _epci(ref, look, communes, table, key)
+    disparities = _disparities(look, table, key, epci)
     mix = rural_urban(table)
     population, area = float(communes["population"].sum()), float(communes["surface_km2"].sum())
     overview = {
         "definition": territory.definition.describe(), "communes": len(communes), "population": population, "surface_km2": area,
         "densite": population / area if area > 0 else float("nan"), "epci": int((epci.index != NO_EPCI).sum()),
-        "epci_partiels": int(epci["partiel"].sum()), "departements": deps, "regions": regs,
-        "diametre_km": diameter_km(communes.geometry.dropna().to_numpy()),
+        "epci_partiels": int(epci["partiel"].sum()), "departements": zones.loc[zones["niveau"] == "departement", "code"].tolist(),
+        "regions": zones.loc[zones["niveau"] == "region", "code"].tolist(),
+        "diametre_km": commune_index(ref).diameter_km(ref.communes.index.get_indexer(communes.index)),
         "millesime_geographie": ref.geography_vintage, "millesime_population": ref.vintages.get("population", {}).get("millesime", ""),
         **mix.figures(),
     }
@@ -218,5 +239,5 @@ def diagnose(ref: Reference, territory: Territory, params: AlertParams | None = 
               + _alerts.mixed_alert(mix.figures(), mix.available, params) + _alerts.data_alerts(summary, params, FETCH_HINT))
     sources = pd.DataFrame([{"jeu": j["id"], "libelle": j["libelle"], "millesime": j["millesime"], "origine": j["origine"],
                              "fichier": j["fichier"], "date": j.get("date", "")} for j in ref.manifest.get("jeux", [])])
-    return Diagnostic(territory, params, overview, summary, zones, _communes(ref, territory, table), epci, disparities, mix, alerts,
-                      coverage, sources, [i for i, ok in _available(ref).items() if not ok])
+    return Diagnostic(territory, params, overview, summary, zones, _communes(ref, look, territory, table), epci, disparities, mix,
+                      alerts, coverage, sources, [i for i, ok in look.available.items() if not ok])

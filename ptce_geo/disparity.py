@@ -89,17 +89,20 @@ def theil_split(values: pd.Series | np.ndarray, weights: pd.Series | np.ndarray,
     return TheilSplit(within + between, between, within)
 
 
-def commune_values(table: pd.DataFrame, ind: Indicator) -> tuple[pd.Series, pd.Series] | None:
+def commune_values(table: pd.DataFrame, ind: Indicator) -> tuple[np.ndarray, np.ndarray] | None:
     """Per-commune (value, weight) whose weighted mean is the aggregated indicator; ``None`` where Theil is meaningless.
 
     Ratios: value = numerator / denominator, weight = denominator. Medians: the commune median
     weighted by the indicator's weight (persons in fiscal households). Counts and growth rates
     (which can be negative) have none.
     """
+    def floats(name: str) -> np.ndarray:
+        return table[name].to_numpy(dtype="float64", na_value=np.nan)
+
     if ind.kind == "ratio" and ind.numerator in table and ind.denominator in table:
-        num, den = table[ind.numerator].astype("float64"), table[ind.denominator].astype("float64")
-        ok = num.notna() & den.notna() & (den > 0)
-        return (num / den).where(ok), den.where(ok)
+        num, den = floats(ind.numerator), floats(ind.denominator)
+        ok = ~np.isnan(num) & (den > 0)
+        return np.where(ok, num / np.where(ok, den, 1.0), np.nan), np.where(ok, den, np.nan)
     if ind.kind == "median" and ind.numerator in table and ind.weight in table:
-        return table[ind.numerator].astype("float64"), table[ind.weight].astype("float64")
+        return floats(ind.numerator), floats(ind.weight)
     return None

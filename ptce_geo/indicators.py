@@ -230,9 +230,8 @@ def _group_weighted_medians(values: np.ndarray, weights: np.ndarray, codes: np.n
     c, v, w = c[order], v[order], w[order]
     start = np.r_[0, np.flatnonzero(np.diff(c)) + 1]
     length = np.diff(np.r_[start, len(c)])
-    cum = np.cumsum(w)
-    within = cum - np.repeat(cum[start] - w[start], length)
-    half = np.repeat(np.add.reduceat(w, start) / 2.0, length)
+    within = pd.Series(w).groupby(c).cumsum().to_numpy()  # per group, from zero: exact whatever the groups before
+    half = np.repeat(within[start + length - 1] / 2.0, length)
     rows = np.where(within >= half, np.arange(len(c)), len(c))
     out[c[start]] = v[np.minimum.reduceat(rows, start)]
     return out

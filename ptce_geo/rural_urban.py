@@ -51,9 +51,8 @@ def evenness(shares: pd.Series | np.ndarray, categories: int) -> float:
     return float(-(p * np.log(p)).sum() / np.log(categories))
 
 
-def _shares(key: pd.Series, pop: np.ndarray, area: np.ndarray, order: list, labels: dict) -> pd.DataFrame:
-    """Communes, population and area per category of ``key``, in ``order`` (absent categories at 0)."""
-    pos = pd.Index(order).get_indexer(key.to_numpy(dtype=object))
+def _shares(pos: np.ndarray, pop: np.ndarray, area: np.ndarray, order: list, labels: dict) -> pd.DataFrame:
+    """Communes, population and area per category (``pos``: index in ``order``, -1 unknown); absent categories at 0."""
     ok = pos >= 0
     n = len(order)
     population = np.bincount(pos[ok], weights=pop[ok], minlength=n)
@@ -65,32 +64,45 @@ def _shares(key: pd.Series, pop: np.ndarray, area: np.ndarray, order: list, labe
     }, index=pd.Index(order, name="code"))
 
 
+def _positions(values: np.ndarray, codes: list[int]) -> np.ndarray:
+    """Index of each numeric category code in ``codes`` (-1 when unknown or missing)."""
+    lookup = np.full(max(codes) + 1, -1)
+    lookup[codes] = np.arange(len(codes))
+    known = np.isfinite(values) & (values >= 0) & (values <= max(codes)) & (values == np.round(values))
+    return np.where(known, lookup[np.where(known, values, 0).astype(int)], -1)
+
+
+def _floats(table: pd.DataFrame, column: str) -> np.ndarray:
+    return pd.to_numeric(table[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
 def rural_urban(table: pd.DataFrame) -> RuralUrban:
     """Rural/urban figures of the communes in ``table`` (``population``, ``surface_km2``, optional grid and AAV columns)."""
-    pop = np.nan_to_num(table["population"].to_numpy(dtype="float64", na_value=np.nan), nan=0.0)
-    area = np.nan_to_num(table["surface_km2"].to_numpy(dtype="float64", na_value=np.nan), nan=0.0)
+    pop = np.nan_to_num(_floats(table, "population"), nan=0.0)
+    area = np.nan_to_num(_floats(table, "surface_km2"), nan=0.0)
     notes: list[str] = []
     aav = pd.DataFrame()
     if "aav_categorie" in table and table["aav_categorie"].notna().any():
-        cat = pd.to_numeric(table["aav_categorie"], errors="coerce").astype("Int64").astype("string")
-        aav = _shares(cat, pop, area, list(AAV_CATEGORIES), AAV_CATEGORIES)
+        categories = list(AAV_CATEGORIES)
+        aav = _shares(_positions(_floats(table, "aav_categorie"), [int(c) for c in categories]), pop, area, categories, AAV_CATEGORIES)
     else:
         notes.append("Catégories du zonage en aires d'attraction des villes (AAV 2020) absentes des données chargées.")
     if "densite_niveau" not in table or table["densite_niveau"].isna().all():
         notes.append("Grille communale de densité absente des données chargées : répartition rurale/urbaine non calculable.")
         return RuralUrban(False, pd.DataFrame(), pd.DataFrame(), aav, notes=notes)
-    level = pd.to_numeric(table["densite_niveau"], errors="coerce").astype("Int64")
-    known = level.notna()
+    level = _positions(_floats(table, "densite_niveau"), list(DENSITY_LEVELS))
     levels = _shares(level, pop, area, list(DENSITY_LEVELS), DENSITY_LEVELS)
     levels.insert(1, "groupe", [DENSITY_GROUPS[k] for k in levels.index])
-    groups = _shares(level.map(DENSITY_GROUPS, na_action="ignore"), pop, area, _GROUP_ORDER, {g: g for g in _GROUP_ORDER})
+    to_group = np.array([_GROUP_ORDER.index(DENSITY_GROUPS[k]) for k in DENSITY_LEVELS])
+    groups = _shares(np.where(level >= 0, to_group[level], -1), pop, area, _GROUP_ORDER, {g: g for g in _GROUP_ORDER})
     total = pop.sum()
-    known_share = float(pop[known.to_numpy(dtype=bool)].sum() / total) if total > 0 else 0.0
+    known_share = float(pop[level >= 0].sum() / total) if total > 0 else 0.0
     if known_share < 1.0:
-        unknown = int((~known).sum())
+        unknown = int((level < 0).sum())
         notes.append(f"Niveau de densité inconnu pour {unknown} commune(s) ({1 - known_share:.1%} de la population) : parts calculées "
                      "sur toute la population, elles ne totalisent donc pas 100 %.".replace("%)", " %)"))
-    rural = float(levels.loc[list(RURAL_LEVELS), "part_population"].sum())
-    urban = float(levels.loc[[k for k in DENSITY_LEVELS if k not in RURAL_LEVELS], "part_population"].sum())
+    shares = levels["part_population"].to_numpy()
+    rural = float(shares[[k - 1 for k in RURAL_LEVELS]].sum())
+    urban = float(shares[[k - 1 for k in DENSITY_LEVELS if k not in RURAL_LEVELS]].sum())
     return RuralUrban(True, levels, groups, aav, rural, urban, evenness(levels["population"], len(DENSITY_LEVELS)),
                       evenness(groups["population"], len(_GROUP_ORDER)), known_share, notes)

@@ -204,11 +204,10 @@ def test_aggregation_matches_the_straightforward_pandas_rules(rows, groups, seed
     cover = coverage_by(table, key)
     assert ((cover.fillna(0) >= 0) & (cover.fillna(0) <= 1 + 1e-12)).all().all()
     medians = weighted_medians(table["med_niveau_vie"], table["nb_pers_menages_fisc"], key)
-    for group, value in medians.items():
+    for group, value in medians.items():  # a weighted median: at most half the weight below it, at least half up to it
         part = table[(key == group) & table["med_niveau_vie"].notna() & (table["nb_pers_menages_fisc"] > 0)]
-        part = part.sort_values("med_niveau_vie", kind="mergesort")
-        cum = part["nb_pers_menages_fisc"].cumsum()
-        assert value == part.loc[cum >= part["nb_pers_menages_fisc"].sum() / 2, "med_niveau_vie"].iloc[0]
+        v, w = part["med_niveau_vie"], part["nb_pers_menages_fisc"]
+        assert value in set(v) and w[v < value].sum() <= w.sum() / 2 * (1 + 1e-9) <= w[v <= value].sum() * (1 + 2e-9)
 
 
 @settings(max_examples=60, deadline=None)
