@@ -8,6 +8,8 @@ positions in ``Reference.communes``: string-index lookups cost more than the geo
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import geopandas as gpd
 import numpy as np
 import pyproj
@@ -42,21 +44,25 @@ class CommuneIndex:
         self.zones = zone_of(communes.index.to_series()).to_numpy(dtype=object)[present]
         self.tree = shapely.STRtree(self.geoms)
         self.by_epci = {code: np.asarray(rows) for code, rows in communes.groupby("code_epci", sort=False).indices.items()}
-        # convex hull vertices of every commune, flat, by row position: the territory's diameter comes from these
-        hull_coords, hull_rows = shapely.get_coordinates(shapely.convex_hull(self.geoms), return_index=True)
-        self.hull_coords = hull_coords
-        self.hull_start = np.zeros(len(communes) + 1, dtype=np.int64)
-        np.add.at(self.hull_start, self.rows[hull_rows] + 1, 1)
-        self.hull_start = np.cumsum(self.hull_start)
+        self.size = len(communes)
+
+    @cached_property
+    def _hulls(self) -> tuple[np.ndarray, np.ndarray]:
+        """Convex hull vertices of every commune, flat, and where each row position's vertices start (built on first use)."""
+        coords, owner = shapely.get_coordinates(shapely.convex_hull(self.geoms), return_index=True)
+        start = np.zeros(self.size + 1, dtype=np.int64)
+        np.add.at(start, self.rows[owner] + 1, 1)
+        return coords, np.cumsum(start)
 
     def diameter_km(self, rows: np.ndarray) -> float:
         """Largest great-circle distance across the communes at ``rows`` (positions in ``Reference.communes``)."""
-        starts, ends = self.hull_start[rows], self.hull_start[np.asarray(rows) + 1]
-        lengths = ends - starts
+        coords, start = self._hulls
+        rows = np.asarray(rows)
+        first, lengths = start[rows], start[rows + 1] - start[rows]
         if lengths.sum() < 2:
             return 0.0
-        take = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-        return _hull_diameter_km(self.hull_coords[take])
+        take = np.repeat(first - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        return _hull_diameter_km(coords[take])
 
     def shares(self, polygon: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
         """(row positions, share 0-1] of area inside ``polygon`` (EPSG:4326, valid) of the communes it overlaps."""
