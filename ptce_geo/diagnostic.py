@@ -19,6 +19,7 @@ from ._groups import tally
 from ._spatial import commune_index
 from .alerts import Alert, AlertParams, alerts_table
 from .disparity import commune_values, max_min_ratio, theil_split, weighted_cv
+from .errors import TerritoryError
 from .indicators import AAV_CATEGORIES, DENSITY_GROUPS, DENSITY_LEVELS, INDICATORS, aggregate_by, coverage_by
 from .reference import FETCH_HINT, Reference
 from .rural_urban import RuralUrban, rural_urban
@@ -212,7 +213,7 @@ def diagnose(ref: Reference, territory: Territory, params: AlertParams | None = 
     if not isinstance(params, AlertParams):
         raise TypeError(f"diagnose : AlertParams attendu, reçu {type(params).__name__}.")
     if territory.geography_vintage != ref.geography_vintage:
-        raise ValueError(f"Territoire construit sur la géographie « {territory.geography_vintage} », référence en "
+        raise TerritoryError(f"Territoire construit sur la géographie « {territory.geography_vintage} », référence en "
                          f"« {ref.geography_vintage} » : reconstruisez-le avec build_territory.")
     communes = territory.communes
     look = _Lookups.of(ref)

@@ -23,6 +23,7 @@ from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from .cache import atomic_write_bytes
 from .diagnostic import Diagnostic
+from .errors import PtceGeoError
 from .indicators import DENSITY_LEVELS
 from .reference import FETCH_HINT
 
@@ -215,7 +216,7 @@ def write_diagnostic(diag: Diagnostic, out_dir: Path | str, flavour: str = "stan
     """Write every export file into ``out_dir`` (created if needed); returns the paths written."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise ValueError(f"{out} existe et n'est pas un dossier.")
+        raise PtceGeoError(f"{out} existe et n'est pas un dossier : choisissez un autre dossier de sortie.")
     written = []
     for name, data in _files(diag, flavour, command).items():
         atomic_write_bytes(out / name, data)
