@@ -203,6 +203,8 @@ def build_cache(new: list[tuple[Dataset, FileRecord]], root: Path | str | None =
             gen.write("regions", regs)
             gen.write("variables", variables)
             gen.write("comparaisons", comparisons)
+            if "passage" in chosen:
+                gen.write("passage", chosen["passage"][0].table)
             _store_sources(gen, chosen)
             manifest = {
                 "construit_le": datetime.now(UTC).isoformat(timespec="seconds"),

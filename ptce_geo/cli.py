@@ -119,6 +119,59 @@ def _actors_run(args: argparse.Namespace) -> int:
 COMMANDS["actors"] = (_actors_configure, _actors_run)
 
 
+def _diagnose_configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Diagnostic d'un territoire (EPCI, communes, polygone) : tableaux CSV, GeoJSON, GeoPackage, sources."
+    parser.add_argument("--epci", help="SIREN d'EPCI séparés par des virgules")
+    parser.add_argument("--communes", help="codes commune INSEE séparés par des virgules")
+    parser.add_argument("--polygon", help="fichier du polygone (GeoJSON, GeoPackage… ; système de coordonnées déclaré ou Lambert-93)")
+    parser.add_argument("--exclude", help="codes commune INSEE à retirer")
+    parser.add_argument("--min-share", type=float, default=0.5, help="part minimale de la surface d'une commune dans le polygone (défaut 0.5)")
+    parser.add_argument("--out", required=True, help="dossier où écrire les fichiers")
+    parser.add_argument("--excel-fr", action="store_true", help="CSV pour Excel français (; , décimale et BOM)")
+    parser.add_argument("--data-dir", help="dossier du cache (défaut : data/ ou $PTCE_GEO_DATA_DIR)")
+
+
+def _diagnose_command(args: argparse.Namespace) -> str:
+    """The command line that reproduces this run (written in the sources file)."""
+    import shlex
+
+    parts = ["python", "-m", "ptce_geo", "diagnose"]
+    for option in ("epci", "communes", "polygon", "exclude"):
+        if getattr(args, option):
+            parts += [f"--{option}", getattr(args, option)]
+    parts += ["--min-share", f"{args.min_share:g}", "--out", args.out] + (["--excel-fr"] if args.excel_fr else [])
+    return shlex.join(parts + (["--data-dir", args.data_dir] if args.data_dir else []))
+
+
+def _diagnose_run(args: argparse.Namespace) -> int:
+    from .alerts import fr_number
+    from .diagnostic import diagnose
+    from .export import write_diagnostic
+    from .reference import load_reference
+    from .territory import TerritoryDefinition, build_territory, polygon_from_file
+
+    polygon, notes = polygon_from_file(args.polygon) if args.polygon else (None, [])
+    definition = TerritoryDefinition(epci=args.epci, communes=args.communes, exclude=args.exclude, polygon=polygon,
+                                     min_share=args.min_share)
+    ref = load_reference(args.data_dir)
+    territory = build_territory(ref, definition)
+    territory.warnings[:0] = notes
+    diag = diagnose(ref, territory)
+    written = write_diagnostic(diag, args.out, "excel-fr" if args.excel_fr else "standard", _diagnose_command(args))
+    o = diag.overview
+    print(f"Territoire : {o['communes']} communes, {fr_number(o['population'])} habitants, {fr_number(o['surface_km2'])} km², "
+          f"{o['epci']} EPCI, département(s) {', '.join(o['departements'])} ({o['millesime_geographie']}).")
+    for warning in territory.warnings:
+        print(f"  ! {warning}")
+    for alert in diag.alerts:
+        print(f"  [{alert.level}] {alert.code} : {alert.message}")
+    print(f"{len(written)} fichiers écrits dans {args.out} : {', '.join(p.name for p in written)}")
+    return 0
+
+
+COMMANDS["diagnose"] = (_diagnose_configure, _diagnose_run)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ptce_geo", description="Diagnostic territorial des PTCE")
     sub = parser.add_subparsers(dest="command", required=True)

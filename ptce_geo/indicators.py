@@ -193,16 +193,56 @@ def density_group(level: float | int | None) -> str | None:
     return DENSITY_GROUPS.get(int(level))
 
 
+def _group_codes(key: pd.Series, index: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """Integer group of each row (-1 for a missing key) and the sorted group keys."""
+    if not key.index.equals(index):
+        key = key.reindex(index)
+    codes, uniques = pd.factorize(key.to_numpy(dtype=object), sort=True)  # object array: 10x faster than Arrow strings here
+    return codes, pd.Index(uniques, name=key.name, dtype=key.dtype)
+
+
+def _floats(column: pd.Series) -> np.ndarray:
+    return column.to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _columns(table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The catalogue's variables present in ``table`` as float arrays, converted in one block."""
+    names = [v for v in VARIABLES if v in table.columns and VARIABLES[v].kind != "category"]
+    block = table[names].to_numpy(dtype="float64", na_value=np.nan)
+    return {name: block[:, i] for i, name in enumerate(names)}
+
+
+def _group_sum(values: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
+    """Sum of the known values of each group; NaN for a group with none (pandas' ``min_count=1``)."""
+    ok = (codes >= 0) & ~np.isnan(values)
+    total = np.bincount(codes[ok], weights=values[ok], minlength=size)
+    return np.where(np.bincount(codes[ok], minlength=size) > 0, total, np.nan)
+
+
+def _group_weighted_medians(values: np.ndarray, weights: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
+    """Per group: the first value, in increasing order, at which the cumulated weight reaches half the total."""
+    out = np.full(size, np.nan)
+    ok = (codes >= 0) & ~np.isnan(values) & ~np.isnan(weights) & (weights > 0)
+    if not ok.any():
+        return out
+    c, v, w = codes[ok], values[ok], weights[ok]
+    order = np.lexsort((v, c))  # stable: by group, then value
+    c, v, w = c[order], v[order], w[order]
+    start = np.r_[0, np.flatnonzero(np.diff(c)) + 1]
+    length = np.diff(np.r_[start, len(c)])
+    within = pd.Series(w).groupby(c).cumsum().to_numpy()  # per group, from zero: exact whatever the groups before
+    half = np.repeat(within[start + length - 1] / 2.0, length)
+    rows = np.where(within >= half, np.arange(len(c)), len(c))
+    out[c[start]] = v[np.minimum.reduceat(rows, start)]
+    return out
+
+
 def weighted_medians(values: pd.Series, weights: pd.Series, key: pd.Series) -> pd.Series:
     """Weighted median of ``values`` per group, vectorised (sort, cumulate, first half-crossing)."""
-    frame = pd.DataFrame({"k": key, "v": values.astype("float64"), "w": weights.astype("float64")})
-    frame = frame[frame["v"].notna() & frame["w"].notna() & (frame["w"] > 0)]
-    if frame.empty:
-        return pd.Series(dtype="float64")
-    frame = frame.sort_values(["k", "v"], kind="mergesort")
-    cum = frame.groupby("k", sort=False)["w"].cumsum()
-    half = frame.groupby("k", sort=False)["w"].transform("sum") / 2.0
-    return frame.loc[cum >= half].groupby("k", sort=True)["v"].first()
+    codes, groups = _group_codes(key, values.index)
+    medians = _group_weighted_medians(_floats(values), _floats(weights.reindex(values.index)), codes, len(groups))
+    known = ~np.isnan(medians)
+    return pd.Series(medians[known], index=groups[known], dtype="float64")
 
 
 def _span(vintages: dict[str, dict] | None, newer: str, older: str) -> float | None:
@@ -219,51 +259,55 @@ def aggregate_by(table: pd.DataFrame, keys: pd.Series | str, vintages: dict[str,
     ``table`` holds per-commune variables; ``keys`` gives each commune's group (a column name or an
     aligned Series). A ratio sums its numerator and denominator over the communes where both are
     known, so a secret cell never biases it; coverage is reported separately (``coverage_by``).
+    Computed with numpy group sums: a diagnostic calls this per request.
     """
     key = table[keys] if isinstance(keys, str) else keys
-    parts: dict[str, pd.Series] = {}
+    codes, groups = _group_codes(key, table.index)
+    size = len(groups)
+    columns = _columns(table)
+    out: dict[str, np.ndarray] = {}
     for ind in INDICATORS:
-        if ind.kind == "median" or ind.numerator not in table:
+        if ind.numerator not in columns:
             continue
-        num = table[ind.numerator].astype("float64")
-        if ind.kind == "count":
-            parts[f"{ind.id}|n"] = num
-        elif ind.denominator in table:
-            den = table[ind.denominator].astype("float64")
-            both = num.notna() & den.notna()
-            parts[f"{ind.id}|n"], parts[f"{ind.id}|d"] = num.where(both), den.where(both)
-    sums = pd.DataFrame(parts, index=table.index).groupby(key, sort=True).sum(min_count=1)
-    out: dict[str, pd.Series] = {}
-    for ind in INDICATORS:
-        num, den = sums.get(f"{ind.id}|n"), sums.get(f"{ind.id}|d")
+        num = columns[ind.numerator]
         if ind.kind == "median":
-            if ind.numerator in table and ind.weight in table:
-                out[ind.id] = weighted_medians(table[ind.numerator], table[ind.weight], key).reindex(sums.index)
-        elif num is not None and ind.kind == "count":
-            out[ind.id] = num
-        elif num is not None and den is not None:
-            den = den.where(den > 0)
-            if ind.kind == "ratio":
-                out[ind.id] = num / den * ind.scale
-            elif (span := _span(vintages, ind.numerator, ind.denominator)) is not None:
-                out[ind.id] = ((num / den) ** (1.0 / span) - 1.0) * ind.scale
-    return pd.DataFrame(out, index=sums.index).reindex(columns=[i.id for i in INDICATORS])
+            if ind.weight in columns:
+                out[ind.id] = _group_weighted_medians(num, columns[ind.weight], codes, size)
+            continue
+        if ind.kind == "count":
+            out[ind.id] = _group_sum(num, codes, size)
+            continue
+        if ind.denominator not in columns:
+            continue
+        den = columns[ind.denominator]
+        both = ~np.isnan(num) & ~np.isnan(den)
+        num_sum = _group_sum(np.where(both, num, np.nan), codes, size)
+        den_sum = _group_sum(np.where(both, den, np.nan), codes, size)
+        den_sum = np.where(den_sum > 0, den_sum, np.nan)
+        if ind.kind == "ratio":
+            out[ind.id] = num_sum / den_sum * ind.scale
+        elif (span := _span(vintages, ind.numerator, ind.denominator)) is not None:
+            out[ind.id] = ((num_sum / den_sum) ** (1.0 / span) - 1.0) * ind.scale
+    return pd.DataFrame(out, index=groups).reindex(columns=[i.id for i in INDICATORS])
 
 
 def coverage_by(table: pd.DataFrame, keys: pd.Series | str) -> pd.DataFrame:
     """Share of each group's population (reference) for which each indicator's inputs are known."""
     key = table[keys] if isinstance(keys, str) else keys
-    pop = table["population"].astype("float64").fillna(0.0)
-    known = {}
+    codes, groups = _group_codes(key, table.index)
+    size = len(groups)
+    pop = np.nan_to_num(_floats(table["population"]), nan=0.0)
+    total = _group_sum(pop, codes, size)
+    total = np.where(total > 0, total, np.nan)
+    known_rows = {v: ~np.isnan(values) for v, values in _columns(table).items()}
+    out = {}
     for ind in INDICATORS:
-        needed = [v for v in ind.variables if v in table]
-        if len(needed) < len(ind.variables):
-            known[ind.id] = pd.Series(0.0, index=table.index)
-        else:
-            known[ind.id] = pop.where(table[needed].notna().all(axis=1), 0.0)
-    covered = pd.DataFrame(known).groupby(key, sort=True).sum()
-    total = pop.groupby(key, sort=True).sum()
-    return covered.div(total.where(total > 0), axis=0)
+        if not all(v in known_rows for v in ind.variables):
+            out[ind.id] = np.where(np.isnan(total), np.nan, 0.0)
+            continue
+        known = np.logical_and.reduce([known_rows[v] for v in ind.variables])
+        out[ind.id] = np.nan_to_num(_group_sum(np.where(known, pop, 0.0), codes, size), nan=0.0) / total
+    return pd.DataFrame(out, index=groups)
 
 
 def aggregate(table: pd.DataFrame, vintages: dict[str, dict] | None = None) -> pd.Series:

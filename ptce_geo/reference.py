@@ -32,7 +32,10 @@ class Reference:
     variables: pd.DataFrame
     comparisons: pd.DataFrame
     manifest: dict
+    passage: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"code_ancien": [], "code_actuel": []}, dtype="str"))
     _levels: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    # objects derived once from these tables (spatial index…), built on first use by their owner module
+    _derived: dict[str, object] = field(default_factory=dict, repr=False)
 
     @property
     def vintages(self) -> dict[str, dict]:
@@ -79,4 +82,13 @@ def load_reference(root: Path | str | None = None) -> Reference:
         variables=gen.read("variables"),
         comparisons=gen.read("comparaisons"),
         manifest=manifest,
+        passage=_read_passage(gen),
     )
+
+
+def _read_passage(gen: Generation) -> pd.DataFrame:
+    """Old commune code -> current code (``code_ancien``, ``code_actuel``); empty for caches built without it."""
+    for path in (gen.path("passage"), gen.source_path("passage")):
+        if path.exists():
+            return gen.read("passage", path)[["code_ancien", "code_actuel"]]
+    return pd.DataFrame({"code_ancien": [], "code_actuel": []}, dtype="str")

@@ -1,0 +1,244 @@
+"""The diagnostic baseline of a territory: summary, EPCI parts, disparities, rural/urban, alerts.
+
+Every indicator goes through ``indicators.aggregate_by`` (counts summed, ratios recomputed from
+summed numerators and denominators, medians approximated and flagged), once for the whole
+territory, once per EPCI part and once per commune; département, région and France values are
+the reference's pre-aggregated comparisons, so all levels follow the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from . import alerts as _alerts
+from ._groups import tally
+from ._spatial import commune_index
+from .alerts import Alert, AlertParams, alerts_table
+from .disparity import commune_values, max_min_ratio, theil_split, weighted_cv
+from .errors import TerritoryError
+from .indicators import AAV_CATEGORIES, DENSITY_GROUPS, DENSITY_LEVELS, INDICATORS, aggregate_by, coverage_by
+from .reference import FETCH_HINT, Reference
+from .rural_urban import RuralUrban, rural_urban
+from .territory import Territory
+
+__all__ = ["Diagnostic", "diagnose", "NO_EPCI"]
+
+NO_EPCI = ""  # group key of the communes without EPCI (four single-commune islands)
+_IDS = [ind.id for ind in INDICATORS]
+
+
+@dataclass
+class Diagnostic:
+    """Tables of the diagnostic baseline (French column names, index = code), ready to show or export."""
+
+    territory: Territory
+    params: AlertParams
+    overview: dict  # key figures of the territory
+    summary: pd.DataFrame  # one row per indicator: territory, comparisons, coverage, source, vintage
+    zones: pd.DataFrame  # départements and régions touched
+    communes: pd.DataFrame  # one row per member commune with its indicators
+    epci: pd.DataFrame  # one row per EPCI part, indicators on the part inside
+    disparities: pd.DataFrame  # one row per main indicator
+    rural_urban: RuralUrban
+    alerts: list[Alert]
+    coverage: pd.DataFrame  # share of population with known inputs: indicator x (territoire, EPCI…)
+    sources: pd.DataFrame  # datasets in use
+    missing: list[str]  # indicators absent from the loaded data
+    fetch_hint: str = FETCH_HINT
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    @property
+    def alerts_table(self) -> pd.DataFrame:
+        return alerts_table(self.alerts)
+
+
+class _Lookups:
+    """Plain dicts and arrays derived once per reference: per-request pandas lookups on Arrow strings cost milliseconds."""
+
+    def __init__(self, ref: Reference) -> None:
+        self.available = {ind.id: ref.available(ind) for ind in INDICATORS}
+        epci = pd.DataFrame(ref.epci.drop(columns="geometry"))
+        self.epci_nom, self.epci_type = epci["nom"].to_dict(), epci["type"].to_dict()
+        self.epci_total, self.epci_population = epci["communes_total"].to_dict(), epci["population"].to_dict()
+        self.names = {"departement": ref.departements["nom"].to_dict(), "region": ref.regions["nom"].to_dict()}
+        self.levels: dict[str, tuple[dict[str, int], np.ndarray]] = {}
+        for level in ("departement", "region", "france"):
+            table = ref.level(level).reindex(columns=_IDS).astype("float64")
+            self.levels[level] = ({code: i for i, code in enumerate(table.index)}, table.to_numpy())
+        self.populations = {level: ref.level(level)["population"].to_dict() for level in ("departement", "region")}
+
+    @classmethod
+    def of(cls, ref: Reference) -> _Lookups:
+        if "diagnostic_lookups" not in ref._derived:
+            ref._derived["diagnostic_lookups"] = cls(ref)
+        return ref._derived["diagnostic_lookups"]
+
+
+def _vintage_text(ref: Reference, variables: tuple[str, ...], key: str) -> str:
+    values = [ref.vintages.get(v, {}).get(key) or "" for v in variables]
+    return " / ".join(dict.fromkeys(v for v in values if v))
+
+
+def _summary(ref: Reference, look: _Lookups, table: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
+    whole = pd.Series("territoire", index=table.index)
+    value = aggregate_by(table, whole, ref.vintages).reindex(columns=_IDS).iloc[0]
+    cover = coverage_by(table, whole).reindex(columns=_IDS).iloc[0]
+    rows = []
+    for ind in INDICATORS:
+        ok = look.available[ind.id]
+        rows.append({
+            "indicateur": ind.id, "libelle": ind.label, "theme": ind.theme, "unite": ind.unit, "type": ind.kind,
+            "approximatif": ind.approximate, "disponible": ok, "valeur_territoire": value[ind.id] if ok else np.nan,
+            "couverture": float(cover[ind.id]) if ok else 0.0,
+            "source": _vintage_text(ref, ind.variables, "source"), "millesime": _vintage_text(ref, ind.variables, "millesime"),
+            "note": ind.notes if ok else f"Données absentes : {FETCH_HINT}",
+        })
+    summary = pd.DataFrame(rows).set_index("indicateur")
+    mask = np.where(summary["disponible"].to_numpy(), 1.0, np.nan)
+    columns = {}
+    for level, code in [*zones[["niveau", "code"]].itertuples(index=False, name=None), ("france", "FR")]:
+        rows_of, values = look.levels[level]
+        name = "france" if level == "france" else f"{level}_{code}"
+        columns[name] = values[rows_of[code]] * mask if code in rows_of else np.full(len(_IDS), np.nan)
+    at = summary.columns.get_loc("couverture") + 1
+    comparisons = pd.DataFrame(columns, index=summary.index)
+    return pd.concat([summary.iloc[:, :at], comparisons, summary.iloc[:, at:]], axis=1)
+
+
+def _zones(look: _Lookups, communes: pd.DataFrame) -> pd.DataFrame:
+    """Départements then régions touched, most populated first, with their share of the territory and of themselves."""
+    population = communes["population"].to_numpy(dtype="float64", na_value=np.nan)
+    total = np.nansum(population)
+    rows = []
+    for level, key in (("departement", "code_dep"), ("region", "code_reg")):
+        counts = tally(communes[key], population=population)
+        counts = counts.sort_values("population", ascending=False, kind="stable")
+        for code, n, pop in zip(counts.index, counts["communes"], counts["population"], strict=True):
+            whole = look.populations[level].get(code, np.nan)
+            rows.append((level, code, look.names[level].get(code, ""), int(n), pop, pop / total if total else np.nan,
+                         pop / whole if whole else np.nan))
+    return pd.DataFrame(rows, columns=["niveau", "code", "nom", "communes_dans_territoire", "population_dans_territoire",
+                                       "part_du_territoire", "part_de_la_zone"])
+
+
+def _epci(ref: Reference, look: _Lookups, communes: pd.DataFrame, table: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
+    inside = tally(key, population=communes["population"].to_numpy(dtype="float64", na_value=np.nan))
+    codes = list(inside.index)
+    n_in, pop_in = inside["communes"].to_numpy(), inside["population"].to_numpy()
+    total = np.array([look.epci_total.get(c, n) for c, n in zip(codes, n_in, strict=True)], dtype="int64")
+    pop_total = np.array([look.epci_population.get(c, p) for c, p in zip(codes, pop_in, strict=True)], dtype="float64")
+    out = pd.DataFrame({
+        "nom": [look.epci_nom.get(c, "Communes sans EPCI") for c in codes], "type": [look.epci_type.get(c, "") for c in codes],
+        "communes_dans_territoire": n_in, "communes_total": total, "part_communes": n_in / total,
+        "population_dans_territoire": pop_in, "population_totale": pop_total,
+        "part_population": np.divide(pop_in, pop_total, out=np.full(len(codes), np.nan), where=pop_total > 0),
+        "partiel": n_in < total,
+    }, index=pd.Index(codes, name="code_epci", dtype="str"))
+    values = aggregate_by(table, key, ref.vintages).reindex(columns=_IDS)
+    values.loc[:, [i for i, ok in look.available.items() if not ok]] = np.nan
+    out = pd.concat([out, values.drop(columns="population").set_axis(out.index)], axis=1)  # population = population_dans_territoire
+    return out.sort_values("population_dans_territoire", ascending=False, kind="stable")
+
+
+def _disparities(look: _Lookups, table: pd.DataFrame, key: pd.Series, epci: pd.DataFrame) -> pd.DataFrame:
+    """Max/min and weighted CV across the EPCI parts (communes without EPCI left out); Theil over communes."""
+    parts = epci[epci.index != NO_EPCI]
+    names = parts["nom"].to_numpy(dtype=object)
+    weights = parts["population_dans_territoire"].to_numpy(dtype="float64")
+    groups = pd.factorize(key.to_numpy(dtype=object))[0]
+    rows = []
+    for ind in INDICATORS:
+        if not ind.main or not look.available[ind.id]:
+            continue
+        values = parts[ind.id].to_numpy(dtype="float64", na_value=np.nan)
+        known = ~np.isnan(values)
+        pair = commune_values(table, ind)
+        split = theil_split(pair[0], pair[1], groups) if pair else None
+        lo, hi = (int(np.nanargmin(values)), int(np.nanargmax(values))) if known.any() else (None, None)
+        rows.append({
+            "indicateur": ind.id, "libelle": ind.label, "n_epci": int(known.sum()),
+            "min": values[lo] if lo is not None else np.nan, "epci_min": names[lo] if lo is not None else "",
+            "max": values[hi] if hi is not None else np.nan, "epci_max": names[hi] if hi is not None else "",
+            "ratio_max_min": max_min_ratio(values), "ecart_max_min": values[hi] - values[lo] if lo is not None else np.nan,
+            "cv_pondere": weighted_cv(values, weights),
+            "theil": split.total if split else np.nan, "theil_inter_epci": split.between if split else np.nan,
+            "theil_intra_epci": split.within if split else np.nan, "part_inter_epci": split.between_share if split else np.nan,
+            "base_theil": _theil_basis(ind) if split else "non défini (valeurs pouvant être négatives ou simple compte)",
+        })
+    columns = ["libelle", "n_epci", "min", "epci_min", "max", "epci_max", "ratio_max_min", "ecart_max_min", "cv_pondere", "theil",
+               "theil_inter_epci", "theil_intra_epci", "part_inter_epci", "base_theil"]
+    return pd.DataFrame(rows, columns=["indicateur", *columns]).set_index("indicateur")
+
+
+def _theil_basis(ind) -> str:
+    if ind.kind == "median":
+        return f"médianes communales ({ind.numerator}) pondérées par {ind.weight}"
+    return f"valeurs communales {ind.numerator}/{ind.denominator} pondérées par {ind.denominator}"
+
+
+def _labels(values: np.ndarray, labels: dict) -> np.ndarray:
+    """Label of each numeric category code (``None`` when unknown)."""
+    out = np.full(len(values), None, dtype=object)
+    for code, label in labels.items():
+        out[values == float(code)] = label
+    return out
+
+
+def _communes(ref: Reference, look: _Lookups, territory: Territory, table: pd.DataFrame) -> pd.DataFrame:
+    src = territory.communes
+    nan = np.full(len(src), np.nan)
+    level = table["densite_niveau"].to_numpy(dtype="float64", na_value=np.nan) if "densite_niveau" in table else nan
+    aav = table["aav_categorie"].to_numpy(dtype="float64", na_value=np.nan) if "aav_categorie" in table else nan
+    out = pd.DataFrame({
+        "nom": src["nom"], "code_epci": src["code_epci"], "nom_epci": [look.epci_nom.get(c) for c in src["code_epci"]],
+        "code_dep": src["code_dep"], "code_reg": src["code_reg"], "population": src["population"], "surface_km2": src["surface_km2"],
+        "part_surface": src["part_surface"], "selection": src["selected_by"],
+        "densite_niveau": pd.array(np.where(np.isnan(level), None, level), dtype="Int64"),
+        "densite_libelle": _labels(level, DENSITY_LEVELS), "densite_groupe": _labels(level, DENSITY_GROUPS),
+        "aav_categorie": _labels(aav, {k: k for k in AAV_CATEGORIES}), "aav_libelle": _labels(aav, AAV_CATEGORIES),
+    }, index=src.index)
+    values = aggregate_by(table, pd.Series(table.index, index=table.index), ref.vintages).reindex(columns=_IDS)
+    return pd.concat([out, values.drop(columns="population").set_axis(out.index)], axis=1)
+
+
+def diagnose(ref: Reference, territory: Territory, params: AlertParams | None = None) -> Diagnostic:
+    """The full diagnostic baseline of ``territory`` (built against ``ref``)."""
+    if not isinstance(territory, Territory):
+        raise TypeError(f"diagnose : Territory attendu, reçu {type(territory).__name__}.")
+    params = params if params is not None else AlertParams()
+    if not isinstance(params, AlertParams):
+        raise TypeError(f"diagnose : AlertParams attendu, reçu {type(params).__name__}.")
+    if territory.geography_vintage != ref.geography_vintage:
+        raise TerritoryError(f"Territoire construit sur la géographie « {territory.geography_vintage} », référence en "
+                         f"« {ref.geography_vintage} » : reconstruisez-le avec build_territory.")
+    communes = territory.communes
+    look = _Lookups.of(ref)
+    table = ref.variables.reindex(communes.index)
+    key = communes["code_epci"].fillna(NO_EPCI).astype("str")
+    zones = _zones(look, communes)
+    summary = _summary(ref, look, table, zones)
+    epci = _epci(ref, look, communes, table, key)
+    disparities = _disparities(look, table, key, epci)
+    mix = rural_urban(table)
+    population, area = float(communes["population"].sum()), float(communes["surface_km2"].sum())
+    overview = {
+        "definition": territory.definition.describe(), "communes": len(communes), "population": population, "surface_km2": area,
+        "densite": population / area if area > 0 else float("nan"), "epci": int((epci.index != NO_EPCI).sum()),
+        "epci_partiels": int(epci["partiel"].sum()), "departements": zones.loc[zones["niveau"] == "departement", "code"].tolist(),
+        "regions": zones.loc[zones["niveau"] == "region", "code"].tolist(),
+        "diametre_km": commune_index(ref).diameter_km(ref.communes.index.get_indexer(communes.index)),
+        "millesime_geographie": ref.geography_vintage, "millesime_population": ref.vintages.get("population", {}).get("millesime", ""),
+        **mix.figures(),
+    }
+    coverage = coverage_by(table, key).T.reindex(_IDS)
+    coverage.insert(0, "territoire", summary["couverture"])
+    alerts = (_alerts.size_alert(overview, params) + _alerts.epci_alerts(epci) + _alerts.disparity_alerts(disparities, params)
+              + _alerts.mixed_alert(mix.figures(), mix.available, params) + _alerts.data_alerts(summary, params, FETCH_HINT))
+    sources = pd.DataFrame([{"jeu": j["id"], "libelle": j["libelle"], "millesime": j["millesime"], "origine": j["origine"],
+                             "fichier": j["fichier"], "date": j.get("date", "")} for j in ref.manifest.get("jeux", [])])
+    return Diagnostic(territory, params, overview, summary, zones, _communes(ref, look, territory, table), epci, disparities, mix,
+                      alerts, coverage, sources, [i for i, ok in look.available.items() if not ok])

@@ -1,0 +1,234 @@
+"""Exports of a diagnostic: CSV (standard or French Excel), GeoJSON, GeoPackage, sources file, zip.
+
+Spreadsheets execute cells starting with ``= + - @`` (and tab / carriage return): every text
+cell is neutralised with a leading apostrophe, while numeric columns stay numbers. The French
+Excel flavour (``;``, decimal comma, UTF-8 BOM) is encoded here because ``DataFrame.to_csv()``
+without a path ignores ``encoding``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+from .cache import atomic_write_bytes
+from .diagnostic import Diagnostic
+from .errors import PtceGeoError
+from .indicators import DENSITY_LEVELS
+from .reference import FETCH_HINT
+
+__all__ = ["FLAVOURS", "FORMULA_PREFIXES", "neutralize", "to_csv_bytes", "tables", "geo_layers", "sources_text",
+           "write_diagnostic", "export_zip"]
+
+FLAVOURS = ("standard", "excel-fr")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_GEO_COLUMNS = ["nom", "code_epci", "code_dep", "population", "surface_km2", "part_surface", "selected_by"]
+_DISPARITY_COLUMNS = {"n_epci": "n_epci", "min": "min_epci", "epci_min": "epci_min", "max": "max_epci", "epci_max": "epci_max",
+                      "ratio_max_min": "ratio_max_min", "ecart_max_min": "ecart_max_min", "cv_pondere": "cv_pondere",
+                      "theil": "theil", "theil_inter_epci": "theil_inter_epci", "theil_intra_epci": "theil_intra_epci",
+                      "part_inter_epci": "part_theil_inter_epci", "base_theil": "base_theil"}
+
+
+def _check_flavour(flavour: str) -> None:
+    if flavour not in FLAVOURS:
+        raise ValueError(f"Format CSV inconnu : {flavour!r} (attendu : {', '.join(FLAVOURS)}).")
+
+
+def _neutral(value: object) -> object:
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) else value
+
+
+def neutralize(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy where every text cell that a spreadsheet would run as a formula starts with an apostrophe."""
+    out = frame.copy()
+    for col in out.columns:
+        if not is_numeric_dtype(out[col]) and not is_bool_dtype(out[col]):
+            out[col] = out[col].map(_neutral, na_action="ignore")
+    out.columns = [_neutral(str(c)) for c in out.columns]
+    return out
+
+
+def to_csv_bytes(frame: pd.DataFrame, flavour: str = "standard") -> bytes:
+    """UTF-8 CSV with a header; ``excel-fr``: ``;`` separator, decimal comma, oui/non, BOM, CRLF."""
+    _check_flavour(flavour)
+    safe = neutralize(frame)
+    if flavour == "standard":
+        return safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    for col in safe.columns:
+        if is_bool_dtype(safe[col]):
+            safe[col] = safe[col].map({True: "oui", False: "non"})
+        elif safe[col].dtype == object:  # numbers mixed with text: decimal comma too
+            safe[col] = safe[col].map(lambda v: str(v).replace(".", ",") if isinstance(v, float) else v)
+    return codecs.BOM_UTF8 + safe.to_csv(index=False, sep=";", decimal=",", lineterminator="\r\n").encode("utf-8")
+
+
+def _overview_rows(diag: Diagnostic) -> pd.DataFrame:
+    o, zones = diag.overview, diag.zones
+    places = {level: " ; ".join(f"{r.code} {r.nom} ({r.part_du_territoire:.0%} de la population)".replace("%", " %")
+                                for r in zones[zones["niveau"] == level].itertuples()) for level in ("departement", "region")}
+    rows = [
+        ("definition", "Définition du territoire", o["definition"]),
+        ("millesime_geographie", "Géographie de référence", o["millesime_geographie"]),
+        ("communes", "Communes", o["communes"]),
+        ("population", f"Population ({o['millesime_population']})", o["population"]),
+        ("surface_km2", "Surface (km²)", o["surface_km2"]),
+        ("densite", "Densité (hab./km²)", o["densite"]),
+        ("epci", "EPCI touchés", o["epci"]),
+        ("epci_partiels", "EPCI partiellement inclus", o["epci_partiels"]),
+        ("departements", "Départements touchés", places["departement"]),
+        ("regions", "Régions touchées", places["region"]),
+        ("diametre_km", "Plus grande distance entre deux points du territoire (km)", o["diametre_km"]),
+        ("part_population_rurale", "Part de la population en commune rurale (densité 5 à 7)", o["part_population_rurale"]),
+        ("part_population_urbaine", "Part de la population en commune urbaine (densité 1 à 4)", o["part_population_urbaine"]),
+        ("indice_heterogeneite_7_niveaux", "Indice d'hétérogénéité rural/urbain, 7 niveaux (0 à 1)", o["indice_heterogeneite_7_niveaux"]),
+        ("indice_heterogeneite_3_groupes", "Indice d'hétérogénéité rural/urbain, 3 groupes (0 à 1)", o["indice_heterogeneite_3_groupes"]),
+    ]
+    rows += [("note_rural_urbain", "Note sur la répartition rurale/urbaine", note) for note in diag.rural_urban.notes]
+    rows = [(k, label, None if isinstance(v, float) and np.isnan(v) else v) for k, label, v in rows]
+    return pd.DataFrame(rows, columns=["cle", "libelle", "valeur"]).astype({"valeur": object})
+
+
+def _rural_urban_rows(diag: Diagnostic) -> pd.DataFrame:
+    mix = diag.rural_urban
+    frames = []
+    for name, frame in (("densite_7_niveaux", mix.levels), ("densite_3_groupes", mix.groups), ("aav_2020", mix.aav)):
+        if len(frame):
+            part = frame.reset_index().drop(columns=["groupe"], errors="ignore")
+            part.insert(0, "classement", name)
+            part["code"] = part["code"].astype(str)
+            frames.append(part)
+    columns = ["classement", "code", "libelle", "communes", "population", "part_population", "surface_km2", "part_surface"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def tables(diag: Diagnostic) -> dict[str, pd.DataFrame]:
+    """The CSV tables by file stem, as written (the UI shows these same frames)."""
+    summary = diag.summary.join(diag.disparities.drop(columns="libelle").rename(columns=_DISPARITY_COLUMNS))
+    at = list(summary.columns).index("source")
+    order = [c for c in summary.columns if c not in _DISPARITY_COLUMNS.values()]
+    order = order[:at] + list(_DISPARITY_COLUMNS.values()) + order[at:]
+    out = {
+        "resume": _overview_rows(diag),
+        "communes": diag.communes.reset_index(),
+        "epci": diag.epci.reset_index(),
+        "synthese": summary[order].reset_index(),
+        "alertes": diag.alerts_table,
+        "rural_urbain": _rural_urban_rows(diag),
+    }
+    if diag.territory.definition.polygon is not None:
+        out["communes_coupees"] = diag.territory.edge.reset_index()
+    return out
+
+
+def geo_layers(diag: Diagnostic) -> dict[str, gpd.GeoDataFrame]:
+    """``territoire`` (outline, one feature) and ``communes`` (members), EPSG:4326."""
+    t, o = diag.territory, diag.overview
+    outline = gpd.GeoDataFrame({
+        "definition": [o["definition"]], "communes": [o["communes"]], "population": [o["population"]],
+        "surface_km2": [o["surface_km2"]], "epci": [o["epci"]], "millesime_geographie": [o["millesime_geographie"]],
+    }, geometry=[t.geometry], crs=4326)
+    communes = t.communes[_GEO_COLUMNS + ["geometry"]].rename(columns={"selected_by": "selection"}).reset_index()
+    level = diag.communes["densite_niveau"].reindex(t.communes.index)
+    communes["densite_niveau"] = level.to_numpy(dtype="float64", na_value=np.nan)
+    communes["densite_libelle"] = level.map(DENSITY_LEVELS, na_action="ignore").astype(object).to_numpy()
+    return {"territoire": outline, "communes": gpd.GeoDataFrame(communes, geometry="geometry", crs=4326)}
+
+
+def _table_md(frame: pd.DataFrame) -> str:
+    cells = frame.astype(str).apply(lambda s: s.str.replace("|", "/", regex=False).str.replace("\n", " ", regex=False))
+    head = "| " + " | ".join(cells.columns) + " |\n|" + "---|" * len(cells.columns) + "\n"
+    return head + "".join("| " + " | ".join(row) + " |\n" for row in cells.itertuples(index=False))
+
+
+def sources_text(diag: Diagnostic, command: str | None = None) -> str:
+    """Markdown: date, command, territory, datasets with vintages, per-indicator sources, methods, thresholds."""
+    t, s = diag.territory, diag.summary
+    per_indicator = s[["libelle", "source", "millesime", "couverture", "approximatif"]].reset_index()
+    per_indicator["couverture"] = per_indicator["couverture"].map(lambda v: f"{v:.0%}".replace("%", " %"))
+    per_indicator["approximatif"] = per_indicator["approximatif"].map({True: "oui", False: "non"})
+    lines = [
+        "# Diagnostic territorial — sources, millésimes et méthodes", "",
+        f"- Date du calcul : {diag.created} (UTC)",
+        f"- Commande : `{command}`" if command else "- Commande : (appel de la bibliothèque ptce_geo)",
+        f"- Territoire : {diag.overview['definition']} Définition complète : `territoire.json`.",
+        f"- Géographie de référence : {t.geography_vintage} ; population : {diag.overview['millesime_population']}.", "",
+        "## Jeux de données en service", "", _table_md(diag.sources), "",
+        "## Indicateurs : source et millésime", "", _table_md(per_indicator), "",
+    ]
+    if diag.missing:
+        lines += ["## Indicateurs manquants", "", ", ".join(diag.missing) + ".", "", f"Pour les obtenir : `{FETCH_HINT}`", ""]
+    if t.warnings or diag.rural_urban.notes:
+        lines += ["## Avertissements", ""] + [f"- {w}" for w in t.warnings + diag.rural_urban.notes] + [""]
+    p = diag.params
+    lines += [
+        "## Méthodes", "",
+        "- Comptes sommés ; taux et parts recalculés à partir des numérateurs et dénominateurs sommés (jamais une moyenne de taux),",
+        "  sur les communes où les deux sont connus (voir la couverture) ; évolutions annuelles à partir des populations sommées.",
+        "- Médiane du niveau de vie : agrégat **approché** (médiane des médianes communales pondérée par les personnes des ménages fiscaux).",
+        "- Sélection par polygone : une commune est retenue si au moins la part choisie de sa surface (mesurée en Lambert-93, ou dans la",
+        "  projection de son département d'outre-mer) est dans le polygone ; les communes coupées sont listées dans `communes_coupees.csv`.",
+        "- Disparités entre parties d'EPCI : rapport max/min, coefficient de variation pondéré par la population, indice de Theil T",
+        "  calculé sur les valeurs communales pondérées par le dénominateur de l'indicateur, décomposé exactement en part inter-EPCI",
+        "  et intra-EPCI (base de chaque indice dans `synthese.csv`, colonne `base_theil`).",
+        "- Indice d'hétérogénéité rural/urbain : entropie de Shannon normalisée des parts de population par niveau de densité",
+        "  (0 = toute la population dans un niveau, 1 = population également répartie).", "",
+        "## Seuils des alertes", "",
+        f"- Communes : plus de {p.max_communes} ; départements : plus de {p.max_departements} ; diamètre : plus de {p.max_diameter_km:g} km.",
+        f"- Mixité rurale/urbaine : chacune au moins {p.mixed_min_share:.0%} de la population.".replace("%", " %"),
+        "- Disparité forte (rapport max/min, coefficient de variation pondéré) : "
+        + " ; ".join(f"{k} ({r:g}, {c:g})" for k, (r, c) in p.disparity.items()) + ".",
+        f"- Couverture d'un indicateur signalée sous {p.min_coverage:.0%} de la population.".replace("%", " %"), "",
+    ]
+    return "\n".join(lines)
+
+
+def _files(diag: Diagnostic, flavour: str, command: str | None) -> dict[str, bytes]:
+    """Every export file name -> content."""
+    _check_flavour(flavour)
+    files = {f"{stem}.csv": to_csv_bytes(frame, flavour) for stem, frame in tables(diag).items()}
+    layers = geo_layers(diag)
+    with tempfile.TemporaryDirectory(prefix="ptce_export_") as tmp:
+        folder = Path(tmp)
+        for name, layer in layers.items():
+            path = folder / f"{name}.geojson"
+            pyogrio.write_dataframe(layer, path, driver="GeoJSON", layer=name, RFC7946="YES")
+            files[f"{name}.geojson"] = path.read_bytes()
+            pyogrio.write_dataframe(layer, folder / "territoire.gpkg", driver="GPKG", layer=name, promote_to_multi=True,
+                                    append=name != "territoire")
+        files["territoire.gpkg"] = (folder / "territoire.gpkg").read_bytes()
+    definition = {"definition": diag.territory.definition.to_dict(), "millesime_geographie": diag.territory.geography_vintage}
+    files["territoire.json"] = json.dumps(definition, ensure_ascii=False, indent=1).encode("utf-8")
+    files["sources.md"] = sources_text(diag, command).encode("utf-8")
+    return files
+
+
+def write_diagnostic(diag: Diagnostic, out_dir: Path | str, flavour: str = "standard", command: str | None = None) -> list[Path]:
+    """Write every export file into ``out_dir`` (created if needed); returns the paths written."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise PtceGeoError(f"{out} existe et n'est pas un dossier : choisissez un autre dossier de sortie.")
+    written = []
+    for name, data in _files(diag, flavour, command).items():
+        atomic_write_bytes(out / name, data)
+        (out / name).chmod(0o644)  # the temporary file was private
+        written.append(out / name)
+    return written
+
+
+def export_zip(diag: Diagnostic, flavour: str = "standard", command: str | None = None) -> bytes:
+    """All export files in one zip archive (for a download button)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in _files(diag, flavour, command).items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
