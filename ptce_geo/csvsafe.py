@@ -8,15 +8,11 @@ Excel needs to read UTF-8 is added here. Any export of user text should go throu
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
-__all__ = ["FORMULA_PREFIXES", "neutralise", "neutralise_text", "to_csv_bytes"]
+__all__ = ["FLAVOURS", "FORMULA_PREFIXES", "check_flavour", "neutralise", "neutralise_text", "to_csv_bytes"]
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# text that is a plain number ("-4.5", "+33", "1 234,5") is not a formula: leave it readable
-_PLAIN_NUMBER = re.compile(r"^\s*[+-]?\d[\d\s\u00a0]*(?:[.,]\d+)?\s*$")
 _FLAVOURS = {"standard": {"sep": ",", "decimal": ".", "bom": False, "lineterminator": "\n"},
              "excel-fr": {"sep": ";", "decimal": ",", "bom": True, "lineterminator": "\r\n"}}
 
@@ -26,11 +22,7 @@ def neutralise_text(value: object) -> object:
     if not isinstance(value, str) or not value:
         return value
     head = value.lstrip(" ")
-    if head.startswith(FORMULA_PREFIXES) or value.startswith(FORMULA_PREFIXES):
-        if _PLAIN_NUMBER.match(value):
-            return value
-        return "'" + value
-    return value
+    return "'" + value if head.startswith(FORMULA_PREFIXES) or value.startswith(FORMULA_PREFIXES) else value
 
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -54,15 +46,36 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+FLAVOURS = tuple(_FLAVOURS)
+
+
+def check_flavour(flavour: str) -> None:
+    if flavour not in _FLAVOURS:
+        raise ValueError(f"Format CSV inconnu : « {flavour} » (attendu : {', '.join(_FLAVOURS)}).")
+
+
+def _excel_fr(frame: pd.DataFrame) -> pd.DataFrame:
+    """Booleans as oui/non; floats inside mixed text columns with a decimal comma too."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].map({True: "oui", False: "non"})
+        elif out[col].dtype == object:
+            out[col] = out[col].map(lambda v: str(v).replace(".", ",") if isinstance(v, float) else v)
+    return out
+
+
 def to_csv_bytes(frame: pd.DataFrame, flavour: str = "standard", index: bool = False) -> bytes:
     """Neutralised CSV bytes.
 
     ``standard``: ``,`` separator, ``.`` decimal, UTF-8 without BOM.
-    ``excel-fr``: ``;`` separator, decimal comma, UTF-8 with BOM (what a French Excel opens correctly
-    by double-click).
+    ``excel-fr``: ``;`` separator, decimal comma, oui/non, CRLF, UTF-8 with BOM (what a French Excel
+    opens correctly by double-click).
     """
-    if flavour not in _FLAVOURS:
-        raise ValueError(f"Format CSV inconnu : « {flavour} » (attendu : {', '.join(_FLAVOURS)}).")
+    check_flavour(flavour)
     opts = _FLAVOURS[flavour]
-    text = neutralise(frame).to_csv(index=index, sep=opts["sep"], decimal=opts["decimal"], lineterminator=opts["lineterminator"])
+    safe = neutralise(frame)
+    if flavour == "excel-fr":
+        safe = _excel_fr(safe)
+    text = safe.to_csv(index=index, sep=opts["sep"], decimal=opts["decimal"], lineterminator=opts["lineterminator"])
     return ("\ufeff" + text if opts["bom"] else text).encode("utf-8")

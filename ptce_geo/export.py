@@ -8,7 +8,6 @@ without a path ignores ``encoding``.
 
 from __future__ import annotations
 
-import codecs
 import io
 import json
 import tempfile
@@ -19,57 +18,20 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from .cache import atomic_write_bytes
+from .csvsafe import FLAVOURS, check_flavour, to_csv_bytes
 from .diagnostic import Diagnostic
 from .errors import PtceGeoError
 from .indicators import DENSITY_LEVELS
 from .reference import FETCH_HINT
 
-__all__ = ["FLAVOURS", "FORMULA_PREFIXES", "neutralize", "to_csv_bytes", "tables", "geo_layers", "sources_text",
-           "write_diagnostic", "export_zip"]
-
-FLAVOURS = ("standard", "excel-fr")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["FLAVOURS", "to_csv_bytes", "tables", "geo_layers", "sources_text", "write_diagnostic", "export_zip"]
 _GEO_COLUMNS = ["nom", "code_epci", "code_dep", "population", "surface_km2", "part_surface", "selected_by"]
 _DISPARITY_COLUMNS = {"n_epci": "n_epci", "min": "min_epci", "epci_min": "epci_min", "max": "max_epci", "epci_max": "epci_max",
                       "ratio_max_min": "ratio_max_min", "ecart_max_min": "ecart_max_min", "cv_pondere": "cv_pondere",
                       "theil": "theil", "theil_inter_epci": "theil_inter_epci", "theil_intra_epci": "theil_intra_epci",
                       "part_inter_epci": "part_theil_inter_epci", "base_theil": "base_theil"}
-
-
-def _check_flavour(flavour: str) -> None:
-    if flavour not in FLAVOURS:
-        raise ValueError(f"Format CSV inconnu : {flavour!r} (attendu : {', '.join(FLAVOURS)}).")
-
-
-def _neutral(value: object) -> object:
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) else value
-
-
-def neutralize(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy where every text cell that a spreadsheet would run as a formula starts with an apostrophe."""
-    out = frame.copy()
-    for col in out.columns:
-        if not is_numeric_dtype(out[col]) and not is_bool_dtype(out[col]):
-            out[col] = out[col].map(_neutral, na_action="ignore")
-    out.columns = [_neutral(str(c)) for c in out.columns]
-    return out
-
-
-def to_csv_bytes(frame: pd.DataFrame, flavour: str = "standard") -> bytes:
-    """UTF-8 CSV with a header; ``excel-fr``: ``;`` separator, decimal comma, oui/non, BOM, CRLF."""
-    _check_flavour(flavour)
-    safe = neutralize(frame)
-    if flavour == "standard":
-        return safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
-    for col in safe.columns:
-        if is_bool_dtype(safe[col]):
-            safe[col] = safe[col].map({True: "oui", False: "non"})
-        elif safe[col].dtype == object:  # numbers mixed with text: decimal comma too
-            safe[col] = safe[col].map(lambda v: str(v).replace(".", ",") if isinstance(v, float) else v)
-    return codecs.BOM_UTF8 + safe.to_csv(index=False, sep=";", decimal=",", lineterminator="\r\n").encode("utf-8")
 
 
 def _overview_rows(diag: Diagnostic) -> pd.DataFrame:
@@ -194,7 +156,7 @@ def sources_text(diag: Diagnostic, command: str | None = None) -> str:
 
 def _files(diag: Diagnostic, flavour: str, command: str | None) -> dict[str, bytes]:
     """Every export file name -> content."""
-    _check_flavour(flavour)
+    check_flavour(flavour)
     files = {f"{stem}.csv": to_csv_bytes(frame, flavour) for stem, frame in tables(diag).items()}
     layers = geo_layers(diag)
     with tempfile.TemporaryDirectory(prefix="ptce_export_") as tmp:

@@ -344,10 +344,11 @@ def test_validated_table_revalidates_as_is(embedded):
     pd.testing.assert_frame_equal(again.drop(columns=["latitude", "longitude"]), actors.drop(columns=["latitude", "longitude"]))
 
 
-def test_csvsafe_leaves_numbers_and_plain_numeric_text():
+def test_csvsafe_neutralises_every_risky_text_cell_and_leaves_numbers():
+    """Text such as "+33 6…" or "-12.5" is neutralised too (a spreadsheet would evaluate it); numbers stay numbers."""
     frame = pd.DataFrame({"a": ["=1", "-12.5", "+33", "ok", None], "b": [-1.5, 2.0, 3.0, 4.0, 5.0]})
     out = neutralise(frame)
-    assert out["a"].tolist()[:4] == ["'=1", "-12.5", "+33", "ok"] and out["b"].tolist() == frame["b"].tolist()
+    assert out["a"].tolist()[:4] == ["'=1", "'-12.5", "'+33", "ok"] and out["b"].tolist() == frame["b"].tolist()
     assert [neutralise_text(t) for t in ("\tfoo", "\r=1", " =1")] == ["'\tfoo", "'\r=1", "' =1"]
     excel = to_csv_bytes(frame, "excel-fr").decode("utf-8")
     assert excel.startswith("\ufeffa;b\r\n'=1;-1,5")

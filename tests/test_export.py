@@ -10,8 +10,9 @@ import pytest
 import shapely.geometry as sg
 
 from ptce_geo.cli import main
+from ptce_geo.csvsafe import neutralise
 from ptce_geo.diagnostic import diagnose
-from ptce_geo.export import export_zip, neutralize, tables, to_csv_bytes, write_diagnostic
+from ptce_geo.export import export_zip, tables, to_csv_bytes, write_diagnostic
 from ptce_geo.indicators import INDICATORS
 from ptce_geo.territory import TerritoryDefinition, build_territory
 from tests.conftest import needs_shared
@@ -30,7 +31,7 @@ def diag(embedded):
 def test_text_cells_that_spreadsheets_would_run_are_neutralised_and_numbers_stay_numbers():
     frame = pd.DataFrame({"nom": ["=HYPERLINK(\"http://x\")", "+33", "-cmd", "@SUM(A1)", "\tx", "\rx", "Amiens", None],
                           "valeur": [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0, 7.0, np.nan], "n": range(8)})
-    safe = neutralize(frame)
+    safe = neutralise(frame)
     assert safe["nom"].tolist()[:7] == ["'=HYPERLINK(\"http://x\")", "'+33", "'-cmd", "'@SUM(A1)", "'\tx", "'\rx", "Amiens"]
     assert pd.isna(safe["nom"].iloc[7])
     assert safe["valeur"].equals(frame["valeur"]) and safe["n"].equals(frame["n"])

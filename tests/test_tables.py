@@ -21,7 +21,7 @@ def write(tmp_path, name, data: bytes):
 
 
 def test_insee_semicolon_decimal_comma_and_secret_cells(tmp_path):
-    path = write(tmp_path, "filo.csv", "CODGEO;MED21;TP6021\n01001;25820,5;s\n01002;nd;12,3\n".encode())
+    path = write(tmp_path, "filo.csv", b"CODGEO;MED21;TP6021\n01001;25820,5;s\n01002;nd;12,3\n")
     [(_, frame)] = read_table(path)
     assert frame.attrs["decimal"] == ","
     med = to_number(frame["MED21"], ",")
