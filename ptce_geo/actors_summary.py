@@ -19,12 +19,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .actor_schema import INVOLVED_LEVELS, INVOLVEMENT_LEVELS, KINDS, fold, split_list
+from .alerts import LEVELS  # same levels as the territorial alerts
 from .errors import ActorError, TerritoryError
 
 __all__ = ["ActorSummary", "summarise_actors", "diversity_index", "ALERT_COLUMNS", "LEVELS", "LOW_DIVERSITY"]
 
 ALERT_COLUMNS = ("code", "niveau", "chiffres", "message")
-LEVELS = ("info", "attention", "alerte")
 LOW_DIVERSITY = 0.35  # below: about two kinds or fewer in practice (two equal kinds = 0.32, three = 0.50)
 UNKNOWN = "non renseigné"
 _NEEDED = ("nom", "type_structure", "ess", "thematiques", "implication", "code_commune")
@@ -153,16 +153,16 @@ def _collective_alerts(actors: pd.DataFrame, involved: pd.Series, plurality: pd.
                           f"Le collectif n'est composé que de structures de type « {kinds.iloc[0]} » : la coopération "
                           "économique territoriale suppose des structures de natures différentes."))
     elif n_inv >= 3 and row["indice_diversite"] < LOW_DIVERSITY:
-        out.append(_alert("collectif_peu_divers", "attention", f"indice de diversité {row['indice_diversite']:.2f} "
+        out.append(_alert("collectif_peu_divers", "vigilance", f"indice de diversité {row['indice_diversite']:.2f} "
                           f"({row['types_differents']} types, « {row['type_dominant']} » {row['part_type_dominant_pct']:.0f} %)",
                           "Le collectif est peu divers : un type de structure domine largement."))
     checks = (("collectif_sans_ess", "alerte", collective["ess"].fillna(False).astype(bool).sum() == 0,
                "Aucune structure de l'ESS n'est impliquée : un PTCE se constitue autour d'entreprises de l'ESS."),
-              ("collectif_sans_collectivite", "attention", not (collective["type_structure"] == "collectivité").any(),
+              ("collectif_sans_collectivite", "vigilance", not (collective["type_structure"] == "collectivité").any(),
                "Aucune collectivité territoriale n'est impliquée dans le collectif."),
-              ("collectif_sans_entreprise", "attention", not (collective["type_structure"] == "entreprise").any(),
+              ("collectif_sans_entreprise", "vigilance", not (collective["type_structure"] == "entreprise").any(),
                "Aucune entreprise hors ESS n'est impliquée : un PTCE associe entreprises de l'ESS et entreprises classiques."),
-              ("noyau_dur_absent", "attention", not (collective["implication"] == "noyau dur").any(),
+              ("noyau_dur_absent", "vigilance", not (collective["implication"] == "noyau dur").any(),
                "Des acteurs sont impliqués mais aucun n'est déclaré dans le noyau dur."))
     for code, niveau, failed, message in checks:
         if failed:
@@ -174,7 +174,7 @@ def _territory_alerts(actors: pd.DataFrame, by_epci: pd.DataFrame, blank: pd.Dat
                       communes_total: int, population_total: float) -> list[dict]:
     out = []
     for _, row in by_epci[by_epci["acteurs"] == 0].iterrows():
-        out.append(_alert("epci_sans_acteur", "attention",
+        out.append(_alert("epci_sans_acteur", "vigilance",
                           f"0 acteur · {_n(row['communes_territoire'])} commune(s) · {_n(row['population_territoire'])} hab.",
                           f"{row['nom']} ({row['code_epci']}) n'a aucun acteur inventorié sur le territoire."))
     if len(blank):
@@ -183,7 +183,7 @@ def _territory_alerts(actors: pd.DataFrame, by_epci: pd.DataFrame, blank: pd.Dat
                           "Communes du territoire sans aucun acteur inventorié (zones blanches)."))
     for motif, code, niveau, message in (("hors territoire", "acteurs_hors_territoire", "info",
                                           "Acteurs situés hors du territoire d'action (à confirmer ou à rattacher)."),
-                                         ("non localisé", "acteurs_non_localises", "attention",
+                                         ("non localisé", "acteurs_non_localises", "vigilance",
                                           "Acteurs sans commune : ils ne comptent pas dans la couverture du territoire.")):
         n = int((outside["motif"] == motif).sum())
         if n:

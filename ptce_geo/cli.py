@@ -126,6 +126,8 @@ def _diagnose_configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--polygon", help="fichier du polygone (GeoJSON, GeoPackage… ; système de coordonnées déclaré ou Lambert-93)")
     parser.add_argument("--exclude", help="codes commune INSEE à retirer")
     parser.add_argument("--min-share", type=float, default=0.5, help="part minimale de la surface d'une commune dans le polygone (défaut 0.5)")
+    parser.add_argument("--actors", help="inventaire des acteurs (CSV ou XLSX) : ajoute acteurs.csv et les synthèses acteurs")
+    parser.add_argument("--project", help="projet ptce-geo (.gpkg) : son territoire actif et ses acteurs")
     parser.add_argument("--out", required=True, help="dossier où écrire les fichiers")
     parser.add_argument("--excel-fr", action="store_true", help="CSV pour Excel français (; , décimale et BOM)")
     parser.add_argument("--data-dir", help="dossier du cache (défaut : data/ ou $PTCE_GEO_DATA_DIR)")
@@ -136,40 +138,112 @@ def _diagnose_command(args: argparse.Namespace) -> str:
     import shlex
 
     parts = ["python", "-m", "ptce_geo", "diagnose"]
-    for option in ("epci", "communes", "polygon", "exclude"):
+    for option in ("project", "epci", "communes", "polygon", "exclude", "actors"):
         if getattr(args, option):
             parts += [f"--{option}", getattr(args, option)]
     parts += ["--min-share", f"{args.min_share:g}", "--out", args.out] + (["--excel-fr"] if args.excel_fr else [])
     return shlex.join(parts + (["--data-dir", args.data_dir] if args.data_dir else []))
 
 
+def _definition(args: argparse.Namespace):
+    """The territory given on the command line (EPCI, communes, polygon, exclusions)."""
+    from .territory import TerritoryDefinition, polygon_from_file
+
+    polygon, notes = polygon_from_file(args.polygon) if args.polygon else (None, [])
+    return TerritoryDefinition(epci=args.epci, communes=args.communes, exclude=args.exclude, polygon=polygon,
+                               min_share=args.min_share), notes
+
+
 def _diagnose_run(args: argparse.Namespace) -> int:
     from .alerts import fr_number
     from .diagnostic import diagnose
     from .export import write_diagnostic
+    from .inventory import inventory_files, load_inventory, summarise_inventory
+    from .project import open_project
     from .reference import load_reference
-    from .territory import TerritoryDefinition, build_territory, polygon_from_file
+    from .territory import build_territory
+    from .workspace import diagnose_project
 
-    polygon, notes = polygon_from_file(args.polygon) if args.polygon else (None, [])
-    definition = TerritoryDefinition(epci=args.epci, communes=args.communes, exclude=args.exclude, polygon=polygon,
-                                     min_share=args.min_share)
     ref = load_reference(args.data_dir)
-    territory = build_territory(ref, definition)
-    territory.warnings[:0] = notes
-    diag = diagnose(ref, territory)
-    written = write_diagnostic(diag, args.out, "excel-fr" if args.excel_fr else "standard", _diagnose_command(args))
+    if args.project:
+        if args.epci or args.communes or args.polygon or args.exclude:
+            print("Erreur : --project remplace --epci/--communes/--polygon/--exclude (le territoire vient du projet).", file=sys.stderr)
+            return 2
+        diag, inventory = diagnose_project(ref, open_project(args.project))
+        territory, notes = diag.territory, []
+    else:
+        definition, notes = _definition(args)
+        territory = build_territory(ref, definition)
+        diag, inventory = diagnose(ref, territory), None
+    if args.actors:
+        inventory = summarise_inventory(load_inventory(ref, args.actors), ref, list(territory.communes.index))
+    flavour = "excel-fr" if args.excel_fr else "standard"
+    extra = inventory_files(inventory, flavour) if inventory is not None else None
+    written = write_diagnostic(diag, args.out, flavour, _diagnose_command(args), extra)
     o = diag.overview
     print(f"Territoire : {o['communes']} communes, {fr_number(o['population'])} habitants, {fr_number(o['surface_km2'])} km², "
           f"{o['epci']} EPCI, département(s) {', '.join(o['departements'])} ({o['millesime_geographie']}).")
-    for warning in territory.warnings:
+    for warning in notes + territory.warnings:
         print(f"  ! {warning}")
     for alert in diag.alerts:
         print(f"  [{alert.level}] {alert.code} : {alert.message}")
+    if inventory is not None:
+        print(f"Acteurs : {len(inventory.actors)} placés, {inventory.refused} ligne(s) refusée(s) à l'import.")
+        for alert in inventory.summary.alerts.itertuples(index=False):
+            print(f"  [{alert.niveau}] {alert.code} : {alert.message}")
     print(f"{len(written)} fichiers écrits dans {args.out} : {', '.join(p.name for p in written)}")
     return 0
 
 
 COMMANDS["diagnose"] = (_diagnose_configure, _diagnose_run)
+
+
+def _project_configure(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", required=True)
+    new = sub.add_parser("new", help="créer un projet (GeoPackage) à partir d'un territoire et, si donné, d'un inventaire d'acteurs")
+    new.add_argument("--name", required=True, help="nom du projet")
+    for option, text in (("--epci", "SIREN d'EPCI"), ("--communes", "codes commune INSEE"), ("--exclude", "codes commune à retirer")):
+        new.add_argument(option, help=f"{text}, séparés par des virgules")
+    new.add_argument("--polygon", help="fichier du polygone (GeoJSON, GeoPackage…)")
+    new.add_argument("--min-share", type=float, default=0.5, help="part minimale de surface dans le polygone (défaut 0.5)")
+    new.add_argument("--actors", help="inventaire des acteurs (CSV ou XLSX)")
+    new.add_argument("--out", required=True, help="fichier du projet à écrire (.gpkg)")
+    new.add_argument("--force", action="store_true", help="remplacer un projet existant de même nom")
+    new.add_argument("--data-dir", help="dossier du cache (défaut : data/ ou $PTCE_GEO_DATA_DIR)")
+
+
+def _project_run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .inventory import load_inventory
+    from .project import save_project
+    from .reference import load_reference
+    from .workspace import new_project
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".gpkg":
+        print(f"Erreur : le projet doit être un fichier .gpkg (reçu : {args.out}).", file=sys.stderr)
+        return 2
+    if out.exists() and not args.force:
+        print(f"Erreur : {out} existe déjà ; --force pour le remplacer.", file=sys.stderr)
+        return 2
+    ref = load_reference(args.data_dir)
+    definition, notes = _definition(args)
+    inventory = load_inventory(ref, args.actors) if args.actors else None
+    project, diag = new_project(ref, args.name, definition, inventory)
+    if out.exists():
+        from .project import open_project
+
+        project.revision = open_project(out).revision
+    save_project(project, out)
+    for note in notes + diag.territory.warnings:
+        print(f"  ! {note}")
+    print(f"Projet « {args.name} » écrit dans {out} : {diag.overview['communes']} communes, "
+          f"{len(project.actors) if project.actors is not None else 0} acteurs, {len(diag.alerts)} alertes.")
+    return 0
+
+
+COMMANDS["project"] = (_project_configure, _project_run)
 
 
 def main(argv: list[str] | None = None) -> int:

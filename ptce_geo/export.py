@@ -154,8 +154,8 @@ def sources_text(diag: Diagnostic, command: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def _files(diag: Diagnostic, flavour: str, command: str | None) -> dict[str, bytes]:
-    """Every export file name -> content."""
+def _files(diag: Diagnostic, flavour: str, command: str | None, extra: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """Every export file name -> content (``extra``: more files, e.g. the actor inventory's)."""
     check_flavour(flavour)
     files = {f"{stem}.csv": to_csv_bytes(frame, flavour) for stem, frame in tables(diag).items()}
     layers = geo_layers(diag)
@@ -171,26 +171,27 @@ def _files(diag: Diagnostic, flavour: str, command: str | None) -> dict[str, byt
     definition = {"definition": diag.territory.definition.to_dict(), "millesime_geographie": diag.territory.geography_vintage}
     files["territoire.json"] = json.dumps(definition, ensure_ascii=False, indent=1).encode("utf-8")
     files["sources.md"] = sources_text(diag, command).encode("utf-8")
-    return files
+    return {**files, **(extra or {})}
 
 
-def write_diagnostic(diag: Diagnostic, out_dir: Path | str, flavour: str = "standard", command: str | None = None) -> list[Path]:
+def write_diagnostic(diag: Diagnostic, out_dir: Path | str, flavour: str = "standard", command: str | None = None,
+                     extra: dict[str, bytes] | None = None) -> list[Path]:
     """Write every export file into ``out_dir`` (created if needed); returns the paths written."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise PtceGeoError(f"{out} existe et n'est pas un dossier : choisissez un autre dossier de sortie.")
     written = []
-    for name, data in _files(diag, flavour, command).items():
+    for name, data in _files(diag, flavour, command, extra).items():
         atomic_write_bytes(out / name, data)
         (out / name).chmod(0o644)  # the temporary file was private
         written.append(out / name)
     return written
 
 
-def export_zip(diag: Diagnostic, flavour: str = "standard", command: str | None = None) -> bytes:
+def export_zip(diag: Diagnostic, flavour: str = "standard", command: str | None = None, extra: dict[str, bytes] | None = None) -> bytes:
     """All export files in one zip archive (for a download button)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in _files(diag, flavour, command).items():
+        for name, data in _files(diag, flavour, command, extra).items():
             archive.writestr(name, data)
     return buffer.getvalue()

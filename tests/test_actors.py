@@ -411,7 +411,7 @@ def test_summary_blind_spots_alerts_and_outside(embedded):
     assert {"collectif_un_seul_type", "collectif_sans_collectivite", "epci_sans_acteur", "communes_sans_acteur",
             "acteurs_hors_territoire", "acteurs_non_localises", "thematiques_isolees"} <= set(codes)
     assert summary.alerts.columns.tolist() == ["code", "niveau", "chiffres", "message"]
-    assert set(summary.alerts["niveau"]) <= {"info", "attention", "alerte"} and summary.alerts["niveau"].iloc[0] == "alerte"
+    assert set(summary.alerts["niveau"]) <= {"info", "vigilance", "alerte"} and summary.alerts["niveau"].iloc[0] == "alerte"
     assert summary.epci_without_actor["code_epci"].tolist() == ["200067767"]
     assert "45208" not in set(summary.communes_without_actor["code_commune"]) and len(summary.communes_without_actor) == len(territory) - 2
     assert summary.outside.set_index("nom")["motif"].to_dict() == {"Banque": "hors territoire", "Inconnu": "non localisé"}
