@@ -19,6 +19,8 @@ c1, c2, c3 = st.columns(3)
 c1.metric("Communes", f"{counts.get('communes', 0):,}".replace(",", " "))
 c2.metric("EPCI", f"{counts.get('epci', 0):,}".replace(",", " "))
 c3.metric("Géographie", ref.geography_vintage)
+if st.button("Commencer : définir le territoire", type="primary", key="home_start"):
+    st.switch_page("pages/1_Territoire.py")
 
 st.subheader("Données chargées")
 st.dataframe(

@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .cache import Generation, build_lock, data_dir, read_manifest
+from .display import write_epci_display
 from .errors import CacheError, SourceFileError
 from .geometry import areas_km2, zone_of
 from .indicators import VARIABLES, aggregate_by
@@ -199,6 +200,7 @@ def build_cache(new: list[tuple[Dataset, FileRecord]], root: Path | str | None =
         try:
             gen.write("communes", communes)
             gen.write("epci", epci)
+            write_epci_display(gen, epci, communes)
             gen.write("departements", deps)
             gen.write("regions", regs)
             gen.write("variables", variables)

@@ -1,12 +1,73 @@
-"""Heavy read-only objects, loaded once per server process (``st.cache_resource``)."""
+"""Heavy read-only objects, loaded once per server process (``st.cache_resource``).
+
+Cached functions take the cache generation as an argument so that a data import made while
+the server runs yields new objects instead of stale ones.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import geopandas as gpd
 import streamlit as st
 
+from ptce_geo.display import DisplayLayer, load_epci_display, outlines
+from ptce_geo.indicators import INDICATORS, Indicator, indicator
+from ptce_geo.mapping import Assets, Choropleth, choropleth
 from ptce_geo.reference import Reference, load_reference
+
+__all__ = ["reference", "epci_display", "epci_choropleth", "commune_outlines", "map_assets", "mappable_indicators", "STATIC_DIR"]
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 @st.cache_resource(show_spinner="Chargement des données de référence…")
 def reference() -> Reference:
     return load_reference()
+
+
+@st.cache_resource(show_spinner="Préparation de la carte des EPCI…")
+def _epci_display(generation: str) -> DisplayLayer:
+    return load_epci_display(reference())
+
+
+def epci_display() -> DisplayLayer:
+    """EPCI polygons simplified for the France-wide map (GeoJSON text ready)."""
+    return _epci_display(reference().manifest.get("generation", ""))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _epci_choropleth(generation: str, indicator_id: str | None, k: int) -> Choropleth:
+    ref, display = reference(), epci_display()
+    if indicator_id is None:
+        return choropleth(display)
+    ind = indicator(indicator_id)
+    return choropleth(display, ind, ref.level("epci")[ind.id], ref.source_of(ind), k)
+
+
+def epci_choropleth(indicator_id: str | None, k: int = 5) -> Choropleth:
+    """The EPCI layer coloured by one indicator (computed once per indicator and number of classes)."""
+    return _epci_choropleth(reference().manifest.get("generation", ""), indicator_id, k)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _commune_outlines(generation: str, codes: tuple[str, ...]) -> gpd.GeoSeries:
+    communes = reference().communes
+    return outlines(communes.geometry.reindex([c for c in codes if c in communes.index]))
+
+
+def commune_outlines(codes: tuple[str, ...]) -> gpd.GeoSeries:
+    """Lightly simplified outlines of some communes (a territory), kept for the next reruns."""
+    return _commune_outlines(reference().manifest.get("generation", ""), tuple(codes))
+
+
+def mappable_indicators() -> list[Indicator]:
+    """Indicators loaded in the current data (others cannot be mapped)."""
+    ref = reference()
+    return [ind for ind in INDICATORS if ref.available(ind) and ind.id in ref.level("epci").columns]
+
+
+def map_assets() -> tuple[Assets, list[str]]:
+    """Local Leaflet files when ``npm ci`` installed them (else the CDN, online only) and the missing files."""
+    missing = Assets.missing(STATIC_DIR)
+    return (Assets.cdn() if missing else Assets.local()), missing

@@ -1,0 +1,149 @@
+"""Map figures: display-layer build, payload sizes, per-rerun cost, and (``--browser``) start-to-map time.
+
+    python bench/bench_map.py              # uses the current cache (PTCE_GEO_DATA_DIR or data/)
+    python bench/bench_map.py --browser    # also starts `streamlit run app.py` and times the map in chromium
+
+Payloads: the standalone HTML of the map, and what streamlit-folium sends to the browser per
+rerun (its component arguments as JSON): the France-wide map and a territory view (3 EPCI with
+their commune outlines as dynamic feature groups).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+logging.getLogger("streamlit").setLevel(logging.ERROR)
+
+import geopandas as gpd  # noqa: E402
+import streamlit_folium  # noqa: E402
+
+from ptce_geo import mapping  # noqa: E402
+from ptce_geo.display import epci_display, load_epci_display, outlines  # noqa: E402
+from ptce_geo.indicators import indicator  # noqa: E402
+from ptce_geo.reference import load_reference  # noqa: E402
+
+TERRITORY = ["200054781", "243300316", "200046977"]  # Grand Paris, Bordeaux, Lyon
+
+
+def timed(fn, repeat: int = 3):
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def component_args(m, groups=None) -> dict:
+    """The arguments st_folium sends to the browser (captured instead of rendering a component)."""
+    captured = {}
+    original = streamlit_folium._component_func
+    streamlit_folium._component_func = lambda **kwargs: captured.update(kwargs) or kwargs.get("default")
+    try:
+        streamlit_folium.st_folium(m, key="bench", returned_objects=["last_object_clicked_tooltip", "all_drawings"],
+                                   feature_group_to_add=groups)
+    finally:
+        streamlit_folium._component_func = original
+    captured.pop("on_change", None)
+    return captured
+
+
+def mb(n: int) -> str:
+    return f"{n / 1e6:6.2f} MB"
+
+
+def static_figures() -> None:
+    t, ref = timed(load_reference, 1)
+    print(f"reference loaded                     {t:6.2f} s  ({len(ref.epci)} EPCI, {len(ref.communes)} communes)")
+    t, frame = timed(lambda: epci_display(ref.epci, ref.communes), 1)
+    print(f"EPCI display layer (coverage 500 m)  {t:6.2f} s  (done at cache build; vertices "
+          f"{int(frame.geometry.count_coordinates().sum()):,} vs {int(ref.epci.geometry.count_coordinates().sum()):,})")
+    t, display = timed(lambda: load_epci_display(ref), 3)
+    print(f"EPCI display layer read + GeoJSON    {t:6.2f} s")
+    assets = mapping.Assets.local()
+    for ind_id in (None, "densite_pop", "taux_chomage"):
+        ind = indicator(ind_id) if ind_id else None
+        if ind is not None and not ref.available(ind):
+            continue
+        t, layer = timed(lambda ind=ind: mapping.choropleth(display, ind, ref.level("epci")[ind.id] if ind else None,
+                                                             ref.source_of(ind) if ind else ("", "")), 3)
+        m = mapping.epci_map(display, assets, layer)
+        page = m.get_root().render().encode()
+        args = json.dumps(component_args(mapping.epci_map(display, assets, layer))).encode()
+        print(f"France EPCI map [{ind_id or 'contours'}]: choropleth {t * 1000:5.0f} ms, HTML {mb(len(page))}, "
+              f"st_folium payload {mb(len(args))}")
+    layer = mapping.choropleth(display, indicator("densite_pop"), ref.level("epci")["densite_pop"], ref.source_of(indicator("densite_pop")))
+    members = ref.communes[ref.communes["code_epci"].isin(TERRITORY)]
+    t_out, lines = timed(lambda: outlines(gpd.GeoSeries(members.geometry, crs=4326)), 3)
+
+    def rerun():
+        m = mapping.epci_map(display, assets, layer)
+        groups = [mapping.outline_layer(lines), mapping.selection_layer(display, TERRITORY), mapping.drawing_layer(None)]
+        return component_args(m, groups)
+
+    t, args = timed(rerun, 5)
+    fg = len((args.get("feature_group") or "").encode())
+    print(f"territory view ({len(TERRITORY)} EPCI, {len(members)} communes): outlines {t_out * 1000:.0f} ms, "
+          f"feature groups {mb(fg)}, total payload {mb(len(json.dumps(args).encode()))}")
+    print(f"rerun cost in Python (build map + st_folium)  {t * 1000:5.0f} ms")
+
+
+def browser_figures(runs: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+                             str(port), "--server.address", "127.0.0.1"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"})
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            for run in range(runs):
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                opened = time.perf_counter()
+                for _ in range(300):
+                    try:
+                        page.goto(url + "/Territoire")
+                        break
+                    except Exception:  # server not listening yet
+                        time.sleep(0.1)
+                page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator("path.leaflet-interactive").nth(1000).wait_for(
+                    timeout=120_000)
+                now = time.perf_counter()
+                label = "streamlit run -> map (cold)" if run == 0 else f"page open -> map (warm #{run})"
+                print(f"{label:37} {now - (started if run == 0 else opened):6.2f} s")
+                page.close()
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--browser", action="store_true", help="time streamlit run -> rendered map in Debian's chromium")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    static_figures()
+    if args.browser:
+        browser_figures(args.runs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,363 @@
+"""folium map builders: the France-wide EPCI choropleth, selection and drawing overlays.
+
+Pure functions (no streamlit). Every string that comes from a dataset or a user is escaped here,
+before it reaches Leaflet. Maps never fetch from a CDN when given local ``Assets``: with the
+default "no basemap" they render with no network at all.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import folium
+import folium.plugins
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._leaflet import ChoroplethGeoJson, DrawLocale, HtmlLegend, OutlineGeoJson, js_literal
+from .display import DisplayLayer
+from .indicators import Indicator
+
+__all__ = [
+    "Assets",
+    "VENDOR_FILES",
+    "Basemap",
+    "BASEMAPS",
+    "DEFAULT_BASEMAP",
+    "PALETTE",
+    "MISSING_COLOR",
+    "Classes",
+    "quantile_bounds",
+    "classify",
+    "decimals_for",
+    "format_value",
+    "choropleth_geojson",
+    "legend_html",
+    "base_map",
+    "add_draw_control",
+    "Choropleth",
+    "choropleth",
+    "epci_map",
+    "selection_layer",
+    "outline_layer",
+    "drawing_layer",
+    "code_from_tooltip",
+    "view_for",
+    "FRANCE_VIEW",
+]
+
+# Files that `npm ci` copies to static/vendor/ (see package.json and scripts/vendor.mjs).
+VENDOR_FILES = ("leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet-draw/leaflet.draw.js", "leaflet-draw/leaflet.draw.css")
+
+
+@dataclass(frozen=True)
+class Assets:
+    """Where the browser fetches Leaflet and Leaflet.draw.
+
+    streamlit-folium loads exactly the ``default_js``/``default_css`` of each element, so replacing
+    folium's lists (Leaflet, jQuery, Bootstrap, Font Awesome, awesome-markers from CDNs) by these
+    two libraries is enough: none of the elements used here needs jQuery or Bootstrap.
+    """
+
+    leaflet_js: str
+    leaflet_css: str
+    draw_js: str
+    draw_css: str
+
+    @classmethod
+    def local(cls, base_url: str = "/app/static/vendor") -> Assets:
+        """Files served by Streamlit's static serving (``server.enableStaticServing``)."""
+        return cls(*(f"{base_url.rstrip('/')}/{name}" for name in VENDOR_FILES))
+
+    @classmethod
+    def cdn(cls) -> Assets:
+        """The same versions from jsDelivr: only for a machine where ``npm ci`` was not run."""
+        root = "https://cdn.jsdelivr.net/npm"
+        return cls(f"{root}/leaflet@1.9.3/dist/leaflet.js", f"{root}/leaflet@1.9.3/dist/leaflet.css",
+                   f"{root}/leaflet-draw@1.0.4/dist/leaflet.draw.js", f"{root}/leaflet-draw@1.0.4/dist/leaflet.draw.css")
+
+    @staticmethod
+    def missing(static_dir: Path) -> list[str]:
+        """Vendor files absent from ``static_dir/vendor`` (empty when ``npm ci`` ran)."""
+        return [name for name in VENDOR_FILES if not (static_dir / "vendor" / name).is_file()]
+
+
+@dataclass(frozen=True)
+class Basemap:
+    """A background tile layer; ``url`` None means no background (works offline)."""
+
+    id: str
+    label: str
+    url: str | None = None
+    attribution: str = ""
+    max_zoom: int = 18
+
+
+BASEMAPS: dict[str, Basemap] = {
+    b.id: b
+    for b in (
+        Basemap("aucun", "Aucun (hors ligne)"),
+        Basemap(
+            "ign", "Plan IGN",
+            "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2"
+            "&STYLE=normal&TILEMATRIXSET=PM&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}",
+            '&copy; <a href="https://www.ign.fr/">IGN</a> – Géoplateforme', 19,
+        ),
+        Basemap("osm", "OpenStreetMap", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                '&copy; <a href="https://www.openstreetmap.org/copyright">contributeurs OpenStreetMap</a>', 19),
+    )
+}
+DEFAULT_BASEMAP = "aucun"
+FRANCE_VIEW = ((46.6, 2.4), 6)
+
+# ColorBrewer YlGnBu (sequential, colour-blind safe, prints in grey), by number of classes.
+PALETTE: dict[int, tuple[str, ...]] = {
+    3: ("#edf8b1", "#7fcdbb", "#2c7fb8"),
+    4: ("#ffffcc", "#a1dab4", "#41b6c4", "#225ea8"),
+    5: ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"),
+    6: ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"),
+    7: ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"),
+}
+MISSING_COLOR = "#d9d9d9"
+NEUTRAL_COLOR = "#f0f0f0"
+SELECTION_STYLE = {"color": "#d95f02", "weight": 3.5, "fill": False}
+DRAWING_STYLE = {"color": "#e7298a", "weight": 2.5, "dashArray": "6 4", "fillOpacity": 0.08}
+# Drawn shapes ignore clicks: streamlit-folium counts a click on any layer but keeps the previous
+# tooltip when the layer has none, which would toggle the last clicked EPCI again.
+DRAWN_SHAPE = {**DRAWING_STYLE, "interactive": False}
+COMMUNE_STYLE = {"color": "#252525", "weight": 0.8, "fill": False, "opacity": 0.8}
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Quantile classes of an indicator: upper bounds, colours, and the value range."""
+
+    bounds: tuple[float, ...]
+    colors: tuple[str, ...]
+    minimum: float
+
+    def index(self, values: pd.Series) -> pd.Series:
+        """Class of each value (0 = lowest), -1 where the value is missing."""
+        arr = values.to_numpy(dtype="float64")
+        idx = np.searchsorted(np.asarray(self.bounds), arr, side="left").clip(0, len(self.bounds) - 1)
+        return pd.Series(np.where(np.isnan(arr), -1, idx), index=values.index, dtype="int64")
+
+
+def quantile_bounds(values: np.ndarray, k: int) -> np.ndarray:
+    """Upper bounds of ``k`` quantile classes, ties merged: ``mapclassify.Quantiles(values, k).bins``.
+
+    Computed with numpy because importing mapclassify (scipy.stats, matplotlib) costs ~2 s on the
+    way to the first map; ``tests/test_mapping.py`` checks both agree on real indicators.
+    """
+    return np.unique(np.percentile(values, np.linspace(100.0 / k, 100.0, k)))
+
+
+def classify(values: pd.Series, k: int = 5) -> Classes | None:
+    """Quantile classes, ``None`` when fewer than two distinct values are known.
+
+    Quantiles rather than Jenks: Fisher-Jenks takes ~4 s on 1,255 values without numba, and the
+    k-means ``NaturalBreaks`` is random, which would change the map (and remount it) on each rerun.
+    """
+    known = values.dropna().to_numpy(dtype="float64")
+    if len(np.unique(known)) < 2:
+        return None
+    bins = quantile_bounds(known, max(min(PALETTE), min(k, max(PALETTE))))
+    colors = PALETTE[len(bins)] if len(bins) in PALETTE else PALETTE[min(PALETTE)][-len(bins):]
+    return Classes(tuple(float(b) for b in bins), tuple(colors), float(known.min()))
+
+
+def decimals_for(values: pd.Series) -> int:
+    """Decimals that keep three significant digits for a typical value (median of magnitudes)."""
+    known = values.dropna().abs()
+    typical = float(known.median()) if len(known) else 0.0
+    return 0 if typical >= 100 else 1 if typical >= 10 else 2
+
+
+def _number(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+
+
+def format_value(value: float | None, decimals: int, unit: str = "") -> str:
+    """French formatting: ``12,3 %``, ``1 234 567 habitants``; missing values say so."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "donnée manquante"
+    return f"{_number(float(value), decimals)} {unit}".strip()
+
+
+def choropleth_geojson(display: DisplayLayer, values: pd.Series | None, classes: Classes | None, decimals: int, unit: str) -> str:
+    """FeatureCollection text for ``ChoroplethGeoJson``: properties c (code), n (escaped name), v (value), k (class)."""
+    frame = display.frame
+    vals = (values if values is not None else pd.Series(dtype="float64")).reindex(frame.index)
+    ks = classes.index(vals) if classes is not None else pd.Series(-1, index=frame.index)
+    parts = []
+    for code, name, value, k, geom in zip(frame.index, frame["nom"], vals, ks, display.geojson, strict=True):
+        props = js_literal({"c": html.escape(str(code)), "n": html.escape(str(name)), "v": html.escape(format_value(value, decimals, unit)),
+                            "k": int(k)})
+        parts.append(f'{{"type":"Feature","properties":{props},"geometry":{geom}}}')
+    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+
+
+def legend_html(indicator: Indicator, classes: Classes | None, decimals: int, source: str, vintage: str, has_missing: bool) -> str:
+    """Legend with the indicator label, unit, source and vintage; every string escaped."""
+    esc = html.escape
+    rows = []
+    if classes is not None:
+        low = classes.minimum
+        for bound, color in zip(classes.bounds, classes.colors, strict=True):
+            rows.append((color, f"{_number(low, decimals)} – {_number(bound, decimals)}"))
+            low = bound
+    if has_missing or classes is None:
+        rows.append((MISSING_COLOR, "donnée manquante"))
+    swatches = "".join(
+        f'<div><span style="display:inline-block;width:14px;height:11px;margin-right:5px;background:{color};'
+        f'border:1px solid #777"></span>{esc(text)}</div>' for color, text in rows
+    )
+    origin = " — ".join(p for p in (source, vintage) if p)
+    return (
+        '<div style="background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;font:12px/1.35 sans-serif;'
+        'box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:240px">'
+        f"<b>{esc(indicator.label)}</b> ({esc(indicator.unit)})<br>{swatches}"
+        f'<div style="color:#555;margin-top:3px">Quantiles. {esc(origin)}</div></div>'
+    )
+
+
+def base_map(assets: Assets, basemap: str = DEFAULT_BASEMAP, location: tuple[float, float] = FRANCE_VIEW[0],
+             zoom: int = FRANCE_VIEW[1]) -> folium.Map:
+    """A map loading only Leaflet from ``assets``, with the chosen background (none by default)."""
+    if basemap not in BASEMAPS:
+        raise ValueError(f"Fond de carte inconnu : {basemap!r} (attendu : {', '.join(BASEMAPS)})")
+    m = folium.Map(location=list(location), zoom_start=zoom, tiles=None, control_scale=True)
+    m.default_js = [("leaflet", assets.leaflet_js)]
+    m.default_css = [("leaflet_css", assets.leaflet_css)]
+    tile = BASEMAPS[basemap]
+    if tile.url:
+        folium.TileLayer(tiles=tile.url, attr=tile.attribution, name=tile.label, max_zoom=tile.max_zoom, max_native_zoom=tile.max_zoom).add_to(m)
+    return m
+
+
+def add_draw_control(m: folium.Map, assets: Assets) -> folium.plugins.Draw:
+    """Leaflet.draw with polygon and rectangle only; self-intersecting polygons refused while drawing."""
+    draw = folium.plugins.Draw(
+        export=False,
+        position="topleft",
+        show_geometry_on_click=False,
+        draw_options={"polyline": False, "circle": False, "marker": False, "circlemarker": False,
+                      "polygon": {"allowIntersection": False, "showArea": False,
+                                  "drawError": {"color": "#e1e100", "message": "Le contour ne doit pas se croiser."},
+                                  "shapeOptions": DRAWN_SHAPE},
+                      "rectangle": {"shapeOptions": DRAWN_SHAPE, "showArea": False}},
+        edit_options={"poly": {"allowIntersection": False}},
+    )
+    DrawLocale().add_to(m)
+    draw.default_js = [("leaflet_draw_js", assets.draw_js)]
+    draw.default_css = [("leaflet_draw_css", assets.draw_css)]
+    draw.add_to(m)
+    return draw
+
+
+@dataclass(frozen=True)
+class Choropleth:
+    """One indicator prepared for the EPCI map: classes, legend inputs and the GeoJSON text.
+
+    Built once per (indicator, number of classes) and cached by the app; the map itself is then
+    assembled on each rerun without touching geometries.
+    """
+
+    geojson: str
+    indicator: Indicator | None = None
+    classes: Classes | None = None
+    decimals: int = 0
+    has_missing: bool = False
+    source: tuple[str, str] = ("", "")
+
+    @property
+    def size(self) -> int:
+        return len(self.geojson.encode("utf-8"))
+
+
+def choropleth(display: DisplayLayer, indicator: Indicator | None = None, values: pd.Series | None = None,
+               source: tuple[str, str] = ("", ""), k: int = 5) -> Choropleth:
+    """Quantile classes of ``values`` (indexed by EPCI code) over the display layer; plain fill without indicator."""
+    if indicator is None or values is None:
+        return Choropleth(choropleth_geojson(display, None, None, 0, ""))
+    values = values.reindex(display.frame.index).astype("float64")
+    classes, decimals = classify(values, k), decimals_for(values)
+    return Choropleth(choropleth_geojson(display, values, classes, decimals, indicator.unit), indicator, classes, decimals,
+                      bool(values.isna().any()), source)
+
+
+def epci_map(display: DisplayLayer, assets: Assets, layer: Choropleth | None = None, basemap: str = DEFAULT_BASEMAP,
+             draw: bool = True) -> folium.Map:
+    """All EPCI (filled by ``layer``'s classes, plain otherwise), its legend, and the drawing tools."""
+    m = base_map(assets, basemap)
+    layer = layer or choropleth(display)
+    classes = layer.classes
+    label = html.escape(layer.indicator.label) if layer.indicator is not None else ""
+    ChoroplethGeoJson(layer.geojson, list(classes.colors) if classes else [], MISSING_COLOR if classes else NEUTRAL_COLOR,
+                      label).add_to(m)
+    if layer.indicator is not None:
+        HtmlLegend(legend_html(layer.indicator, classes, layer.decimals, layer.source[0], layer.source[1], layer.has_missing)).add_to(m)
+    if draw:
+        add_draw_control(m, assets)
+    return m
+
+
+def _collection(layer: DisplayLayer) -> str:
+    features = ",".join(f'{{"type":"Feature","properties":{{}},"geometry":{g}}}' for g in layer.geojson)
+    return '{"type":"FeatureCollection","features":[' + features + "]}"
+
+
+def selection_layer(display: DisplayLayer, codes: list[str]) -> folium.FeatureGroup:
+    """Thick outlines of the selected EPCI (non-interactive: clicks reach the EPCI below)."""
+    group = folium.FeatureGroup(name="EPCI sélectionnés")
+    subset = display.subset(codes)
+    if len(subset):
+        OutlineGeoJson(_collection(subset), SELECTION_STYLE).add_to(group)
+    return group
+
+
+def outline_layer(geoms: pd.Series, name: str = "Communes", style: dict | None = None) -> folium.FeatureGroup:
+    """Outlines of a few geometries (a territory's communes), already simplified with ``display.outlines``."""
+    group = folium.FeatureGroup(name=name)
+    texts = list(shapely.to_geojson(geoms.dropna().to_numpy())) if len(geoms) else []
+    if texts:
+        features = ",".join(f'{{"type":"Feature","properties":{{}},"geometry":{t}}}' for t in texts)
+        OutlineGeoJson('{"type":"FeatureCollection","features":[' + features + "]}", style or COMMUNE_STYLE).add_to(group)
+    return group
+
+
+def drawing_layer(geometry: shapely.Geometry | None) -> folium.FeatureGroup:
+    """The stored drawing, shown again after the map was rebuilt (Leaflet.draw forgets it)."""
+    group = folium.FeatureGroup(name="Dessin")
+    if geometry is not None and not geometry.is_empty:
+        OutlineGeoJson(shapely.to_geojson(shapely.set_precision(geometry, 1e-6)), DRAWING_STYLE).add_to(group)
+    return group
+
+
+_SIREN_IN_TOOLTIP = re.compile(r"SIREN\s*(\d{9})")
+
+
+def code_from_tooltip(text: str | None) -> str | None:
+    """The EPCI SIREN in a clicked tooltip's text (as streamlit-folium returns it), else ``None``."""
+    match = _SIREN_IN_TOOLTIP.search(text or "")
+    return match.group(1) if match else None
+
+
+def view_for(bounds: tuple[float, float, float, float], width_px: int = 900, height_px: int = 600,
+             max_zoom: int = 12) -> tuple[tuple[float, float], int]:
+    """Center (lat, lon) and the largest Web Mercator zoom showing ``bounds`` (minx, miny, maxx, maxy)."""
+    minx, miny, maxx, maxy = bounds
+
+    def merc_y(lat: float) -> float:
+        lat = max(min(lat, 85.0), -85.0)
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    span_x = max((maxx - minx) / 360.0, 1e-9)
+    span_y = max((merc_y(maxy) - merc_y(miny)) / (2 * math.pi), 1e-9)
+    zoom = math.floor(min(math.log2(width_px / 256 / span_x), math.log2(height_px / 256 / span_y)))
+    return ((miny + maxy) / 2, (minx + maxx) / 2), int(max(3, min(zoom, max_zoom)))

@@ -1,0 +1,99 @@
+"""URL and session state of the territory selection (pure parts, no browser)."""
+
+import shapely
+
+from ui.maps import handle_map_value
+from ui.state import MAX_URL_VERTICES, Selection, decode_rings, encode_rings, parse_query, rings_from_features
+
+EPCI = {"200054781", "243300316"}
+COMMUNES = {"75056", "33063", "2A004"}
+SQUARE = ((2.0, 48.0), (2.5, 48.0), (2.5, 48.5), (2.0, 48.5))
+
+
+def test_url_round_trip_restores_the_selection():
+    sel = Selection(epci=("200054781", "243300316"), communes=("2A004",), excluded=("75056",), min_share=0.3, drawings=(SQUARE,))
+    back, warnings = parse_query(sel.to_query(), None, EPCI, COMMUNES)
+    assert warnings == [] and back == sel
+
+
+def test_default_threshold_and_empty_lists_stay_out_of_the_url():
+    assert Selection(epci=("200054781",)).to_query() == {"epci": "200054781"}
+    assert Selection().to_query() == {}
+
+
+def test_garbage_parameters_warn_in_french_and_keep_the_state():
+    current = Selection(epci=("200054781",), min_share=0.3, drawings=(SQUARE,))
+    params = {"epci": "pas-un-siren", "seuil": "beaucoup", "polygone": "n'importe quoi", "zoom": "12"}
+    sel, warnings = parse_query(params, current, EPCI, COMMUNES)
+    assert sel == current
+    text = " ".join(warnings)
+    assert "SIREN d'EPCI invalide : « pas-un-siren »" in text
+    assert "« seuil » ignoré" in text and "« polygone » ignoré" in text and "inconnu ignoré : « zoom »" in text
+
+
+def test_lists_keep_their_valid_codes_and_name_the_others():
+    sel, warnings = parse_query({"epci": "200054781,999999999,75056", "communes": "2a004;1001"}, None, EPCI, COMMUNES)
+    assert sel.epci == ("200054781",) and sel.communes == ("2A004",)
+    text = " ".join(warnings)
+    assert "999999999" in text and "ressemble à un code commune" in text and "01001" in text
+
+
+def test_threshold_accepts_percent_forms_and_refuses_out_of_range():
+    assert parse_query({"seuil": "25,5%"})[0].min_share == 0.255
+    sel, warnings = parse_query({"seuil": "150"}, Selection(min_share=0.4))
+    assert sel.min_share == 0.4 and warnings
+
+
+def test_rings_encode_decode_and_reject_bad_polygons():
+    assert decode_rings(encode_rings((SQUARE, SQUARE))) == (SQUARE, SQUARE)
+    for bad in ("2,48;3,48", "2,48;3,48;200,48", "a,b;c,d;e,f"):
+        try:
+            decode_rings(bad)
+        except ValueError:
+            continue
+        raise AssertionError(bad)
+
+
+def test_a_very_detailed_drawing_stays_in_the_session_only():
+    ring = tuple((2 + i / 1000, 48 + (i % 2) / 1000) for i in range(MAX_URL_VERTICES + 1))
+    assert "polygone" not in Selection(drawings=(ring,)).to_query()
+
+
+def test_drawings_from_leaflet_draw_and_their_union():
+    feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[*map(list, SQUARE), list(SQUARE[0])]]}}
+    marker = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [2, 48]}}
+    rings = rings_from_features([feature, marker, None])
+    assert rings == (SQUARE,)
+    bowtie = ((0.0, 0.0), (1.0, 1.0), (1.0, 0.0), (0.0, 1.0))  # self-intersecting: repaired, not refused
+    poly = Selection(drawings=(SQUARE, bowtie)).polygon
+    assert poly.is_valid and isinstance(poly, shapely.MultiPolygon)
+
+
+def click(count, tooltip, drawings=None):
+    return {"last_object_clicked_count": count, "last_object_clicked_tooltip": tooltip, "all_drawings": drawings}
+
+
+def test_map_click_toggles_an_epci_once_per_click():
+    memo, sel = {}, Selection()
+    tip = "Métropole du Grand ParisSIREN 200054781Densité : 20 000 hab./km²"
+    sel = handle_map_value(click(0, None), memo, sel, EPCI)  # the component's first message
+    sel = handle_map_value(click(2, tip, []), memo, sel, EPCI)  # drawings None -> []: still a click
+    assert sel.epci == ("200054781",)
+    assert handle_map_value(click(2, tip, []), memo, sel, EPCI) == sel  # same message again: nothing new
+    sel = handle_map_value(click(3, tip, []), memo, sel, EPCI)
+    assert sel.epci == ()
+
+
+def test_a_drawing_is_never_taken_for_a_click_on_the_previous_epci():
+    memo, sel = {}, Selection()
+    tip = "XSIREN 200054781"
+    sel = handle_map_value(click(1, tip, []), memo, sel, EPCI)
+    feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [list(map(list, SQUARE))]}}
+    sel = handle_map_value(click(2, tip, [feature]), memo, sel, EPCI)  # streamlit-folium counts the drawing as a click
+    assert sel.epci == ("200054781",) and sel.drawings == (SQUARE,)
+    sel = handle_map_value(click(3, tip, []), memo, sel, EPCI)  # "Tout effacer"
+    assert sel.drawings == ()
+
+
+def test_unknown_codes_in_tooltips_are_ignored():
+    assert handle_map_value(click(1, "SIREN 123456789", []), {}, Selection(), EPCI) == Selection()
