@@ -119,13 +119,18 @@ def _actors_run(args: argparse.Namespace) -> int:
 COMMANDS["actors"] = (_actors_configure, _actors_run)
 
 
-def _diagnose_configure(parser: argparse.ArgumentParser) -> None:
-    parser.description = "Diagnostic d'un territoire (EPCI, communes, polygone) : tableaux CSV, GeoJSON, GeoPackage, sources."
+def _territory_options(parser: argparse.ArgumentParser) -> None:
+    """How a territory is given on the command line (shared by ``diagnose`` and ``project new``)."""
     parser.add_argument("--epci", help="SIREN d'EPCI séparés par des virgules")
     parser.add_argument("--communes", help="codes commune INSEE séparés par des virgules")
     parser.add_argument("--polygon", help="fichier du polygone (GeoJSON, GeoPackage… ; système de coordonnées déclaré ou Lambert-93)")
     parser.add_argument("--exclude", help="codes commune INSEE à retirer")
     parser.add_argument("--min-share", type=float, default=0.5, help="part minimale de la surface d'une commune dans le polygone (défaut 0.5)")
+
+
+def _diagnose_configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Diagnostic d'un territoire (EPCI, communes, polygone) : tableaux CSV, GeoJSON, GeoPackage, sources."
+    _territory_options(parser)
     parser.add_argument("--actors", help="inventaire des acteurs (CSV ou XLSX) : ajoute acteurs.csv et les synthèses acteurs")
     parser.add_argument("--project", help="projet ptce-geo (.gpkg) : son territoire actif et ses acteurs")
     parser.add_argument("--out", required=True, help="dossier où écrire les fichiers")
@@ -202,10 +207,7 @@ def _project_configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True)
     new = sub.add_parser("new", help="créer un projet (GeoPackage) à partir d'un territoire et, si donné, d'un inventaire d'acteurs")
     new.add_argument("--name", required=True, help="nom du projet")
-    for option, text in (("--epci", "SIREN d'EPCI"), ("--communes", "codes commune INSEE"), ("--exclude", "codes commune à retirer")):
-        new.add_argument(option, help=f"{text}, séparés par des virgules")
-    new.add_argument("--polygon", help="fichier du polygone (GeoJSON, GeoPackage…)")
-    new.add_argument("--min-share", type=float, default=0.5, help="part minimale de surface dans le polygone (défaut 0.5)")
+    _territory_options(new)
     new.add_argument("--actors", help="inventaire des acteurs (CSV ou XLSX)")
     new.add_argument("--out", required=True, help="fichier du projet à écrire (.gpkg)")
     new.add_argument("--force", action="store_true", help="remplacer un projet existant de même nom")
