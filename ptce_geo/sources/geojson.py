@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -35,6 +36,16 @@ def _guess_crs(frame: gpd.GeoDataFrame, name: str, warnings: list[str]) -> gpd.G
                         "et aucun système de coordonnées déclaré : impossible de placer ces formes.")
 
 
+def _read_vector(data: bytes) -> gpd.GeoDataFrame:
+    """GDAL reads GeoJSON from memory; a GeoPackage (SQLite) wants a real ``.gpkg`` file."""
+    if not data.startswith(b"SQLite format 3\x00"):
+        return pyogrio.read_dataframe(io.BytesIO(data), use_arrow=False)
+    with tempfile.TemporaryDirectory(prefix="ptce_vector_") as tmp:
+        path = Path(tmp) / "upload.gpkg"
+        path.write_bytes(data)
+        return pyogrio.read_dataframe(path, use_arrow=False)
+
+
 def read_polygons(source: Path | str | bytes, name: str | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Polygons of a vector file (path or bytes; ``.gz`` accepted) in EPSG:4326, with warnings.
 
@@ -56,7 +67,7 @@ def read_polygons(source: Path | str | bytes, name: str | None = None) -> tuple[
     if not data.strip():
         raise SourceFileError(f"{name} : le fichier est vide.")
     try:
-        frame = pyogrio.read_dataframe(io.BytesIO(data), use_arrow=False)
+        frame = _read_vector(data)
     except Exception as exc:  # pyogrio raises DataSourceError / DataLayerError / GEOSException
         raise SourceFileError(f"{name} : fichier géographique illisible (GeoJSON, GeoPackage ou Shapefile zippé attendu).") from exc
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
