@@ -1,8 +1,9 @@
-"""Accueil : ce que fait l'outil et les données chargées, avec leurs sources et millésimes."""
+"""Accueil : ce que fait l'outil, les projets enregistrés et les données chargées, avec leurs sources et millésimes."""
 
 import pandas as pd
 import streamlit as st
 
+from ui import project
 from ui.loaders import reference
 
 st.set_page_config(page_title="ptce-geo — diagnostic territorial", page_icon="🗺️", layout="wide")
@@ -21,6 +22,26 @@ c2.metric("EPCI", f"{counts.get('epci', 0):,}".replace(",", " "))
 c3.metric("Géographie", ref.geography_vintage)
 if st.button("Commencer : définir le territoire", type="primary", key="home_start"):
     st.switch_page("pages/1_Territoire.py")
+
+st.subheader("Projets")
+opened = project.opened()
+if opened is not None:
+    st.caption(f"Projet ouvert : **{project.md(opened.project.name)}**")
+listed = project.catalogue()
+if not listed:
+    st.caption("Aucun projet enregistré pour l'instant : un projet garde le territoire, les acteurs, les constats partagés, "
+               "le profil du PTCE et des instantanés datés dans un fichier GeoPackage.")
+for row in listed:
+    name, saved, open_col = st.columns([4, 3, 1], vertical_alignment="center")
+    name.markdown(f"**{project.md(row['nom'])}**" + (f" — territoire actif : {project.md(row['territoire_actif'])}"
+                                                     if row["territoire_actif"] else ""))
+    saved.caption(f"⚠️ {project.md(row['erreur'])}" if row["erreur"]
+                  else f"enregistré le {project.local_time(row['modifie_le'])} · révision {row['revision']}")
+    if open_col.button("Ouvrir", key=f"home_open_{row['fichier']}", disabled=bool(row["erreur"])):
+        project.open_by_name(row["fichier"])  # read from disk again even if this session had it open
+        st.switch_page("pages/5_Projet.py", query_params={project.QUERY_KEY: row["fichier"]})
+if st.button("Créer, ouvrir ou importer un projet", key="home_projects"):
+    st.switch_page("pages/5_Projet.py")
 
 st.subheader("Données chargées")
 st.dataframe(

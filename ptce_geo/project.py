@@ -12,6 +12,7 @@ overwrite (two browser tabs on one project).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -35,10 +36,13 @@ __all__ = [
     "PROFILE_DEFAULTS",
     "MATURITY_MARKERS",
     "Project",
+    "ProjectConflictError",
     "save_project",
     "open_project",
     "project_path",
+    "free_project_path",
     "list_projects",
+    "project_info",
     "snapshot_rows",
     "compare_snapshots",
 ]
@@ -67,6 +71,10 @@ PROFILE_DEFAULTS: dict[str, object] = {
 }
 FINDING_COLUMNS = ["id", "texte", "theme", "auteur", "date", "communes", "epci"]
 SNAPSHOT_COLUMNS = ["id", "date", "libelle", "territoire", "contenu"]
+
+
+class ProjectConflictError(ProjectError):
+    """The file was saved elsewhere (another tab) since this project was opened: nothing was written."""
 
 
 def _now() -> str:
@@ -149,9 +157,30 @@ def project_path(folder: Path | str, name: str) -> Path:
     return path
 
 
+def free_project_path(folder: Path | str, name: str) -> Path:
+    """``project_path(folder, name)``, or ``name (2)``, ``name (3)``… when that file exists: nothing is ever overwritten."""
+    first = project_path(folder, name)
+    for path in itertools.chain([first], (project_path(folder, f"{first.stem[:200]} ({n})") for n in range(2, 1000))):
+        if not path.exists():
+            return path
+    raise ProjectError(f"Aucun nom libre pour le projet « {name} » dans le dossier des projets.")
+
+
 def list_projects(folder: Path | str) -> list[Path]:
     folder = Path(folder)
     return sorted(p for p in folder.glob("*.gpkg") if not p.name.startswith(".")) if folder.is_dir() else []
+
+
+def project_info(path: Path | str) -> dict[str, object]:
+    """What a project list shows, read from the metadata table only (fast): name, last save, revision, active territory.
+
+    Raises ``ProjectError`` for a file that is not a ptce-geo project.
+    """
+    path = Path(path)
+    meta = _read_meta(path)
+    return {"fichier": path.stem, "nom": meta.get("nom", path.stem), "modifie_le": meta.get("modifie_le", ""),
+            "revision": int(meta.get("revision", 0) or 0), "territoire_actif": meta.get("territoire_actif", ""),
+            "millesime_geographie": meta.get("millesime_geographie", "")}
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -216,7 +245,7 @@ def save_project(project: Project, path: Path | str, force: bool = False) -> Pat
                 raise ProjectError(f"{path.name} existe et n'est pas un projet ptce-geo : il ne sera pas écrasé.") from exc
         disk = _disk_revision(path)
         if disk is not None and disk != project.revision and not force:
-            raise ProjectError(
+            raise ProjectConflictError(
                 f"Conflit : « {path.name} » a été enregistré ailleurs (révision {disk}, la vôtre part de la révision "
                 f"{project.revision}). Rechargez le projet ou enregistrez sous un autre nom."
             )
