@@ -1,0 +1,34 @@
+"""Acteurs : importer l'inventaire, lire le rapport, corriger le tableau, ajouter un acteur sur la carte, voir la synthèse, exporter."""
+
+import streamlit as st
+
+from ui import actor_panels as panels
+from ui import actors, loaders, state, territory
+
+st.set_page_config(page_title="Acteurs — ptce-geo", page_icon="🤝", layout="wide")
+st.title("Inventaire des acteurs")
+
+ref = loaders.reference()
+sel = state.selection(ref.epci.index, ref.communes.index)
+current = territory.current(sel)
+
+panels.import_panel(ref)
+inventory = actors.stored()
+if inventory is None:
+    panels.start_panel(ref)
+    st.stop()
+
+inventory = panels.summarised(ref, inventory, current)
+panels.overview(inventory)
+panels.map_panel(ref, inventory, current)
+
+report, edit, summary, export = st.tabs(["Rapport d'import", "Modifier le tableau", "Synthèse du territoire", "Exporter"])
+with report:
+    panels.report_panel(inventory)
+with edit:
+    panels.editor_panel(ref, inventory)
+with summary:
+    panels.summary_panel(inventory, current)
+with export:
+    panels.export_panel(inventory)
+    panels.clear_button()

@@ -1,0 +1,88 @@
+"""The Acteurs page in a real browser: upload an inventory with hostile names, read the report, see the markers,
+open popups (names shown as text, nothing executed), add an actor by clicking the map, download the export."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.browser.helpers import TIMINGS, shot
+
+pytestmark = pytest.mark.browser
+
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+SCRIPT_NAME = "<script>window.__pwned=1</script>"
+# a name with a script, a vision with an event handler, a row with latitude and longitude swapped,
+# a formula name, an unknown involvement level (refused)
+INVENTORY = (
+    "nom;type_structure;implication;commune;thematiques;vision;latitude;longitude\n"
+    f"{SCRIPT_NAME};asso;noyau dur;45208;réemploi;<img src=x onerror=window.__pwned=2>;;\n"
+    "Atelier inversé;SCIC;cellule de pilotage;45004;mobilité;;2.7335;47.9975\n"
+    '=HYPERLINK("http://x");entreprise;groupe projet;45208;réemploi;;;\n'
+    "Banque du coin;entreprise;très motivé;67482;finance;;;\n"
+)
+
+
+def metric(page, label: str) -> str:
+    return page.locator('[data-testid="stMetric"]').filter(has_text=label).locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def pwned(page) -> list:
+    return [frame.evaluate("typeof window.__pwned") for frame in page.frames]
+
+
+def test_upload_review_map_add_and_export(page, server, tmp_path):
+    started = time.perf_counter()
+    page.goto(server["url"] + "/Acteurs?epci=244500203")  # CA Montargoise: Montargis 45208 and Amilly 45004
+    page.get_by_text("Aucun inventaire pour l'instant").wait_for(timeout=90_000)
+    source = tmp_path / "acteurs.csv"
+    source.write_text(INVENTORY, encoding="utf-8")
+    page.locator('input[type="file"]').set_input_files(str(source))
+    page.get_by_text("acteurs.csv importé : 1 acceptée(s), 2 corrigée(s), 1 refusée(s)").wait_for(timeout=60_000)
+    assert [metric(page, m) for m in ("Lignes", "Acceptées", "Corrigées", "Refusées", "Sur la carte")] == ["4", "1", "2", "1", "3"]
+
+    frame = page.frame_locator(MAP_IFRAME)
+    markers = frame.locator("path.ptce-actor")
+    markers.nth(2).wait_for(timeout=30_000)
+    TIMINGS["actors_upload_to_markers_s"] = time.perf_counter() - started
+    assert markers.count() == 3
+    assert frame.locator("path.leaflet-interactive").count() == 3  # commune outlines are not interactive
+    page.locator(MAP_IFRAME).scroll_into_view_if_needed()
+    shot(page, "10_actors_map")
+
+    popups = []
+    for i in range(3):  # markers overlap at this zoom: the click goes to each marker's own element
+        markers.nth(i).dispatch_event("click")
+        popups.append(frame.locator(".leaflet-popup-content").inner_text())
+        if SCRIPT_NAME in popups[-1]:
+            page.wait_for_timeout(400)  # the popup fades in
+            shot(page, "11_actors_popup_script_name_as_text")
+        frame.locator(".leaflet-popup-close-button").dispatch_event("click")
+        frame.locator(".leaflet-popup").wait_for(state="detached")
+    assert any(p.startswith(SCRIPT_NAME) and "Placement : commune" in p for p in popups)
+    assert any(p.startswith('=HYPERLINK("http://x")') for p in popups)
+    assert any(p.startswith("Atelier inversé") and "Placement : coordonnées" in p for p in popups)
+    assert frame.locator(".leaflet-popup-pane script, .leaflet-popup-pane img").count() == 0
+    assert set(pwned(page)) == {"undefined"}
+
+    box = page.locator(MAP_IFRAME).bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.3)  # an empty spot of the map
+    page.wait_for_function("() => [...document.querySelectorAll('input')].some(i => i.getAttribute('aria-label') === 'Latitude'"
+                           " && i.value !== '')", timeout=30_000)
+    page.get_by_label("Nom de la structure").fill("<img src=x onerror=window.__pwned=3>")
+    page.get_by_role("button", name="Ajouter l'acteur").click()
+    page.get_by_text("ajouté (ligne 6)").wait_for(timeout=30_000)
+    markers.nth(3).wait_for(timeout=30_000)
+    assert markers.count() == 4 and metric(page, "Lignes") == "5"
+    shot(page, "12_actors_added_by_click")
+
+    page.get_by_role("tab", name="Rapport d'import").click()
+    page.get_by_text("5 ligne(s) affichée(s) sur 5").wait_for()
+    page.get_by_role("tab", name="Exporter").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="acteurs.csv").first.click()
+    exported = download.value.path().read_bytes().decode("utf-8-sig")
+    assert "'=HYPERLINK" in exported and SCRIPT_NAME in exported and "<img src=x onerror=window.__pwned=3>" in exported
+    assert set(pwned(page)) == {"undefined"}
+    assert page.failed == [] and page.external == []

@@ -1,0 +1,476 @@
+"""Display blocks of the Acteurs page: import, report, map with the « add an actor » form, editor, summary, export.
+
+Every text that comes from the inventory is shown through ``st.dataframe`` (plain text cells) or
+``actors.md`` (Markdown with HTML and formatting characters made inert); map strings are escaped by
+``ptce_geo.actors_map``.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import replace
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from ptce_geo.actor_schema import COLUMNS, INTERESTS, INVOLVEMENT_LEVELS, KINDS, NOT_INVOLVED, PERSONAL_COLUMNS, THEMES
+from ptce_geo.actors import STATUSES, actor_template_csv, actor_template_xlsx, report_counts
+from ptce_geo.actors_map import COLOUR_BY, actors_base_map, clicked_point_layer, filter_actors, filter_options, marker_rows, markers_layer
+from ptce_geo.errors import PtceGeoError
+from ptce_geo.geocode import BanGeocoder
+from ptce_geo.inventory import Inventory, inventory_files
+from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP
+from ptce_geo.reference import Reference
+from ui import actors, loaders
+from ui.maps import MAX_OUTLINED_COMMUNES
+from ui.territory import Current
+
+__all__ = ["import_panel", "start_panel", "overview", "map_panel", "report_panel", "editor_panel", "summary_panel", "export_panel",
+           "alerts_panel", "summarised", "clear_button"]
+
+GDPR_NOTE = ("Courriels, téléphones et noms de personnes ne sont pas nécessaires au diagnostic : ils sont retirés à l'import "
+             "(minimisation des données, RGPD). Ne les conservez que si vous en avez besoin et que les personnes en sont informées.")
+BAN_NOTE = ("Envoie les adresses des acteurs sans coordonnées à l'API Adresse (BAN, api-adresse.data.gouv.fr) : nécessite "
+            "Internet. Sans cette option, un acteur sans coordonnées est placé dans sa commune.")
+MAP_KEY, _CLICK, _FLASH, _READ, _ERROR, _SUMMARY = "act_carte", "act_clic", "_act_flash", "_act_fichier_lu", "_act_erreur", "_act_summary"
+_COUNT_LABELS = {"modalite": "Modalité", "acteurs": "Acteurs", "impliques": "Impliqués", "part_pct": st.column_config.NumberColumn(
+    "Part (%)", format="%.1f")}
+_FLAVOURS = {"excel-fr": "Excel français (;  virgule décimale)", "standard": "Standard (,  point décimal)"}
+
+
+def _n(value: int) -> str:
+    return f"{value:,}".replace(",", "\u202f")
+
+
+def _geocoder() -> BanGeocoder | None:
+    return BanGeocoder() if st.session_state.get("act_ban") else None
+
+
+def _progress(text: str):
+    bar = st.progress(0.0, text=text)
+
+    def update(fraction: float, message: str) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+
+    return bar, update
+
+
+def _flash(kind: str, text: str) -> None:
+    st.session_state[_FLASH] = (kind, text)
+
+
+def _show_flash() -> None:
+    """The last action's outcome, in a container that is always there: elements above the map never come and go,
+    which would shift the map's position in the page and make Streamlit mount it again."""
+    slot = st.container()
+    kind, text = st.session_state.pop(_FLASH, (None, None))
+    if kind:
+        {"success": slot.success, "warning": slot.warning, "error": slot.error}.get(kind, slot.info)(text)
+
+
+def _counts_text(state: actors.ActorState) -> str:
+    counts = report_counts(state.inventory.report)
+    return f"{counts['accepté']} acceptée(s), {counts['corrigé']} corrigée(s), {counts['refusé']} refusée(s)"
+
+
+def _memo(name: str, source: object, key: tuple, compute):
+    """``compute()`` kept in the session while ``source`` is the same object and ``key`` is equal (reruns on clicks are cheap)."""
+    cached = st.session_state.get(name)
+    if cached is not None and cached[0] is source and cached[1] == key:
+        return cached[2]
+    value = compute()
+    st.session_state[name] = (source, key, value)
+    return value
+
+
+def _reset_view() -> None:
+    for key in (_CLICK, "act_new_lat", "act_new_lon", "act_f_types", "act_f_impl", "act_f_them", _SUMMARY):
+        st.session_state.pop(key, None)
+
+
+# --- import ----------------------------------------------------------------------------------------
+
+def _import(ref: Reference, upload) -> None:
+    data = upload.getvalue()
+    if len(data) > actors.MAX_UPLOAD_MB * 1024 * 1024:
+        st.error(f"Fichier trop volumineux ({len(data) / 1e6:.0f} Mo) : {actors.MAX_UPLOAD_MB} Mo au plus.")
+        return
+    bar, progress = _progress(f"Import de {upload.name}…")
+    try:
+        state = actors.import_inventory(ref, data, upload.name, keep_personal=bool(st.session_state.get("act_personnel")),
+                                        geocoder=_geocoder(), progress=progress)
+    except PtceGeoError as exc:
+        bar.empty()
+        st.session_state[_READ] = upload.file_id
+        st.session_state[_ERROR] = (upload.file_id, f"Import impossible : {actors.md(exc)}")
+        return
+    bar.empty()
+    st.session_state[_READ] = upload.file_id
+    _reset_view()
+    actors.store(state)
+    _flash("success" if not state.inventory.refused else "warning", f"{actors.md(upload.name)} importé : {_counts_text(state)}.")
+    st.rerun()  # the page is drawn again with the new inventory (and the import block folded)
+
+
+def import_panel(ref: Reference) -> None:
+    """Templates, the uploader and its options; a new file is imported at once (with a progress bar)."""
+    state = actors.stored()
+    with st.expander("Importer un inventaire (CSV ou XLSX)", expanded=state is None):
+        st.markdown("Une ligne par structure. Colonnes reconnues avec tolérance (« Nom de la structure », « Niveau d'implication », "
+                    "« Code INSEE »…) ; partez du modèle pour être sûr.")
+        c1, c2 = st.columns(2)
+        c1.download_button("Modèle CSV (Excel français)", data=partial(actor_template_csv, "excel-fr"), file_name="modele_acteurs.csv",
+                           mime="text/csv", key="act_modele_csv", on_click="ignore", icon=":material/download:")
+        c2.download_button("Modèle XLSX (listes déroulantes)", data=actor_template_xlsx, file_name="modele_acteurs.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="act_modele_xlsx",
+                           on_click="ignore", icon=":material/download:")
+        st.checkbox("Conserver les données personnelles (courriels, téléphones, contacts)", key="act_personnel", help=GDPR_NOTE)
+        st.caption(GDPR_NOTE)
+        st.checkbox("Géocoder les adresses en ligne (API Adresse)", key="act_ban", help=BAN_NOTE)
+        upload = st.file_uploader(f"Fichier des acteurs : CSV (« ; » ou « , », UTF-8 ou Windows) ou XLSX, {actors.MAX_UPLOAD_MB} Mo au plus",
+                                  type=["csv", "txt", "tsv", "xlsx", "xls"], key="act_fichier", max_upload_size=actors.MAX_UPLOAD_MB)
+        if upload is not None:
+            if upload.file_id != st.session_state.get(_READ):
+                _import(ref, upload)
+            error_for, error = st.session_state.get(_ERROR, (None, ""))
+            if error_for == upload.file_id:  # shown as long as this file is in the uploader
+                st.error(error)
+            elif st.button("Relire le fichier avec ces options (annule les modifications faites ici)", key="act_relire"):
+                _import(ref, upload)
+
+
+def start_panel(ref: Reference) -> None:
+    """What to do when there is no inventory yet."""
+    st.info("Aucun inventaire pour l'instant : importez un fichier ci-dessus (partez du modèle), "
+            "ou commencez un inventaire vide et ajoutez les acteurs en cliquant sur la carte.")
+    if st.button("Commencer un inventaire vide", key="act_vide"):
+        actors.store(actors.empty_state(ref))
+        st.rerun()
+
+
+def overview(state: actors.ActorState) -> None:
+    """Counts of the report and of the map, one line."""
+    _show_flash()
+    counts = report_counts(state.inventory.report)
+    placed = int(state.inventory.actors.geometry.notna().sum()) if len(state.inventory.actors) else 0
+    cols = st.columns(5)
+    cols[0].metric("Lignes", len(state.inventory.report), help=f"Source : {state.name}")
+    cols[1].metric("Acceptées", counts["accepté"])
+    cols[2].metric("Corrigées", counts["corrigé"], help="Gardées après correction : voir le rapport")
+    cols[3].metric("Refusées", counts["refusé"], help="Non retenues : corrigez-les dans l'onglet « Modifier le tableau »")
+    cols[4].metric("Sur la carte", placed, help="Acteurs placés (coordonnées, adresse ou commune)")
+
+
+# --- map and the « add an actor » form -------------------------------------------------------------
+
+def _on_map_click() -> None:
+    clicked = (st.session_state.get(MAP_KEY) or {}).get("last_clicked")
+    if isinstance(clicked, dict) and clicked.get("lat") is not None and clicked.get("lng") is not None:
+        lat, lon = round(float(clicked["lat"]), 6), round(float(clicked["lng"]), 6)
+        st.session_state[_CLICK] = (lat, lon)
+        st.session_state["act_new_lat"], st.session_state["act_new_lon"] = lat, lon
+
+
+def _filter(container, label: str, options: list[str], key: str) -> list[str]:
+    if key in st.session_state:  # values no longer present (after an edit) are dropped rather than refused
+        st.session_state[key] = [v for v in st.session_state[key] if v in options]
+    return container.multiselect(label, options, key=key, placeholder="Tous")
+
+
+def _bounds(state: actors.ActorState, current: Current) -> tuple[float, float, float, float] | None:
+    if current.territory is not None and len(current.territory.communes):
+        return tuple(float(b) for b in current.territory.communes.total_bounds)
+    placed = state.inventory.actors.geometry.dropna() if len(state.inventory.actors) else None
+    if placed is None or placed.empty:
+        return None
+    return tuple(round(float(b), 2) for b in placed.total_bounds)  # rounded: a new actor rarely moves the view
+
+
+def map_panel(ref: Reference, state: actors.ActorState, current: Current) -> None:
+    """Filters, the map (territory outlines, actors coloured by choice) and the form filled by a click."""
+    left, right = st.columns([3, 1], gap="medium")
+    inventory = state.inventory.actors
+    options = _memo("_act_options", inventory, (), partial(filter_options, inventory))
+    with left:
+        c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 2, 2])
+        colour_by = c1.selectbox("Couleur des points", list(COLOUR_BY), format_func=lambda k: COLOUR_BY[k][0], key="act_couleur")
+        kinds = _filter(c2, "Types de structure", options["type_structure"], "act_f_types")
+        levels = _filter(c3, "Implication", options["implication"], "act_f_impl")
+        themes = _filter(c4, "Thématiques", options["thematiques"], "act_f_them")
+        basemap = c5.selectbox("Fond de carte", list(BASEMAPS), key="act_basemap", index=list(BASEMAPS).index(DEFAULT_BASEMAP),
+                               format_func=lambda b: BASEMAPS[b].label, help="« Aucun » fonctionne hors ligne.")
+        filters = (tuple(kinds), tuple(levels), tuple(themes))
+        shown = _memo("_act_shown", inventory, filters, partial(filter_actors, inventory, kinds, levels, themes))
+        rows = _memo("_act_markers", inventory, (colour_by, *filters), partial(marker_rows, shown, colour_by))
+        layer = markers_layer(rows)
+        assets, missing = loaders.map_assets()
+        if missing:
+            st.warning("Bibliothèques cartographiques locales absentes (lancez `npm ci`) : la carte les charge depuis Internet.")
+        outlines = None
+        if current.territory is not None and 0 < len(current.territory.communes) <= MAX_OUTLINED_COMMUNES:
+            outlines = loaders.commune_outlines(tuple(current.territory.communes.index))
+        m = actors_base_map(assets, basemap, _bounds(state, current), outlines, colour_by)
+        click = st.session_state.get(_CLICK) or (None, None)
+        st_folium(m, key=MAP_KEY, height=540, use_container_width=True, returned_objects=["last_clicked"],
+                  feature_group_to_add=[layer, clicked_point_layer(*click)], on_change=_on_map_click)
+        unplaced = int(shown.geometry.isna().sum()) if len(shown) else 0
+        text = f"{_n(layer.marker_count)} acteur(s) sur la carte"
+        if len(shown) != len(inventory):
+            text += f" ({_n(len(shown))} retenus par les filtres sur {_n(len(inventory))})"
+        if unplaced:
+            text += f" ; {_n(unplaced)} sans position (ni coordonnées, ni adresse géocodée, ni commune)"
+        if layer.marker_count < len(shown) - unplaced:
+            text += f" ; {_n(len(shown) - unplaced)} placés, seuls les {_n(layer.marker_count)} premiers sont dessinés : affinez les filtres"
+        st.caption(text + ". Cliquez sur un point pour sa fiche, ailleurs sur la carte pour placer un nouvel acteur. "
+                   "Les acteurs placés au même point (même commune, sans coordonnées) sont disposés en spirale autour de ce point.")
+    with right:
+        _add_form(ref, options)
+
+
+def _add_actor(ref: Reference) -> None:
+    ss = st.session_state
+    name = (ss.get("act_new_nom") or "").strip()
+    lat, lon = ss.get("act_new_lat"), ss.get("act_new_lon")
+    if not name:
+        _flash("error", "Nouvel acteur : donnez le nom de la structure.")
+        return
+    if lat is None or lon is None:
+        _flash("error", "Nouvel acteur : cliquez sur la carte pour le placer (ou saisissez latitude et longitude).")
+        return
+    state = actors.stored() or actors.empty_state(ref)
+    fields = {"nom": name, "type_structure": ss.get("act_new_type"), "implication": ss.get("act_new_impl"),
+              "thematiques": ss.get("act_new_themes") or [], "interet": ss.get("act_new_interet") or [],
+              "latitude": float(lat), "longitude": float(lon)}
+    table = actors.append_actor(state.table, fields)
+    line = int(table.index.max())
+    try:
+        new = actors.revalidate(ref, state, table, geocoder=None)
+    except PtceGeoError as exc:
+        _flash("error", f"Nouvel acteur non ajouté : {actors.md(exc)}")
+        return
+    actors.store(new)
+    row = new.inventory.report.set_index("ligne").loc[line]
+    detail = f" — {actors.md(row['messages'])}" if isinstance(row["messages"], str) and row["messages"] else ""
+    kind = {"accepté": "success", "corrigé": "success"}.get(row["statut"], "warning")
+    _flash(kind, f"« {actors.md(name)} » ajouté (ligne {line}) : {row['statut']}{detail}")
+    ss["act_new_nom"], ss["act_new_type"], ss["act_new_themes"], ss["act_new_interet"] = "", None, [], []
+    ss[_CLICK], ss["act_new_lat"], ss["act_new_lon"] = None, None, None
+
+
+def _add_form(ref: Reference, options: dict[str, list[str]]) -> None:
+    st.markdown("**Ajouter un acteur**")
+    click = st.session_state.get(_CLICK)
+    st.caption("Point choisi sur la carte." if click else "Cliquez sur la carte à l'emplacement de la structure.")
+    with st.form("act_ajout", border=True):
+        st.text_input("Nom de la structure", key="act_new_nom", max_chars=200)
+        st.selectbox("Type de structure", KINDS, index=None, key="act_new_type", placeholder="Choisir…")
+        st.selectbox("Implication dans le PTCE", INVOLVEMENT_LEVELS, index=INVOLVEMENT_LEVELS.index(NOT_INVOLVED), key="act_new_impl")
+        themes = list(dict.fromkeys([*THEMES, *options["thematiques"]]))
+        st.multiselect("Thématiques", themes, key="act_new_themes", accept_new_options=True, placeholder="Choisir ou saisir…")
+        st.multiselect("Intérêt", INTERESTS, key="act_new_interet", placeholder="Choisir…")
+        c1, c2 = st.columns(2)
+        c1.number_input("Latitude", value=None, min_value=-90.0, max_value=90.0, format="%.5f", key="act_new_lat")
+        c2.number_input("Longitude", value=None, min_value=-180.0, max_value=180.0, format="%.5f", key="act_new_lon")
+        st.form_submit_button("Ajouter l'acteur", type="primary", on_click=_add_actor, args=(ref,))
+
+
+# --- report and editing ----------------------------------------------------------------------------
+
+def report_panel(state: actors.ActorState) -> None:
+    """File notes, then one line per row of the file (never a row dropped silently), filtered by status."""
+    report = state.inventory.report
+    notes = list(dict.fromkeys([*state.notes, *report.attrs.get("notes", [])]))
+    if notes:
+        st.markdown("\n".join(f"- {actors.md(n)}" for n in notes))
+    statuses = st.multiselect("Statuts affichés", list(STATUSES), default=list(STATUSES), key="act_rapport_statut")
+    shown = report[report["statut"].isin(statuses)]
+    st.caption(f"{len(shown)} ligne(s) affichée(s) sur {len(report)} : {_counts_text(state)}.")
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * max(len(shown), 1), 460),
+                 column_config={"ligne": st.column_config.NumberColumn("Ligne", format="%d", width="small"),
+                                "nom": st.column_config.TextColumn("Nom"), "statut": st.column_config.TextColumn("Statut", width="small"),
+                                "messages": st.column_config.TextColumn("Messages", width="large")})
+
+
+_EDITOR_LABELS = {"nom": "Nom", "type_structure": "Type de structure", "forme_juridique": "Forme juridique", "ess": "ESS",
+                  "thematiques": "Thématiques", "competences": "Compétences", "problematiques": "Problématiques", "vision": "Vision",
+                  "implication": "Implication", "interet": "Intérêt", "commune": "Commune", "code_commune": "Code commune",
+                  "departement": "Département", "code_postal": "Code postal", "adresse": "Adresse", "latitude": "Latitude",
+                  "longitude": "Longitude"}
+_ENUMS = {"type_structure": list(KINDS), "implication": list(INVOLVEMENT_LEVELS), "ess": ["oui", "non"]}
+
+
+def _editor_config(table: pd.DataFrame) -> dict:
+    """French headers, the schema's help under each, drop-down lists for the enumerations; the status is read-only."""
+    helps = {c.name: c.label for c in (*COLUMNS, *PERSONAL_COLUMNS)}
+    config: dict = {"statut": st.column_config.TextColumn("Statut", disabled=True, width="small", pinned=True)}
+    for name in table.columns.drop("statut"):
+        label, help_ = _EDITOR_LABELS.get(name, helps.get(name, name)), helps.get(name)
+        if name in _ENUMS:
+            config[name] = st.column_config.SelectboxColumn(label, options=_ENUMS[name], help=help_)
+        else:
+            config[name] = st.column_config.TextColumn(label, help=help_, pinned=name == "nom",
+                                                       width="small" if name in ("ess", "latitude", "longitude", "departement") else None)
+    return config
+
+
+def editor_panel(ref: Reference, state: actors.ActorState) -> None:
+    """The whole table (refused rows too) in ``st.data_editor``; « Valider » checks every row again."""
+    st.caption("Modifiez les cellules, ajoutez des lignes en bas ou supprimez-en (cochez à gauche, puis la corbeille), puis validez : "
+               "tout le tableau est vérifié à nouveau. Les lignes refusées peuvent être corrigées ici.")
+    status = state.inventory.report.set_index("ligne")["statut"]
+    view = state.table.copy()
+    view.insert(0, "statut", status.reindex(view.index).astype("str"))
+    key = f"{actors.EDITOR_PREFIX}{state.revision}"
+    edited = st.data_editor(view.astype(object).fillna(""), key=key, num_rows="dynamic", width="stretch", height=420,
+                            column_config=_editor_config(view))
+    edits = st.session_state.get(key) or {}
+    pending = sum(len(edits.get(k) or ()) for k in ("edited_rows", "added_rows", "deleted_rows"))
+    if st.button(f"Valider les modifications ({pending})" if pending else "Valider les modifications", type="primary",
+                 key="act_valider", disabled=not pending):
+        bar, progress = _progress("Vérification du tableau…")
+        try:
+            new = actors.revalidate(ref, state, edited.drop(columns=["statut"]), geocoder=_geocoder(), progress=progress)
+        except PtceGeoError as exc:
+            bar.empty()
+            st.error(f"Validation impossible : {actors.md(exc)}")
+            return
+        bar.empty()
+        removed = len(set(state.table.index) - set(new.table.index))
+        actors.store(new)
+        _flash("success" if not new.inventory.refused else "warning", f"Tableau vérifié : {_counts_text(new)}"
+               + (f" ; {removed} ligne(s) supprimée(s)" if removed else "") + ".")
+        st.rerun()
+
+
+# --- summary for the territory ---------------------------------------------------------------------
+
+def summarised(ref: Reference, state: actors.ActorState, current: Current) -> actors.ActorState:
+    """``state`` with the summary for the current territory (computed again only when the actors or the territory change)."""
+    if current.territory is None:
+        if state.inventory.summary is not None:
+            state = replace(state, inventory=Inventory(state.inventory.actors, state.inventory.report))
+            actors.store(state)
+        st.session_state.pop(_SUMMARY, None)
+        return state
+    codes = tuple(current.territory.communes.index)
+    memo = st.session_state.get(_SUMMARY)
+    if state.inventory.summary is None or memo is None or memo[0] is not state.inventory.actors or memo[1] != codes:
+        state = replace(state, inventory=actors.with_summary(state.inventory, ref, list(codes)))
+        actors.store(state)
+        st.session_state[_SUMMARY] = (state.inventory.actors, codes)
+    return state
+
+
+def alerts_panel(alerts: pd.DataFrame) -> None:
+    """Alerts as the territorial ones: level, figures, message (most serious first)."""
+    if alerts.empty:
+        st.success("Aucune alerte sur l'inventaire des acteurs.")
+        return
+    boxes = {"alerte": (st.error, ":material/error:"), "vigilance": (st.warning, ":material/warning:"), "info": (st.info, ":material/info:")}
+    for row in alerts.itertuples(index=False):
+        box, icon = boxes.get(row.niveau, boxes["info"])
+        box(f"**{actors.md(row.niveau.capitalize())}** — {actors.md(row.message)}  \n{actors.md(row.chiffres)}", icon=icon)
+
+
+def _table(frame: pd.DataFrame, labels: dict | None = None, height: int | None = None) -> None:
+    config = {k: (v if not isinstance(v, str) else st.column_config.Column(v)) for k, v in (labels or {}).items()}
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config,
+                 height=height or min(38 + 35 * max(len(frame), 1), 400))
+
+
+def summary_panel(state: actors.ActorState, current: Current) -> None:
+    """Counts, plurality, blind spots, actors outside, single-actor themes and alerts — for a defined territory."""
+    if current.definition is None or current.territory is None:
+        if current.error:
+            st.warning(f"Le territoire ne peut pas être calculé : {actors.md(current.error)}")
+        else:
+            st.info("Aucun territoire défini : les comptes par EPCI, les zones blanches, les acteurs hors territoire et les alertes "
+                    "se calculent sur le territoire d'action.")
+        st.page_link("pages/1_Territoire.py", label="Définir le territoire d'action", icon=":material/map:")
+        return
+    summary = state.inventory.summary
+    if summary is None:
+        return
+    st.markdown("**Alertes**")
+    alerts_panel(summary.alerts)
+    st.markdown("**Pluralité du collectif**")
+    plural = summary.plurality.set_index("perimetre")
+    row = plural.iloc[0]
+    c = st.columns(4)
+    c[0].metric("Acteurs impliqués", int(row["acteurs"]), help="Noyau dur, cellule de pilotage, groupes thématiques et projets")
+    c[1].metric("Types de structure", int(row["types_differents"]), help="Sur 9 types possibles")
+    c[2].metric("Indice de diversité", "—" if pd.isna(row["indice_diversite"]) else f"{row['indice_diversite']:.2f}".replace(".", ","),
+                help="Entropie de Shannon des types divisée par ln(9) : 0 = un seul type, 1 = les 9 types à parts égales")
+    c[3].metric("Structures de l'ESS", int(row["acteurs_ess"]))
+    _table(summary.plurality, {"perimetre": "Périmètre", "acteurs": "Acteurs", "types_differents": "Types différents",
+                               "indice_diversite": st.column_config.NumberColumn("Indice de diversité", format="%.2f"),
+                               "type_dominant": "Type dominant", "part_type_dominant_pct": st.column_config.NumberColumn(
+                                   "Part du type dominant (%)", format="%.1f"), "acteurs_ess": "Acteurs ESS"})
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Par type de structure**")
+        _table(summary.by_kind, _COUNT_LABELS)
+        st.markdown("**Par niveau d'implication**")
+        _table(summary.by_involvement, _COUNT_LABELS)
+    with right:
+        st.markdown("**ESS / hors ESS**")
+        _table(summary.by_ess, _COUNT_LABELS)
+        st.markdown("**Par thématique**")
+        _table(summary.by_theme, _COUNT_LABELS, height=300)
+    st.markdown("**Couverture du territoire**")
+    _table(summary.by_epci, {"code_epci": "SIREN", "nom": "EPCI", "communes_territoire": "Communes", "population_territoire": "Population",
+                             "acteurs": "Acteurs", "impliques": "Impliqués"})
+    left, right = st.columns(2)
+    with left:
+        blank = summary.communes_without_actor
+        st.markdown(f"**Communes sans acteur** ({len(blank)}, EPCI sans acteur : {len(summary.epci_without_actor)})")
+        _table(blank, {"code_commune": "Code", "nom": "Commune", "code_epci": "EPCI", "population": "Population"}, height=300)
+    with right:
+        st.markdown(f"**Acteurs hors du territoire ou sans commune** ({len(summary.outside)})")
+        _table(summary.outside, {"ligne": "Ligne", "motif": "Motif", "nom": "Nom", "type_structure": "Type", "implication": "Implication",
+                                 "commune": "Commune", "code_commune": "Code"}, height=300)
+    st.markdown(f"**Thématiques portées par un seul acteur** ({len(summary.single_actor_themes)})")
+    _table(summary.single_actor_themes, {"thematique": "Thématique", "acteur": "Acteur"}, height=260)
+
+
+# --- export ----------------------------------------------------------------------------------------
+
+def _file(inventory: Inventory, flavour: str, name: str) -> bytes:
+    return inventory_files(inventory, flavour)[name]
+
+
+def _zip(inventory: Inventory, flavour: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in inventory_files(inventory, flavour).items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def export_panel(state: actors.ActorState) -> None:
+    """Each export file as a download (built when clicked), in the chosen CSV flavour; every text cell neutralised."""
+    flavour = st.radio("Format des CSV", list(_FLAVOURS), format_func=_FLAVOURS.get, horizontal=True, key="act_export_format")
+    inventory = state.inventory
+    names = ["acteurs.csv", "acteurs_rapport.csv"] + ([f"{stem}.csv" for stem in inventory.summary.tables()] if inventory.summary else [])
+    st.download_button("Tout télécharger (ZIP)", data=partial(_zip, inventory, flavour), file_name="acteurs.zip", mime="application/zip",
+                       key="act_dl_zip", on_click="ignore", type="primary", icon=":material/download:")
+    cols = st.columns(3)
+    for i, name in enumerate(names):
+        cols[i % 3].download_button(name, data=partial(_file, inventory, flavour, name), file_name=name, mime="text/csv",
+                                    key=f"act_dl_{name}", on_click="ignore", icon=":material/download:")
+    if inventory.summary is None:
+        st.caption("Les tableaux de synthèse (par type, zones blanches, alertes…) s'ajoutent une fois le territoire défini.")
+    st.caption("Les cellules qui commencent par = + - @ sont précédées d'une apostrophe : un tableur ne les exécute pas.")
+
+
+def clear_button() -> None:
+    """Remove the inventory from the session (after a confirmation)."""
+    with st.popover("Vider l'inventaire", icon=":material/delete:"):
+        st.caption("L'inventaire, ses modifications et sa synthèse sont retirés de la session (exportez-les d'abord).")
+        if st.button("Confirmer", key="act_vider", type="primary"):
+            actors.forget()
+            _reset_view()
+            st.rerun()
