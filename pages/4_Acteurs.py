@@ -3,17 +3,19 @@
 import streamlit as st
 
 from ui import actor_panels as panels
-from ui import actors, loaders, state, territory
+from ui import actors, loaders, project, state, territory
 
 st.set_page_config(page_title="Acteurs — ptce-geo", page_icon="🤝", layout="wide")
 st.title("Inventaire des acteurs")
 
 ref = loaders.reference()
+project.restore()
 sel = state.selection(ref.epci.index, ref.communes.index)
 current = territory.current(sel)
 
 panels.import_panel(ref)
 inventory = actors.stored()
+project.autosave()  # the open project follows the inventory (import, clear)
 if inventory is None:
     panels.start_panel(ref)
     st.stop()
@@ -32,3 +34,4 @@ with summary:
 with export:
     panels.export_panel(inventory)
     panels.clear_button()
+project.autosave(show=False)  # edits and actors added on the map during this run
