@@ -74,6 +74,8 @@ def straightforward(ref: Reference, communes_l93: gpd.GeoDataFrame, polygon: dic
     for key in ("tout", "code_epci"):
         out = {}
         for ind in INDICATORS:
+            if not all(v in table for v in ind.variables):
+                continue  # the embedded default has no INSEE indicators
             if ind.kind == "median":
                 ordered = table.dropna(subset=[ind.numerator, ind.weight]).sort_values([key, ind.numerator])
                 cum = ordered.groupby(key)[ind.weight].cumsum()
