@@ -37,17 +37,20 @@ def epci_display() -> DisplayLayer:
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _epci_choropleth(generation: str, indicator_id: str | None, k: int) -> Choropleth:
+def _epci_choropleth(generation: str, indicator_id: str | None, k: int, codes: tuple[str, ...] | None) -> Choropleth:
     ref, display = reference(), epci_display()
     if indicator_id is None:
-        return choropleth(display)
+        return choropleth(display, codes=codes)
     ind = indicator(indicator_id)
-    return choropleth(display, ind, ref.level("epci")[ind.id], ref.source_of(ind), k)
+    return choropleth(display, ind, ref.level("epci")[ind.id], ref.source_of(ind), k, codes=codes)
 
 
-def epci_choropleth(indicator_id: str | None, k: int = 5) -> Choropleth:
-    """The EPCI layer coloured by one indicator (computed once per indicator and number of classes)."""
-    return _epci_choropleth(reference().manifest.get("generation", ""), indicator_id, k)
+def epci_choropleth(indicator_id: str | None, k: int = 5, codes: tuple[str, ...] | None = None) -> Choropleth:
+    """The EPCI layer coloured by one indicator (computed once per indicator, number of classes and area shown).
+
+    ``codes``: only these EPCI (a view around a territory), coloured with the classes of all of France.
+    """
+    return _epci_choropleth(reference().manifest.get("generation", ""), indicator_id, k, codes)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
