@@ -76,7 +76,7 @@ def clear_drawing() -> None:
     _new_map()
 
 
-MAP_PIXELS = (620, 520)  # about the map's size in the page's left column (for the zoom that shows a territory)
+MAP_PIXELS = (470, 500)  # about the map's size in the page's left column (for the zoom that shows a territory)
 
 
 def zoom_to(bounds: tuple[float, float, float, float]) -> None:

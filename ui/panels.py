@@ -29,8 +29,8 @@ from ui import loaders, state, territory
 
 __all__ = [
     "MAX_UPLOAD_MB", "fr_int", "fr_value", "decimals_for_unit", "md", "md_multiline", "indicator_label", "selection_summary",
-    "drawing_text", "commune_lists", "page_link", "glance", "banner", "describe", "edge_communes", "upload_contour", "commune_search",
-    "search_communes",
+    "drawing_text", "commune_lists", "page_link", "toggle_communes", "glance", "banner", "describe", "edge_communes", "upload_contour",
+    "commune_search", "search_communes",
 ]
 
 MAX_UPLOAD_MB = 5  # an imported contour; the uploader itself refuses beyond HARD_UPLOAD_MB (Streamlit's own English message)
@@ -223,13 +223,10 @@ def search_communes(query: str, limit: int = 8) -> pd.DataFrame:
 
 
 def _set_commune(code: str, inside: bool) -> None:
+    """Search result button: add the commune (listed) or exclude it."""
     sel = state.stored()
-    communes = [c for c in sel.communes if c != code]
-    excluded = [c for c in sel.excluded if c != code]
-    if inside:
-        communes.append(code)
-    else:
-        excluded.append(code)
+    communes = [c for c in sel.communes if c != code] + ([code] if inside else [])
+    excluded = [c for c in sel.excluded if c != code] + ([] if inside else [code])
     territory.apply(replace(sel, communes=tuple(communes), excluded=tuple(excluded)), "Ajout" if inside else "Exclusion")
 
 
@@ -253,22 +250,29 @@ def commune_search(current: territory.Current) -> None:
             c2.button("Ajouter", key=f"ter_ajouter_{code}", on_click=_set_commune, args=(code, True))
 
 
-def _edge_changed(widget: str, codes: list[str], by_rule: list[bool]) -> None:
-    """Cut communes ticked in or out: added to / removed from the commune and exclusion lists."""
-    edits = (st.session_state.get(widget) or {}).get("edited_rows", {})
-    sel = state.stored()
+def toggle_communes(sel: state.Selection, wanted: dict[str, bool], by_rule: dict[str, bool]) -> state.Selection:
+    """``sel`` with each commune of ``wanted`` in (True) or out (False) of the territory.
+
+    ``by_rule[code]``: the commune is in without the lists (its EPCI is chosen or the polygon holds
+    enough of it). In: drop it from the exclusions, and list it only if no rule takes it. Out: drop
+    it from the added communes, and exclude it only if a rule takes it.
+    """
     communes, excluded = list(sel.communes), list(sel.excluded)
-    for row, change in edits.items():
-        if "Dans le territoire" not in change:
-            continue
-        code, wanted = codes[int(row)], bool(change["Dans le territoire"])
+    for code, inside in wanted.items():
         communes = [c for c in communes if c != code]
         excluded = [c for c in excluded if c != code]
-        if wanted and not by_rule[int(row)]:
+        if inside and not by_rule.get(code, False):
             communes.append(code)
-        elif not wanted and by_rule[int(row)]:
+        elif not inside and by_rule.get(code, False):
             excluded.append(code)
-    territory.apply(replace(sel, communes=tuple(communes), excluded=tuple(excluded)), "Modification des communes coupées")
+    return replace(sel, communes=tuple(communes), excluded=tuple(excluded))
+
+
+def _edge_changed(widget: str, codes: list[str], by_rule: list[bool]) -> None:
+    """Cut communes ticked in or out in the editor."""
+    edits = (st.session_state.get(widget) or {}).get("edited_rows", {})
+    wanted = {codes[int(row)]: bool(change["Dans le territoire"]) for row, change in edits.items() if "Dans le territoire" in change}
+    territory.apply(toggle_communes(state.stored(), wanted, dict(zip(codes, by_rule, strict=True))), "Modification des communes coupées")
     st.session_state[_EDGE_VERSION] = st.session_state.get(_EDGE_VERSION, 0) + 1  # the editor restarts from the new territory
 
 
@@ -337,6 +341,8 @@ def upload_contour(sel: state.Selection) -> None:
         st.markdown(f"**Contour importé** : {md(sel.upload_name)} ({fr_int(vertices)} sommets)")
         st.button("Retirer le contour importé", key="ter_retirer_fichier", on_click=_remove_upload)
     widget = f"ter_fichier_{st.session_state.get(_UPLOAD_VERSION, 0)}"
+    # Streamlit writes its own hard limit in English under the button (« 50MB per file »): the French label says the real one
+    st.html('<style>[class*="st-key-ter_fichier_"] [data-testid="stFileUploaderDropzoneInstructions"]{display:none}</style>')
     st.file_uploader(f"Importer un contour (GeoJSON, {MAX_UPLOAD_MB} Mo au plus)", key=widget, on_change=_uploaded, args=(widget,),
                      max_upload_size=HARD_UPLOAD_MB,
                      help="Polygone du territoire exporté de QGIS ou d'un autre outil : GeoJSON (tout système de coordonnées "
