@@ -24,11 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 logging.getLogger("streamlit").setLevel(logging.ERROR)
 
-import geopandas as gpd  # noqa: E402
 import streamlit_folium  # noqa: E402
 
 from ptce_geo import mapping  # noqa: E402
-from ptce_geo.display import epci_display, load_epci_display, outlines  # noqa: E402
+from ptce_geo.display import epci_display, load_epci_display  # noqa: E402
 from ptce_geo.indicators import indicator  # noqa: E402
 from ptce_geo.reference import load_reference  # noqa: E402
 
@@ -84,7 +83,7 @@ def static_figures() -> None:
               f"st_folium payload {mb(len(args))}")
     layer = mapping.choropleth(display, indicator("densite_pop"), ref.level("epci")["densite_pop"], ref.source_of(indicator("densite_pop")))
     members = ref.communes[ref.communes["code_epci"].isin(TERRITORY)]
-    t_out, lines = timed(lambda: outlines(gpd.GeoSeries(members.geometry, crs=4326)), 3)
+    t_out, lines = timed(lambda: mapping.light_outlines(members.geometry), 3)
 
     def rerun():
         m = mapping.epci_map(display, assets, layer)

@@ -17,24 +17,7 @@ bounds = territory.bounds(current)
 names = ref.epci["nom"]
 
 left, right = st.columns([3, 2], gap="medium")
-with left:
-    indicators = loaders.mappable_indicators()
-    c1, c2, c3, c4 = st.columns([3, 1, 2, 2])
-    choices = [None] + [i.id for i in indicators]
-    ind_id = c1.selectbox("Indicateur de la carte", choices, key="ter_indicator", format_func=panels.indicator_label(ref, indicators),
-                          index=choices.index("densite_pop") if "densite_pop" in choices else 0)
-    k = c2.selectbox("Classes", [3, 4, 5, 6, 7], index=2, key="ter_classes")
-    basemap = c3.selectbox("Fond de carte", list(BASEMAPS), key="ter_basemap", index=list(BASEMAPS).index(DEFAULT_BASEMAP),
-                           format_func=lambda b: BASEMAPS[b].label,
-                           help="« Aucun » fonctionne hors ligne ; Plan IGN et OpenStreetMap chargent des tuiles depuis Internet.")
-    if "ter_vue" not in st.session_state:  # a link or a reload opens on its territory
-        st.session_state["ter_vue"] = "territoire" if bounds else "france"
-    view = c4.radio("Carte", list(maps.VIEWS), key="ter_vue", format_func=maps.VIEWS.get, on_change=maps.set_view, args=("ter_vue", bounds),
-                    help="« Autour du territoire » ne charge que les EPCI voisins : carte plus légère, contours des communes visibles.")
-    maps.epci_map(sel, current, ind_id, basemap, k, view)
-    st.caption("Cliquez sur un EPCI pour l'ajouter ou le retirer. Outils en haut à gauche de la carte : dessiner un polygone ou un "
-               "rectangle (cliquez sur le premier point pour fermer le polygone).")
-
+# the panel first: its figures reach the browser before the map's payload (up to 2 MB for all of France)
 with right:
     panels.glance(current)
     if bounds:
@@ -66,3 +49,21 @@ with right:
     with tab_communes:
         panels.commune_search(current)
         panels.commune_lists(ref, sel)
+
+with left:
+    indicators = loaders.mappable_indicators()
+    c1, c2, c3, c4 = st.columns([3, 1, 2, 2])
+    choices = [None] + [i.id for i in indicators]
+    ind_id = c1.selectbox("Indicateur de la carte", choices, key="ter_indicator", format_func=panels.indicator_label(ref, indicators),
+                          index=choices.index("densite_pop") if "densite_pop" in choices else 0)
+    k = c2.selectbox("Classes", [3, 4, 5, 6, 7], index=2, key="ter_classes")
+    basemap = c3.selectbox("Fond de carte", list(BASEMAPS), key="ter_basemap", index=list(BASEMAPS).index(DEFAULT_BASEMAP),
+                           format_func=lambda b: BASEMAPS[b].label,
+                           help="« Aucun » fonctionne hors ligne ; Plan IGN et OpenStreetMap chargent des tuiles depuis Internet.")
+    if "ter_vue" not in st.session_state:  # a link or a reload opens on its territory
+        st.session_state["ter_vue"] = "territoire" if bounds else "france"
+    view = c4.radio("Carte", list(maps.VIEWS), key="ter_vue", format_func=maps.VIEWS.get, on_change=maps.set_view, args=("ter_vue", bounds),
+                    help="« Autour du territoire » ne charge que les EPCI voisins : carte plus légère, contours des communes visibles.")
+    maps.epci_map(sel, current, ind_id, basemap, k, view)
+    st.caption("Cliquez sur un EPCI pour l'ajouter ou le retirer. Outils en haut à gauche de la carte : dessiner un polygone ou un "
+               "rectangle (cliquez sur le premier point pour fermer le polygone).")

@@ -6,7 +6,7 @@ from ptce_geo.alerts import fr_number
 from ptce_geo.csvsafe import FLAVOURS
 from ui import exports, loaders, panels, state, territory
 
-st.set_page_config(page_title="Export — ptce-geo", page_icon=":material/folder_zip:", layout="wide")
+st.set_page_config(page_title="Export — ptce-geo", page_icon="📦", layout="wide")
 st.title("Export de la base du diagnostic")
 
 ref = loaders.reference()
@@ -17,8 +17,9 @@ if panels.banner(current):
                        help="« Excel français » s'ouvre directement dans Excel réglé en français ; « Standard » convient aux autres outils.")
     data, files, notes = exports.archive(current, flavour)
     suffix = "" if flavour == "standard" else "_excel-fr"
-    st.download_button(f"Télécharger tout (zip, {fr_number(len(data) / 1e6, 2)} Mo)", data, file_name=f"diagnostic_territoire{suffix}.zip",
-                       mime="application/zip", type="primary", key="exp_zip", icon=":material/folder_zip:", on_click=exports.downloaded,
+    short = "CSV standard" if flavour == "standard" else "CSV Excel français"
+    st.download_button(f"Télécharger tout (zip, {short}, {fr_number(len(data) / 1e6, 2)} Mo)", data, file_name=f"diagnostic_territoire{suffix}.zip",
+                       mime="application/zip", type="primary", key="exp_zip", on_click=exports.downloaded,
                        args=("zip",))
     st.caption("Fichiers préparés une seule fois pour ce territoire et ce format : cliquer de nouveau télécharge les mêmes fichiers. "
                "Toutes les cellules de texte commençant par = + - @ sont neutralisées (pas de formule exécutée à l'ouverture).")

@@ -105,18 +105,24 @@ def page_link(page: str, label: str, icon: str | None = None) -> None:
 
 
 def glance(current: territory.Current, link: bool = True) -> None:
-    """Communes, population, EPCI and alerts of the current territory (or why there is none)."""
-    if current.definition is None:
-        st.info("Aucun territoire pour l'instant : choisissez des EPCI, dessinez un polygone, importez un contour ou ajoutez des communes.")
-        return
-    if current.error:
-        st.error(md_multiline(current.error), icon=":material/block:")
-        return
+    """Communes, population, EPCI and alerts of the current territory (dashes, and why, when there is none).
+
+    The four metrics are always drawn: the browser loads their component with the page, so the first
+    territory's figures show at once instead of after a placeholder.
+    """
     diag = current.diagnostic
-    o = diag.overview
-    levels = pd.Series([a.level for a in diag.alerts], dtype="object").value_counts()
+    o = diag.overview if diag is not None else {}
     c1, c2 = st.columns(2)
     c3, c4 = st.columns(2)
+    if diag is None:
+        for column, label in zip((c1, c2, c3, c4), ("Communes", "Population", "EPCI", "Alertes"), strict=True):
+            column.metric(label, "—")
+        if current.error:
+            st.error(md_multiline(current.error), icon=":material/block:")
+        else:
+            st.info("Aucun territoire pour l'instant : choisissez des EPCI, dessinez un polygone, importez un contour ou ajoutez des communes.")
+        return
+    levels = pd.Series([a.level for a in diag.alerts], dtype="object").value_counts()
     c1.metric("Communes", fr_int(o["communes"]))
     c2.metric("Population", fr_int(o["population"]), help=o["millesime_population"] or None)
     c3.metric("EPCI", fr_int(o["epci"]), help=f"dont {o['epci_partiels']} en partie seulement" if o["epci_partiels"] else None)
