@@ -394,21 +394,22 @@ def view_for(bounds: tuple[float, float, float, float], width_px: int = 900, hei
     return ((miny + maxy) / 2, (minx + maxx) / 2), int(max(3, min(zoom, max_zoom)))
 
 
-def view_area(display: DisplayLayer, bounds: tuple[float, float, float, float], margin: float = 0.25,
-              min_margin_deg: float = 0.15) -> tuple[tuple[str, ...], tuple[float, float, float, float]]:
-    """EPCI around a territory: codes of those meeting ``bounds`` grown by ``margin`` (share of its size), and their extent.
+def view_area(display: DisplayLayer, boxes: np.ndarray, margin_deg: float = 0.15) -> tuple[tuple[str, ...], tuple[float, float, float, float]]:
+    """EPCI around a territory: codes of those within ``margin_deg`` (~15 km) of its communes' boxes, and their extent.
 
-    The neighbours stay clickable (to add them) while the map weighs a fraction of France's.
+    ``boxes``: (n, 4) array of (minx, miny, maxx, maxy), one per commune. The neighbours stay clickable
+    (to add them) while the map weighs a fraction of France's; a territory in several pieces (EPCI far
+    apart) gets the neighbourhood of each piece, not everything in between.
     """
-    minx, miny, maxx, maxy = bounds
-    dx = max((maxx - minx) * margin, min_margin_deg)
-    dy = max((maxy - miny) * margin, min_margin_deg * 0.7)
-    box = shapely.box(minx - dx, miny - dy, maxx + dx, maxy + dy)
+    boxes = np.asarray(boxes, dtype="float64").reshape(-1, 4)
+    if not len(boxes):
+        return (), (0.0, 0.0, 0.0, 0.0)
+    grown = shapely.box(boxes[:, 0] - margin_deg, boxes[:, 1] - margin_deg, boxes[:, 2] + margin_deg, boxes[:, 3] + margin_deg)
     frame = display.frame
-    rows = frame.sindex.query(box, predicate="intersects")
+    rows = np.unique(frame.sindex.query(grown, predicate="intersects")[1])
     if not len(rows):
-        return (), (minx, miny, maxx, maxy)
-    part = frame.iloc[np.sort(rows)]
+        return (), tuple(float(v) for v in (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()))
+    part = frame.iloc[rows]
     return tuple(str(c) for c in part.index), tuple(float(v) for v in part.total_bounds)
 
 

@@ -30,6 +30,7 @@ __all__ = [
 
 RETURNED_OBJECTS = ["last_object_clicked_tooltip", "last_object_clicked_count", "all_drawings"]
 MAX_OUTLINED_COMMUNES = 3000  # beyond, outlines would weigh more than the France-wide map
+MAX_DENSITY_MAP_COMMUNES = 1200  # ~0.8 MB of filled communes; beyond, the bars above give the breakdown
 OUTLINE_BUDGET = 600_000  # bytes of commune outlines sent with a map, at most (keeps a territory view under 1 MB)
 VIEWS = {"france": "France entière", "territoire": "Autour du territoire"}
 _MEMO, _EPOCH, _VIEW, _AREA = "_map_memo", "_map_epoch", "_map_view", "_map_area"
@@ -106,17 +107,17 @@ def preview_communes(sel: state.Selection) -> tuple[str, ...]:
     return tuple(c for c in dict.fromkeys([*members, *sel.communes]) if c not in excluded)
 
 
-def _contains(outer: tuple[float, ...], inner: tuple[float, ...]) -> bool:
-    return outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
-
-
-def _territory_area(display, bounds: tuple[float, float, float, float] | None) -> tuple[tuple[str, ...], tuple] | None:
-    """EPCI codes and extent of the territory view; recomputed only when the territory leaves it."""
+def _territory_area(display, current: territory.Current) -> tuple[tuple[str, ...], tuple] | None:
+    """EPCI codes and extent of the territory view; recomputed only when the territory reaches an EPCI not drawn."""
     area = st.session_state.get(_AREA)
-    if bounds is not None and (area is None or not _contains(area[1], bounds)):
-        area = mapping.view_area(display, bounds)
+    if current.territory is None:
+        return area
+    communes = current.territory.communes
+    needed = set(communes["code_epci"].dropna().astype(str))
+    if area is None or not needed <= set(area[0]):
+        area = mapping.view_area(display, communes.bounds.to_numpy())
         st.session_state[_AREA] = area
-        zoom_to(bounds)
+        zoom_to(territory.bounds(current))
     return area
 
 
@@ -130,8 +131,7 @@ def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str
     assets, missing = loaders.map_assets()
     if missing:
         st.warning("Bibliothèques cartographiques locales absentes (lancez `npm ci`) : la carte les charge depuis Internet.")
-    bounds = territory.bounds(current)
-    area = _territory_area(display, bounds) if view == "territoire" else None
+    area = _territory_area(display, current) if view == "territoire" else None
     codes = area[0] if area and area[0] else None
     start = st.session_state.get(_VIEW) or mapping.FRANCE_VIEW
     m = mapping.epci_map(display, assets, loaders.epci_choropleth(indicator_id, k, codes), basemap,
@@ -160,8 +160,9 @@ def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str
 def density_map(diag: Diagnostic, height: int = 460) -> None:
     """The territory's communes coloured by INSEE density level (nothing comes back from this map)."""
     communes = diag.communes
-    if len(communes) > MAX_OUTLINED_COMMUNES:
-        st.info(f"Carte des niveaux de densité limitée aux territoires de {MAX_OUTLINED_COMMUNES} communes au plus.")
+    if len(communes) > MAX_DENSITY_MAP_COMMUNES:
+        st.info(f"Carte des niveaux de densité limitée aux territoires de {MAX_DENSITY_MAP_COMMUNES:,} communes au plus, pour rester "
+                "légère : le graphique ci-dessus donne la répartition.".replace(",", "\u202f"))
         return
     ref = loaders.reference()
     assets, _ = loaders.map_assets()
