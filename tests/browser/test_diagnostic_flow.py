@@ -62,6 +62,33 @@ def test_two_epci_of_different_types_follow_the_user_to_the_diagnostic(page, ser
     assert page.failed == [] and page.external == []
 
 
+def click_at(page, box: dict, fx: float, fy: float, pause: int = 400) -> None:
+    """A Leaflet.draw vertex: move there in steps (it places the vertex where the pointer moved), press, release."""
+    page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, steps=4)
+    page.mouse.down()
+    page.mouse.up()
+    page.wait_for_timeout(pause)  # more than Leaflet's double-click delay
+
+
+def test_a_crossing_or_empty_drawing_is_refused_in_french(page, server):
+    frame = open_map(page, server)
+    frame.locator(".leaflet-draw-draw-polygon").click()
+    box = page.locator(MAP_IFRAME).bounding_box()
+    for fx, fy in [(0.04, 0.58), (0.12, 0.66), (0.12, 0.58)]:  # in the Bay of Biscay
+        click_at(page, box, fx, fy)
+    click_at(page, box, 0.04, 0.68)  # would cross the first side: Leaflet.draw refuses the vertex
+    assert frame.get_by_text("Le contour ne doit pas se croiser.").count() == 1
+    shot(page, "17_crossing_refused")
+    click_at(page, box, 0.04, 0.58)  # close the triangle: valid, but at sea
+    page.get_by_text("Dessin refusé").wait_for(timeout=20_000)
+    assert page.get_by_text(re.compile("ne recouvre aucune commune")).count() >= 1
+    assert page.get_by_text("Le territoire précédent est conservé.").count() >= 1
+    assert "polygone=" not in page.url and metric(page, "Communes") == "—"
+    frame.locator("path.leaflet-interactive").nth(1000).wait_for()  # a fresh map, without the refused shape
+    shot(page, "18_empty_drawing_refused")
+    assert page.failed == [] and page.external == []
+
+
 def test_zoomed_drawing_gives_the_territory_and_its_diagnostic_fast(page, server):
     frame = open_map(page, server)
     for _ in range(4):  # from France (zoom 6) to about a canton (zoom 10)
@@ -69,13 +96,9 @@ def test_zoomed_drawing_gives_the_territory_and_its_diagnostic_fast(page, server
         page.wait_for_timeout(350)
     frame.locator(".leaflet-draw-draw-polygon").click()
     box = page.locator(MAP_IFRAME).bounding_box()
-    vertices = [(0.35, 0.35), (0.65, 0.33), (0.67, 0.65), (0.37, 0.67), (0.35, 0.35)]
-    for fx, fy in vertices:
-        page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, steps=4)
-        page.mouse.down()
-        page.mouse.up()
-        if (fx, fy) != vertices[-1]:
-            page.wait_for_timeout(400)
+    vertices = [(0.35, 0.35), (0.65, 0.33), (0.67, 0.65), (0.37, 0.67), (0.35, 0.35)]  # back to the first: closes it
+    for i, (fx, fy) in enumerate(vertices):
+        click_at(page, box, fx, fy, pause=400 if i < len(vertices) - 1 else 0)
     closed = time.perf_counter()
     wait_metric_change(page, "Communes", "—")  # the panel shows the territory's diagnostic
     communes = metric(page, "Communes")
@@ -84,9 +107,9 @@ def test_zoomed_drawing_gives_the_territory_and_its_diagnostic_fast(page, server
     assert int(communes.replace("\u202f", "")) > 0
     started = time.perf_counter()  # a click on an EPCI outside the drawing: warm caches, the usual case
     page.mouse.click(box["x"] + box["width"] * 0.12, box["y"] + box["height"] * 0.5)
-    page.wait_for_function("() => /epci=\\d{9}/.test(location.search)", timeout=20_000)
     wait_metric_change(page, "Communes", communes)
     TIMINGS["click_to_diagnostic_s"] = time.perf_counter() - started
+    page.wait_for_function("() => /epci=\\d{9}/.test(location.search)", timeout=20_000)
     print(f"click EPCI -> diagnostic: {TIMINGS['click_to_diagnostic_s']:.2f} s ({metric(page, 'Communes')} communes)")
     page.get_by_role("tab", name="Dessin ou contour").click()
     page.get_by_text(re.compile(r"communes coupées par le polygone")).wait_for()
