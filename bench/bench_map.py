@@ -4,8 +4,9 @@
     python bench/bench_map.py --browser    # also starts `streamlit run app.py` and times the map in chromium
 
 Payloads: the standalone HTML of the map, and what streamlit-folium sends to the browser per
-rerun (its component arguments as JSON): the France-wide map and a territory view (3 EPCI with
-their commune outlines as dynamic feature groups).
+rerun (its component arguments as JSON): the France-wide view and the view around a territory (its
+EPCI and their neighbours, the territory's commune outlines as dynamic feature groups), and the
+server-side time from a drawn polygon to its diagnostic.
 """
 
 from __future__ import annotations
@@ -24,15 +25,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 logging.getLogger("streamlit").setLevel(logging.ERROR)
 
-import geopandas as gpd  # noqa: E402
+import pandas as pd  # noqa: E402
 import streamlit_folium  # noqa: E402
 
 from ptce_geo import mapping  # noqa: E402
-from ptce_geo.display import epci_display, load_epci_display, outlines  # noqa: E402
+from ptce_geo.diagnostic import diagnose  # noqa: E402
+from ptce_geo.display import epci_display, load_epci_display  # noqa: E402
 from ptce_geo.indicators import indicator  # noqa: E402
 from ptce_geo.reference import load_reference  # noqa: E402
+from ptce_geo.territory import TerritoryDefinition, build_territory  # noqa: E402
 
-TERRITORY = ["200054781", "243300316", "200046977"]  # Grand Paris, Bordeaux, Lyon
+OUTLINE_BUDGET = 600_000  # ui.maps.OUTLINE_BUDGET: commune outlines heavier than this are not sent
+TERRITORIES = {
+    "Amiens + Val de Somme": ["248000531", "248000499"],
+    "Grand Paris + Bordeaux + Lyon": ["200054781", "243300316", "200046977"],
+}
 
 
 def timed(fn, repeat: int = 3):
@@ -82,20 +89,41 @@ def static_figures() -> None:
         args = json.dumps(component_args(mapping.epci_map(display, assets, layer))).encode()
         print(f"France EPCI map [{ind_id or 'contours'}]: choropleth {t * 1000:5.0f} ms, HTML {mb(len(page))}, "
               f"st_folium payload {mb(len(args))}")
-    layer = mapping.choropleth(display, indicator("densite_pop"), ref.level("epci")["densite_pop"], ref.source_of(indicator("densite_pop")))
-    members = ref.communes[ref.communes["code_epci"].isin(TERRITORY)]
-    t_out, lines = timed(lambda: outlines(gpd.GeoSeries(members.geometry, crs=4326)), 3)
+    ind = indicator("densite_pop")
+    values, source = ref.level("epci")[ind.id], ref.source_of(ind)
+    layer = mapping.choropleth(display, ind, values, source)
+    somme = sorted(ref.communes.loc[ref.communes["code_dep"] == "80", "code_epci"].dropna().unique())
+    for name, codes in {**TERRITORIES, "every EPCI of the Somme département": somme}.items():
+        territory_views(ref, display, assets, layer, name, codes, values, source)
+    drawing = {"type": "Polygon", "coordinates": [[[2.2, 49.8], [2.5, 49.8], [2.5, 50.0], [2.2, 50.0], [2.2, 49.8]]]}
+    build_territory(ref, TerritoryDefinition(communes=[ref.communes.index[0]]))  # warm the spatial index (done at app start)
+    diagnose(ref, build_territory(ref, TerritoryDefinition(communes=[ref.communes.index[0]])))
+    t, diag = timed(lambda: diagnose(ref, build_territory(ref, TerritoryDefinition(polygon=drawing))), 5)
+    print(f"drawn polygon -> territory + diagnostic (server side, warm)  {t * 1000:5.0f} ms  ({diag.overview['communes']} communes)")
 
-    def rerun():
-        m = mapping.epci_map(display, assets, layer)
-        groups = [mapping.outline_layer(lines), mapping.selection_layer(display, TERRITORY), mapping.drawing_layer(None)]
+
+def territory_views(ref, display, assets, france_layer, name, codes, values, source) -> None:
+    """Payload of a rerun after a change: France-wide view vs the view around the territory."""
+    members = ref.communes[ref.communes["code_epci"].isin(codes)]
+    t_out, lines = timed(lambda: mapping.light_outlines(members.geometry), 3)
+    area, _ = mapping.view_area(display, members.bounds.to_numpy())
+    near = mapping.choropleth(display, indicator("densite_pop"), values, source, codes=area)
+
+    def rerun(layer):
+        m = mapping.epci_map(display, assets, layer, view=mapping.view_for(tuple(members.total_bounds)))
+        outlines = mapping.outline_layer(lines)
+        light = sum(len(child.data) for child in outlines._children.values()) <= OUTLINE_BUDGET  # as ui.maps does
+        groups = [outlines] if light else []
+        groups += [mapping.selection_layer(display, list(codes)), mapping.drawing_layer(None)]
         return component_args(m, groups)
 
-    t, args = timed(rerun, 5)
-    fg = len((args.get("feature_group") or "").encode())
-    print(f"territory view ({len(TERRITORY)} EPCI, {len(members)} communes): outlines {t_out * 1000:.0f} ms, "
-          f"feature groups {mb(fg)}, total payload {mb(len(json.dumps(args).encode()))}")
-    print(f"rerun cost in Python (build map + st_folium)  {t * 1000:5.0f} ms")
+    for label, layer in (("France view", france_layer), (f"territory view ({len(area)} EPCI drawn)", near)):
+        t, args = timed(lambda layer=layer: rerun(layer), 3)
+        fg = len((args.get("feature_group") or "").encode())
+        print(f"{name} ({len(codes)} EPCI, {len(members)} communes), {label}: payload {mb(len(json.dumps(args).encode()))} "
+              f"(feature groups {mb(fg)}), build + st_folium {t * 1000:4.0f} ms; outlines {t_out * 1000:.0f} ms")
+    m = mapping.category_map(lines, members["nom"], pd.Series(4, index=members.index), {4: "niveau"}, {4: "#41b6c4"}, assets, "Densité")
+    print(f"{name}: density-level map of the Diagnostic page {mb(len(json.dumps(component_args(m)).encode()))}")
 
 
 def browser_figures(runs: int) -> None:

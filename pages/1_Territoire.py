@@ -1,23 +1,58 @@
-"""Territoire : choisir les EPCI (liste ou clic sur la carte), ajouter ou exclure des communes, dessiner un polygone."""
+"""Territoire : choisir des EPCI (liste ou clic sur la carte), dessiner ou importer un contour, ajouter ou exclure des communes."""
 
 from dataclasses import replace
 
 import streamlit as st
 
 from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP
-from ui import loaders, maps, panels, state
+from ui import loaders, maps, panels, state, territory
 
 st.set_page_config(page_title="Territoire — ptce-geo", page_icon="🗺️", layout="wide")
 st.title("Territoire d'action")
 
 ref = loaders.reference()
 sel = state.selection(ref.epci.index, ref.communes.index)
+current = territory.current(sel)
+bounds = territory.bounds(current)
 names = ref.epci["nom"]
 
 left, right = st.columns([3, 2], gap="medium")
+# the panel first: its figures reach the browser before the map's payload (up to 2 MB for all of France)
+with right:
+    panels.glance(current)
+    if bounds:
+        st.button("Centrer la carte sur le territoire", key="ter_zoom", on_click=maps.recentre, args=(bounds,))
+    tab_epci, tab_shape, tab_communes = st.tabs(["EPCI", "Dessin ou contour", "Communes"])
+    with tab_epci:
+        st.session_state["ter_epci"] = list(sel.epci)
+        st.multiselect("EPCI du territoire (nom ou SIREN)", list(names.sort_values().index), key="ter_epci",
+                       format_func=lambda code: f"{names.get(code, code)} — {code}", placeholder="Tapez un nom ou un SIREN…",
+                       on_change=lambda: territory.apply(replace(state.stored(), epci=tuple(st.session_state["ter_epci"])), "Choix des EPCI"))
+        panels.selection_summary(ref, sel)
+    with tab_shape:
+        if sel.drawings:
+            st.markdown(f"**Polygone dessiné** : {panels.drawing_text(sel)}")
+            if sel.self_intersecting:
+                st.warning("Le contour dessiné se recoupe (« nœud papillon ») : il a été réparé en surfaces valides. "
+                           "Vérifiez-le sur la carte, ou effacez-le et redessinez-le.", icon=":material/warning:")
+            st.button("Effacer le dessin", key="ter_clear_drawing", on_click=maps.clear_drawing)
+        else:
+            st.caption("Aucun dessin : utilisez les outils en haut à gauche de la carte.")
+        panels.upload_contour(sel)
+        st.session_state["ter_seuil"] = max(5, round(sel.min_share * 100))
+        st.slider("Part minimale de la surface d'une commune dans le polygone (%)", 5, 100, step=5, key="ter_seuil",
+                  disabled=sel.polygon is None,
+                  help="Une commune coupée par le polygone n'est retenue qu'au-delà de cette part de sa surface.",
+                  on_change=lambda: territory.apply(replace(state.stored(), min_share=st.session_state["ter_seuil"] / 100),
+                                                    "Changement du seuil"))
+        panels.edge_communes(ref, sel, current)
+    with tab_communes:
+        panels.commune_search(current)
+        panels.commune_lists(ref, sel)
+
 with left:
     indicators = loaders.mappable_indicators()
-    c1, c2, c3 = st.columns([3, 1, 2])
+    c1, c2, c3, c4 = st.columns([3, 1, 2, 2])
     choices = [None] + [i.id for i in indicators]
     ind_id = c1.selectbox("Indicateur de la carte", choices, key="ter_indicator", format_func=panels.indicator_label(ref, indicators),
                           index=choices.index("densite_pop") if "densite_pop" in choices else 0)
@@ -25,31 +60,10 @@ with left:
     basemap = c3.selectbox("Fond de carte", list(BASEMAPS), key="ter_basemap", index=list(BASEMAPS).index(DEFAULT_BASEMAP),
                            format_func=lambda b: BASEMAPS[b].label,
                            help="« Aucun » fonctionne hors ligne ; Plan IGN et OpenStreetMap chargent des tuiles depuis Internet.")
-    maps.epci_map(sel, ind_id, basemap, k)
-    st.caption("Cliquez sur un EPCI pour l'ajouter ou le retirer. Outils en haut à gauche : dessiner un polygone ou un rectangle.")
-
-with right:
-    st.session_state["ter_epci"] = list(sel.epci)
-    st.multiselect("EPCI du territoire (nom ou SIREN)", list(names.sort_values().index), key="ter_epci",
-                   format_func=lambda code: f"{names.get(code, code)} — {code}", placeholder="Tapez un nom ou un SIREN…",
-                   on_change=lambda: state.save(replace(state.stored(), epci=tuple(st.session_state["ter_epci"]))))
-    panels.selection_summary(ref, sel)
-    if sel.epci:
-        st.button("Centrer la carte sur les EPCI", key="ter_zoom_epci", on_click=maps.zoom_to,
-                  args=(tuple(ref.epci.loc[list(sel.epci)].total_bounds),))
-    if sel.drawings:
-        st.markdown(f"**Polygone dessiné** : {panels.drawing_text(sel)}")
-        b1, b2 = st.columns(2)
-        b1.button("Effacer le dessin", key="ter_clear_drawing", on_click=maps.clear_drawing)
-        b2.button("Centrer sur le dessin", key="ter_zoom_drawing", on_click=maps.zoom_to, args=(sel.polygon.bounds,))
-    st.session_state["ter_seuil"] = round(sel.min_share * 100)
-    st.slider("Part minimale de la surface d'une commune dans le polygone (%)", 0, 100, step=5, key="ter_seuil",
-              help="Une commune coupée par le polygone n'est retenue qu'au-delà de cette part de sa surface.",
-              on_change=lambda: state.save(replace(state.stored(), min_share=st.session_state["ter_seuil"] / 100)))
-    with st.expander("Communes ajoutées ou exclues (codes INSEE)", expanded=bool(sel.communes or sel.excluded)):
-        panels.commune_lists(ref, sel)
-
-if sel.is_empty:
-    st.info("Aucun territoire pour l'instant : choisissez des EPCI, ajoutez des communes ou dessinez un polygone.")
-else:
-    st.caption("Le calcul du territoire (communes retenues, parts de surface) et son diagnostic arrivent avec la page Diagnostic.")
+    if "ter_vue" not in st.session_state:  # a link or a reload opens on its territory
+        st.session_state["ter_vue"] = "territoire" if bounds else "france"
+    view = c4.radio("Carte", list(maps.VIEWS), key="ter_vue", format_func=maps.VIEWS.get, on_change=maps.set_view, args=("ter_vue", bounds),
+                    help="« Autour du territoire » ne charge que les EPCI voisins : carte plus légère, contours des communes visibles.")
+    maps.epci_map(sel, current, ind_id, basemap, k, view)
+    st.caption("Cliquez sur un EPCI pour l'ajouter ou le retirer. Outils en haut à gauche de la carte : dessiner un polygone ou un "
+               "rectangle (cliquez sur le premier point pour fermer le polygone).")

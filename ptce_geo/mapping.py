@@ -48,7 +48,13 @@ __all__ = [
     "drawing_layer",
     "code_from_tooltip",
     "view_for",
+    "view_area",
     "FRANCE_VIEW",
+    "DENSITY_COLORS",
+    "category_legend_html",
+    "category_map",
+    "light_outlines",
+    "MAX_DRAWN_VERTICES",
 ]
 
 # Files that `npm ci` copies to static/vendor/ (see package.json and scripts/vendor.mjs).
@@ -131,6 +137,9 @@ DRAWING_STYLE = {"color": "#e7298a", "weight": 2.5, "dashArray": "6 4", "fillOpa
 # tooltip when the layer has none, which would toggle the last clicked EPCI again.
 DRAWN_SHAPE = {**DRAWING_STYLE, "interactive": False}
 COMMUNE_STYLE = {"color": "#252525", "weight": 0.8, "fill": False, "opacity": 0.8}
+# INSEE density grid, 7 levels: YlGnBu from dark (grands centres urbains) to light (rural très dispersé)
+DENSITY_COLORS: dict[int, str] = dict(zip(range(1, 8), reversed(PALETTE[7]), strict=True))
+MAX_DRAWN_VERTICES = 3000  # an imported contour shown with more vertices than this is simplified for display
 
 
 @dataclass(frozen=True)
@@ -281,20 +290,25 @@ class Choropleth:
 
 
 def choropleth(display: DisplayLayer, indicator: Indicator | None = None, values: pd.Series | None = None,
-               source: tuple[str, str] = ("", ""), k: int = 5) -> Choropleth:
-    """Quantile classes of ``values`` (indexed by EPCI code) over the display layer; plain fill without indicator."""
+               source: tuple[str, str] = ("", ""), k: int = 5, codes: list[str] | tuple[str, ...] | None = None) -> Choropleth:
+    """Quantile classes of ``values`` (indexed by EPCI code) over the display layer; plain fill without indicator.
+
+    With ``codes``, only those EPCI are drawn (a view around a territory), still coloured by the
+    classes of all of France so that colours mean the same in both views.
+    """
+    shown = display if codes is None else display.subset(list(codes))
     if indicator is None or values is None:
-        return Choropleth(choropleth_geojson(display, None, None, 0, ""))
+        return Choropleth(choropleth_geojson(shown, None, None, 0, ""))
     values = values.reindex(display.frame.index).astype("float64")
     classes, decimals = classify(values, k), decimals_for(values)
-    return Choropleth(choropleth_geojson(display, values, classes, decimals, indicator.unit), indicator, classes, decimals,
+    return Choropleth(choropleth_geojson(shown, values, classes, decimals, indicator.unit), indicator, classes, decimals,
                       bool(values.isna().any()), source)
 
 
 def epci_map(display: DisplayLayer, assets: Assets, layer: Choropleth | None = None, basemap: str = DEFAULT_BASEMAP,
-             draw: bool = True) -> folium.Map:
-    """All EPCI (filled by ``layer``'s classes, plain otherwise), its legend, and the drawing tools."""
-    m = base_map(assets, basemap)
+             draw: bool = True, view: tuple[tuple[float, float], int] = FRANCE_VIEW) -> folium.Map:
+    """The EPCI of ``layer`` (all of France by default; filled by its classes, plain otherwise), its legend, the drawing tools."""
+    m = base_map(assets, basemap, *view)
     layer = layer or choropleth(display)
     classes = layer.classes
     label = html.escape(layer.indicator.label) if layer.indicator is not None else ""
@@ -321,6 +335,21 @@ def selection_layer(display: DisplayLayer, codes: list[str]) -> folium.FeatureGr
     return group
 
 
+def light_outlines(geoms: pd.Series, tolerance_deg: float = 2e-4, decimals: int = 5) -> pd.Series:
+    """Copies of a territory's commune polygons light enough to send with a map (~20 m simplification, 1 m coordinates).
+
+    Simplified in degrees, without projecting: ~5 ms for 300 communes where a projection per zone costs
+    ~0.1 s per call, on every new territory. Only for drawing; figures use the reference geometries.
+    """
+    geoms = geoms.dropna()
+    if geoms.empty:
+        return geoms
+    simple = shapely.simplify(geoms.to_numpy(), tolerance_deg, preserve_topology=True)
+    rounded = shapely.transform(simple, lambda xy: np.round(xy, decimals))
+    keep = ~shapely.is_empty(rounded)
+    return pd.Series(rounded[keep], index=geoms.index[keep], dtype=object)
+
+
 def outline_layer(geoms: pd.Series, name: str = "Communes", style: dict | None = None) -> folium.FeatureGroup:
     """Outlines of a few geometries (a territory's communes), already simplified with ``display.outlines``."""
     group = folium.FeatureGroup(name=name)
@@ -335,6 +364,8 @@ def drawing_layer(geometry: shapely.Geometry | None) -> folium.FeatureGroup:
     """The stored drawing, shown again after the map was rebuilt (Leaflet.draw forgets it)."""
     group = folium.FeatureGroup(name="Dessin")
     if geometry is not None and not geometry.is_empty:
+        if shapely.get_num_coordinates(geometry) > MAX_DRAWN_VERTICES:  # an imported contour: ~50 m is invisible at its scale
+            geometry = shapely.simplify(geometry, 5e-4, preserve_topology=True)
         OutlineGeoJson(shapely.to_geojson(shapely.set_precision(geometry, 1e-6)), DRAWING_STYLE).add_to(group)
     return group
 
@@ -361,3 +392,68 @@ def view_for(bounds: tuple[float, float, float, float], width_px: int = 900, hei
     span_y = max((merc_y(maxy) - merc_y(miny)) / (2 * math.pi), 1e-9)
     zoom = math.floor(min(math.log2(width_px / 256 / span_x), math.log2(height_px / 256 / span_y)))
     return ((miny + maxy) / 2, (minx + maxx) / 2), int(max(3, min(zoom, max_zoom)))
+
+
+def view_area(display: DisplayLayer, boxes: np.ndarray, margin_deg: float = 0.15) -> tuple[tuple[str, ...], tuple[float, float, float, float]]:
+    """EPCI around a territory: codes of those within ``margin_deg`` (~15 km) of its communes' boxes, and their extent.
+
+    ``boxes``: (n, 4) array of (minx, miny, maxx, maxy), one per commune. The neighbours stay clickable
+    (to add them) while the map weighs a fraction of France's; a territory in several pieces (EPCI far
+    apart) gets the neighbourhood of each piece, not everything in between.
+    """
+    boxes = np.asarray(boxes, dtype="float64").reshape(-1, 4)
+    if not len(boxes):
+        return (), (0.0, 0.0, 0.0, 0.0)
+    grown = shapely.box(boxes[:, 0] - margin_deg, boxes[:, 1] - margin_deg, boxes[:, 2] + margin_deg, boxes[:, 3] + margin_deg)
+    frame = display.frame
+    rows = np.unique(frame.sindex.query(grown, predicate="intersects")[1])
+    if not len(rows):
+        return (), tuple(float(v) for v in (boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()))
+    part = frame.iloc[rows]
+    return tuple(str(c) for c in part.index), tuple(float(v) for v in part.total_bounds)
+
+
+def category_legend_html(title: str, rows: list[tuple[str, str]], note: str = "") -> str:
+    """Legend of a categorical map: title, one swatch per (colour, label), a note (source, vintage); all escaped."""
+    esc = html.escape
+    swatches = "".join(
+        f'<div><span style="display:inline-block;width:14px;height:11px;margin-right:5px;background:{esc(color)};'
+        f'border:1px solid #777"></span>{esc(text)}</div>' for color, text in rows
+    )
+    tail = f'<div style="color:#555;margin-top:3px">{esc(note)}</div>' if note else ""
+    return (
+        '<div style="background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;font:12px/1.35 sans-serif;'
+        f'box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:260px"><b>{esc(title)}</b>{swatches}{tail}</div>'
+    )
+
+
+def category_map(geoms: pd.Series, names: pd.Series, categories: pd.Series, labels: dict, colors: dict, assets: Assets,
+                 title: str, note: str = "", basemap: str = DEFAULT_BASEMAP) -> folium.Map:
+    """Polygons (a territory's communes, already simplified) filled by category, with tooltips and a legend.
+
+    ``categories`` holds a key of ``labels``/``colors`` per polygon (missing: grey, « donnée manquante »).
+    Names and labels are escaped; the map is fitted to the polygons.
+    """
+    geoms = geoms.dropna()
+    order = list(labels)
+    position = {key: i for i, key in enumerate(order)}
+    parts = []
+    for code, geom in zip(geoms.index, shapely.to_geojson(geoms.to_numpy()), strict=True):
+        key = categories.get(code)
+        k = position.get(key, -1) if key is not None and not (isinstance(key, float) and math.isnan(key)) else -1
+        props = js_literal({"c": html.escape(str(code)), "n": html.escape(str(names.get(code, code))),
+                            "v": html.escape(str(labels[order[k]]) if k >= 0 else "donnée manquante"), "k": int(k)})
+        parts.append(f'{{"type":"Feature","properties":{props},"geometry":{geom}}}')
+    m = base_map(assets, basemap)
+    ChoroplethGeoJson('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}", [colors[key] for key in order],
+                      MISSING_COLOR, html.escape(title), code_label="Code INSEE", opacity=0.85).add_to(m)
+    shown = categories.reindex(geoms.index)
+    present = set(shown.dropna().tolist())
+    rows = [(colors[key], str(labels[key])) for key in order if key in present]
+    if shown.isna().any() or not present <= set(order):
+        rows.append((MISSING_COLOR, "donnée manquante"))
+    HtmlLegend(category_legend_html(title, rows, note)).add_to(m)
+    if len(geoms):
+        minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geoms.to_numpy()))
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m

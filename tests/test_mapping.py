@@ -108,3 +108,40 @@ def test_quantile_bounds_match_mapclassify_on_real_indicators(embedded):
     with pytest.warns(UserWarning, match="Not enough unique values"):
         expected = mapclassify.Quantiles(ties, k=5).bins
     assert np.allclose(mapping.quantile_bounds(ties, 5), expected)
+
+
+def test_view_around_a_territory_keeps_france_classes_and_is_light(embedded, display):
+    ind = indicator("densite_pop")
+    values = embedded.level("epci")[ind.id]
+    france = mapping.choropleth(display, ind, values, embedded.source_of(ind))
+    members = embedded.communes[embedded.communes["code_epci"].isin(["248000531", "248000499"])]
+    codes, extent = mapping.view_area(display, members.bounds.to_numpy())
+    assert {"248000531", "248000499"} <= set(codes) and 5 < len(codes) < 60  # the territory and its neighbours
+    assert extent[0] <= members.total_bounds[0] and members.total_bounds[2] <= extent[2]
+    near = mapping.choropleth(display, ind, values, embedded.source_of(ind), codes=codes)
+    assert near.classes == france.classes and near.geojson.count('"type":"Feature"') == len(codes)
+    assert near.size < 300_000 < france.size
+    far = embedded.communes[embedded.communes["code_epci"].isin(["200054781", "243300316"])]  # Paris and Bordeaux
+    codes, _ = mapping.view_area(display, far.bounds.to_numpy())
+    assert len(codes) < 150  # each piece's neighbours, not all of western France
+
+
+def test_light_outlines_are_fast_copies_for_drawing(embedded):
+    geoms = embedded.communes.geometry.iloc[:300]
+    light = mapping.light_outlines(pd.concat([geoms, pd.Series([None], index=["x"])]))
+    assert list(light.index) == list(geoms.index)
+    coords = shapely.get_coordinates(light.to_numpy())
+    assert (coords == coords.round(5)).all() and len(coords) <= shapely.get_num_coordinates(geoms.to_numpy()).sum()
+
+
+def test_density_map_escapes_names_and_lists_levels_present():
+    evil = "<script>alert(1)</script>"
+    geoms = pd.Series([shapely.box(2, 48, 2.1, 48.1), shapely.box(2.1, 48, 2.2, 48.1)], index=["80021", "80001"])
+    names = pd.Series([evil, "Abbeville"], index=geoms.index)
+    levels = pd.Series([1, None], index=geoms.index, dtype="Int64")
+    from ptce_geo.indicators import DENSITY_LEVELS
+
+    page = html_of(mapping.category_map(geoms, names, levels, DENSITY_LEVELS, mapping.DENSITY_COLORS, LOCAL, "Niveau de densité", "INSEE 2024"))
+    assert "<script>alert(1)" not in page and "Grands centres urbains" in page and "donnée manquante" in page
+    assert "Bourgs ruraux" not in page.split("ptce-legend")[-1]  # absent levels stay out of the legend
+    assert re.findall(r"https?://", page) == [] and "fitBounds" in page

@@ -1,15 +1,29 @@
-"""Page logic with Streamlit's AppTest (no browser): URL parameters, selection state, home page."""
+"""Page logic with Streamlit's AppTest (no browser): URL parameters, the territory panel, bad input, Diagnostic, Export."""
 
+import io
+import json
+import zipfile
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ui.state import Selection
+from ptce_geo.csvsafe import to_csv_bytes
+from ptce_geo.diagnostic import diagnose
+from ptce_geo.export import tables
+from ptce_geo.territory import TerritoryDefinition, build_territory
+from tests.conftest import needs_shared
+from ui.panels import toggle_communes
+from ui.state import Selection, encode_rings
 
 ROOT = Path(__file__).resolve().parent.parent
 TERRITOIRE = str(ROOT / "pages" / "1_Territoire.py")
+DIAGNOSTIC = str(ROOT / "pages" / "2_Diagnostic.py")
+EXPORT = str(ROOT / "pages" / "3_Export.py")
+AMIENS, VAL_DE_SOMME = "248000531", "248000499"  # a communauté d'agglomération and a communauté de communes, neighbours
+SEA = {"type": "Polygon", "coordinates": [[[-8.0, 45.0], [-7.5, 45.0], [-7.5, 45.5], [-8.0, 45.5], [-8.0, 45.0]]]}
+NEAR_AMIENS = {"type": "Polygon", "coordinates": [[[2.20, 49.85], [2.40, 49.85], [2.40, 49.95], [2.20, 49.95], [2.20, 49.85]]]}
 
 
 @pytest.fixture
@@ -22,8 +36,16 @@ def app_data(embedded_root, monkeypatch):
     st.cache_resource.clear()
 
 
+@pytest.fixture
+def shared_app(shared_root, monkeypatch):
+    monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(shared_root))
+    st.cache_resource.clear()
+    yield shared_root
+    st.cache_resource.clear()
+
+
 def run(path: str, **params) -> AppTest:
-    at = AppTest.from_file(path, default_timeout=60)
+    at = AppTest.from_file(path, default_timeout=90)
     for key, value in params.items():
         at.query_params[key] = value
     return at.run()
@@ -33,10 +55,23 @@ def warnings_of(at: AppTest) -> str:
     return " ".join(w.value for w in at.warning)
 
 
+def errors_of(at: AppTest) -> str:
+    return " ".join(e.value for e in at.error)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def query(at: AppTest, key: str) -> str:
+    value = at.query_params.get(key, "")
+    return value[-1] if isinstance(value, list) else value
+
+
 def test_home_shows_counts(app_data):
     at = run(str(ROOT / "app.py"))
     assert not at.exception
-    values = {m.label: m.value for m in at.metric}
+    values = metrics(at)
     assert values["Communes"] == "34 875" and values["EPCI"] == "1 253"
 
 
@@ -53,10 +88,11 @@ def test_garbage_url_parameters_give_a_french_warning_and_keep_the_state(app_dat
     at = run(TERRITOIRE, epci="200054781")
     at.query_params["epci"] = "n'importe-quoi"
     at.query_params["seuil"] = "beaucoup"
+    at.query_params["fichier"] = "../../etc/passwd"
     at.run()
     assert not at.exception
     text = warnings_of(at)
-    assert "SIREN d'EPCI invalide" in text and "« seuil » ignoré" in text
+    assert "SIREN d'EPCI invalide" in text and "« seuil » ignoré" in text and "« fichier » ignoré" in text
     assert at.session_state["selection"] == Selection(epci=("200054781",))
 
 
@@ -65,7 +101,7 @@ def test_picking_epci_writes_the_url(app_data):
     at.multiselect(key="ter_epci").set_value(["243300316"]).run()
     assert not at.exception
     assert at.session_state["selection"].epci == ("243300316",)
-    assert at.query_params["epci"] in ("243300316", ["243300316"])
+    assert query(at, "epci") == "243300316"
 
 
 def test_commune_inputs_keep_valid_codes_and_explain_the_others(app_data):
@@ -75,7 +111,7 @@ def test_commune_inputs_keep_valid_codes_and_explain_the_others(app_data):
     assert at.session_state["selection"].communes == ("75056", "01001")
     text = warnings_of(at)
     assert "99999" in text and "Code commune INSEE invalide : « abc »" in text
-    assert at.query_params["communes"] in ("75056,01001", ["75056,01001"])
+    assert query(at, "communes") == "75056,01001"
 
 
 def test_url_warnings_stay_until_the_selection_changes(app_data):
@@ -85,3 +121,194 @@ def test_url_warnings_stay_until_the_selection_changes(app_data):
     assert "abc" in warnings_of(at)
     at.multiselect(key="ter_epci").set_value([]).run()
     assert warnings_of(at) == ""
+
+
+def test_territory_at_a_glance_with_two_epci_of_different_types(app_data, embedded):
+    at = run(TERRITOIRE, epci=f"{AMIENS},{VAL_DE_SOMME}")
+    assert not at.exception
+    diag = diagnose(embedded, build_territory(embedded, TerritoryDefinition(epci=[AMIENS, VAL_DE_SOMME])))
+    values = metrics(at)
+    assert values["Communes"] == str(diag.overview["communes"]) and values["EPCI"] == "2"
+    assert values["Alertes"] == str(len(diag.alerts)) and "EPCI_TYPES_MULTIPLES" in [a.code for a in diag.alerts]
+    assert at.radio(key="ter_vue").value == "territoire"  # a link opens on its territory
+
+
+def test_empty_page_invites_to_build_a_territory(app_data):
+    at = run(TERRITOIRE)
+    assert not at.exception and "Aucun territoire" in " ".join(i.value for i in at.info)
+    assert at.radio(key="ter_vue").value == "france"
+
+
+def upload(at: AppTest, name: str, content: bytes) -> AppTest:
+    widget = next(w for w in at.file_uploader if "contour" in w.label)
+    widget.set_value((name, content, "application/octet-stream"))
+    return at.run()
+
+
+def test_uploaded_file_that_is_not_geojson_is_refused_and_the_territory_kept(app_data):
+    at = run(TERRITOIRE, epci=AMIENS)
+    before = metrics(at)["Communes"]
+    upload(at, "notes.txt", b"ceci n'est pas un GeoJSON")
+    assert not at.exception
+    text = errors_of(at)
+    assert "notes.txt" in text and "refusé" in text and "fichier géographique illisible" in text and "conservé" in text
+    assert at.session_state["selection"] == Selection(epci=(AMIENS,)) and metrics(at)["Communes"] == before
+
+
+def test_a_huge_file_is_refused_with_the_limit_in_french(app_data):
+    at = run(TERRITOIRE, epci=AMIENS)
+    upload(at, "enorme.geojson", b" " * 6_000_000)
+    text = errors_of(at)
+    assert "enorme.geojson" in text and "6,0 Mo" in text and "limite est de 5 Mo" in text
+    assert at.session_state["selection"] == Selection(epci=(AMIENS,))
+
+
+def test_an_uploaded_polygon_selecting_nothing_is_refused(app_data):
+    at = run(TERRITOIRE, epci=AMIENS)
+    upload(at, "mer.geojson", json.dumps(SEA).encode())
+    text = errors_of(at)
+    assert "mer.geojson" in text and "ne recouvre aucune commune" in text and "Le territoire précédent est conservé" in text
+    assert at.session_state["selection"] == Selection(epci=(AMIENS,))
+
+
+def test_an_uploaded_polygon_joins_the_territory_and_survives_a_reload(app_data, embedded):
+    at = run(TERRITOIRE)
+    feature = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"nom": "<b>x</b>"}, "geometry": NEAR_AMIENS}]}
+    upload(at, "perimetre.geojson", json.dumps(feature).encode())
+    assert not at.exception and errors_of(at) == ""
+    sel = at.session_state["selection"]
+    assert sel.upload_name == "perimetre.geojson" and sel.polygon is not None
+    expected = build_territory(embedded, TerritoryDefinition(polygon=NEAR_AMIENS))
+    assert metrics(at)["Communes"] == str(len(expected.communes))
+    shape_id = query(at, "fichier")
+    assert len(shape_id) == 20 and (app_data / "formes" / f"{shape_id}.json").exists()
+    again = run(TERRITOIRE, fichier=shape_id)  # a reload or a shared link: a new session with the URL only
+    assert again.session_state["selection"].upload_name == "perimetre.geojson"
+    assert metrics(again)["Communes"] == str(len(expected.communes))
+    assert any("perimetre.geojson" in m.value for m in again.markdown)
+
+
+def test_a_self_intersecting_drawing_is_repaired_with_a_warning(app_data):
+    at = run(TERRITOIRE, polygone="2.2,49.85;2.4,49.95;2.4,49.85;2.2,49.95")  # a bow tie
+    assert not at.exception
+    assert "se recoupe" in warnings_of(at) and int(metrics(at)["Communes"]) > 0
+
+
+def test_a_drawing_in_the_sea_from_a_link_says_why_in_french(app_data):
+    at = run(TERRITOIRE, polygone="-8,45;-7.5,45;-7.5,45.5;-8,45.5")
+    assert not at.exception and "ne recouvre aucune commune" in errors_of(at)
+
+
+def test_moving_the_threshold_to_an_empty_territory_is_refused(app_data, embedded):
+    inner = embedded.communes.geometry["80021"].buffer(-0.003).simplify(0.001)  # most of Amiens, no whole commune
+    inner = max(getattr(inner, "geoms", [inner]), key=lambda g: g.area)
+    ring = tuple((round(x, 5), round(y, 5)) for x, y in inner.exterior.coords[:-1])
+    at = run(TERRITOIRE, polygone=encode_rings((ring,)))
+    assert not at.exception and errors_of(at) == "" and metrics(at)["Communes"] == "1"
+    at.slider(key="ter_seuil").set_value(100).run()
+    assert "Changement du seuil refusé" in errors_of(at) and "Sélection vide" in errors_of(at)
+    assert at.session_state["selection"].min_share == 0.5 and at.slider(key="ter_seuil").value == 50
+
+
+def test_commune_search_adds_and_excludes(app_data):
+    at = run(TERRITOIRE, epci=AMIENS)
+    at.text_input(key="ter_cherche").input("amiens").run()
+    at.button(key="ter_exclure_80021").click().run()
+    assert at.session_state["selection"].excluded == ("80021",)
+    at.text_input(key="ter_cherche").input("Abbeville").run()
+    at.button(key="ter_ajouter_80001").click().run()
+    assert at.session_state["selection"].communes == ("80001",) and query(at, "communes") == "80001"
+
+
+def test_toggling_cut_communes_uses_the_lists_only_when_needed():
+    sel = Selection(epci=("E",), communes=("B",), excluded=("C",))
+    by_rule = {"A": True, "B": False, "C": True, "D": False}
+    out = toggle_communes(sel, {"A": False, "B": False, "C": True, "D": True}, by_rule)
+    assert out.excluded == ("A",) and out.communes == ("D",)
+
+
+def test_diagnostic_page_without_territory_points_to_territoire(app_data):
+    for page in (DIAGNOSTIC, EXPORT):
+        at = run(page)
+        assert not at.exception and "Aucun territoire" in " ".join(i.value for i in at.info)
+
+
+def test_diagnostic_page_shows_figures_alerts_and_sources(app_data, embedded):
+    at = run(DIAGNOSTIC, epci=f"{AMIENS},{VAL_DE_SOMME}")
+    assert not at.exception
+    assert metrics(at)["EPCI"] == "2" and [t.label for t in at.tabs][:5] == ["Synthèse", "EPCI et disparités", "Rural / urbain", "Alertes",
+                                                                             "Sources"]
+    summary = at.dataframe[0].value
+    assert {"Territoire", "France", "Somme (80)", "Couverture", "Millésime"} <= set(summary.columns)
+    assert "Population municipale" in set(summary["Indicateur"])
+    at.session_state["diag_onglet"] = "Alertes"
+    at.run()
+    assert "2 EPCI de 2 types différents" in warnings_of(at)
+    at.session_state["diag_onglet"] = "Rural / urbain"
+    at.run()
+    assert "Grille communale de densité absente" in " ".join(i.value for i in at.info)  # embedded data: said, with the command
+    at.session_state["diag_onglet"] = "Sources"
+    at.run()
+    assert not at.exception and any("Jeu" in df.value.columns for df in at.dataframe)
+
+
+@needs_shared
+def test_diagnostic_on_real_data_shows_disparities_and_rural_urban(shared_app):
+    at = run(DIAGNOSTIC, epci=f"{AMIENS},{VAL_DE_SOMME}")
+    at.session_state["diag_onglet"] = "EPCI et disparités"
+    at.run()
+    assert not at.exception
+    epci = at.dataframe[0].value
+    assert list(epci["SIREN"]) == [AMIENS, VAL_DE_SOMME]
+    assert any("Rapport max/min" in df.value.columns for df in at.dataframe)
+    at.session_state["diag_onglet"] = "Rural / urbain"
+    at.run()
+    assert not at.exception and "Population en commune rurale" in metrics(at)
+    assert any("Groupe" in df.value.columns for df in at.dataframe)
+
+
+def zip_files(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_export_zip_matches_the_library_and_is_built_once(app_data, embedded, monkeypatch):
+    import ui.exports
+
+    calls = []
+    original = ui.exports.export_zip
+    monkeypatch.setattr(ui.exports, "export_zip", lambda *a, **k: calls.append(a[1]) or original(*a, **k))
+    at = run(EXPORT, epci=f"{AMIENS},{VAL_DE_SOMME}")
+    assert not at.exception
+    diag = diagnose(embedded, build_territory(embedded, TerritoryDefinition(epci=[AMIENS, VAL_DE_SOMME])))
+    labels = {b.label for b in at.download_button}
+    assert {"resume.csv", "synthese.csv", "epci.csv", "alertes.csv", "territoire.gpkg", "sources.md"} <= labels
+    for _ in range(2):  # a double click: same file, a French note, nothing recomputed
+        at.download_button(key="exp_zip").click().run()
+    assert calls == ["standard"]
+    assert "déjà téléchargé" in " ".join(t.value for t in at.toast)
+    at.radio(key="exp_format").set_value("excel-fr").run()
+    assert calls == ["standard", "excel-fr"]
+    from ui import exports, territory
+
+    current = territory.Current(diag.territory.definition, diag.territory, diag)
+    data, files, _ = exports.archive(current, "excel-fr")
+    assert calls == ["standard", "excel-fr"]  # the same definition and flavour: the archive the page built
+    expected = tables(diag)
+    for stem in ("resume", "synthese", "epci", "communes", "alertes"):
+        assert files[f"{stem}.csv"] == to_csv_bytes(expected[stem], "excel-fr")
+    assert zip_files(data)["synthese.csv"].startswith(b"\xef\xbb\xbf")
+
+
+def test_export_joins_the_actor_inventory_when_the_acteurs_page_loaded_one(app_data, embedded):
+    from ptce_geo.inventory import load_inventory
+
+    inventory = load_inventory(embedded, b"nom;code_commune\nAsso du Val;80021\n=HYPERLINK(1);80001\n", "acteurs.csv")
+    at = AppTest.from_file(EXPORT, default_timeout=90)
+    at.query_params["epci"] = AMIENS
+    at.session_state["actors_inventory"] = inventory
+    at.run()
+    assert not at.exception
+    labels = {b.label for b in at.download_button}
+    assert {"acteurs.csv", "acteurs_rapport.csv"} <= labels
+    assert any("2 acteurs" in c.value for c in at.caption)

@@ -1,5 +1,7 @@
 """URL and session state of the territory selection (pure parts, no browser)."""
 
+import json
+
 import shapely
 
 from ui.maps import handle_map_value
@@ -54,9 +56,29 @@ def test_rings_encode_decode_and_reject_bad_polygons():
         raise AssertionError(bad)
 
 
-def test_a_very_detailed_drawing_stays_in_the_session_only():
-    ring = tuple((2 + i / 1000, 48 + (i % 2) / 1000) for i in range(MAX_URL_VERTICES + 1))
-    assert "polygone" not in Selection(drawings=(ring,)).to_query()
+def test_a_very_detailed_drawing_or_an_imported_contour_go_to_the_url_by_id():
+    ring = tuple((round(2 + i / 1000, 5), 48 + (i % 2) / 1000) for i in range(MAX_URL_VERTICES + 1))
+    upload = shapely.to_geojson(shapely.Polygon(SQUARE))
+    sel = Selection(drawings=(ring,), upload=upload, upload_name="périmètre.geojson")
+    query = sel.to_query()
+    assert "polygone" not in query and len(query["dessin"]) == 20 and len(query["fichier"]) == 20
+    store = {(kind, shape_id): json.loads(text) for kind, shape_id, text in sel.stored_shapes()}
+    back, warnings = parse_query(query, None, EPCI, COMMUNES, load=lambda kind, shape_id: store[(kind, shape_id)])
+    assert warnings == [] and back == sel
+
+
+def test_unknown_or_malformed_shape_ids_warn_and_keep_the_state(tmp_path, monkeypatch):
+    monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(tmp_path))
+    current = Selection(drawings=(SQUARE,))
+    sel, warnings = parse_query({"dessin": "0" * 20, "fichier": "../../etc/passwd"}, current, EPCI, COMMUNES)
+    assert sel == current
+    text = " ".join(warnings)
+    assert "« dessin » ignoré : forme introuvable sur ce serveur" in text and "« fichier » ignoré : identifiant attendu" in text
+
+
+def test_a_zero_threshold_is_refused():
+    sel, warnings = parse_query({"seuil": "0"}, Selection(min_share=0.4))
+    assert sel.min_share == 0.4 and "entre 0 (exclu) et 100" in warnings[0]
 
 
 def test_drawings_from_leaflet_draw_and_their_union():
@@ -93,6 +115,15 @@ def test_a_drawing_is_never_taken_for_a_click_on_the_previous_epci():
     assert sel.epci == ("200054781",) and sel.drawings == (SQUARE,)
     sel = handle_map_value(click(3, tip, []), memo, sel, EPCI)  # "Tout effacer"
     assert sel.drawings == ()
+
+
+def test_shapes_drawn_on_a_new_map_add_to_those_it_was_mounted_with():
+    other = tuple((x + 1, y) for x, y in SQUARE)
+    memo = {"base": (SQUARE,)}  # a reload or a remount: the first drawing is shown, not editable
+    feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [list(map(list, other))]}}
+    sel = handle_map_value(click(1, None, [feature]), memo, Selection(drawings=(SQUARE,)), EPCI)
+    assert sel.drawings == (SQUARE, other)
+    assert handle_map_value(click(2, None, []), memo, sel, EPCI).drawings == (SQUARE,)
 
 
 def test_unknown_codes_in_tooltips_are_ignored():

@@ -6,14 +6,16 @@ the server runs yields new objects instead of stale ones.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from pathlib import Path
 
-import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
-from ptce_geo.display import DisplayLayer, load_epci_display, outlines
+from ptce_geo.display import DisplayLayer, load_epci_display
 from ptce_geo.indicators import INDICATORS, Indicator, indicator
-from ptce_geo.mapping import Assets, Choropleth, choropleth
+from ptce_geo.mapping import Assets, Choropleth, choropleth, light_outlines
 from ptce_geo.reference import Reference, load_reference
 
 __all__ = ["reference", "epci_display", "epci_choropleth", "commune_outlines", "map_assets", "mappable_indicators", "STATIC_DIR"]
@@ -23,7 +25,19 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 @st.cache_resource(show_spinner="Chargement des données de référence…")
 def reference() -> Reference:
-    return load_reference()
+    ref = load_reference()
+    threading.Thread(target=_warm_up, args=(ref,), name="ptce-geo-warm-up", daemon=True).start()
+    return ref
+
+
+def _warm_up(ref: Reference) -> None:
+    """Build, in the background, what the first diagnostic needs once per process (spatial index, commune hulls,
+    lookups: ~0.6 s), so that the user's first drawing or click is answered as fast as the next ones."""
+    from ptce_geo.diagnostic import diagnose
+    from ptce_geo.territory import TerritoryDefinition, build_territory
+
+    with contextlib.suppress(Exception):  # a warm-up never fails the app; the real call reports any problem
+        diagnose(ref, build_territory(ref, TerritoryDefinition(communes=[ref.communes.index[0]])))
 
 
 @st.cache_resource(show_spinner="Préparation de la carte des EPCI…")
@@ -37,26 +51,29 @@ def epci_display() -> DisplayLayer:
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _epci_choropleth(generation: str, indicator_id: str | None, k: int) -> Choropleth:
+def _epci_choropleth(generation: str, indicator_id: str | None, k: int, codes: tuple[str, ...] | None) -> Choropleth:
     ref, display = reference(), epci_display()
     if indicator_id is None:
-        return choropleth(display)
+        return choropleth(display, codes=codes)
     ind = indicator(indicator_id)
-    return choropleth(display, ind, ref.level("epci")[ind.id], ref.source_of(ind), k)
+    return choropleth(display, ind, ref.level("epci")[ind.id], ref.source_of(ind), k, codes=codes)
 
 
-def epci_choropleth(indicator_id: str | None, k: int = 5) -> Choropleth:
-    """The EPCI layer coloured by one indicator (computed once per indicator and number of classes)."""
-    return _epci_choropleth(reference().manifest.get("generation", ""), indicator_id, k)
+def epci_choropleth(indicator_id: str | None, k: int = 5, codes: tuple[str, ...] | None = None) -> Choropleth:
+    """The EPCI layer coloured by one indicator (computed once per indicator, number of classes and area shown).
+
+    ``codes``: only these EPCI (a view around a territory), coloured with the classes of all of France.
+    """
+    return _epci_choropleth(reference().manifest.get("generation", ""), indicator_id, k, codes)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _commune_outlines(generation: str, codes: tuple[str, ...]) -> gpd.GeoSeries:
+def _commune_outlines(generation: str, codes: tuple[str, ...]) -> pd.Series:
     communes = reference().communes
-    return outlines(communes.geometry.reindex([c for c in codes if c in communes.index]))
+    return light_outlines(communes.geometry.reindex([c for c in codes if c in communes.index]))
 
 
-def commune_outlines(codes: tuple[str, ...]) -> gpd.GeoSeries:
+def commune_outlines(codes: tuple[str, ...]) -> pd.Series:
     """Lightly simplified outlines of some communes (a territory), kept for the next reruns."""
     return _commune_outlines(reference().manifest.get("generation", ""), tuple(codes))
 

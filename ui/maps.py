@@ -1,13 +1,17 @@
-"""The EPCI map widget: render with streamlit-folium, turn clicks and drawings into selection changes.
+"""Map widgets: the EPCI map (clicks and drawings become selection changes) and the density map of a territory.
 
-The France-wide layer is the map itself (identical text on every rerun, so Streamlit's message
-cache spares resending it); the selection, the drawing and commune outlines travel as
+The EPCI layer is the map itself (identical text on every rerun, so Streamlit's message cache
+spares resending it); the selection, the drawing and commune outlines travel as
 ``feature_group_to_add``, which streamlit-folium swaps in place without rebuilding the map.
 Only clicks and drawings come back (``returned_objects``): panning never reruns the app.
+
+Two views: all of France (~2 MB), or the EPCI around the territory (a few hundred kB), kept
+while the territory stays inside them so that clicking a neighbour does not rebuild the map.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from functools import partial
 
@@ -15,13 +19,21 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from ptce_geo import mapping
-from ui import loaders, state
+from ptce_geo.diagnostic import Diagnostic
+from ptce_geo.indicators import DENSITY_LEVELS
+from ui import loaders, state, territory
 
-__all__ = ["RETURNED_OBJECTS", "MAX_OUTLINED_COMMUNES", "epci_map", "preview_communes", "clear_drawing", "zoom_to", "handle_map_value"]
+__all__ = [
+    "RETURNED_OBJECTS", "MAX_OUTLINED_COMMUNES", "OUTLINE_BUDGET", "VIEWS", "epci_map", "preview_communes", "clear_drawing",
+    "zoom_to", "recentre", "set_view", "handle_map_value", "density_map",
+]
 
 RETURNED_OBJECTS = ["last_object_clicked_tooltip", "last_object_clicked_count", "all_drawings"]
 MAX_OUTLINED_COMMUNES = 3000  # beyond, outlines would weigh more than the France-wide map
-_MEMO, _EPOCH, _VIEW = "_map_memo", "_map_epoch", "_map_view"
+MAX_DENSITY_MAP_COMMUNES = 1200  # ~0.8 MB of filled communes; beyond, the bars above give the breakdown
+OUTLINE_BUDGET = 600_000  # bytes of commune outlines sent with a map, at most (keeps a territory view under 1 MB)
+VIEWS = {"france": "France entière", "territoire": "Autour du territoire"}
+_MEMO, _EPOCH, _VIEW, _AREA = "_map_memo", "_map_epoch", "_map_view", "_map_area"
 
 
 def handle_map_value(value: dict | None, memo: dict, sel: state.Selection, known_epci) -> state.Selection:
@@ -29,12 +41,13 @@ def handle_map_value(value: dict | None, memo: dict, sel: state.Selection, known
 
     streamlit-folium sends the drawn shapes with every click (``[]`` when none, ``None`` before the
     first event) and counts a drawing as a click (keeping the previous tooltip): an update whose
-    shapes changed is a drawing, never a click.
+    shapes changed is a drawing, never a click. Shapes drawn on this map instance are added to
+    ``memo["base"]``, the drawings that existed when it was mounted (shown, not editable).
     """
     value = value or {}
     drawings, count = value.get("all_drawings") or [], value.get("last_object_clicked_count")
     if drawings != memo.get("drawings", []):
-        sel = replace(sel, drawings=state.rings_from_features(drawings))
+        sel = replace(sel, drawings=tuple(memo.get("base", ())) + state.rings_from_features(drawings))
     elif count and count != memo.get("count"):
         code = mapping.code_from_tooltip(value.get("last_object_clicked_tooltip"))
         if code and code in known_epci:
@@ -45,30 +58,72 @@ def handle_map_value(value: dict | None, memo: dict, sel: state.Selection, known
 
 def _on_change(key: str, known_epci) -> None:
     memo = st.session_state.setdefault(_MEMO, {})
-    state.save(handle_map_value(st.session_state.get(key), memo, state.stored(), known_epci))
+    before = state.stored()
+    after = handle_map_value(st.session_state.get(key), memo, before, known_epci)
+    if after == before:
+        return
+    drawn = after.drawings != before.drawings
+    if not territory.apply(after, "Dessin" if drawn else "Clic sur la carte") and drawn:
+        _new_map()  # Leaflet.draw would keep showing (and sending) the refused shape
+
+
+def _new_map() -> None:
+    st.session_state[_EPOCH] = st.session_state.get(_EPOCH, 0) + 1
 
 
 def clear_drawing() -> None:
     """Forget the drawing; the map is rebuilt (new key) since Leaflet.draw would otherwise keep it."""
     state.save(replace(state.stored(), drawings=()))
-    st.session_state[_EPOCH] = st.session_state.get(_EPOCH, 0) + 1
+    _new_map()
+
+
+MAP_PIXELS = (470, 500)  # about the map's size in the page's left column (for the zoom that shows a territory)
 
 
 def zoom_to(bounds: tuple[float, float, float, float]) -> None:
-    st.session_state[_VIEW] = mapping.view_for(bounds)
+    st.session_state[_VIEW] = mapping.view_for(bounds, *MAP_PIXELS)
+
+
+def recentre(bounds: tuple[float, float, float, float] | None) -> None:
+    """Centre on the territory; the territory view is recomputed around it."""
+    st.session_state.pop(_AREA, None)
+    if bounds is not None:
+        zoom_to(bounds)
+
+
+def set_view(widget: str, bounds: tuple[float, float, float, float] | None) -> None:
+    """Callback of the view selector: France resets the position, the territory view is centred on it."""
+    if st.session_state.get(widget) == "territoire":
+        recentre(bounds)
+    else:
+        st.session_state.pop(_VIEW, None)
 
 
 def preview_communes(sel: state.Selection) -> tuple[str, ...]:
-    """Communes outlined until the territory computation lands: members of the EPCI, plus added, minus excluded."""
+    """Communes outlined when the territory cannot be built: members of the EPCI, plus added, minus excluded."""
     communes = loaders.reference().communes
     members = communes.index[communes["code_epci"].isin(sel.epci)].tolist()
     excluded = set(sel.excluded)
     return tuple(c for c in dict.fromkeys([*members, *sel.communes]) if c not in excluded)
 
 
-def epci_map(sel: state.Selection, indicator_id: str | None, basemap: str, k: int = 5, height: int = 560,
-             communes: tuple[str, ...] | None = None) -> None:
-    """Draw the EPCI map with ``sel`` highlighted and ``communes`` outlined (default: ``preview_communes``).
+def _territory_area(display, current: territory.Current) -> tuple[tuple[str, ...], tuple] | None:
+    """EPCI codes and extent of the territory view; recomputed only when the territory reaches an EPCI not drawn."""
+    area = st.session_state.get(_AREA)
+    if current.territory is None:
+        return area
+    communes = current.territory.communes
+    needed = set(communes["code_epci"].dropna().astype(str))
+    if area is None or not needed <= set(area[0]):
+        area = mapping.view_area(display, communes.bounds.to_numpy())
+        st.session_state[_AREA] = area
+        zoom_to(territory.bounds(current))
+    return area
+
+
+def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str | None, basemap: str, k: int = 5,
+             view: str = "france", height: int = 560) -> None:
+    """Draw the EPCI map with ``sel`` highlighted and the territory's communes outlined.
 
     Clicks and drawings update the selection through a callback, before the next run of the page.
     """
@@ -76,19 +131,43 @@ def epci_map(sel: state.Selection, indicator_id: str | None, basemap: str, k: in
     assets, missing = loaders.map_assets()
     if missing:
         st.warning("Bibliothèques cartographiques locales absentes (lancez `npm ci`) : la carte les charge depuis Internet.")
-    m = mapping.epci_map(display, assets, loaders.epci_choropleth(indicator_id, k), basemap)
-    communes = preview_communes(sel) if communes is None else communes
+    area = _territory_area(display, current) if view == "territoire" else None
+    codes = area[0] if area and area[0] else None
+    start = st.session_state.get(_VIEW) or mapping.FRANCE_VIEW
+    m = mapping.epci_map(display, assets, loaders.epci_choropleth(indicator_id, k, codes), basemap,
+                         view=start if codes else mapping.FRANCE_VIEW)
+    communes = tuple(current.territory.communes.index) if current.territory is not None else preview_communes(sel)
     groups = [mapping.selection_layer(display, list(sel.epci)), mapping.drawing_layer(sel.polygon)]
     if 0 < len(communes) <= MAX_OUTLINED_COMMUNES:
-        groups.insert(0, mapping.outline_layer(loaders.commune_outlines(communes)))
+        outline = mapping.outline_layer(loaders.commune_outlines(communes))
+        if sum(len(child.data) for child in outline._children.values()) <= OUTLINE_BUDGET:
+            groups.insert(0, outline)
+        else:
+            st.caption("Contours des communes non affichés : territoire trop vaste pour rester léger sur la carte.")
     epoch = st.session_state.get(_EPOCH, 0)
-    key = f"carte_epci_{epoch}"
-    identity = (indicator_id, basemap, k, epoch)
+    identity = repr((indicator_id, basemap, k, epoch, codes))
+    key = "carte_epci_" + hashlib.sha1(identity.encode()).hexdigest()[:12]
     memo = st.session_state.setdefault(_MEMO, {})
-    if memo.get("identity") != identity:  # a new map instance starts its click count and drawings afresh
+    if memo.get("key") != key:  # a new map instance starts its click count and drawings afresh
         memo.clear()
-        memo["identity"] = identity
+        memo.update(key=key, base=sel.drawings)
     center, zoom = st.session_state.get(_VIEW, (None, None))
     st_folium(m, key=key, height=height, use_container_width=True, returned_objects=RETURNED_OBJECTS,
               feature_group_to_add=groups, center=center, zoom=zoom,
               on_change=partial(_on_change, key, frozenset(display.frame.index)))
+
+
+def density_map(diag: Diagnostic, height: int = 460) -> None:
+    """The territory's communes coloured by INSEE density level (nothing comes back from this map)."""
+    communes = diag.communes
+    if len(communes) > MAX_DENSITY_MAP_COMMUNES:
+        st.info(f"Carte des niveaux de densité limitée aux territoires de {MAX_DENSITY_MAP_COMMUNES:,} communes au plus, pour rester "
+                "légère : le graphique ci-dessus donne la répartition.".replace(",", "\u202f"))
+        return
+    ref = loaders.reference()
+    assets, _ = loaders.map_assets()
+    grid = ref.vintages.get("densite_niveau", {})
+    note = " — ".join(p for p in (grid.get("source", ""), grid.get("millesime", "")) if p)
+    m = mapping.category_map(loaders.commune_outlines(tuple(communes.index)), communes["nom"], communes["densite_niveau"],
+                             DENSITY_LEVELS, mapping.DENSITY_COLORS, assets, "Niveau de densité", note)
+    st_folium(m, key="diag_carte_densite", height=height, use_container_width=True, returned_objects=[])

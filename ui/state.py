@@ -5,18 +5,28 @@
 The URL is read when it differs from what the app last wrote (first load, a link, a hand edit).
 Parameters that cannot be read are reported in French and leave the current state unchanged.
 
+A drawing too detailed for a URL (``dessin=ID``) and an imported contour (``fichier=ID``) are
+stored server-side under the hash of their content (``<data dir>/formes/ID.json``): the link
+and a reload find them again on the same server.
+
 The parsing half is pure (tested without a browser); the ``st`` half only moves data around.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
 
 import shapely
 import streamlit as st
 
+from ptce_geo.cache import atomic_write_bytes, data_dir
 from ptce_geo.codes import normalize_commune_code, normalize_siren, split_codes
 from ptce_geo.errors import CodeError
 from ptce_geo.geometry import polygonal
@@ -31,23 +41,30 @@ __all__ = [
     "decode_rings",
     "rings_from_features",
     "parse_codes",
+    "shape_dir",
+    "store_shape",
+    "load_shape",
     "selection",
     "stored",
     "save",
+    "notify",
 ]
 
-QUERY_KEYS = ("epci", "communes", "exclues", "seuil", "polygone")
+QUERY_KEYS = ("epci", "communes", "exclues", "seuil", "polygone", "dessin", "fichier")
 DEFAULT_MIN_SHARE = 0.5
-MAX_URL_VERTICES = 400  # ~9,000 characters of URL: beyond, the drawing stays in the session only
-_STATE, _URL, _WARNINGS = "selection", "_selection_url", "_selection_url_warnings"
+MAX_URL_VERTICES = 400  # ~9,000 characters of URL: beyond, the drawing is stored server-side under an id
+MAX_STORED_SHAPE_BYTES = 20_000_000  # a stored shape larger than this is not read back (an imported file is at most 5 MB)
+_SHAPE_ID = re.compile(r"^[0-9a-f]{20}$")
+_STATE, _URL, _WARNINGS, _NOTICES = "selection", "_selection_url", "_selection_url_warnings", "_selection_notices"
 
 
 @dataclass(frozen=True)
 class Selection:
     """What the user chose: EPCI, extra communes, excluded communes, polygon share threshold, drawing.
 
-    ``drawings`` keeps the drawn rings as (lon, lat) lists, as Leaflet.draw returned them; the
-    territory uses their union (``polygon``), repaired if needed.
+    ``drawings`` keeps the drawn rings as (lon, lat) lists, as Leaflet.draw returned them;
+    ``upload`` the GeoJSON geometry (EPSG:4326) of an imported file, named ``upload_name``. The
+    territory uses the union of both (``polygon``), repaired if needed.
     """
 
     epci: tuple[str, ...] = ()
@@ -55,20 +72,26 @@ class Selection:
     excluded: tuple[str, ...] = ()
     min_share: float = DEFAULT_MIN_SHARE
     drawings: tuple[tuple[tuple[float, float], ...], ...] = field(default=())
+    upload: str = ""
+    upload_name: str = ""
 
     @property
     def is_empty(self) -> bool:
-        return not (self.epci or self.communes or self.drawings)
+        return not (self.epci or self.communes or self.drawings or self.upload)
 
     @property
     def polygon(self) -> shapely.Geometry | None:
-        """Union of the drawn shapes as a valid (Multi)Polygon, ``None`` without drawing."""
-        shapes = [shape for ring in self.drawings if len(ring) >= 3 and (shape := polygonal(shapely.Polygon(ring))) is not None]
-        return polygonal(shapely.union_all(shapes)) if shapes else None
+        """Union of the drawn shapes and the imported contour as a valid (Multi)Polygon, ``None`` without either."""
+        return _union(self.drawings, self.upload)
 
     @property
     def vertex_count(self) -> int:
         return sum(len(ring) for ring in self.drawings)
+
+    @property
+    def self_intersecting(self) -> int:
+        """Drawn rings whose contour crosses itself (repaired in ``polygon``; the user should check them)."""
+        return sum(1 for ring in self.drawings if len(ring) >= 3 and not shapely.Polygon(ring).is_valid)
 
     def toggle_epci(self, code: str) -> Selection:
         codes = [c for c in self.epci if c != code] if code in self.epci else [*self.epci, code]
@@ -81,7 +104,83 @@ class Selection:
             query["seuil"] = f"{self.min_share * 100:g}"
         if self.drawings and self.vertex_count <= MAX_URL_VERTICES:
             query["polygone"] = encode_rings(self.drawings)
+        elif self.drawings:
+            query["dessin"] = _shape_id(*_drawing_payload(self.drawings))
+        if self.upload:
+            query["fichier"] = _shape_id(*_upload_payload(self.upload, self.upload_name))
         return {k: v for k, v in query.items() if v}
+
+    def stored_shapes(self) -> list[tuple[str, str, str]]:
+        """(URL key, id, JSON text) of the shapes this selection's URL refers to by id (to be kept server-side)."""
+        out = []
+        if self.drawings and self.vertex_count > MAX_URL_VERTICES:
+            out.append(_drawing_payload(self.drawings))
+        if self.upload:
+            out.append(_upload_payload(self.upload, self.upload_name))
+        return [(kind, _shape_id(kind, text), text) for kind, text in out]
+
+
+@lru_cache(maxsize=16)
+def _union(drawings: tuple, upload: str) -> shapely.Geometry | None:
+    shapes = [shape for ring in drawings if len(ring) >= 3 and (shape := polygonal(shapely.Polygon(ring))) is not None]
+    if upload:
+        shape = upload_geometry(upload)
+        if shape is not None:
+            shapes.append(shape)
+    return polygonal(shapely.union_all(shapes)) if shapes else None
+
+
+@lru_cache(maxsize=8)
+def upload_geometry(text: str) -> shapely.Geometry | None:
+    """The valid (Multi)Polygon of an imported contour's GeoJSON text (``None`` when unreadable or not a surface)."""
+    try:
+        return polygonal(shapely.from_geojson(text))
+    except (shapely.errors.GEOSException, ValueError, TypeError):
+        return None
+
+
+def _drawing_payload(rings: tuple) -> tuple[str, str]:
+    return "dessin", json.dumps({"type": "dessin", "polygone": encode_rings(rings)}, separators=(",", ":"))
+
+
+@lru_cache(maxsize=8)
+def _upload_payload(upload: str, name: str) -> tuple[str, str]:
+    return "fichier", json.dumps({"type": "fichier", "nom": name, "geometrie": upload}, ensure_ascii=False, separators=(",", ":"))
+
+
+@lru_cache(maxsize=32)
+def _shape_id(kind: str, text: str) -> str:
+    return hashlib.sha256(f"{kind}\n{text}".encode()).hexdigest()[:20]
+
+
+def shape_dir() -> Path:
+    """Where shapes referred to by id are kept: ``<data dir>/formes`` (outside the versioned files)."""
+    return data_dir() / "formes"
+
+
+def store_shape(shape_id: str, text: str) -> None:
+    """Write a shape once (its id is the hash of its content, so an existing file is already right)."""
+    path = shape_dir() / f"{shape_id}.json"
+    if not path.exists():
+        atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def load_shape(kind: str, shape_id: str) -> dict:
+    """The stored shape ``shape_id`` of ``kind`` (``dessin`` or ``fichier``); ``ValueError`` in French otherwise."""
+    if not _SHAPE_ID.match(shape_id or ""):
+        raise ValueError("identifiant attendu : 20 caractères hexadécimaux")
+    path = shape_dir() / f"{shape_id}.json"
+    try:
+        if path.stat().st_size > MAX_STORED_SHAPE_BYTES:
+            raise ValueError("forme enregistrée trop volumineuse")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError("forme introuvable sur ce serveur (lien venu d'une autre installation ?)") from None
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        raise ValueError("forme enregistrée illisible") from None
+    if not isinstance(data, dict) or data.get("type") != kind:
+        raise ValueError("cet identifiant ne désigne pas un " + ("dessin" if kind == "dessin" else "contour importé"))
+    return data
 
 
 def encode_rings(rings: tuple[tuple[tuple[float, float], ...], ...]) -> str:
@@ -138,11 +237,13 @@ def parse_codes(raw: str, normalize: Callable[[object], str], known: Collection[
 
 
 def parse_query(params: Mapping[str, str | list[str]], current: Selection | None = None,
-                known_epci: Collection[str] | None = None, known_communes: Collection[str] | None = None) -> tuple[Selection, list[str]]:
+                known_epci: Collection[str] | None = None, known_communes: Collection[str] | None = None,
+                load: Callable[[str, str], dict] = load_shape) -> tuple[Selection, list[str]]:
     """Selection described by URL parameters over ``current``, and the French warnings.
 
     A parameter that cannot be read at all leaves the matching part of ``current`` unchanged; a
-    list keeps its valid codes. Absent parameters keep ``current`` too.
+    list keeps its valid codes. Absent parameters keep ``current`` too. ``load(kind, id)`` reads a
+    shape stored server-side (``dessin``, ``fichier``).
     """
     sel = current or Selection()
     params = {k: (v[-1] if isinstance(v, list) else v) for k, v in params.items()}
@@ -161,18 +262,46 @@ def parse_query(params: Mapping[str, str | list[str]], current: Selection | None
     if "seuil" in params:
         try:
             share = float(str(params["seuil"]).replace(",", ".").rstrip("%")) / 100
-            if not 0 <= share <= 1:
+            if not 0 < share <= 1:
                 raise ValueError
             sel = replace(sel, min_share=share)
         except ValueError:
-            warnings.append(f"Paramètre d'URL « seuil » ignoré : « {params['seuil']} » n'est pas un pourcentage entre 0 et 100.")
+            warnings.append(f"Paramètre d'URL « seuil » ignoré : « {_short(params['seuil'])} » n'est pas un pourcentage "
+                            "entre 0 (exclu) et 100.")
     if "polygone" in params:
         try:
             sel = replace(sel, drawings=decode_rings(str(params["polygone"])) if params["polygone"] else ())
         except ValueError as exc:
             detail = str(exc) if "limites" in str(exc) or "sommets" in str(exc) else "format attendu : lon,lat;lon,lat;…"
             warnings.append(f"Paramètre d'URL « polygone » ignoré : {detail}.")
+    sel = _stored_shapes(params, sel, load, warnings)
     return sel, warnings
+
+
+def _stored_shapes(params: Mapping[str, str], sel: Selection, load: Callable[[str, str], dict], warnings: list[str]) -> Selection:
+    """``dessin=ID`` and ``fichier=ID``: shapes stored server-side."""
+    if params.get("dessin"):
+        try:
+            sel = replace(sel, drawings=decode_rings(str(load("dessin", str(params["dessin"])).get("polygone", ""))))
+        except (ValueError, TypeError) as exc:
+            warnings.append(f"Paramètre d'URL « dessin » ignoré : {exc}.")
+    if "fichier" in params:
+        if not params["fichier"]:
+            return replace(sel, upload="", upload_name="")
+        try:
+            data = load("fichier", str(params["fichier"]))
+            text, name = data.get("geometrie"), data.get("nom") or "contour importé"
+            if not isinstance(text, str) or upload_geometry(text) is None:
+                raise ValueError("contour enregistré illisible")
+            sel = replace(sel, upload=text, upload_name=str(name))
+        except ValueError as exc:
+            warnings.append(f"Paramètre d'URL « fichier » ignoré : {exc}.")
+    return sel
+
+
+def _short(value: object, size: int = 40) -> str:
+    text = str(value)
+    return text if len(text) <= size else text[:size] + "…"
 
 
 # --- Streamlit side -------------------------------------------------------------------------------
@@ -189,9 +318,27 @@ def selection(known_epci: Collection[str] | None = None, known_communes: Collect
     notices = st.container()  # always there, so that warnings never shift (and remount) the map below
     if issued_for == current:  # shown until the user changes the selection, not only for one rerun
         for warning in warnings:
-            notices.warning(warning, icon="⚠️")
+            notices.warning(warning, icon=":material/warning:")
+    kept = [notice for notice in st.session_state.get(_NOTICES, []) if notice[2] == current]
+    st.session_state[_NOTICES] = kept
+    for text, level, _ in kept:
+        getattr(notices, level)(text, icon=_ICONS[level])
     save(current)
     return current
+
+
+_ICONS = {"error": ":material/block:", "warning": ":material/warning:", "info": ":material/info:"}
+
+
+def notify(text: str, level: str = "error") -> None:
+    """A message (French, Markdown) shown at the top of the pages until the selection changes.
+
+    Used for refusals (a refused change leaves the selection as it was) and for notes on an accepted one.
+    """
+    if level not in _ICONS:
+        raise ValueError(f"niveau de message inconnu : {level!r}")
+    notices = [n for n in st.session_state.get(_NOTICES, []) if n[0] != text]
+    st.session_state[_NOTICES] = [*notices, (text, level, stored())]
 
 
 def stored() -> Selection:
@@ -203,6 +350,11 @@ def save(sel: Selection) -> None:
     """Keep ``sel`` in the session and write it to the URL (only when it changed, to spare the browser history)."""
     st.session_state[_STATE] = sel
     query = sel.to_query()
+    for kind, shape_id, text in sel.stored_shapes():
+        try:
+            store_shape(shape_id, text)
+        except OSError:  # read-only data folder: the shape stays in this session only
+            query.pop(kind, None)
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
     st.session_state[_URL] = query

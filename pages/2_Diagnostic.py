@@ -1,0 +1,36 @@
+"""Diagnostic : chiffres clés, synthèse comparée, EPCI et disparités, rural/urbain, alertes, sources."""
+
+import streamlit as st
+
+from ui import loaders, maps, panels, report, state, territory
+
+st.set_page_config(page_title="Diagnostic — ptce-geo", page_icon="📊", layout="wide")
+st.title("Diagnostic du territoire")
+
+ref = loaders.reference()
+sel = state.selection(ref.epci.index, ref.communes.index)
+current = territory.current(sel)
+if panels.banner(current):
+    diag = current.diagnostic
+    report.key_figures(diag)
+    report.alerts_line(diag)
+    tabs = st.tabs(["Synthèse", "EPCI et disparités", "Rural / urbain", "Alertes", "Sources"], key="diag_onglet", on_change="rerun")
+    summary, epci, mix, alerts, sources = tabs
+    if summary.open:
+        with summary:
+            report.summary_table(diag)
+    if epci.open:
+        with epci:
+            report.epci_table(diag)
+            report.disparity_chart(diag)
+            report.disparity_table(diag)
+    if mix.open:
+        with mix:
+            report.rural_urban(diag, maps.density_map)
+    if alerts.open:
+        with alerts:
+            report.alerts(diag)
+    if sources.open:
+        with sources:
+            report.sources(diag)
+    panels.page_link("pages/3_Export.py", "Télécharger la base du diagnostic (CSV, GeoJSON, GeoPackage)", ":material/download:")
