@@ -5,13 +5,15 @@ from dataclasses import replace
 import streamlit as st
 
 from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP
-from ui import loaders, maps, panels, state, territory
+from ui import loaders, maps, panels, project, state, territory
 
 st.set_page_config(page_title="Territoire — ptce-geo", page_icon="🗺️", layout="wide")
 st.title("Territoire d'action")
 
 ref = loaders.reference()
+project.restore()  # a reload or a link naming a project reopens it
 sel = state.selection(ref.epci.index, ref.communes.index)
+project.autosave()  # the open project follows the territory
 current = territory.current(sel)
 bounds = territory.bounds(current)
 names = ref.epci["nom"]

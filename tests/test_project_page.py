@@ -253,11 +253,12 @@ def other_page():
     """A page of another engineer: reads its state, then calls the hook once per run."""
     import streamlit as st
 
-    from ui import project
+    from ui import project, state
 
     project.restore()
     st.session_state["saved"] = project.autosave()
-    st.session_state["url"] = project.url_params()
+    state.save(state.stored())  # what every page does: writes the selection, and the open project, to the URL
+    st.session_state["url"] = st.query_params.to_dict()
 
 
 def test_autosave_writes_only_what_changed(folder, embedded):
@@ -268,7 +269,7 @@ def test_autosave_writes_only_what_changed(folder, embedded):
     at.run().run()
     assert at.session_state["saved"] and open_project(path).revision == 1  # viewing never writes
     assert at.session_state["selection"].epci == (DOMBES,) and "actors_inventory" not in at.session_state
-    assert at.session_state["url"] == {"projet": "Acteurs"}  # for pages that write their own URL
+    assert at.session_state["url"]["projet"] == "Acteurs"  # a reload on any page reopens the project
 
     actors = gpd.GeoDataFrame({"nom": ["Régie de quartier"]}, geometry=[shapely.Point(5.0, 46.0)], crs=4326)
     at.session_state["actors_inventory"] = Inventory(actors, pd.DataFrame(columns=["ligne", "nom", "statut", "messages"]))

@@ -57,7 +57,7 @@ __all__ = [
     "STAGES", "GOVERNANCE", "FUNCTIONS", "MARKER_SCALE", "Opened",
     "projects_dir", "catalogue", "create_project", "import_upload", "selection_of", "territory_comparison", "snapshot_table",
     "snapshot_diff", "markers_frame", "local_time", "md",
-    "opened", "create_from_session", "activate", "open_path", "open_by_name", "restore", "close", "url_params", "sync_url",
+    "opened", "create_from_session", "activate", "open_path", "open_by_name", "restore", "close", "sync_url",
     "save", "autosave", "reload_from_disk", "save_as", "conflict_notice", "note", "show_notes", "candidate_diagnostic",
     "save_current_territory", "set_active", "delete_territory", "add_finding", "delete_findings", "update_profile", "take_snapshot",
 ]
@@ -297,7 +297,7 @@ def _set_open(project: Project, path: Path) -> None:
     st.session_state[_OPEN] = Opened(project, Path(path))
     st.session_state.pop(_CONFLICT, None)
     st.query_params[QUERY_KEY] = Path(path).stem
-    st.session_state[_URL] = Path(path).stem
+    st.session_state[_URL] = st.session_state[state.PROJECT_KEY] = Path(path).stem
 
 
 def activate(project: Project, path: Path) -> None:
@@ -350,19 +350,9 @@ def restore() -> None:
 
 def close() -> None:
     st.session_state.pop(_OPEN, None)
+    st.session_state.pop(state.PROJECT_KEY, None)
     st.session_state.pop(_CONFLICT, None)
     st.session_state.pop(_SYNC, None)
-
-
-def url_params() -> dict[str, str]:
-    """``{"projet": <file name>}`` while a project is open (else empty), for pages that write their own URL.
-
-    ``ui.state.save`` replaces the whole query string: merging this keeps the project in the URL, so that a
-    reload on any page reopens it.
-    """
-    current = opened()
-    st.session_state[_URL] = current.path.stem if current else None
-    return {QUERY_KEY: current.path.stem} if current else {}
 
 
 def sync_url() -> None:

@@ -51,6 +51,9 @@ __all__ = [
 ]
 
 QUERY_KEYS = ("epci", "communes", "exclues", "seuil", "polygone", "dessin", "fichier")
+# the open project (``ui.project`` keeps its file name under PROJECT_KEY in the session) stays in every
+# page's URL, so that a reload anywhere reopens it; Streamlit clears the query string on page changes
+PROJECT_PARAM, PROJECT_KEY = "projet", "url_projet"
 DEFAULT_MIN_SHARE = 0.5
 MAX_URL_VERTICES = 400  # ~9,000 characters of URL: beyond, the drawing is stored server-side under an id
 MAX_STORED_SHAPE_BYTES = 20_000_000  # a stored shape larger than this is not read back (an imported file is at most 5 MB)
@@ -247,7 +250,7 @@ def parse_query(params: Mapping[str, str | list[str]], current: Selection | None
     """
     sel = current or Selection()
     params = {k: (v[-1] if isinstance(v, list) else v) for k, v in params.items()}
-    warnings = [f"Paramètre d'URL inconnu ignoré : « {k} »." for k in params if k not in QUERY_KEYS]
+    warnings = [f"Paramètre d'URL inconnu ignoré : « {k} »." for k in params if k not in (*QUERY_KEYS, PROJECT_PARAM)]
     for key, attr, normalize, known, what in (
         ("epci", "epci", normalize_siren, known_epci, "EPCI"),
         ("communes", "communes", normalize_commune_code, known_communes, "Communes"),
@@ -350,6 +353,8 @@ def save(sel: Selection) -> None:
     """Keep ``sel`` in the session and write it to the URL (only when it changed, to spare the browser history)."""
     st.session_state[_STATE] = sel
     query = sel.to_query()
+    if project := st.session_state.get(PROJECT_KEY):
+        query[PROJECT_PARAM] = project
     for kind, shape_id, text in sel.stored_shapes():
         try:
             store_shape(shape_id, text)
