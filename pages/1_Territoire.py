@@ -18,9 +18,9 @@ current = territory.current(sel)
 bounds = territory.bounds(current)
 names = ref.epci["nom"]
 
-left, right = st.columns([3, 2], gap="medium")
-# the panel first: its figures reach the browser before the map's payload (up to 2 MB for all of France)
-with right:
+
+def panel() -> None:
+    """The territory at a glance, then how to build it: EPCI, drawing or imported contour, communes."""
     panels.glance(current)
     if bounds:
         st.button("Centrer la carte sur le territoire", key="ter_zoom", on_click=maps.recentre, args=(bounds,))
@@ -52,7 +52,9 @@ with right:
         panels.commune_search(current)
         panels.commune_lists(ref, sel)
 
-with left:
+
+def carte() -> None:
+    """The map of EPCI with its options."""
     indicators = loaders.mappable_indicators()
     c1, c2, c3, c4 = st.columns([3, 1, 2, 2])
     choices = [None] + [i.id for i in indicators]
@@ -69,3 +71,12 @@ with left:
     maps.epci_map(sel, current, ind_id, basemap, k, view)
     st.caption("Cliquez sur un EPCI pour l'ajouter ou le retirer. Outils en haut à gauche de la carte : dessiner un polygone ou un "
                "rectangle (cliquez sur le premier point pour fermer le polygone).")
+
+
+left, right = st.columns([3, 2], gap="medium")
+# Order of computation, not of layout: on a page's first run the map goes first (it is what the user waits for);
+# after a click or a drawing the panel goes first, its figures reaching the browser before the map's payload.
+first_run = "ter_indicator" not in st.session_state  # a widget's key: dropped when the user leaves the page
+for column, block in ((left, carte), (right, panel)) if first_run else ((right, panel), (left, carte)):
+    with column:
+        block()

@@ -250,6 +250,9 @@ def test_diagnostic_page_shows_figures_alerts_and_sources(app_data, embedded):
     at.session_state["diag_onglet"] = "Sources"
     at.run()
     assert not at.exception and any("Jeu" in df.value.columns for df in at.dataframe)
+    at.session_state["diag_onglet"] = "EPCI et disparités"
+    at.run()
+    assert not at.exception and list(at.dataframe[0].value["SIREN"]) == [AMIENS, VAL_DE_SOMME]
 
 
 @needs_shared

@@ -81,7 +81,7 @@ def extra_files(diag: Diagnostic, flavour: str) -> tuple[dict[str, bytes], list[
             summary = summarise_inventory(inventory, loaders.reference(), list(diag.territory.communes.index))
             files.update(inventory_files(summary, flavour))
             notes.append(f"Inventaire des acteurs joint : {len(inventory.actors)} acteurs placés.")
-        except PtceGeoError as exc:
+        except (PtceGeoError, ValueError, KeyError) as exc:  # the diagnostic stays downloadable whatever the inventory holds
             notes.append(f"Inventaire des acteurs non joint : {exc}")
     else:
         notes.append("Aucun inventaire des acteurs chargé (page Acteurs) : l'archive contient le diagnostic seul.")

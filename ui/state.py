@@ -340,8 +340,7 @@ def notify(text: str, level: str = "error") -> None:
     """
     if level not in _ICONS:
         raise ValueError(f"niveau de message inconnu : {level!r}")
-    notices = [n for n in st.session_state.get(_NOTICES, []) if n[0] != text]
-    st.session_state[_NOTICES] = [*notices, (text, level, stored())]
+    st.session_state[_NOTICES] = [(text, level, stored())]  # the latest only: older ones are about earlier attempts
 
 
 def stored() -> Selection:

@@ -72,6 +72,7 @@ def click_at(page, box: dict, fx: float, fy: float, pause: int = 400) -> None:
 
 def test_a_crossing_or_empty_drawing_is_refused_in_french(page, server):
     frame = open_map(page, server)
+    mounted = page.locator(MAP_IFRAME).evaluate("e => [...e.closest('[class*=st-key-]').classList].find(c => c.startsWith('st-key-'))")
     frame.locator(".leaflet-draw-draw-polygon").click()
     box = page.locator(MAP_IFRAME).bounding_box()
     for fx, fy in [(0.04, 0.58), (0.12, 0.66), (0.12, 0.58)]:  # in the Bay of Biscay
@@ -84,7 +85,9 @@ def test_a_crossing_or_empty_drawing_is_refused_in_french(page, server):
     assert page.get_by_text(re.compile("ne recouvre aucune commune")).count() >= 1
     assert page.get_by_text("Le territoire précédent est conservé.").count() >= 1
     assert "polygone=" not in page.url and metric(page, "Communes") == "—"
-    frame.locator("path.leaflet-interactive").nth(1000).wait_for()  # a fresh map, without the refused shape
+    page.wait_for_function("key => document.querySelector(`.${key} iframe`) === null", arg=mounted)  # a fresh map…
+    frame.locator("path.leaflet-interactive").nth(1000).wait_for()  # …without the refused shape
+    page.wait_for_timeout(500)
     shot(page, "18_empty_drawing_refused")
     assert page.failed == [] and page.external == []
 
