@@ -23,6 +23,8 @@ LEVELS = ("info", "vigilance", "alerte")
 _LISTED = 8  # EPCI named in a message; all are in the figures
 EPCI_TYPE_LABELS = {"CC": "communauté de communes", "CA": "communauté d'agglomération", "CU": "communauté urbaine",
                     "METRO": "métropole"}
+_EPCI_TYPE_PLURALS = {"CC": "communautés de communes", "CA": "communautés d'agglomération", "CU": "communautés urbaines",
+                      "METRO": "métropoles"}
 # indicator -> (max/min ratio, population-weighted CV) between EPCI parts; ~9th decile of adjacent EPCI pairs
 DISPARITY_THRESHOLDS: dict[str, tuple[float, float]] = {
     "taux_chomage": (1.6, 0.25),
@@ -113,7 +115,7 @@ def epci_alerts(epci: pd.DataFrame) -> list[Alert]:
     out = []
     types = real["type"].value_counts()
     if len(types) >= 2:
-        listed = ", ".join(f"{n} {EPCI_TYPE_LABELS.get(t, t)}{'s' if n > 1 else ''}" for t, n in types.items())
+        listed = ", ".join(f"{n} {(_EPCI_TYPE_PLURALS if n > 1 else EPCI_TYPE_LABELS).get(t, t)}" for t, n in types.items())
         out.append(Alert(
             "EPCI_TYPES_MULTIPLES", "vigilance",
             f"Le territoire réunit {len(real)} EPCI de {len(types)} types différents ({listed}) : compétences, fiscalité et "

@@ -43,3 +43,15 @@ def shared_root(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def shared(shared_root) -> Reference:
     return load_reference(shared_root)
+
+
+@pytest.fixture
+def app_data(embedded_root, monkeypatch):
+    """Pages (AppTest) read the embedded cache; Streamlit's caches are emptied so no other data leaks in."""
+    import streamlit as st
+
+    monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(embedded_root))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield embedded_root
+    st.cache_resource.clear()

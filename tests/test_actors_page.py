@@ -12,7 +12,6 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ptce_geo.actors import actor_template_xlsx
@@ -227,15 +226,6 @@ def test_formula_name_neutralised_in_every_csv(embedded, flavour):
 
 
 # --- the page (AppTest) ---------------------------------------------------------------------------------
-
-@pytest.fixture
-def app_data(embedded_root, monkeypatch):
-    monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(embedded_root))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield embedded_root
-    st.cache_resource.clear()
-
 
 def page(**params) -> AppTest:
     """The Acteurs page reached from the app (so that links to other pages resolve)."""

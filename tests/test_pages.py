@@ -27,16 +27,6 @@ NEAR_AMIENS = {"type": "Polygon", "coordinates": [[[2.20, 49.85], [2.40, 49.85],
 
 
 @pytest.fixture
-def app_data(embedded_root, monkeypatch):
-    """Pages read the embedded cache; Streamlit's caches are emptied so no other data leaks in."""
-    monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(embedded_root))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield embedded_root
-    st.cache_resource.clear()
-
-
-@pytest.fixture
 def shared_app(shared_root, monkeypatch):
     monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(shared_root))
     st.cache_resource.clear()
