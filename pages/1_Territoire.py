@@ -11,10 +11,7 @@ st.set_page_config(page_title="Territoire — ptce-geo", page_icon="🗺️", la
 st.title("Territoire d'action")
 
 ref = loaders.reference()
-project.restore()  # a reload or a link naming a project reopens it
-sel = state.selection(ref.epci.index, ref.communes.index)
-project.autosave()  # the open project follows the territory
-current = territory.current(sel)
+sel, current = project.page_territory(ref)
 bounds = territory.bounds(current)
 names = ref.epci["nom"]
 

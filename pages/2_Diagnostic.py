@@ -2,16 +2,13 @@
 
 import streamlit as st
 
-from ui import loaders, maps, panels, project, report, state, territory
+from ui import loaders, maps, panels, project, report
 
 st.set_page_config(page_title="Diagnostic — ptce-geo", page_icon="📊", layout="wide")
 st.title("Diagnostic du territoire")
 
 ref = loaders.reference()
-project.restore()  # a reload or a link naming a project reopens it
-sel = state.selection(ref.epci.index, ref.communes.index)
-project.autosave()  # the open project follows the territory
-current = territory.current(sel)
+_, current = project.page_territory(ref)
 if panels.banner(current):
     diag = current.diagnostic
     report.key_figures(diag)

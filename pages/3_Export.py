@@ -4,15 +4,13 @@ import streamlit as st
 
 from ptce_geo.alerts import fr_number
 from ptce_geo.csvsafe import FLAVOURS
-from ui import exports, loaders, panels, project, state, territory
+from ui import exports, loaders, panels, project
 
 st.set_page_config(page_title="Export — ptce-geo", page_icon="📦", layout="wide")
 st.title("Export de la base du diagnostic")
 
 ref = loaders.reference()
-project.restore()  # a reload or a link naming a project reopens it
-sel = state.selection(ref.epci.index, ref.communes.index)
-current = territory.current(sel)
+_, current = project.page_territory(ref)
 if panels.banner(current):
     flavour = st.radio("Format des fichiers CSV", FLAVOURS, key="exp_format", format_func=exports.FLAVOUR_LABELS.get, horizontal=True,
                        help="« Excel français » s'ouvre directement dans Excel réglé en français ; « Standard » convient aux autres outils.")

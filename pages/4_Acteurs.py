@@ -3,15 +3,13 @@
 import streamlit as st
 
 from ui import actor_panels as panels
-from ui import actors, loaders, project, state, territory
+from ui import actors, loaders, project
 
 st.set_page_config(page_title="Acteurs — ptce-geo", page_icon="🤝", layout="wide")
 st.title("Inventaire des acteurs")
 
 ref = loaders.reference()
-project.restore()
-sel = state.selection(ref.epci.index, ref.communes.index)
-current = territory.current(sel)
+_, current = project.page_territory(ref, save_now=False)  # saved below, once the inventory is read
 
 panels.import_panel(ref)
 inventory = actors.stored()

@@ -47,6 +47,7 @@ from ptce_geo.project import (
     save_project,
     snapshot_rows,
 )
+from ptce_geo.reference import Reference
 from ptce_geo.territory import TerritoryDefinition, build_territory
 from ptce_geo.workspace import project_inventory, set_territory, snapshot_content
 from ui import loaders, state, territory
@@ -57,7 +58,7 @@ __all__ = [
     "STAGES", "GOVERNANCE", "FUNCTIONS", "MARKER_SCALE", "Opened",
     "projects_dir", "catalogue", "create_project", "import_upload", "selection_of", "territory_comparison", "snapshot_table",
     "snapshot_diff", "markers_frame", "local_time", "md",
-    "opened", "create_from_session", "activate", "open_path", "open_by_name", "restore", "close", "sync_url",
+    "opened", "create_from_session", "activate", "open_path", "open_by_name", "restore", "close", "sync_url", "page_territory",
     "save", "autosave", "reload_from_disk", "save_as", "conflict_notice", "note", "show_notes", "candidate_diagnostic",
     "save_current_territory", "set_active", "delete_territory", "add_finding", "delete_findings", "update_profile", "take_snapshot",
 ]
@@ -425,6 +426,17 @@ def autosave(show: bool = True) -> bool:
     if show:
         conflict_notice()
     return ok
+
+
+def page_territory(ref: Reference, save_now: bool = True) -> tuple[Selection, territory.Current]:
+    """The start of every territory page, in the order that matters: reopen the project named in the URL,
+    read the selection (URL or session), save the open project if the territory changed (``save_now``),
+    then the territory and its diagnostic."""
+    restore()
+    sel = state.selection(ref.epci.index, ref.communes.index)
+    if save_now:
+        autosave()
+    return sel, territory.current(sel)
 
 
 def reload_from_disk() -> None:
