@@ -91,8 +91,11 @@ def test_drawings_from_leaflet_draw_and_their_union():
     assert poly.is_valid and isinstance(poly, shapely.MultiPolygon)
 
 
-def click(count, tooltip, drawings=None):
-    return {"last_object_clicked_count": count, "last_object_clicked_tooltip": tooltip, "all_drawings": drawings}
+def click(count, tooltip, drawings=None, at=(48.8, 2.3)):
+    """A message of streamlit-folium; ``at=None`` for Leaflet.draw events, which it counts as clicks without a point."""
+    point = {"lat": at[0], "lng": at[1]} if at else None
+    return {"last_object_clicked": point, "last_object_clicked_count": count, "last_object_clicked_tooltip": tooltip,
+            "all_drawings": drawings}
 
 
 def test_map_click_toggles_an_epci_once_per_click():
@@ -111,10 +114,21 @@ def test_a_drawing_is_never_taken_for_a_click_on_the_previous_epci():
     tip = "XSIREN 200054781"
     sel = handle_map_value(click(1, tip, []), memo, sel, EPCI)
     feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [list(map(list, SQUARE))]}}
-    sel = handle_map_value(click(2, tip, [feature]), memo, sel, EPCI)  # streamlit-folium counts the drawing as a click
+    sel = handle_map_value(click(2, tip, [feature], at=None), memo, sel, EPCI)  # streamlit-folium counts the drawing as a click
     assert sel.epci == ("200054781",) and sel.drawings == (SQUARE,)
-    sel = handle_map_value(click(3, tip, []), memo, sel, EPCI)  # "Tout effacer"
+    sel = handle_map_value(click(3, tip, [], at=None), memo, sel, EPCI)  # "Tout effacer"
     assert sel.drawings == ()
+
+
+def test_saving_an_unchanged_drawing_is_not_a_click_on_the_previous_epci():
+    """« Modifier le dessin » then « Enregistrer » with nothing moved: same shapes, one more "click", the old tooltip."""
+    memo, sel = {}, Selection()
+    tip = "XSIREN 200054781"
+    feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [list(map(list, SQUARE))]}}
+    sel = handle_map_value(click(1, tip, []), memo, sel, EPCI)
+    sel = handle_map_value(click(2, tip, [feature], at=None), memo, sel, EPCI)
+    assert handle_map_value(click(3, tip, [feature], at=None), memo, sel, EPCI) == sel  # draw:edited, nothing changed
+    assert handle_map_value(click(4, tip, [feature]), memo, sel, EPCI).epci == ()  # a real click on it again: removed
 
 
 def test_shapes_drawn_on_a_new_map_add_to_those_it_was_mounted_with():

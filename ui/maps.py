@@ -28,7 +28,7 @@ __all__ = [
     "zoom_to", "recentre", "set_view", "handle_map_value", "density_map",
 ]
 
-RETURNED_OBJECTS = ["last_object_clicked_tooltip", "last_object_clicked_count", "all_drawings"]
+RETURNED_OBJECTS = ["last_object_clicked", "last_object_clicked_tooltip", "last_object_clicked_count", "all_drawings"]
 MAX_OUTLINED_COMMUNES = 3000  # beyond, outlines would weigh more than the France-wide map
 MAX_DENSITY_MAP_COMMUNES = 1200  # ~0.8 MB of filled communes; beyond, the bars above give the breakdown
 OUTLINE_BUDGET = 600_000  # bytes of commune outlines sent with a map, at most (keeps a territory view under 1 MB)
@@ -40,15 +40,17 @@ def handle_map_value(value: dict | None, memo: dict, sel: state.Selection, known
     """Selection after one update of the map component; ``memo`` holds what was already handled.
 
     streamlit-folium sends the drawn shapes with every click (``[]`` when none, ``None`` before the
-    first event) and counts a drawing as a click (keeping the previous tooltip): an update whose
-    shapes changed is a drawing, never a click. Shapes drawn on this map instance are added to
+    first event) and counts every Leaflet.draw event as a click that keeps the previous tooltip: an
+    update whose shapes changed is a drawing, never a click; and a click without a clicked point
+    (« Enregistrer » or « Annuler » in the edit toolbar with nothing changed) is no click either,
+    else it would toggle the EPCI clicked before. Shapes drawn on this map instance are added to
     ``memo["base"]``, the drawings that existed when it was mounted (shown, not editable).
     """
     value = value or {}
     drawings, count = value.get("all_drawings") or [], value.get("last_object_clicked_count")
     if drawings != memo.get("drawings", []):
         sel = replace(sel, drawings=tuple(memo.get("base", ())) + state.rings_from_features(drawings))
-    elif count and count != memo.get("count"):
+    elif count and count != memo.get("count") and value.get("last_object_clicked"):
         code = mapping.code_from_tooltip(value.get("last_object_clicked_tooltip"))
         if code and code in known_epci:
             sel = sel.toggle_epci(code)

@@ -17,7 +17,9 @@ import urllib.request
 
 import pytest
 
-from tests.browser.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, TIMINGS
+from tests.browser.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, TIMINGS, shot
+
+STARTUP_S = 180  # a cold ``streamlit run`` on a loaded 2-core machine; measured here: < 1 s idle, a few s loaded
 
 
 def pytest_collection_modifyitems(config, items):
@@ -48,36 +50,55 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def server(embedded_root):
-    """URL of a streamlit server on a free port; stopped (its process only) at the end of the session."""
+def _start(embedded_root, projects) -> tuple[subprocess.Popen, str, float]:
+    """Start ``streamlit run app.py`` on a free port; (process, URL, start time). A port taken meanwhile makes it exit."""
     port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PTCE_GEO_DATA_DIR": str(embedded_root), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "streamlit.log", "wb")  # noqa: SIM115 - closed after the process
-    started = time.perf_counter()
+    env = {**os.environ, "PTCE_GEO_DATA_DIR": str(embedded_root), "PTCE_GEO_PROJECTS_DIR": str(projects),
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    log = open(ARTIFACTS / "streamlit.log", "ab")  # noqa: SIM115 - the child holds it; closed with the process
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1"],
+         "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
+    log.close()
+    return proc, f"http://127.0.0.1:{port}", time.perf_counter()
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
     try:
-        deadline = started + 90
-        while not _healthy(url):
-            if proc.poll() is not None or time.perf_counter() > deadline:
-                raise RuntimeError(f"streamlit did not start (exit {proc.poll()}); see {ARTIFACTS / 'streamlit.log'}")
-            time.sleep(0.2)
-        TIMINGS["server_health_s"] = time.perf_counter() - started
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="session")
+def server(embedded_root, tmp_path_factory):
+    """URL of a streamlit server on a free port, with a private projects folder; stopped (its process only) at the end.
+
+    Waits for the health endpoint up to ``STARTUP_S``; a server that exits at once (port taken between the probe and
+    the bind) is started again on another port, twice at most.
+    """
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "streamlit.log").write_bytes(b"")
+    projects = tmp_path_factory.mktemp("projets")
+    for attempt in range(3):
+        proc, url, started = _start(embedded_root, projects)
+        while not _healthy(url) and proc.poll() is None and time.perf_counter() - started < STARTUP_S:
+            time.sleep(0.25)  # polling an HTTP endpoint: the only way to see a server come up
+        if _healthy(url):
+            break
+        exited = proc.poll() is not None  # on its own: most likely the port, taken between the probe and the bind
+        _stop(proc)
+        if not exited or attempt == 2:
+            raise RuntimeError(f"streamlit did not answer within {STARTUP_S} s (exit {proc.returncode}); see {ARTIFACTS / 'streamlit.log'}")
+    TIMINGS["server_health_s"] = time.perf_counter() - started
+    try:
         yield {"url": url, "started": started}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        _stop(proc)
 
 
 @pytest.fixture(scope="session")
@@ -90,15 +111,32 @@ def browser():
         instance.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(browser, server):
-    """A fresh page; ``page.failed`` and ``page.external`` list failed requests and requests off 127.0.0.1."""
+def page(browser, server, request):
+    """A fresh page; ``page.failed`` and ``page.external`` list failed requests and requests off 127.0.0.1.
+
+    Actions wait 45 s at most by default (a loaded machine); a failed test leaves ``artifacts/FAILED_<test>.png``.
+    """
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    context.set_default_timeout(45_000)
     pg = context.new_page()
     pg.failed, pg.external = [], []
     pg.on("requestfailed", lambda r: pg.failed.append(f"{r.url} ({r.failure})"))
     pg.on("request", lambda r: None if r.url.startswith((server["url"], "data:", "blob:", "about:")) else pg.external.append(r.url))
     yield pg
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        try:
+            shot(pg, f"FAILED_{request.node.name}")
+        except Exception as exc:  # noqa: BLE001 - a screenshot must not hide the test's own failure
+            print(f"no screenshot: {exc}")
     context.close()
 
 

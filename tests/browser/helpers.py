@@ -1,10 +1,21 @@
-"""Constants and helpers shared by the browser conftest and tests (one module, so one ``TIMINGS``)."""
+"""Constants and helpers shared by the browser conftest and tests (one module, so one ``TIMINGS``).
+
+Every wait is on a condition, never a fixed sleep: Streamlit's own script-run state
+(``data-test-script-state`` on ``stApp``) and stale elements, the Leaflet map's zoom, the
+Leaflet.draw handler's readiness for the next vertex. Timeouts are generous (a loaded CI machine
+runs a rerun in seconds, not milliseconds) but bounded.
+"""
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 
-__all__ = ["ROOT", "ARTIFACTS", "CHROMIUM", "CHROMIUM_ARGS", "TIMINGS", "shot"]
+__all__ = [
+    "ROOT", "ARTIFACTS", "CHROMIUM", "CHROMIUM_ARGS", "TIMINGS", "MAP_IFRAME", "LONG", "shot", "settle", "map_frame", "open_map",
+    "pick_epci", "draw_vertex", "draw_polygon", "zoom_in", "uploader",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
@@ -13,9 +24,104 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 TIMINGS: dict[str, float] = {}
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+LONG = 120_000  # ms: a cold page (reference loaded, 2 MB map) on a loaded 2-core machine
+
+# True once Streamlit has finished its run and no element is stale, for ``quiet`` ms in a row: a component's
+# value or a callback may start the next run a few ms after the previous one ended.
+_SETTLED_JS = """(quiet) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const busy = !app || app.dataset.testScriptState !== 'notRunning' || document.querySelector('[data-stale="true"]') !== null
+        || document.querySelector('[data-testid="stSkeleton"]') !== null;
+    const now = performance.now();
+    if (busy || window.__ptceQuietSince === undefined) { window.__ptceQuietSince = busy ? undefined : now; return false; }
+    return now - window.__ptceQuietSince >= quiet;
+}"""
+
+# The polygon/rectangle handler of the map's Leaflet.draw control (folium names the control ``draw_control_…``).
+_DRAW_HANDLER_JS = """() => {
+    const key = Object.keys(window).find(k => k.startsWith('draw_control_') && window[k] instanceof L.Control.Draw);
+    return key ? window[key]._toolbars.draw._modes.polygon.handler : null;
+}"""
+# Ready for the next vertex: the press and release were handled, and Leaflet.draw's 50 ms lock on new vertices is over;
+# or the shape was closed (handler disabled).
+_DRAW_READY_JS = f"""() => {{
+    const h = ({_DRAW_HANDLER_JS})();
+    return h !== null && (!h.enabled() || (!h._clickHandled && !h._disableMarkers && !h._mouseDownOrigin));
+}}"""
 
 
 def shot(page, name: str) -> None:
     """Full-page screenshot to ``artifacts/NAME.png``."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def settle(page, quiet: int = 300, timeout: float = LONG) -> None:
+    """Wait until the app is idle: script run finished, no stale element, for ``quiet`` ms in a row."""
+    page.wait_for_function(_SETTLED_JS, arg=quiet, polling=50, timeout=timeout)
+
+
+def map_frame(page):
+    """The map component's iframe as a Playwright ``Frame`` (to evaluate Leaflet state in it)."""
+    return page.locator(MAP_IFRAME).element_handle(timeout=LONG).content_frame()
+
+
+def open_map(page, server: dict, path: str = "/Territoire", paths: int = 1000):
+    """Open the page, wait until the map shows more than ``paths`` EPCI paths and the app is idle; its frame locator.
+
+    The first map of the session also gives the time from ``streamlit run`` to a rendered map.
+    """
+    page.goto(server["url"] + path)
+    frame = page.frame_locator(MAP_IFRAME)
+    frame.locator("path.leaflet-interactive").nth(paths).wait_for(timeout=LONG)
+    TIMINGS.setdefault("streamlit_run_to_map_s", time.perf_counter() - server["started"])
+    settle(page)  # the component's first value reruns the page: drawing on a map being replaced would be lost
+    frame.locator("path.leaflet-interactive").nth(paths).wait_for(timeout=LONG)
+    return frame
+
+
+def pick_epci(page, text: str, code: str) -> None:
+    """Type in the EPCI multiselect, take the first match, wait until the selection panel lists ``code``."""
+    box = page.locator('[data-testid="stMultiSelect"] input')
+    box.click()
+    box.press_sequentially(text, delay=15)
+    option = page.get_by_role("option", name=re.compile(re.escape(text))).first
+    option.wait_for()
+    option.click()  # not Enter: with several matches, the first option is Streamlit's « Select N matches »
+    page.keyboard.press("Escape")
+    page.get_by_text(f"SIREN {code}").first.wait_for(timeout=LONG)
+    settle(page)
+
+
+def draw_vertex(page, box: dict, fx: float, fy: float) -> None:
+    """One Leaflet.draw vertex at (fx, fy) of the map box: move there in steps (Leaflet.draw places the vertex where the
+    pointer moved to), press, release, then wait until the handler takes the next one (or closed the shape)."""
+    page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, steps=4)
+    page.mouse.down()
+    page.mouse.up()
+    map_frame(page).wait_for_function(_DRAW_READY_JS, polling=20, timeout=30_000)
+
+
+def draw_polygon(page, frame, vertices: list[tuple[float, float]]) -> None:
+    """Click the polygon tool, then each vertex; end ``vertices`` with the first one again to close the shape."""
+    frame.locator(".leaflet-draw-draw-polygon").click()
+    map_frame(page).wait_for_function(f"() => ({_DRAW_HANDLER_JS})()?.enabled() === true", timeout=30_000)
+    box = page.locator(MAP_IFRAME).bounding_box()
+    for fx, fy in vertices:
+        draw_vertex(page, box, fx, fy)
+
+
+def zoom_in(page, frame, times: int) -> None:
+    """Press Leaflet's « + » ``times`` times, each time waiting for the zoom animation to end."""
+    leaflet = map_frame(page)
+    for _ in range(times):
+        zoom = leaflet.evaluate("() => window.map.getZoom()")
+        frame.locator(".leaflet-control-zoom-in").click()
+        leaflet.wait_for_function("z => window.map.getZoom() === z + 1 && !window.map._animatingZoom", arg=zoom, timeout=30_000)
+
+
+def uploader(page, key: str):
+    """The file input of the uploader with widget key ``key`` (and only it: a rerun may briefly show the previous one)."""
+    return page.locator(f'[data-testid="stElementContainer"].st-key-{key}:not([data-stale="true"]) '
+                        '[data-testid="stFileUploaderDropzoneInput"]')

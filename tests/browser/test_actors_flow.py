@@ -6,12 +6,12 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.helpers import TIMINGS, shot
+from tests.browser.helpers import LONG, MAP_IFRAME, TIMINGS, settle, shot
 
 pytestmark = pytest.mark.browser
 
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 SCRIPT_NAME = "<script>window.__pwned=1</script>"
 # a name with a script, a vision with an event handler, a row with latitude and longitude swapped,
 # a formula name, an unknown involvement level (refused)
@@ -35,16 +35,18 @@ def pwned(page) -> list:
 def test_upload_review_map_add_and_export(page, server, tmp_path):
     started = time.perf_counter()
     page.goto(server["url"] + "/Acteurs?epci=244500203")  # CA Montargoise: Montargis 45208 and Amilly 45004
-    page.get_by_text("Aucun inventaire pour l'instant").wait_for(timeout=90_000)
+    page.get_by_text("Aucun inventaire pour l'instant").wait_for(timeout=LONG)
+    settle(page)
     source = tmp_path / "acteurs.csv"
     source.write_text(INVENTORY, encoding="utf-8")
     page.locator('input[type="file"]').set_input_files(str(source))
-    page.get_by_text("acteurs.csv importé : 1 acceptée(s), 2 corrigée(s), 1 refusée(s)").wait_for(timeout=60_000)
+    page.get_by_text("acteurs.csv importé : 1 acceptée(s), 2 corrigée(s), 1 refusée(s)").wait_for(timeout=LONG)
     assert [metric(page, m) for m in ("Lignes", "Acceptées", "Corrigées", "Refusées", "Sur la carte")] == ["4", "1", "2", "1", "3"]
 
     frame = page.frame_locator(MAP_IFRAME)
     markers = frame.locator("path.ptce-actor")
-    markers.nth(2).wait_for(timeout=30_000)
+    markers.nth(2).wait_for(timeout=LONG)
+    settle(page)
     TIMINGS["actors_upload_to_markers_s"] = time.perf_counter() - started
     assert markers.count() == 3
     assert frame.locator("path.leaflet-interactive").count() == 3  # commune outlines are not interactive
@@ -56,7 +58,7 @@ def test_upload_review_map_add_and_export(page, server, tmp_path):
         markers.nth(i).dispatch_event("click")
         popups.append(frame.locator(".leaflet-popup-content").inner_text())
         if SCRIPT_NAME in popups[-1]:
-            page.wait_for_timeout(400)  # the popup fades in
+            expect(frame.locator(".leaflet-popup")).to_have_css("opacity", "1")  # the popup has faded in
             shot(page, "11_actors_popup_script_name_as_text")
         frame.locator(".leaflet-popup-close-button").dispatch_event("click")
         frame.locator(".leaflet-popup").wait_for(state="detached")
@@ -69,11 +71,12 @@ def test_upload_review_map_add_and_export(page, server, tmp_path):
     box = page.locator(MAP_IFRAME).bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.3)  # an empty spot of the map
     page.wait_for_function("() => [...document.querySelectorAll('input')].some(i => i.getAttribute('aria-label') === 'Latitude'"
-                           " && i.value !== '')", timeout=30_000)
+                           " && i.value !== '')", timeout=LONG)
     page.get_by_label("Nom de la structure").fill("<img src=x onerror=window.__pwned=3>")
     page.get_by_role("button", name="Ajouter l'acteur").click()
-    page.get_by_text("ajouté (ligne 6)").wait_for(timeout=30_000)
-    markers.nth(3).wait_for(timeout=30_000)
+    page.get_by_text("ajouté (ligne 6)").wait_for(timeout=LONG)
+    markers.nth(3).wait_for(timeout=LONG)
+    settle(page)
     assert markers.count() == 4 and metric(page, "Lignes") == "5"
     shot(page, "12_actors_added_by_click")
 

@@ -14,8 +14,21 @@ from ptce_geo.csvsafe import to_csv_bytes
 from ptce_geo.diagnostic import diagnose
 from ptce_geo.export import tables
 from ptce_geo.territory import TerritoryDefinition, build_territory
-from tests.browser.helpers import ARTIFACTS, TIMINGS, shot
-from tests.browser.test_territoire import MAP_IFRAME, open_map, pick_epci
+from tests.browser.helpers import (
+    ARTIFACTS,
+    LONG,
+    MAP_IFRAME,
+    TIMINGS,
+    draw_polygon,
+    draw_vertex,
+    map_frame,
+    open_map,
+    pick_epci,
+    settle,
+    shot,
+    uploader,
+    zoom_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +38,7 @@ AMIENS, VAL_DE_SOMME = "248000531", "248000499"  # a communauté d'agglomératio
 def metric(page, label: str) -> str:
     """The value of the ``st.metric`` labelled ``label`` (waits for it)."""
     box = page.get_by_test_id("stMetric").filter(has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)).first
-    box.wait_for(timeout=30_000)
+    box.wait_for(timeout=LONG)
     return box.get_by_test_id("stMetricValue").inner_text().strip()
 
 
@@ -37,7 +50,7 @@ _METRIC_JS = """([label, previous]) => {
 }"""
 
 
-def wait_metric_change(page, label: str, previous: str, timeout: float = 20_000) -> None:
+def wait_metric_change(page, label: str, previous: str, timeout: float = LONG) -> None:
     page.wait_for_function(_METRIC_JS, arg=[label, previous], timeout=timeout, polling=20)
 
 
@@ -53,74 +66,62 @@ def test_two_epci_of_different_types_follow_the_user_to_the_diagnostic(page, ser
     page.wait_for_function(f"() => location.search.includes('{AMIENS}') && location.search.includes('{VAL_DE_SOMME}')")
     assert metric(page, "Communes") == communes  # the same territory on the next page, and in its URL
     page.get_by_role("tab", name="Alertes").click()
-    page.get_by_text("2 EPCI de 2 types différents").wait_for(timeout=30_000)
+    page.get_by_text("2 EPCI de 2 types différents").wait_for(timeout=LONG)
     page.get_by_text("1 communauté d'agglomération, 1 communauté de communes").first.wait_for()
     shot(page, "11_diagnostic_alerts")
     page.reload()
+    page.get_by_text("Amiens Métropole").first.wait_for(timeout=LONG)
     assert metric(page, "Communes") == communes
-    page.get_by_text("Amiens Métropole").first.wait_for()
     assert page.failed == [] and page.external == []
-
-
-def click_at(page, box: dict, fx: float, fy: float, pause: int = 400) -> None:
-    """A Leaflet.draw vertex: move there in steps (it places the vertex where the pointer moved), press, release."""
-    page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, steps=4)
-    page.mouse.down()
-    page.mouse.up()
-    page.wait_for_timeout(pause)  # more than Leaflet's double-click delay
 
 
 def test_a_crossing_or_empty_drawing_is_refused_in_french(page, server):
     frame = open_map(page, server)
     mounted = page.locator(MAP_IFRAME).evaluate("e => [...e.closest('[class*=st-key-]').classList].find(c => c.startsWith('st-key-'))")
-    frame.locator(".leaflet-draw-draw-polygon").click()
+    draw_polygon(page, frame, [(0.04, 0.58), (0.12, 0.66), (0.12, 0.58)])  # in the Bay of Biscay
     box = page.locator(MAP_IFRAME).bounding_box()
-    for fx, fy in [(0.04, 0.58), (0.12, 0.66), (0.12, 0.58)]:  # in the Bay of Biscay
-        click_at(page, box, fx, fy)
-    click_at(page, box, 0.04, 0.68)  # would cross the first side: Leaflet.draw refuses the vertex
-    assert frame.get_by_text("Le contour ne doit pas se croiser.").count() == 1
+    draw_vertex(page, box, 0.04, 0.68)  # would cross the first side: Leaflet.draw refuses the vertex
+    frame.get_by_text("Le contour ne doit pas se croiser.").wait_for()
+    assert map_frame(page).evaluate("() => document.querySelectorAll('.leaflet-editing-icon').length") == 3
     shot(page, "17_crossing_refused")
-    click_at(page, box, 0.04, 0.58)  # close the triangle: valid, but at sea
-    page.get_by_text("Dessin refusé").wait_for(timeout=20_000)
+    draw_vertex(page, box, 0.04, 0.58)  # close the triangle: valid, but at sea
+    page.get_by_text("Dessin refusé").wait_for(timeout=LONG)
     assert page.get_by_text(re.compile("ne recouvre aucune commune")).count() >= 1
     assert page.get_by_text("Le territoire précédent est conservé.").count() >= 1
     assert "polygone=" not in page.url and metric(page, "Communes") == "—"
-    page.wait_for_function("key => document.querySelector(`.${key} iframe`) === null", arg=mounted)  # a fresh map…
-    frame.locator("path.leaflet-interactive").nth(1000).wait_for()  # …without the refused shape
-    page.wait_for_timeout(500)
+    page.wait_for_function("key => document.querySelector(`.${key} iframe`) === null", arg=mounted, timeout=LONG)  # a fresh map…
+    frame.locator("path.leaflet-interactive").nth(1000).wait_for(timeout=LONG)  # …without the refused shape
+    settle(page)
     shot(page, "18_empty_drawing_refused")
     assert page.failed == [] and page.external == []
 
 
 def test_zoomed_drawing_gives_the_territory_and_its_diagnostic_fast(page, server):
     frame = open_map(page, server)
-    for _ in range(4):  # from France (zoom 6) to about a canton (zoom 10)
-        frame.locator(".leaflet-control-zoom-in").click()
-        page.wait_for_timeout(350)
-    frame.locator(".leaflet-draw-draw-polygon").click()
-    box = page.locator(MAP_IFRAME).bounding_box()
-    vertices = [(0.35, 0.35), (0.65, 0.33), (0.67, 0.65), (0.37, 0.67), (0.35, 0.35)]  # back to the first: closes it
-    for i, (fx, fy) in enumerate(vertices):
-        click_at(page, box, fx, fy, pause=400 if i < len(vertices) - 1 else 0)
+    zoom_in(page, frame, 4)  # from France (zoom 6) to about a canton (zoom 10)
+    draw_polygon(page, frame, [(0.35, 0.35), (0.65, 0.33), (0.67, 0.65), (0.37, 0.67), (0.35, 0.35)])  # back to the first: closes it
     closed = time.perf_counter()
     wait_metric_change(page, "Communes", "—")  # the panel shows the territory's diagnostic
     communes = metric(page, "Communes")
     TIMINGS["draw_to_diagnostic_s"] = time.perf_counter() - closed
     print(f"\ndraw -> diagnostic: {TIMINGS['draw_to_diagnostic_s']:.2f} s ({communes} communes)")
     assert int(communes.replace("\u202f", "")) > 0
-    page.wait_for_timeout(1500)  # the map finishes its update, as before a user's next click
+    settle(page)  # the map finishes its update, as before a user's next click
+    box = page.locator(MAP_IFRAME).bounding_box()
     started = time.perf_counter()  # a click on an EPCI outside the drawing: warm caches, the usual case
     page.mouse.click(box["x"] + box["width"] * 0.12, box["y"] + box["height"] * 0.5)
     wait_metric_change(page, "Communes", communes)
     TIMINGS["click_to_diagnostic_s"] = time.perf_counter() - started
-    page.wait_for_function("() => /epci=\\d{9}/.test(location.search)", timeout=20_000)
+    page.wait_for_function("() => /epci=\\d{9}/.test(location.search)", timeout=LONG)
     print(f"click EPCI -> diagnostic: {TIMINGS['click_to_diagnostic_s']:.2f} s ({metric(page, 'Communes')} communes)")
+    settle(page)
     page.get_by_role("tab", name="Dessin ou contour").click()
     page.get_by_text(re.compile(r"communes coupées par le polygone")).wait_for()
     shot(page, "12_zoomed_drawing")
     page.wait_for_function("() => location.search.includes('polygone=')")
     communes = metric(page, "Communes")
     page.reload()
+    page.frame_locator(MAP_IFRAME).locator("path.leaflet-interactive").first.wait_for(timeout=LONG)
     assert metric(page, "Communes") == communes  # the URL carries the drawing and the EPCI
     assert page.failed == [] and page.external == []
 
@@ -133,7 +134,8 @@ def _zip_files(data: bytes) -> dict[str, bytes]:
 def test_download_the_zip_and_check_it_against_the_library(page, server, embedded):
     page.goto(f"{server['url']}/Export?epci={AMIENS},{VAL_DE_SOMME}")
     button = page.get_by_role("button", name=re.compile("Télécharger tout"))
-    button.wait_for(timeout=60_000)
+    button.wait_for(timeout=LONG)
+    settle(page)
     shot(page, "13_export")
     with page.expect_download() as info:
         button.click()
@@ -146,17 +148,17 @@ def test_download_the_zip_and_check_it_against_the_library(page, server, embedde
     for stem, frame in expected.items():
         assert files[f"{stem}.csv"] == to_csv_bytes(frame, "standard"), stem
     assert {"territoire.geojson", "communes.geojson", "territoire.gpkg", "sources.md", "territoire.json"} <= set(files)
-    # a double click: the same file twice, and a French note that nothing was recomputed
-    downloads = []
-    page.on("download", lambda download: downloads.append(download))
-    button.dblclick()
-    page.get_by_text("déjà téléchargé").first.wait_for(timeout=20_000)
-    page.wait_for_timeout(500)
-    assert downloads and all(d.suggested_filename == "diagnostic_territoire.zip" for d in downloads)
+    # a double click: the same file, and a French note that nothing was recomputed
+    with page.expect_download() as again:
+        button.dblclick()
+    page.get_by_text("déjà téléchargé").first.wait_for(timeout=LONG)
+    assert again.value.suggested_filename == "diagnostic_territoire.zip"
+    assert _zip_files(again.value.path().read_bytes()).keys() == files.keys()
+    settle(page)
     shot(page, "14_double_click")
     page.get_by_text(re.compile("Excel français")).click()
-    page.get_by_role("button", name=re.compile("Télécharger tout \\(zip, CSV Excel français")).wait_for()
-    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')")  # the per-file buttons too
+    page.get_by_role("button", name=re.compile("Télécharger tout \\(zip, CSV Excel français")).wait_for(timeout=LONG)
+    settle(page)  # the per-file buttons too
     with page.expect_download() as info:
         page.get_by_role("button", name="synthese.csv").click()
     assert info.value.suggested_filename == "synthese.csv"
@@ -166,21 +168,23 @@ def test_download_the_zip_and_check_it_against_the_library(page, server, embedde
 
 def test_bad_input_is_answered_in_french_and_the_territory_kept(page, server):
     page.goto(f"{server['url']}/Territoire?epci={AMIENS}&seuil=beaucoup&zoom=12")
-    page.get_by_text("« seuil » ignoré").wait_for(timeout=60_000)
+    page.get_by_text("« seuil » ignoré").wait_for(timeout=LONG)
     page.get_by_text("Paramètre d'URL inconnu ignoré : « zoom »").wait_for()
     communes = metric(page, "Communes")
+    settle(page)
     page.get_by_role("tab", name="Dessin ou contour").click()
-    uploader = page.get_by_test_id("stFileUploaderDropzoneInput")
-    uploader.set_input_files({"name": "notes.txt", "mimeType": "text/plain", "buffer": b"pas un GeoJSON"})
-    page.get_by_text(re.compile("Fichier « notes.txt » refusé")).wait_for(timeout=30_000)
+    # each upload empties the uploader by giving it a new key (ter_fichier_0, _1, …): aim at the current one only
+    uploader(page, "ter_fichier_0").set_input_files({"name": "notes.txt", "mimeType": "text/plain", "buffer": b"pas un GeoJSON"})
+    page.get_by_text(re.compile("Fichier « notes.txt » refusé")).wait_for(timeout=LONG)
     assert metric(page, "Communes") == communes
     shot(page, "15_bad_upload")
-    uploader.set_input_files({"name": "enorme.geojson", "mimeType": "application/geo+json", "buffer": b" " * 6_000_000})
-    page.get_by_text(re.compile("la limite est de 5 Mo")).wait_for(timeout=30_000)
+    big = {"name": "enorme.geojson", "mimeType": "application/geo+json", "buffer": b" " * 6_000_000}
+    uploader(page, "ter_fichier_1").set_input_files(big)
+    page.get_by_text(re.compile("la limite est de 5 Mo")).wait_for(timeout=LONG)
     assert metric(page, "Communes") == communes
     shot(page, "16_huge_upload")
     sea = b'{"type":"Polygon","coordinates":[[[-8,45],[-7.5,45],[-7.5,45.5],[-8,45.5],[-8,45]]]}'
-    uploader.set_input_files({"name": "mer.geojson", "mimeType": "application/geo+json", "buffer": sea})
-    page.get_by_text(re.compile("ne recouvre aucune commune")).wait_for(timeout=30_000)
+    uploader(page, "ter_fichier_2").set_input_files({"name": "mer.geojson", "mimeType": "application/geo+json", "buffer": sea})
+    page.get_by_text(re.compile("ne recouvre aucune commune")).wait_for(timeout=LONG)
     assert metric(page, "Communes") == communes and f"epci={AMIENS}" in page.url and "fichier=" not in page.url
     assert page.failed == [] and page.external == []

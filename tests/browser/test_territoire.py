@@ -7,36 +7,12 @@ import time
 
 import pytest
 
-from tests.browser.helpers import TIMINGS, shot
+from tests.browser.helpers import LONG, MAP_IFRAME, TIMINGS, draw_polygon, map_frame, open_map, pick_epci, settle, shot
 
 pytestmark = pytest.mark.browser
 
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 PARIS, BORDEAUX = "200054781", "243300316"
-
-
-def open_map(page, server: dict, path: str = "/Territoire", timeout: float = 90_000):
-    """Open the page and wait until the Leaflet map inside the component iframe shows the EPCI paths.
-
-    The first map of the session also gives the time from ``streamlit run`` to a rendered map.
-    """
-    page.goto(server["url"] + path)
-    frame = page.frame_locator(MAP_IFRAME)
-    frame.locator("path.leaflet-interactive").nth(1000).wait_for(timeout=timeout)
-    TIMINGS.setdefault("streamlit_run_to_map_s", time.perf_counter() - server["started"])
-    return frame
-
-
-def pick_epci(page, text: str, code: str) -> None:
-    """Type in the EPCI multiselect, take the first match, wait until the selection panel lists ``code``."""
-    box = page.locator('[data-testid="stMultiSelect"] input')
-    box.click()
-    box.press_sequentially(text, delay=15)
-    option = page.get_by_role("option", name=re.compile(re.escape(text))).first
-    option.wait_for()
-    option.click()  # not Enter: with several matches, the first option is Streamlit's « Select N matches »
-    page.keyboard.press("Escape")
-    page.get_by_text(f"SIREN {code}").first.wait_for()
+SQUARE = [(0.40, 0.40), (0.60, 0.38), (0.62, 0.60), (0.42, 0.62), (0.40, 0.40)]  # back to the first vertex: closes it
 
 
 def test_territoire_map_renders_offline(page, server):
@@ -51,7 +27,7 @@ def test_territoire_map_renders_offline(page, server):
 
 def test_home_shows_counts_and_starts(page, server):
     page.goto(server["url"])
-    page.get_by_text("Communes", exact=True).wait_for(timeout=60_000)
+    page.get_by_text("Communes", exact=True).wait_for(timeout=LONG)
     assert page.get_by_text("34 875").count() >= 1 and page.get_by_text("1 253").count() >= 1
     shot(page, "02_home")
     page.get_by_role("button", name="Commencer : définir le territoire").click()
@@ -69,7 +45,7 @@ def test_pick_two_epci_then_reload_restores_them(page, server):
     shot(page, "03_two_epci")
     started = time.perf_counter()
     page.reload()
-    page.frame_locator(MAP_IFRAME).locator("path.leaflet-interactive").nth(20).wait_for(timeout=60_000)  # the EPCI around
+    page.frame_locator(MAP_IFRAME).locator("path.leaflet-interactive").nth(20).wait_for(timeout=LONG)  # the EPCI around
     TIMINGS["reload_to_map_s"] = time.perf_counter() - started
     page.get_by_text(f"SIREN {BORDEAUX}").wait_for()
     assert page.get_by_text(f"SIREN {PARIS}").count() >= 1
@@ -83,34 +59,54 @@ def test_click_on_the_map_adds_then_removes_an_epci(page, server):
     box = page.locator(MAP_IFRAME).bounding_box()
     point = (box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.55)
     page.mouse.click(*point)
-    page.wait_for_function("() => /epci=\\d{9}/.test(location.search)", timeout=20_000)
+    page.wait_for_function("() => /epci=\\d{9}/.test(location.search)", timeout=LONG)
     code = re.search(r"epci=(\d{9})", page.url).group(1)
     page.get_by_text(f"SIREN {code}").wait_for()
+    settle(page)
     shot(page, "05_clicked")
     page.mouse.click(*point)
-    page.get_by_text("Aucun EPCI sélectionné").wait_for(timeout=20_000)
+    page.get_by_text("Aucun EPCI sélectionné").wait_for(timeout=LONG)
     page.wait_for_function("() => !location.search.includes('epci=')")
 
 
 def test_draw_a_polygon_with_mouse_clicks(page, server):
     frame = open_map(page, server)
-    frame.locator(".leaflet-draw-draw-polygon").click()
-    box = page.locator(MAP_IFRAME).bounding_box()
-    vertices = [(0.40, 0.40), (0.60, 0.38), (0.62, 0.60), (0.42, 0.62), (0.40, 0.40)]  # back to the first: closes it
-    for fx, fy in vertices:
-        # Leaflet.draw places a vertex where the pointer moved to: move in steps, then press and release
-        page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, steps=4)
-        page.mouse.down()
-        page.mouse.up()
-        page.wait_for_timeout(400)  # more than Leaflet's double-click delay
-    page.get_by_text(re.compile(r"\d km² · ")).wait_for(timeout=20_000)  # the territory at a glance
+    draw_polygon(page, frame, SQUARE)
+    page.wait_for_function("() => location.search.includes('polygone=')", timeout=LONG)
+    page.get_by_text(re.compile(r"\d km² · ")).wait_for(timeout=LONG)  # the territory at a glance
+    settle(page)  # the panel's tabs move down (a « Centrer » button comes first): read them once the run is over
     assert page.get_by_text("Aucun EPCI sélectionné").count() == 1  # closing the shape is not an EPCI click
+    assert "epci=" not in page.url
     page.get_by_role("tab", name="Dessin ou contour").click()
-    page.get_by_text("Polygone dessiné").wait_for(timeout=20_000)
+    page.get_by_text("Polygone dessiné").wait_for(timeout=LONG)
     assert page.get_by_text("1 forme, 4 sommets").count() == 1
-    page.wait_for_function("() => location.search.includes('polygone=')")
     shot(page, "06_drawn")
     page.reload()
     page.get_by_role("tab", name="Dessin ou contour").click()
-    page.get_by_text("1 forme, 4 sommets").wait_for(timeout=60_000)
+    page.get_by_text("1 forme, 4 sommets").wait_for(timeout=LONG)
+    assert page.failed == [] and page.external == []
+
+
+def test_saving_an_unchanged_drawing_keeps_the_epci_clicked_before(page, server):
+    """streamlit-folium reports « Enregistrer » of the edit toolbar as one more click, with the last clicked tooltip."""
+    frame = open_map(page, server)
+    box = page.locator(MAP_IFRAME).bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.55)
+    page.wait_for_function("() => /epci=\\d{9}/.test(location.search)", timeout=LONG)
+    clicked = re.search(r"epci=(\d{9})", page.url).group(1)
+    settle(page)
+    draw_polygon(page, frame, [(0.30, 0.30), (0.42, 0.30), (0.42, 0.42), (0.30, 0.42), (0.30, 0.30)])
+    page.wait_for_function("() => location.search.includes('polygone=')", timeout=LONG)
+    settle(page)
+    frame.locator(".leaflet-draw-edit-edit").click()
+    leaflet = map_frame(page)
+    leaflet.wait_for_function("() => document.querySelectorAll('.leaflet-editing-icon').length > 0")  # edit mode is on
+    frame.locator(".leaflet-draw-actions a", has_text="Enregistrer").click()
+    leaflet.wait_for_function("() => document.querySelectorAll('.leaflet-editing-icon').length === 0")
+    # the component sends its value 250 ms after the event; the run it starts is then awaited
+    page.wait_for_function("() => document.querySelector('[data-testid=stApp]').dataset.testScriptState !== 'notRunning'",
+                           polling=10, timeout=5_000)
+    settle(page)
+    assert f"epci={clicked}" in page.url and "polygone=" in page.url
+    page.get_by_text(f"SIREN {clicked}").wait_for()
     assert page.failed == [] and page.external == []
