@@ -23,7 +23,8 @@ STARTUP_S = 180  # a cold ``streamlit run`` on a loaded 2-core machine; measured
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip, with the reason, when the browser or the JS assets are absent (CI installs both)."""
+    """Skip, with the reason, when the browser or the JS assets are absent (CI installs both, and there such a skip fails:
+    ``tests/strict_skips.py`` recognises these reasons by the words "chromium" and "static/vendor/")."""
     reasons = []
     if not CHROMIUM.exists():
         reasons.append(f"{CHROMIUM} absent (apt-get install --no-install-recommends chromium; .ci/run does it)")

@@ -105,7 +105,7 @@ def test_saving_an_unchanged_drawing_keeps_the_epci_clicked_before(page, server)
     leaflet.wait_for_function("() => document.querySelectorAll('.leaflet-editing-icon').length === 0")
     # the component sends its value 250 ms after the event; the run it starts is then awaited
     page.wait_for_function("() => document.querySelector('[data-testid=stApp]').dataset.testScriptState !== 'notRunning'",
-                           polling=10, timeout=5_000)
+                           polling=10, timeout=30_000)
     settle(page)
     assert f"epci={clicked}" in page.url and "polygone=" in page.url
     page.get_by_text(f"SIREN {clicked}").wait_for()
