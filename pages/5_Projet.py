@@ -50,7 +50,7 @@ def upload() -> None:
     except ProjectError as exc:
         project.note("error", f"Fichier refusé — {exc} Aucun projet n'a été modifié.")
         return
-    state.load_project(imported, path)
+    project.open_loaded(imported, path)
     project.note("success", f"Projet « {imported.name} » importé dans le dossier des projets ({path.name}).")
 
 

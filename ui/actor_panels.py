@@ -26,8 +26,9 @@ from ptce_geo.geocode import BanGeocoder
 from ptce_geo.inventory import Inventory, inventory_files, summarise_inventory
 from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP
 from ptce_geo.reference import Reference
-from ui import actors, loaders, project, state
+from ui import actors, loaders, project
 from ui.maps import MAX_OUTLINED_COMMUNES
+from ui.state import opened
 from ui.territory import Current
 
 __all__ = ["import_panel", "start_panel", "overview", "map_panel", "report_panel", "editor_panel", "summary_panel", "export_panel",
@@ -479,7 +480,7 @@ def _clear() -> None:
 
 def clear_button() -> None:
     """Remove the inventory from the session, and from the open project's file (after a confirmation)."""
-    current = state.opened()
+    current = opened()
     with st.popover("Vider l'inventaire", icon=":material/delete:"):
         if current is None:
             st.caption("L'inventaire, ses modifications et sa synthèse sont retirés de la session (exportez-les d'abord).")
@@ -503,7 +504,7 @@ def keeping_panel(editable: EditableInventory | None) -> None:
     """Where the inventory lives. Without a project, only in this browser session: said before a reload loses it,
     with the two ways to keep it (a project, saved at each change; or the files). With a project whose actors
     are not in the session (emptied table), what the file still holds and the explicit way to remove them."""
-    current = state.opened()
+    current = opened()
     if current is not None:
         held = project.held_back()
         if held:

@@ -47,7 +47,7 @@ from ui import loaders, state, territory
 
 __all__ = [
     "territory_comparison", "snapshot_table", "snapshot_diff", "markers_frame", "local_time", "md",
-    "create_from_session", "open_path", "open_by_name", "restore", "close", "sync_url", "page_territory",
+    "create_from_session", "open_loaded", "open_path", "open_by_name", "restore", "close", "sync_url", "page_territory",
     "save", "autosave", "held_back", "reload_actors", "clear_actors", "reload_from_disk", "save_as", "conflict_notice", "note", "show_notes",
     "candidate_diagnostic", "save_current_territory", "set_active", "delete_territory", "add_finding", "delete_findings",
     "update_profile", "take_snapshot",
@@ -185,11 +185,16 @@ def show_notes() -> None:
         getattr(st, kind)(md(text))
 
 
-def open_path(path: Path) -> Project:
-    """Read the project file at ``path`` and load it into the session (territory, actors, findings, profile)."""
-    project = open_project(path)
+def open_loaded(project: Project, path: Path) -> None:
+    """``project`` (read from ``path``) becomes the session's work: territory, actors, findings, profile."""
     state.load_project(project, path)
     st.session_state.pop(_CONFLICT, None)
+
+
+def open_path(path: Path) -> Project:
+    """Read the project file at ``path`` and load it into the session."""
+    project = open_project(path)
+    open_loaded(project, path)
     return project
 
 
