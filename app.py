@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from ui import project
+from ptce_geo.collective.projects import catalogue
+from ui import project, state
 from ui.loaders import reference
 
 st.set_page_config(page_title="ptce-geo — diagnostic territorial", page_icon="🗺️", layout="wide")
@@ -24,10 +25,10 @@ if st.button("Commencer : définir le territoire", type="primary", key="home_sta
     st.switch_page("pages/1_Territoire.py")
 
 st.subheader("Projets")
-opened = project.opened()
+opened = state.opened()
 if opened is not None:
     st.caption(f"Projet ouvert : **{project.md(opened.project.name)}**")
-listed = project.catalogue()
+listed = catalogue()
 if not listed:
     st.caption("Aucun projet enregistré pour l'instant : un projet garde le territoire, les acteurs, les constats partagés, "
                "le profil du PTCE et des instantanés datés dans un fichier GeoPackage.")
@@ -39,7 +40,7 @@ for row in listed:
                   else f"enregistré le {project.local_time(row['modifie_le'])} · révision {row['revision']}")
     if open_col.button("Ouvrir", key=f"home_open_{row['fichier']}", disabled=bool(row["erreur"])):
         project.open_by_name(row["fichier"])  # read from disk again even if this session had it open
-        st.switch_page("pages/5_Projet.py", query_params={project.QUERY_KEY: row["fichier"]})
+        st.switch_page("pages/5_Projet.py", query_params={state.PROJECT_PARAM: row["fichier"]})
 if st.button("Créer, ouvrir ou importer un projet", key="home_projects"):
     st.switch_page("pages/5_Projet.py")
 

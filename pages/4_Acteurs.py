@@ -10,10 +10,12 @@ st.title("Inventaire des acteurs")
 
 ref = loaders.reference()
 _, current = project.page_territory(ref, save_now=False)  # saved below, once the inventory is read
+project.show_notes()
 
 panels.import_panel(ref)
 inventory = actors.stored()
 project.autosave()  # the open project follows the inventory (import, clear)
+panels.keeping_panel(inventory)  # where the inventory lives: this session only, or the open project
 if inventory is None:
     panels.start_panel(ref)
     st.stop()

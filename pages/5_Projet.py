@@ -6,6 +6,7 @@ from datetime import date
 import altair as alt
 import streamlit as st
 
+from ptce_geo.collective import profile, projects
 from ptce_geo.errors import ProjectError
 from ptce_geo.project import MATURITY_MARKERS, project_path
 from ui import loaders, project, state
@@ -20,7 +21,7 @@ project.autosave(show=False)  # what other pages changed (territory, actors) sin
 project.sync_url()
 project.show_notes()
 project.conflict_notice()
-current = project.opened()
+current = state.opened()
 
 
 def attempt(action, *args, success: str = "") -> None:
@@ -45,11 +46,11 @@ def upload() -> None:
     if file is None:
         return
     try:
-        imported, path = project.import_upload(project.projects_dir(), file.getvalue(), file.name)
+        imported, path = projects.import_project_file(projects.projects_dir(), file.getvalue(), file.name)
     except ProjectError as exc:
         project.note("error", f"Fichier refusé — {exc} Aucun projet n'a été modifié.")
         return
-    project.activate(imported, path)
+    project.open_loaded(imported, path)
     project.note("success", f"Projet « {imported.name} » importé dans le dossier des projets ({path.name}).")
 
 
@@ -62,7 +63,7 @@ with st.expander("Créer, ouvrir ou importer un projet", expanded=current is Non
         exists = False
         if name.strip():
             try:
-                exists = project_path(project.projects_dir(), name).exists()
+                exists = project_path(projects.projects_dir(), name).exists()
             except ProjectError as exc:
                 st.warning(md(exc))
         if exists:
@@ -72,7 +73,7 @@ with st.expander("Créer, ouvrir ou importer un projet", expanded=current is Non
         st.caption("Le projet reprend le territoire et les acteurs en cours, s'il y en a.")
     with c_open:
         st.markdown("**Projets du dossier**")
-        listed = project.catalogue()
+        listed = projects.catalogue()
         if not listed:
             st.caption("Aucun projet enregistré pour l'instant.")
         for row in listed:
@@ -83,8 +84,8 @@ with st.expander("Créer, ouvrir ou importer un projet", expanded=current is Non
                          disabled=bool(row["erreur"]))
     with c_upload:
         st.markdown("**Importer un fichier de projet**")
-        st.file_uploader(f"Fichier .gpkg d'un projet ptce-geo ({project.MAX_UPLOAD_MB} Mo au plus)", type=["gpkg"], key="prj_upload",
-                         max_upload_size=project.MAX_UPLOAD_MB, on_change=upload)
+        st.file_uploader(f"Fichier .gpkg d'un projet ptce-geo ({projects.MAX_UPLOAD_MB} Mo au plus)", type=["gpkg"], key="prj_upload",
+                         max_upload_size=projects.MAX_UPLOAD_MB, on_change=upload)
         st.caption("Un fichier étranger ou abîmé est refusé ; un projet existant n'est jamais écrasé (l'import prend un nom libre).")
 
 if current is None:
@@ -156,7 +157,7 @@ with tab_find:
         st.text_area("Constat partagé", key="prj_f_text", max_chars=1000, height=80,
                      placeholder="ex. Les jeunes quittent le territoire faute de logements accessibles")
         f1, f2, f3 = st.columns(3)
-        f1.selectbox("Thème", project.THEMES, index=None, key="prj_f_theme", accept_new_options=True, placeholder="Choisir ou saisir…")
+        f1.selectbox("Thème", projects.FINDING_THEMES, index=None, key="prj_f_theme", accept_new_options=True, placeholder="Choisir ou saisir…")
         f2.text_input("Soulevé par", key="prj_f_author", max_chars=120, placeholder="personne, structure ou réunion")
         f3.date_input("Date", value=date.today(), key="prj_f_date", format="DD/MM/YYYY")
         g1, g2 = st.columns(2)
@@ -200,24 +201,24 @@ with tab_prof:
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.session_state["prj_type"] = prof["type_ptce"]
-        st.radio("Type de PTCE", options(project.KINDS, prof["type_ptce"]), horizontal=True, **widget("prj_type", "type_ptce"))
+        st.radio("Type de PTCE", options(profile.KINDS, prof["type_ptce"]), horizontal=True, **widget("prj_type", "type_ptce"))
         st.session_state["prj_stage"] = prof["stade"]
-        st.radio("Stade de maturité", options(project.STAGES, prof["stade"]), horizontal=True, **widget("prj_stage", "stade"))
-        st.session_state["prj_logics"] = [v for v in prof["logiques_action"] if v in project.ACTION_LOGICS]
-        st.multiselect("Logiques d'action (cumulables)", project.ACTION_LOGICS, placeholder="Choisir…", **widget("prj_logics", "logiques_action"))
+        st.radio("Stade de maturité", options(profile.STAGES, prof["stade"]), horizontal=True, **widget("prj_stage", "stade"))
+        st.session_state["prj_logics"] = [v for v in prof["logiques_action"] if v in profile.ACTION_LOGICS]
+        st.multiselect("Logiques d'action (cumulables)", profile.ACTION_LOGICS, placeholder="Choisir…", **widget("prj_logics", "logiques_action"))
         dominant = ["", *prof["logiques_action"]]
         st.session_state["prj_dominant"] = prof["logique_dominante"] if prof["logique_dominante"] in dominant else ""
         st.selectbox("Logique dominante", dominant, format_func=lambda v: v or "Aucune en particulier", **widget("prj_dominant", "logique_dominante"))
         st.session_state["prj_governance"] = prof["gouvernance"]
-        st.radio("Formalisation de la gouvernance", options(project.GOVERNANCE, prof["gouvernance"]),
+        st.radio("Formalisation de la gouvernance", options(profile.GOVERNANCE, prof["gouvernance"]),
                  format_func=lambda v: "aucune formalisation" if v == "aucune" else v, **widget("prj_governance", "gouvernance"))
-        st.session_state["prj_functions"] = [v for v in prof["fonctions"] if v in project.FUNCTIONS]
-        st.multiselect("Fonctions techniques assurées", project.FUNCTIONS, placeholder="Choisir…", **widget("prj_functions", "fonctions"))
+        st.session_state["prj_functions"] = [v for v in prof["fonctions"] if v in profile.FUNCTIONS]
+        st.multiselect("Fonctions techniques assurées", profile.FUNCTIONS, placeholder="Choisir…", **widget("prj_functions", "fonctions"))
         st.session_state["prj_tiers_lieu"] = bool(prof["tiers_lieu"])
         st.toggle("Un lieu (tiers-lieu) ancre la dynamique", **widget("prj_tiers_lieu", "tiers_lieu"))
     with right:
         st.markdown("**Auto-évaluation des six marqueurs de maturité**")
-        st.caption(" · ".join(f"{k} {v}" for k, v in project.MARKER_SCALE.items()))
+        st.caption(" · ".join(f"{k} {v}" for k, v in profile.MARKER_SCALE.items()))
         for key, label in MATURITY_MARKERS.items():
             st.session_state[f"prj_m_{key}"] = int(prof["marqueurs"].get(key, 0) or 0)
             st.slider(label, 0, 4, step=1, **widget(f"prj_m_{key}", f"marqueurs/{key}"))

@@ -8,6 +8,7 @@ import math
 
 import pandas as pd
 
+from .collective.editing import REPORT_COLUMNS
 from .diagnostic import Diagnostic, diagnose
 from .errors import ProjectError
 from .inventory import Inventory, summarise_inventory
@@ -43,7 +44,7 @@ def project_inventory(ref: Reference, project: Project, territory: Territory) ->
     """The project's stored actors with their summary for ``territory`` (``None`` without actors)."""
     if project.actors is None or not len(project.actors):
         return None
-    inventory = Inventory(project.actors, pd.DataFrame(columns=["ligne", "nom", "statut", "messages"]))
+    inventory = Inventory(project.actors, pd.DataFrame(columns=REPORT_COLUMNS))
     return summarise_inventory(inventory, ref, list(territory.communes.index))
 
 

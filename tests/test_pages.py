@@ -294,9 +294,9 @@ def test_export_zip_matches_the_library_and_is_built_once(app_data, embedded, mo
 
 
 def test_export_joins_the_actor_inventory_when_the_acteurs_page_loaded_one(app_data, embedded):
-    from ptce_geo.inventory import load_inventory
+    from ptce_geo.collective.editing import import_inventory
 
-    inventory = load_inventory(embedded, b"nom;code_commune\nAsso du Val;80021\n=HYPERLINK(1);80001\n", "acteurs.csv")
+    inventory = import_inventory(embedded, b"nom;code_commune\nAsso du Val;80021\n=HYPERLINK(1);80001\n", "acteurs.csv")
     at = AppTest.from_file(EXPORT, default_timeout=90)
     at.query_params["epci"] = AMIENS
     at.session_state["actors_inventory"] = inventory

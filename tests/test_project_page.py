@@ -9,20 +9,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 import pyogrio
 import pytest
 import shapely
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ptce_geo.errors import ProjectError
-from ptce_geo.inventory import Inventory
-from ptce_geo.project import Project, ProjectConflictError, free_project_path, open_project, project_info, project_path, save_project
+from ptce_geo.collective.editing import from_stored
+from ptce_geo.collective.projects import PROJECTS_ENV
+from ptce_geo.project import Project, open_project, project_path, save_project
 from ptce_geo.territory import TerritoryDefinition, build_territory
 from ptce_geo.workspace import new_project
 from ui import project as ui_project
-from ui.state import Selection
+from ui.state import Selection, selection_of
 from ui.territory import definition_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +33,7 @@ DOMBES, BOURG = "200069193", "200071751"  # CC de la Dombes, CA du Bassin de Bou
 def folder(embedded_root, monkeypatch, tmp_path) -> Path:
     """Pages read the embedded cache and a temporary projects folder; Streamlit's caches start empty."""
     monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(embedded_root))
-    monkeypatch.setenv(ui_project.PROJECTS_ENV, str(tmp_path / "projets"))
+    monkeypatch.setenv(PROJECTS_ENV, str(tmp_path / "projets"))
     st.cache_resource.clear()
     st.cache_data.clear()
     yield tmp_path / "projets"
@@ -199,7 +198,7 @@ def test_a_foreign_or_corrupt_upload_is_refused_and_nothing_is_written(folder, t
     at = tab()
     at.file_uploader(key="prj_upload").set_value(("projet.gpkg", b"SQLite format 3\x00" + b"\x00" * 500, "application/octet-stream")).run()
     assert "Fichier refusé" in texts(at.error) and "Aucun projet n'a été modifié" in texts(at.error)
-    assert not list(folder.glob("*.gpkg")) and ui_project.QUERY_KEY not in at.query_params
+    assert not list(folder.glob("*.gpkg")) and "projet" not in at.query_params
     qgis = tmp_path / "qgis.gpkg"
     pyogrio.write_dataframe(gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(2, 48)], crs=4326), qgis)
     at.file_uploader(key="prj_upload").set_value(("qgis.gpkg", qgis.read_bytes(), "application/octet-stream")).run()
@@ -272,7 +271,7 @@ def test_autosave_writes_only_what_changed(folder, embedded):
     assert at.session_state["url"]["projet"] == "Acteurs"  # a reload on any page reopens the project
 
     actors = gpd.GeoDataFrame({"nom": ["Régie de quartier"]}, geometry=[shapely.Point(5.0, 46.0)], crs=4326)
-    at.session_state["actors_inventory"] = Inventory(actors, pd.DataFrame(columns=["ligne", "nom", "statut", "messages"]))
+    at.session_state["actors_inventory"] = from_stored(actors, "Acteurs")  # as the Acteurs page would hold it
     at.session_state["selection"] = Selection(epci=(DOMBES, BOURG))
     at.run()
     saved = open_project(path)
@@ -286,29 +285,11 @@ def test_autosave_writes_only_what_changed(folder, embedded):
 # --- pure helpers --------------------------------------------------------------------------------------
 
 
-def test_create_project_refuses_an_existing_name_and_a_foreign_file(tmp_path):
-    ui_project.create_project(tmp_path, Project("A"))
-    with pytest.raises(ProjectError, match="existe déjà"):
-        ui_project.create_project(tmp_path, Project("A"))
-    (tmp_path / "B.gpkg").write_bytes(b"autre chose")
-    with pytest.raises(ProjectError, match="pas un projet"):
-        ui_project.create_project(tmp_path, Project("B"), replace=True)
-    assert (tmp_path / "B.gpkg").read_bytes() == b"autre chose"
-
-
-def test_import_states_its_size_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(ui_project, "MAX_UPLOAD_MB", 0)
-    with pytest.raises(ProjectError, match="maximum 0 Mo"):
-        ui_project.import_upload(tmp_path, b"x" * 10, "p.gpkg")
-    with pytest.raises(ProjectError, match=r"\.gpkg"):
-        ui_project.import_upload(tmp_path, b"", "p.csv")
-
-
 def test_selection_of_a_stored_definition_builds_the_same_territory(embedded):
     ring = [(4.9, 45.95), (5.1, 45.95), (5.1, 46.1), (4.9, 46.1), (4.9, 45.95)]
     stored = TerritoryDefinition(epci=[BOURG], communes=["01004"], exclude=["01053"], min_share=0.3,
                                  polygon={"type": "Polygon", "coordinates": [ring]}).to_dict()
-    sel = ui_project.selection_of(stored)
+    sel = selection_of(stored)
     assert sel.epci == (BOURG,) and sel.communes == ("01004",) and sel.excluded == ("01053",) and sel.min_share == 0.3
     again = build_territory(embedded, definition_of(sel))
     assert list(again.communes.index) == list(build_territory(embedded, TerritoryDefinition.from_dict(stored)).communes.index)
@@ -327,18 +308,3 @@ def test_snapshot_diff_labels_and_signs():
     assert "Indicateur — Densité de population (hab./km²)" not in diff.index
     assert len(ui_project.snapshot_diff(p, 1, 2, changed_only=False)) == 4
     assert ui_project.snapshot_table(p)["Date"].tolist() == ["01/01/2025 11:00", "01/01/2026 11:00"]
-
-
-def test_library_helpers_for_the_page(tmp_path):
-    path = save_project(Project("Val", active="Noyau"), project_path(tmp_path, "Val"))
-    assert free_project_path(tmp_path, "Val").name == "Val (2).gpkg" and free_project_path(tmp_path, "Autre").name == "Autre.gpkg"
-    assert project_info(path) | {"modifie_le": ""} == {"fichier": "Val", "nom": "Val", "modifie_le": "", "revision": 1,
-                                                        "territoire_actif": "Noyau", "millesime_geographie": ""}
-    (tmp_path / "x.gpkg").write_bytes(b"x")
-    with pytest.raises(ProjectError):
-        project_info(tmp_path / "x.gpkg")
-    assert [r["erreur"] != "" for r in sorted(ui_project.catalogue(tmp_path), key=lambda r: r["fichier"])] == [False, True]
-    stale = open_project(path)
-    save_project(open_project(path), path)
-    with pytest.raises(ProjectConflictError, match="Conflit"):
-        save_project(stale, path)

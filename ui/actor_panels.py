@@ -19,17 +19,20 @@ from streamlit_folium import st_folium
 from ptce_geo.actor_schema import COLUMNS, INTERESTS, INVOLVEMENT_LEVELS, KINDS, NOT_INVOLVED, PERSONAL_COLUMNS, THEMES
 from ptce_geo.actors import STATUSES, actor_template_csv, actor_template_xlsx, report_counts
 from ptce_geo.actors_map import COLOUR_BY, actors_base_map, clicked_point_layer, filter_actors, filter_options, marker_rows, markers_layer
+from ptce_geo.collective import editing
+from ptce_geo.collective.editing import EditableInventory
 from ptce_geo.errors import PtceGeoError
 from ptce_geo.geocode import BanGeocoder
-from ptce_geo.inventory import Inventory, inventory_files
+from ptce_geo.inventory import Inventory, inventory_files, summarise_inventory
 from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP
 from ptce_geo.reference import Reference
-from ui import actors, loaders
+from ui import actors, loaders, project
 from ui.maps import MAX_OUTLINED_COMMUNES
+from ui.state import opened
 from ui.territory import Current
 
 __all__ = ["import_panel", "start_panel", "overview", "map_panel", "report_panel", "editor_panel", "summary_panel", "export_panel",
-           "alerts_panel", "summarised", "clear_button"]
+           "alerts_panel", "summarised", "clear_button", "keeping_panel"]
 
 GDPR_NOTE = ("Courriels, téléphones et noms de personnes ne sont pas nécessaires au diagnostic : ils sont retirés à l'import "
              "(minimisation des données, RGPD). Ne les conservez que si vous en avez besoin et que les personnes en sont informées.")
@@ -71,7 +74,7 @@ def _show_flash() -> None:
         {"success": slot.success, "warning": slot.warning, "error": slot.error}.get(kind, slot.info)(text)
 
 
-def _counts_text(state: actors.ActorState) -> str:
+def _counts_text(state: EditableInventory) -> str:
     counts = report_counts(state.inventory.report)
     return f"{counts['accepté']} acceptée(s), {counts['corrigé']} corrigée(s), {counts['refusé']} refusée(s)"
 
@@ -100,7 +103,7 @@ def _import(ref: Reference, upload) -> None:
         return
     bar, progress = _progress(f"Import de {upload.name}…")
     try:
-        state = actors.import_inventory(ref, data, upload.name, keep_personal=bool(st.session_state.get("act_personnel")),
+        state = editing.import_inventory(ref, data, upload.name, keep_personal=bool(st.session_state.get("act_personnel")),
                                         geocoder=_geocoder(), progress=progress)
     except PtceGeoError as exc:
         bar.empty()
@@ -144,14 +147,17 @@ def import_panel(ref: Reference) -> None:
 
 def start_panel(ref: Reference) -> None:
     """What to do when there is no inventory yet."""
+    _show_flash()
+    if project.held_back():
+        return  # the project keeps actors: ``keeping_panel`` says so, an empty start would only hide them
     st.info("Aucun inventaire pour l'instant : importez un fichier ci-dessus (partez du modèle), "
             "ou commencez un inventaire vide et ajoutez les acteurs en cliquant sur la carte.")
     if st.button("Commencer un inventaire vide", key="act_vide"):
-        actors.store(actors.empty_state(ref))
+        actors.store(editing.empty_inventory(ref))
         st.rerun()
 
 
-def overview(state: actors.ActorState) -> None:
+def overview(state: EditableInventory) -> None:
     """Counts of the report and of the map, one line."""
     _show_flash()
     counts = report_counts(state.inventory.report)
@@ -180,7 +186,7 @@ def _filter(container, label: str, options: list[str], key: str) -> list[str]:
     return container.multiselect(label, options, key=key, placeholder="Tous")
 
 
-def _bounds(state: actors.ActorState, current: Current) -> tuple[float, float, float, float] | None:
+def _bounds(state: EditableInventory, current: Current) -> tuple[float, float, float, float] | None:
     if current.territory is not None and len(current.territory.communes):
         return tuple(float(b) for b in current.territory.communes.total_bounds)
     placed = state.inventory.actors.geometry.dropna() if len(state.inventory.actors) else None
@@ -189,7 +195,7 @@ def _bounds(state: actors.ActorState, current: Current) -> tuple[float, float, f
     return tuple(round(float(b), 2) for b in placed.total_bounds)  # rounded: a new actor rarely moves the view
 
 
-def map_panel(ref: Reference, state: actors.ActorState, current: Current) -> None:
+def map_panel(ref: Reference, state: EditableInventory, current: Current) -> None:
     """Filters, the map (territory outlines, actors coloured by choice) and the form filled by a click."""
     left, right = st.columns([3, 1], gap="medium")
     inventory = state.inventory.actors
@@ -240,14 +246,14 @@ def _add_actor(ref: Reference) -> None:
     if lat is None or lon is None:
         _flash("error", "Nouvel acteur : cliquez sur la carte pour le placer (ou saisissez latitude et longitude).")
         return
-    state = actors.stored() or actors.empty_state(ref)
+    state = actors.stored() or editing.empty_inventory(ref)
     fields = {"nom": name, "type_structure": ss.get("act_new_type"), "implication": ss.get("act_new_impl"),
               "thematiques": ss.get("act_new_themes") or [], "interet": ss.get("act_new_interet") or [],
               "latitude": float(lat), "longitude": float(lon)}
-    table = actors.append_actor(state.table, fields)
+    table = editing.append_actor(state.table, fields)
     line = int(table.index.max())
     try:
-        new = actors.revalidate(ref, state, table, geocoder=None)
+        new = editing.revalidate(ref, state, table, geocoder=None)
     except PtceGeoError as exc:
         _flash("error", f"Nouvel acteur non ajouté : {actors.md(exc)}")
         return
@@ -279,7 +285,7 @@ def _add_form(ref: Reference, options: dict[str, list[str]]) -> None:
 
 # --- report and editing ----------------------------------------------------------------------------
 
-def report_panel(state: actors.ActorState) -> None:
+def report_panel(state: EditableInventory) -> None:
     """File notes, then one line per row of the file (never a row dropped silently), filtered by status."""
     report = state.inventory.report
     notes = list(dict.fromkeys([*state.notes, *report.attrs.get("notes", [])]))
@@ -316,7 +322,7 @@ def _editor_config(table: pd.DataFrame) -> dict:
     return config
 
 
-def editor_panel(ref: Reference, state: actors.ActorState) -> None:
+def editor_panel(ref: Reference, state: EditableInventory) -> None:
     """The whole table (refused rows too) in ``st.data_editor``; « Valider » checks every row again."""
     st.caption("Modifiez les cellules, ajoutez des lignes en bas ou supprimez-en (cochez à gauche, puis la corbeille), puis validez : "
                "tout le tableau est vérifié à nouveau. Les lignes refusées peuvent être corrigées ici.")
@@ -332,7 +338,7 @@ def editor_panel(ref: Reference, state: actors.ActorState) -> None:
                  key="act_valider", disabled=not pending):
         bar, progress = _progress("Vérification du tableau…")
         try:
-            new = actors.revalidate(ref, state, edited.drop(columns=["statut"]), geocoder=_geocoder(), progress=progress)
+            new = editing.revalidate(ref, state, edited.drop(columns=["statut"]), geocoder=_geocoder(), progress=progress)
         except PtceGeoError as exc:
             bar.empty()
             st.error(f"Validation impossible : {actors.md(exc)}")
@@ -347,7 +353,7 @@ def editor_panel(ref: Reference, state: actors.ActorState) -> None:
 
 # --- summary for the territory ---------------------------------------------------------------------
 
-def summarised(ref: Reference, state: actors.ActorState, current: Current) -> actors.ActorState:
+def summarised(ref: Reference, state: EditableInventory, current: Current) -> EditableInventory:
     """``state`` with the summary for the current territory (computed again only when the actors or the territory change)."""
     if current.territory is None:
         if state.inventory.summary is not None:
@@ -358,7 +364,7 @@ def summarised(ref: Reference, state: actors.ActorState, current: Current) -> ac
     codes = tuple(current.territory.communes.index)
     memo = st.session_state.get(_SUMMARY)
     if state.inventory.summary is None or memo is None or memo[0] is not state.inventory.actors or memo[1] != codes:
-        state = replace(state, inventory=actors.with_summary(state.inventory, ref, list(codes)))
+        state = replace(state, inventory=summarise_inventory(state.inventory, ref, list(codes)))
         actors.store(state)
         st.session_state[_SUMMARY] = (state.inventory.actors, codes)
     return state
@@ -381,7 +387,7 @@ def _table(frame: pd.DataFrame, labels: dict | None = None, height: int | None =
                  height=height or min(38 + 35 * max(len(frame), 1), 400))
 
 
-def summary_panel(state: actors.ActorState, current: Current) -> None:
+def summary_panel(state: EditableInventory, current: Current) -> None:
     """Counts, plurality, blind spots, actors outside, single-actor themes and alerts — for a defined territory."""
     if current.definition is None or current.territory is None:
         if current.error:
@@ -450,7 +456,7 @@ def _zip(inventory: Inventory, flavour: str) -> bytes:
     return buffer.getvalue()
 
 
-def export_panel(state: actors.ActorState) -> None:
+def export_panel(state: EditableInventory) -> None:
     """Each export file as a download (built when clicked), in the chosen CSV flavour; every text cell neutralised."""
     flavour = st.radio("Format des CSV", list(_FLAVOURS), format_func=_FLAVOURS.get, horizontal=True, key="act_export_format")
     inventory = state.inventory
@@ -466,11 +472,57 @@ def export_panel(state: actors.ActorState) -> None:
     st.caption("Les cellules qui commencent par = + - @ sont précédées d'une apostrophe : un tableur ne les exécute pas.")
 
 
+def _clear() -> None:
+    if actors.clear():
+        _reset_view()
+        _flash("success", "Inventaire vidé.")
+
+
 def clear_button() -> None:
-    """Remove the inventory from the session (after a confirmation)."""
+    """Remove the inventory from the session, and from the open project's file (after a confirmation)."""
+    current = opened()
     with st.popover("Vider l'inventaire", icon=":material/delete:"):
-        st.caption("L'inventaire, ses modifications et sa synthèse sont retirés de la session (exportez-les d'abord).")
-        if st.button("Confirmer", key="act_vider", type="primary"):
-            actors.forget()
-            _reset_view()
-            st.rerun()
+        if current is None:
+            st.caption("L'inventaire, ses modifications et sa synthèse sont retirés de la session (exportez-les d'abord).")
+        else:
+            st.caption(f"L'inventaire est retiré de la session **et du projet « {actors.md(current.project.name)} »**, "
+                       "qui est enregistré aussitôt (exportez-le d'abord).")
+        st.button("Confirmer", key="act_vider", type="primary", on_click=_clear)
+
+
+def _create_project() -> None:
+    name = (st.session_state.get("act_projet_nom") or "").strip()
+    try:
+        created = project.create_from_session(name)
+    except PtceGeoError as exc:
+        _flash("error", f"Projet non créé : {actors.md(exc)}")
+        return
+    _flash("success", f"Projet « {actors.md(created.name)} » créé : l'inventaire y est enregistré à chaque modification.")
+
+
+def keeping_panel(editable: EditableInventory | None) -> None:
+    """Where the inventory lives. Without a project, only in this browser session: said before a reload loses it,
+    with the two ways to keep it (a project, saved at each change; or the files). With a project whose actors
+    are not in the session (emptied table), what the file still holds and the explicit way to remove them."""
+    current = opened()
+    if current is not None:
+        held = project.held_back()
+        if held:
+            st.warning(f"L'inventaire de cette session est vide, mais le projet « {actors.md(current.project.name)} » garde ses "
+                       f"{_n(held)} acteur(s) : ils ne sont retirés du fichier que si vous le confirmez.", icon=":material/warning:")
+            c1, c2 = st.columns(2)
+            c1.button(f"Reprendre les {_n(held)} acteur(s) du projet", key="act_reprendre_projet", on_click=project.reload_actors)
+            c2.button(f"Retirer aussi les {_n(held)} acteur(s) du projet", key="act_retirer_projet", on_click=_clear)
+        return
+    if editable is None:
+        return
+    with st.container(border=True):
+        st.warning("Cet inventaire n'existe que dans cette session du navigateur : **recharger la page ou fermer l'onglet le perd**. "
+                   "Pour le garder, créez un projet (enregistré à chaque modification, rouvert par son lien) "
+                   "ou téléchargez-le.", icon=":material/warning:")
+        c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+        c1.text_input("Nom du projet", key="act_projet_nom", max_chars=120, placeholder="ex. PTCE du Val de Loue")
+        c2.button("Créer un projet avec cet inventaire", key="act_creer_projet", type="primary", on_click=_create_project,
+                  disabled=not (st.session_state.get("act_projet_nom") or "").strip())
+        c3.download_button("Télécharger (ZIP)", data=partial(_zip, editable.inventory, "excel-fr"), file_name="acteurs.zip",
+                           mime="application/zip", key="act_dl_session", on_click="ignore", icon=":material/download:")

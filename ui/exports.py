@@ -2,8 +2,8 @@
 
 A double click on a download button therefore sends the same bytes twice and recomputes
 nothing. Extra files join the archive: the drawn or imported polygon (``polygone.geojson``,
-so that the command written in ``sources.md`` can be replayed) and, when the Acteurs page put an
-inventory in the session (``ACTORS_KEY``), the actor files for this territory.
+so that the command written in ``sources.md`` can be replayed) and, when the session holds an actor
+inventory (``ui.state.inventory``: imported on the Acteurs page or the open project's), the actor files for this territory.
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ from ptce_geo.csvsafe import FLAVOURS
 from ptce_geo.diagnostic import Diagnostic
 from ptce_geo.errors import PtceGeoError
 from ptce_geo.export import export_zip
-from ptce_geo.inventory import Inventory, inventory_files, summarise_inventory
+from ptce_geo.inventory import inventory_files, summarise_inventory
 from ptce_geo.territory import TerritoryDefinition
-from ui import loaders, territory
+from ui import loaders, state, territory
 
-__all__ = ["ACTORS_KEY", "FLAVOUR_LABELS", "DESCRIPTIONS", "command_for", "extra_files", "archive", "downloaded", "mime_of"]
+__all__ = ["FLAVOUR_LABELS", "DESCRIPTIONS", "command_for", "extra_files", "archive", "downloaded", "mime_of"]
 
-ACTORS_KEY = "actors_inventory"  # a ptce_geo.inventory.Inventory set by the Acteurs page
 FLAVOUR_LABELS = {"standard": "Standard (séparateur virgule, point décimal, UTF-8)",
                   "excel-fr": "Excel français (point-virgule, virgule décimale, UTF-8 avec BOM)"}
 DESCRIPTIONS = {
@@ -75,8 +74,9 @@ def extra_files(diag: Diagnostic, flavour: str) -> tuple[dict[str, bytes], list[
     if definition.polygon is not None:
         feature = {"type": "Feature", "properties": {"min_share": definition.min_share}, "geometry": definition.polygon}
         files["polygone.geojson"] = json.dumps({"type": "FeatureCollection", "features": [feature]}, separators=(",", ":")).encode()
-    inventory = st.session_state.get(ACTORS_KEY)
-    if isinstance(inventory, Inventory):
+    editable = state.inventory()
+    if editable is not None:
+        inventory = editable.inventory
         try:
             summary = summarise_inventory(inventory, loaders.reference(), list(diag.territory.communes.index))
             files.update(inventory_files(summary, flavour))

@@ -1,18 +1,15 @@
-"""The project open in this session: its file, autosave, and what the Projet and home pages need.
+"""The open project seen from the pages: open, autosave, conflicts, and the actions of the Projet page.
 
-A project is one GeoPackage in the projects folder (``data/projets/``, or ``$PTCE_GEO_PROJECTS_DIR``).
-The open project lives in ``st.session_state`` with its path; its file name goes in the URL
-(``?projet=…``) so that a reload reopens it. Opening a project loads its active territory into
-the territory selection (``ui.state``) and its actors into ``st.session_state["actors_inventory"]``.
+The project's state is owned by ``ui.state`` (the project, its territory selection, its inventory);
+this module moves data between that owner, the project file and the pages. The rules come from
+``ptce_geo.collective`` (projects folder, findings, profile, what an autosave may write); this module
+decides none of them.
 
-Every change is saved at once (atomic write, ``ptce_geo.project.save_project``). Other pages call
-``autosave()`` once per run: it copies the territory and the actors into the project only when
-they changed since the last sync, so merely viewing a page never writes. A save that finds the
-file moved since it was opened (another tab) writes nothing; ``conflict_notice()`` then offers to
-reload the file from disk or to save under another name.
-
-The first half (folder, list, create, import, comparison tables) is pure and tested without a
-browser; the second half moves data between the session, the project and its file.
+Every change is saved at once (atomic write). Pages call ``autosave()`` once per run: it copies the
+territory and the actors into the project only when they changed since the last sync, so merely
+viewing a page never writes, and an empty inventory never replaces the actors the file holds. A save
+that finds the file moved since it was opened (another tab) writes nothing; ``conflict_notice()``
+then offers to reload the file from disk or to save under another name.
 """
 
 from __future__ import annotations
@@ -20,76 +17,46 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-import shapely
 import streamlit as st
 
+from ptce_geo.collective.editing import from_stored
+from ptce_geo.collective.profile import marker_scores, set_profile_field
+from ptce_geo.collective.projects import (
+    DEFAULT_TERRITORY,
+    create_project,
+    projects_dir,
+    remove_findings,
+    remove_territory,
+    snapshot_label,
+)
+from ptce_geo.collective.projects import add_finding as add_project_finding
+from ptce_geo.collective.sync import InventoryWipeError, decide_actors, save_collective
 from ptce_geo.diagnostic import Diagnostic, diagnose
 from ptce_geo.errors import ProjectError, PtceGeoError
 from ptce_geo.indicators import INDICATORS
-from ptce_geo.inventory import Inventory
-from ptce_geo.project import (
-    MATURITY_MARKERS,
-    Project,
-    ProjectConflictError,
-    compare_snapshots,
-    free_project_path,
-    list_projects,
-    open_project,
-    project_info,
-    project_path,
-    save_project,
-    snapshot_rows,
-)
+from ptce_geo.project import MATURITY_MARKERS, Project, ProjectConflictError, compare_snapshots, open_project, project_path, snapshot_rows
 from ptce_geo.reference import Reference
 from ptce_geo.territory import TerritoryDefinition, build_territory
 from ptce_geo.workspace import project_inventory, set_territory, snapshot_content
 from ui import loaders, state, territory
-from ui.state import Selection
 
 __all__ = [
-    "PROJECTS_ENV", "QUERY_KEY", "ACTORS_KEY", "MAX_UPLOAD_MB", "DEFAULT_TERRITORY", "THEMES", "KINDS", "ACTION_LOGICS",
-    "STAGES", "GOVERNANCE", "FUNCTIONS", "MARKER_SCALE", "Opened",
-    "projects_dir", "catalogue", "create_project", "import_upload", "selection_of", "territory_comparison", "snapshot_table",
-    "snapshot_diff", "markers_frame", "local_time", "md",
-    "opened", "create_from_session", "activate", "open_path", "open_by_name", "restore", "close", "sync_url", "page_territory",
-    "save", "autosave", "reload_from_disk", "save_as", "conflict_notice", "note", "show_notes", "candidate_diagnostic",
-    "save_current_territory", "set_active", "delete_territory", "add_finding", "delete_findings", "update_profile", "take_snapshot",
+    "territory_comparison", "snapshot_table", "snapshot_diff", "markers_frame", "local_time", "md",
+    "create_from_session", "open_loaded", "open_path", "open_by_name", "restore", "close", "sync_url", "page_territory",
+    "save", "autosave", "held_back", "reload_actors", "clear_actors", "reload_from_disk", "save_as", "conflict_notice", "note", "show_notes",
+    "candidate_diagnostic", "save_current_territory", "set_active", "delete_territory", "add_finding", "delete_findings",
+    "update_profile", "take_snapshot",
 ]
 
-PROJECTS_ENV = "PTCE_GEO_PROJECTS_DIR"
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "projets"
-QUERY_KEY = "projet"
-ACTORS_KEY = "actors_inventory"
-MAX_UPLOAD_MB = 50
-DEFAULT_TERRITORY = "Territoire d'action"
-THEMES = ("Emploi et activité", "Mobilité", "Logement", "Alimentation", "Transition écologique", "Santé et services",
-          "Formation et insertion", "Foncier et locaux", "Culture et lien social", "Coopération entre acteurs", "Numérique")
-KINDS = ("PTCE de territoire", "PTCE filière")
-ACTION_LOGICS = ("interconnaissance et réseau", "accompagnement-incubation", "ingénierie et développement de projets")
-STAGES = ("émergent", "en développement", "historique")
-GOVERNANCE = ("aucune", "portage par une structure existante", "association", "SCIC")
-FUNCTIONS = ("coordination", "animation", "ingénierie")
-MARKER_SCALE = {0: "absent", 1: "amorcé", 2: "en cours", 3: "avancé", 4: "acquis"}
-_EMPTY_REPORT_COLUMNS = ["ligne", "nom", "statut", "messages"]
-_OPEN, _CONFLICT, _SYNC, _NOTES, _URL = "project_open", "project_conflict", "project_synced", "project_notes", "_project_url"
+_CONFLICT, _NOTES = "project_conflict", "project_notes"
 _PARIS = ZoneInfo("Europe/Paris")
 _FIGURE_LABELS = {"population": "population (habitants)", "surface_km2": "surface (km²)", "epci": "EPCI",
                   "epci_partiels": "EPCI partiels", "total": "nombre d'acteurs"}
-
-
-@dataclass
-class Opened:
-    """The session's project and the file it is saved to."""
-
-    project: Project
-    path: Path
 
 
 # --- pure helpers ---------------------------------------------------------------------------------
@@ -98,11 +65,6 @@ class Opened:
 def md(text: object) -> str:
     """User text shown as Markdown: no HTML, no Markdown syntax of its own."""
     return html.escape(str(text), quote=False).translate({ord(c): f"\\{c}" for c in "*_`[]#|~$"})
-
-
-def projects_dir() -> Path:
-    """The server-side projects folder: ``$PTCE_GEO_PROJECTS_DIR`` or ``data/projets/``."""
-    return Path(os.environ.get(PROJECTS_ENV) or DEFAULT_DIR).resolve()
 
 
 def local_time(stamp: str) -> str:
@@ -116,58 +78,6 @@ def local_time(stamp: str) -> str:
     if len(str(stamp)) <= 10:
         return moment.strftime("%d/%m/%Y")
     return (moment.astimezone(_PARIS) if moment.tzinfo else moment).strftime("%d/%m/%Y %H:%M")
-
-
-def catalogue(folder: Path | None = None) -> list[dict]:
-    """The projects of ``folder`` (default: the projects folder), last saved first; unreadable files say why."""
-    rows = []
-    for path in list_projects(folder or projects_dir()):
-        try:
-            rows.append({**project_info(path), "erreur": ""})
-        except ProjectError as exc:
-            rows.append({"fichier": path.stem, "nom": path.stem, "modifie_le": "", "revision": 0, "territoire_actif": "",
-                         "millesime_geographie": "", "erreur": str(exc)})
-    return sorted(rows, key=lambda r: r["modifie_le"], reverse=True)
-
-
-def create_project(folder: Path, project: Project, replace: bool = False) -> Path:
-    """Save a new ``project`` in ``folder`` under its (safe) name; an existing project is replaced only if ``replace``.
-
-    A file that is not a ptce-geo project is never replaced (``save_project`` refuses it).
-    """
-    path = project_path(folder, project.name)
-    if path.exists() and not replace:
-        raise ProjectError(f"Un projet « {path.stem} » existe déjà : cochez « Remplacer le projet existant » "
-                           "ou choisissez un autre nom.")
-    return save_project(project, path, force=replace)
-
-
-def import_upload(folder: Path, data: bytes, filename: str) -> tuple[Project, Path]:
-    """Copy an uploaded project file into ``folder``; foreign, corrupt or oversized files are refused.
-
-    Nothing is overwritten: when the name is taken the copy becomes ``nom (2)``.
-    """
-    if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
-        raise ProjectError(f"{filename} : fichier trop volumineux ({len(data) / 1024 / 1024:.0f} Mo ; maximum {MAX_UPLOAD_MB} Mo).")
-    if not filename.lower().endswith(".gpkg"):
-        raise ProjectError(f"{filename} : un projet est un fichier GeoPackage (.gpkg).")
-    project = open_project(data, filename)
-    path = free_project_path(folder, project.name or Path(filename).stem)
-    if path.stem != project_path(folder, project.name or Path(filename).stem).stem:
-        project.name = path.stem
-    save_project(project, path)
-    return project, path
-
-
-def selection_of(definition: dict) -> Selection:
-    """The territory selection (``ui.state``) describing a stored definition; a polygon keeps its outer rings."""
-    d = TerritoryDefinition.from_dict(definition)
-    rings: list[tuple[tuple[float, float], ...]] = []
-    if d.polygon:
-        for part in shapely.get_parts(shapely.geometry.shape(d.polygon)):
-            if isinstance(part, shapely.Polygon) and not part.is_empty:
-                rings.append(tuple((round(x, 6), round(y, 6)) for x, y, *_ in part.exterior.coords[:-1]))
-    return Selection(epci=d.epci, communes=d.communes, excluded=d.exclude, min_share=d.min_share, drawings=tuple(rings))
 
 
 def _number(value: object, decimals: int = 1) -> str:
@@ -258,17 +168,10 @@ def _signed(value: object) -> str:
 
 def markers_frame(profile: dict) -> pd.DataFrame:
     """The six maturity markers with their self-assessed score (0–4), for the chart."""
-    scores = profile.get("marqueurs", {})
-    return pd.DataFrame({"Marqueur": list(MATURITY_MARKERS.values()),
-                         "Score": [int(scores.get(k, 0) or 0) for k in MATURITY_MARKERS],
-                         "Niveau": [MARKER_SCALE.get(int(scores.get(k, 0) or 0), "") for k in MATURITY_MARKERS]})
+    return pd.DataFrame(marker_scores(profile), columns=["Marqueur", "Score", "Niveau"])
 
 
 # --- session ------------------------------------------------------------------------------------------
-
-
-def opened() -> Opened | None:
-    return st.session_state.get(_OPEN)
 
 
 def note(kind: str, text: str) -> None:
@@ -282,44 +185,21 @@ def show_notes() -> None:
         getattr(st, kind)(md(text))
 
 
-def _mark_synced() -> None:
-    inventory = st.session_state.get(ACTORS_KEY)
-    st.session_state[_SYNC] = (state.stored(), inventory.actors if inventory is not None else None)
-
-
-def _load_territory(project: Project) -> None:
-    """The active territory becomes the session's selection (what the Territoire and Diagnostic pages show)."""
-    definition = project.territories.get(project.active)
-    state.save(selection_of(definition) if definition else Selection())
-
-
-def _set_open(project: Project, path: Path) -> None:
-    """``project`` becomes the session's project, and its name goes in the URL at once (see ``restore``)."""
-    st.session_state[_OPEN] = Opened(project, Path(path))
+def open_loaded(project: Project, path: Path) -> None:
+    """``project`` (read from ``path``) becomes the session's work: territory, actors, findings, profile."""
+    state.load_project(project, path)
     st.session_state.pop(_CONFLICT, None)
-    st.query_params[QUERY_KEY] = Path(path).stem
-    st.session_state[_URL] = st.session_state[state.PROJECT_KEY] = Path(path).stem
-
-
-def activate(project: Project, path: Path) -> None:
-    """Make ``project`` the session's project and load its territory and actors into the session."""
-    _load_territory(project)  # rewrites the whole URL: before the project's name is added to it
-    _set_open(project, path)
-    if project.actors is not None and len(project.actors):
-        st.session_state[ACTORS_KEY] = Inventory(project.actors, pd.DataFrame(columns=_EMPTY_REPORT_COLUMNS))
-    else:
-        st.session_state.pop(ACTORS_KEY, None)
-    _mark_synced()
 
 
 def open_path(path: Path) -> Project:
+    """Read the project file at ``path`` and load it into the session."""
     project = open_project(path)
-    activate(project, path)
+    open_loaded(project, path)
     return project
 
 
 def open_by_name(stem: str) -> None:
-    """Callback of the « Ouvrir » buttons: the project ``stem`` of the projects folder."""
+    """The « Ouvrir » buttons (home and Projet pages): the project ``stem`` of the projects folder, read from disk again."""
     try:
         project = open_path(project_path(projects_dir(), stem))
         note("success", f"Projet « {project.name} » ouvert.")
@@ -328,15 +208,15 @@ def open_by_name(stem: str) -> None:
 
 
 def restore() -> None:
-    """Open the project named in the URL (``?projet=``) when the URL names another one than this session last wrote.
+    """Open the project named in the URL (``?projet=``) when it is not the session's project: a reload or a shared link.
 
-    That is a reload or a shared link. Switching projects in a callback (open, import, save under another name)
-    writes the new name at once, so the URL of the previous run never reopens the previous project.
+    Switching projects in a callback (open, import, save under another name) writes the new name at once,
+    so the URL of the previous run never reopens the previous project.
     """
-    name = st.query_params.get(QUERY_KEY)
-    if not name or name == st.session_state.get(_URL):
+    name = st.query_params.get(state.PROJECT_PARAM)
+    current = state.opened()
+    if not name or (current is not None and name == current.path.stem):
         return
-    current = opened()
     try:
         path = project_path(projects_dir(), name)
         if current is not None and current.path == path:
@@ -346,44 +226,44 @@ def restore() -> None:
         open_path(path)
     except ProjectError as exc:
         note("error", str(exc))
-        del st.query_params[QUERY_KEY]
+        del st.query_params[state.PROJECT_PARAM]
 
 
 def close() -> None:
-    st.session_state.pop(_OPEN, None)
-    st.session_state.pop(state.PROJECT_KEY, None)
+    state.close_project()
     st.session_state.pop(_CONFLICT, None)
-    st.session_state.pop(_SYNC, None)
 
 
 def sync_url() -> None:
     """The Projet page's URL names the open project (and nothing else), so that a reload reopens it."""
-    current = opened()
-    wanted = {QUERY_KEY: current.path.stem} if current else {}
+    current = state.opened()
+    wanted = {state.PROJECT_PARAM: current.path.stem} if current else {}
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
-    st.session_state[_URL] = wanted.get(QUERY_KEY)
 
 
-def save(force: bool = False) -> bool:
-    """Save the open project now; a conflict (file saved elsewhere) is kept for ``conflict_notice`` and nothing is written."""
-    current = opened()
+def save(force: bool = False, clear: bool = False) -> bool:
+    """Save the open project now; a conflict (file saved elsewhere) is kept for ``conflict_notice`` and nothing is written.
+
+    ``clear`` is the user's confirmation that the project's actors may be removed (« Vider l'inventaire »).
+    """
+    current = state.opened()
     if current is None:
         return False
     try:
-        save_project(current.project, current.path, force=force)
+        save_collective(current.project, current.path, force=force, clear_actors=clear)
     except ProjectConflictError as exc:
         st.session_state[_CONFLICT] = str(exc)
         return False
     except (ProjectError, OSError) as exc:
-        note("error", f"Enregistrement impossible : {exc}")
+        note("error", str(exc) if isinstance(exc, InventoryWipeError) else f"Enregistrement impossible : {exc}")
         return False
     st.session_state.pop(_CONFLICT, None)
     return True
 
 
 def _sync_territory(project: Project) -> bool:
-    sel, _ = st.session_state.get(_SYNC, (None, None))
+    sel, _ = state.synced()
     now = state.stored()
     if now == sel or now.is_empty:  # an emptied selection never erases the project's territory
         return False
@@ -395,19 +275,11 @@ def _sync_territory(project: Project) -> bool:
 
 
 def _sync_actors(project: Project) -> bool:
-    _, synced = st.session_state.get(_SYNC, (None, None))
-    inventory = st.session_state.get(ACTORS_KEY)
-    actors = inventory.actors if inventory is not None else None
-    if actors is synced:
-        return False
-    if actors is None:
-        changed = project.actors is not None
-        project.actors = None
-        return changed
-    if project.actors is not None and actors.equals(project.actors):
-        return False
-    project.actors = actors
-    return True
+    editable = state.inventory()
+    decision = decide_actors(project.actors, editable.inventory.actors if editable is not None else None, state.synced()[1])
+    if decision.write:
+        project.actors = decision.actors
+    return decision.write
 
 
 def autosave(show: bool = True) -> bool:
@@ -416,19 +288,57 @@ def autosave(show: bool = True) -> bool:
     Call once per run, after the page has read its state. Returns ``True`` when the file is up to
     date (or no project is open: ``False``). With ``show``, a conflict is reported where it is called.
     """
-    current = opened()
+    current = state.opened()
     if current is None:
         return False
     changed = _sync_territory(current.project)
     changed = _sync_actors(current.project) or changed
-    _mark_synced()
+    state.mark_synced()
     ok = save() if changed else _CONFLICT not in st.session_state
     if show:
         conflict_notice()
     return ok
 
 
-def page_territory(ref: Reference, save_now: bool = True) -> tuple[Selection, territory.Current]:
+def held_back() -> int:
+    """Actors the open project keeps although the session's inventory is empty (0 without a project)."""
+    current = state.opened()
+    if current is None:
+        return 0
+    editable = state.inventory()
+    return decide_actors(current.project.actors, editable.inventory.actors if editable is not None else None).held_back
+
+
+def reload_actors() -> None:
+    """The open project's actors become the session's inventory again (after the session's was emptied)."""
+    current = state.opened()
+    if current is not None and current.project.actors is not None and len(current.project.actors):
+        editable = from_stored(current.project.actors, current.project.name)
+        current.project.actors = editable.inventory.actors
+        state.set_inventory(editable)
+        state.mark_synced()
+
+
+def clear_actors() -> bool:
+    """The user confirmed « Vider l'inventaire »: the session's inventory goes, and the open project's actors with it."""
+    state.drop_inventory()
+    current = state.opened()
+    if current is None:
+        return True
+    decision = decide_actors(current.project.actors, None, clear_confirmed=True)
+    if not decision.write:
+        state.mark_synced()
+        return True
+    previous = current.project.actors
+    current.project.actors = None
+    if not save(clear=True):
+        current.project.actors = previous  # not written (conflict): the file and the project still hold them
+        return False
+    state.mark_synced()
+    return True
+
+
+def page_territory(ref: Reference, save_now: bool = True) -> tuple[state.Selection, territory.Current]:
     """The start of every territory page, in the order that matters: reopen the project named in the URL,
     read the selection (URL or session), save the open project if the territory changed (``save_now``),
     then the territory and its diagnostic."""
@@ -440,7 +350,7 @@ def page_territory(ref: Reference, save_now: bool = True) -> tuple[Selection, te
 
 
 def reload_from_disk() -> None:
-    current = opened()
+    current = state.opened()
     try:
         project = open_path(current.path)
         note("success", f"Projet « {project.name} » rechargé depuis le disque (révision {project.revision}).")
@@ -450,17 +360,18 @@ def reload_from_disk() -> None:
 
 def save_as(name: str) -> bool:
     """Save the open project (with its unsaved changes) as a new project ``name``; an existing name is refused."""
-    current = opened()
+    current = state.opened()
     try:
         path = project_path(projects_dir(), name)
         if path.exists():
             raise ProjectError(f"Un projet « {path.stem} » existe déjà : choisissez un autre nom.")
         current.project.name = name.strip()
-        save_project(current.project, path)
+        save_collective(current.project, path)
     except ProjectError as exc:
         note("error", str(exc))
         return False
-    _set_open(current.project, path)
+    state.set_project_file(current.project, path)
+    st.session_state.pop(_CONFLICT, None)
     note("success", f"Projet enregistré sous « {path.stem} ».")
     return True
 
@@ -468,7 +379,7 @@ def save_as(name: str) -> bool:
 def conflict_notice() -> None:
     """The conflict message with its two ways out: reload the file, or save this tab's version under another name."""
     message = st.session_state.get(_CONFLICT)
-    current = opened()
+    current = state.opened()
     if not message or current is None:
         return
     with st.container(border=True):
@@ -506,26 +417,25 @@ def create_from_session(name: str, replace: bool = False) -> Project:
 
     With a territory, the project starts with a first dated snapshot « Création du projet ».
     """
-    if not name or not name.strip():
-        raise ProjectError("Donnez un nom au projet.")
-    project = Project(name=name.strip())
-    inventory = st.session_state.get(ACTORS_KEY)
-    if inventory is not None and len(inventory.actors):
-        project.actors = inventory.actors
+    project = Project(name=(name or "").strip())
+    editable = state.inventory()
+    if editable is not None and len(editable.inventory.actors):
+        project.actors = editable.inventory.actors
     sel = state.stored()
     result = territory.current(sel) if not sel.is_empty else None
     if result is not None and result.territory is not None:
         set_territory(project, DEFAULT_TERRITORY, result.territory)
         placed = project_inventory(loaders.reference(), project, result.territory)
         project.add_snapshot("Création du projet", snapshot_content(result.diagnostic, placed, project))
-    _set_open(project, create_project(projects_dir(), project, replace=replace))
-    _mark_synced()
+    state.set_project_file(project, create_project(projects_dir(), project, replace=replace))
+    st.session_state.pop(_CONFLICT, None)
+    state.mark_synced()
     return project
 
 
 def save_current_territory(name: str) -> bool:
     """Store the session's territory in the open project as ``name``; it becomes the active territory."""
-    current = opened()
+    current = state.opened()
     if not name or not name.strip():
         raise ProjectError("Donnez un nom au territoire.")
     sel = state.stored()
@@ -535,65 +445,52 @@ def save_current_territory(name: str) -> bool:
     if result.territory is None:
         raise ProjectError(result.error or "Le territoire en cours ne peut pas être construit.")
     set_territory(current.project, name.strip(), result.territory)
-    _mark_synced()
+    state.mark_synced()
     return save()
 
 
 def set_active(name: str) -> bool:
     """Make the candidate ``name`` the active territory (rebuilt on the current reference) and load it in the session."""
-    current = opened()
+    current = state.opened()
     diag = candidate_diagnostic(current.project, name)
     if isinstance(diag, str):
         raise ProjectError(diag)
     set_territory(current.project, name, diag.territory)
-    _load_territory(current.project)
-    _mark_synced()
+    definition = current.project.territories[name]
+    state.save(state.selection_of(definition))
+    state.mark_synced()
     return save()
 
 
 def delete_territory(name: str) -> bool:
-    current = opened()
-    if name == current.project.active:
-        raise ProjectError("Le territoire actif ne peut pas être supprimé : activez d'abord un autre territoire.")
-    current.project.territories.pop(name, None)
-    current.project.outlines.pop(name, None)
+    remove_territory(state.opened().project, name)
     return save()
 
 
 def add_finding(texte: str, theme: str | None, auteur: str, date: str, communes: list[str], epci: list[str]) -> bool:
-    current = opened()
-    current.project.add_finding(texte, theme=theme or "", auteur=(auteur or "").strip(), date=date, communes=communes, epci=epci)
+    add_project_finding(state.opened().project, texte, theme, auteur, date, communes, epci)
     return save()
 
 
 def delete_findings(ids: list[int]) -> bool:
-    current = opened()
-    findings = current.project.findings
-    current.project.findings = findings[~pd.to_numeric(findings["id"]).isin(ids)].reset_index(drop=True)
+    remove_findings(state.opened().project, ids)
     return save()
 
 
 def update_profile(key: str, value: object) -> bool:
     """Change one profile field (``marqueurs/<clé>`` for a maturity marker) and save."""
-    profile = opened().project.profile
-    if key.startswith("marqueurs/"):
-        profile.setdefault("marqueurs", {})[key.split("/", 1)[1]] = int(value)
-    else:
-        profile[key] = list(value) if isinstance(value, list | tuple) else value
-        if key == "logiques_action" and profile.get("logique_dominante") not in (*profile["logiques_action"], ""):
-            profile["logique_dominante"] = ""
+    set_profile_field(state.opened().project, key, value)
     return save()
 
 
 def take_snapshot(label: str) -> bool:
     """A dated snapshot of the active territory's baseline, actors and markers."""
-    current = opened()
-    project = current.project
+    project = state.opened().project
     if project.active not in project.territories:
         raise ProjectError("Le projet n'a pas encore de territoire : enregistrez d'abord le territoire actuel.")
     diag = candidate_diagnostic(project, project.active)
     if isinstance(diag, str):
         raise ProjectError(diag)
     inventory = project_inventory(loaders.reference(), project, diag.territory)
-    project.add_snapshot(label.strip() or f"Instantané du {datetime.now(_PARIS):%d/%m/%Y}", snapshot_content(diag, inventory, project))
+    project.add_snapshot(snapshot_label(label, datetime.now(_PARIS)), snapshot_content(diag, inventory, project))
     return save()

@@ -1,4 +1,10 @@
-"""The territory being defined, kept in ``st.session_state`` and mirrored in the URL.
+"""The one owner of the session's work: the open project, its territory selection and its actor inventory.
+
+Every page and panel reads and changes these through this module, never through ``st.session_state``
+keys of its own: opening a project (reload, « Ouvrir », the Projet page, a ``?projet=`` link) goes
+through ``load_project``, which loads the territory, the actors, the findings and the profile at once.
+
+The territory being defined is kept in ``st.session_state`` and mirrored in the URL.
 
 ``st.session_state`` is lost on reload, so every change is written to the query string too
 (``?epci=…&communes=…&exclues=…&seuil=…&polygone=…``): a reload or a shared link restores it.
@@ -9,6 +15,7 @@ A drawing too detailed for a URL (``dessin=ID``) and an imported contour (``fich
 stored server-side under the hash of their content (``<data dir>/formes/ID.json``): the link
 and a reload find them again on the same server.
 
+The open project's file name goes in the URL of every page (``?projet=…``), so that a reload reopens it.
 The parsing half is pure (tested without a browser); the ``st`` half only moves data around.
 """
 
@@ -28,8 +35,11 @@ import streamlit as st
 
 from ptce_geo.cache import atomic_write_bytes, data_dir
 from ptce_geo.codes import normalize_commune_code, normalize_siren, split_codes
+from ptce_geo.collective.editing import EditableInventory, from_stored
 from ptce_geo.errors import CodeError
 from ptce_geo.geometry import polygonal
+from ptce_geo.project import Project
+from ptce_geo.territory import TerritoryDefinition
 
 __all__ = [
     "Selection",
@@ -41,6 +51,7 @@ __all__ = [
     "decode_rings",
     "rings_from_features",
     "parse_codes",
+    "selection_of",
     "shape_dir",
     "store_shape",
     "load_shape",
@@ -48,17 +59,29 @@ __all__ = [
     "stored",
     "save",
     "notify",
+    "PROJECT_PARAM",
+    "Opened",
+    "opened",
+    "load_project",
+    "set_project_file",
+    "close_project",
+    "inventory",
+    "set_inventory",
+    "drop_inventory",
+    "synced",
+    "mark_synced",
 ]
 
 QUERY_KEYS = ("epci", "communes", "exclues", "seuil", "polygone", "dessin", "fichier")
-# the open project (``ui.project`` keeps its file name under PROJECT_KEY in the session) stays in every
-# page's URL, so that a reload anywhere reopens it; Streamlit clears the query string on page changes
-PROJECT_PARAM, PROJECT_KEY = "projet", "url_projet"
+# the open project's file name stays in every page's URL, so that a reload anywhere reopens it; Streamlit
+# clears the query string on page changes
+PROJECT_PARAM = "projet"
 DEFAULT_MIN_SHARE = 0.5
 MAX_URL_VERTICES = 400  # ~9,000 characters of URL: beyond, the drawing is stored server-side under an id
 MAX_STORED_SHAPE_BYTES = 20_000_000  # a stored shape larger than this is not read back (an imported file is at most 5 MB)
 _SHAPE_ID = re.compile(r"^[0-9a-f]{20}$")
 _STATE, _URL, _WARNINGS, _NOTICES = "selection", "_selection_url", "_selection_url_warnings", "_selection_notices"
+_PROJECT, _INVENTORY, _SYNCED = "project_open", "actors_inventory", "project_synced"
 
 
 @dataclass(frozen=True)
@@ -307,6 +330,17 @@ def _short(value: object, size: int = 40) -> str:
     return text if len(text) <= size else text[:size] + "…"
 
 
+def selection_of(definition: dict) -> Selection:
+    """The selection describing a stored territory definition; a polygon keeps its outer rings."""
+    d = TerritoryDefinition.from_dict(definition)
+    rings: list[tuple[tuple[float, float], ...]] = []
+    if d.polygon:
+        for part in shapely.get_parts(shapely.geometry.shape(d.polygon)):
+            if isinstance(part, shapely.Polygon) and not part.is_empty:
+                rings.append(tuple((round(x, 6), round(y, 6)) for x, y, *_ in part.exterior.coords[:-1]))
+    return Selection(epci=d.epci, communes=d.communes, excluded=d.exclude, min_share=d.min_share, drawings=tuple(rings))
+
+
 # --- Streamlit side -------------------------------------------------------------------------------
 
 
@@ -352,8 +386,8 @@ def save(sel: Selection) -> None:
     """Keep ``sel`` in the session and write it to the URL (only when it changed, to spare the browser history)."""
     st.session_state[_STATE] = sel
     query = sel.to_query()
-    if project := st.session_state.get(PROJECT_KEY):
-        query[PROJECT_PARAM] = project
+    if (current := opened()) is not None:
+        query[PROJECT_PARAM] = current.path.stem
     for kind, shape_id, text in sel.stored_shapes():
         try:
             store_shape(shape_id, text)
@@ -362,3 +396,78 @@ def save(sel: Selection) -> None:
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
     st.session_state[_URL] = query
+
+
+# --- the open project and its inventory -------------------------------------------------------------
+
+
+@dataclass
+class Opened:
+    """The session's project and the file it is saved to."""
+
+    project: Project
+    path: Path
+
+
+def opened() -> Opened | None:
+    """The project open in this session, ``None`` without one."""
+    return st.session_state.get(_PROJECT)
+
+
+def inventory() -> EditableInventory | None:
+    """This session's actor inventory (imported, started empty, or the open project's), ``None`` without one."""
+    return st.session_state.get(_INVENTORY)
+
+
+def set_inventory(editable: EditableInventory) -> None:
+    st.session_state[_INVENTORY] = editable
+
+
+def drop_inventory() -> None:
+    """Remove the inventory from the session only (the open project's file is the autosave's business)."""
+    st.session_state.pop(_INVENTORY, None)
+
+
+def synced() -> tuple[Selection | None, object]:
+    """The selection and the actors object last copied into (or loaded from) the open project."""
+    return st.session_state.get(_SYNCED, (None, None))
+
+
+def mark_synced() -> None:
+    editable = inventory()
+    st.session_state[_SYNCED] = (stored(), editable.inventory.actors if editable is not None else None)
+
+
+def set_project_file(project: Project, path: Path) -> None:
+    """``project`` becomes the session's project saved at ``path``; its name goes in the URL at once (a callback
+    that switches projects must not let the previous run's URL reopen the previous one)."""
+    st.session_state[_PROJECT] = Opened(project, Path(path))
+    st.query_params[PROJECT_PARAM] = Path(path).stem
+
+
+def load_project(project: Project, path: Path) -> None:
+    """Make ``project`` the session's work: its active territory, its actors, its findings and profile.
+
+    The one way a project enters a session (reload, « Ouvrir », import, a ``?projet=`` link). The
+    project's actors become the inventory (``None`` without actors), the same object on both sides,
+    so that the autosave sees nothing to write until the user changes something.
+    """
+    definition = project.territories.get(project.active)
+    st.session_state[_PROJECT] = None  # the selection's URL is rewritten whole: without the previous project's name
+    save(selection_of(definition) if definition else Selection())
+    set_project_file(project, path)
+    if project.actors is not None and len(project.actors):
+        editable = from_stored(project.actors, project.name)
+        project.actors = editable.inventory.actors
+        set_inventory(editable)
+    else:
+        drop_inventory()
+    mark_synced()
+
+
+def close_project() -> None:
+    """The session keeps its territory and inventory; the project and its name in the URL go."""
+    st.session_state.pop(_PROJECT, None)
+    st.session_state.pop(_SYNCED, None)
+    if PROJECT_PARAM in st.query_params:
+        del st.query_params[PROJECT_PARAM]

@@ -1,0 +1,54 @@
+"""The PTCE profile: its vocabulary (kinds, action logics, stages, governance, functions, marker scale) and its changes.
+
+The words are those of the PTCE framework (Labo de l'ESS) and are stored as written in the project file;
+a value written by another version of the tool is kept, never dropped.
+"""
+
+from __future__ import annotations
+
+from ..errors import ProjectError
+from ..project import MATURITY_MARKERS, Project
+
+__all__ = ["KINDS", "ACTION_LOGICS", "STAGES", "GOVERNANCE", "FUNCTIONS", "MARKER_SCALE", "MARKER_PREFIX", "set_profile_field",
+           "marker_scores"]
+
+KINDS = ("PTCE de territoire", "PTCE filière")
+ACTION_LOGICS = ("interconnaissance et réseau", "accompagnement-incubation", "ingénierie et développement de projets")
+STAGES = ("émergent", "en développement", "historique")
+GOVERNANCE = ("aucune", "portage par une structure existante", "association", "SCIC")
+FUNCTIONS = ("coordination", "animation", "ingénierie")
+MARKER_SCALE = {0: "absent", 1: "amorcé", 2: "en cours", 3: "avancé", 4: "acquis"}
+MARKER_PREFIX = "marqueurs/"  # ``marqueurs/<clé>`` names one maturity marker
+
+
+def set_profile_field(project: Project, key: str, value: object) -> None:
+    """Change one profile field of ``project`` (``marqueurs/<clé>`` for a maturity marker, scored 0 to 4).
+
+    Lists are stored as lists; a dominant logic that is no longer among the chosen logics is reset.
+    """
+    profile = project.profile
+    if key.startswith(MARKER_PREFIX):
+        marker = key.removeprefix(MARKER_PREFIX)
+        if marker not in MATURITY_MARKERS:
+            raise ProjectError(f"Marqueur de maturité inconnu : « {marker} ».")
+        try:
+            score = int(value)
+        except (TypeError, ValueError):
+            raise ProjectError(f"Score du marqueur « {marker} » illisible : « {value} » (entier de 0 à 4 attendu).") from None
+        if score not in MARKER_SCALE:
+            raise ProjectError(f"Score du marqueur « {marker} » hors de l'échelle : {score} (0 à 4 attendu).")
+        profile.setdefault("marqueurs", {})[marker] = score
+        return
+    profile[key] = list(value) if isinstance(value, list | tuple) else value
+    if key == "logiques_action" and profile.get("logique_dominante") not in (*profile["logiques_action"], ""):
+        profile["logique_dominante"] = ""
+
+
+def marker_scores(profile: dict) -> list[tuple[str, int, str]]:
+    """(label, score, level) of the six maturity markers, in the framework's order (a missing score is 0)."""
+    scores = profile.get("marqueurs", {})
+    out = []
+    for key, label in MATURITY_MARKERS.items():
+        score = int(scores.get(key, 0) or 0)
+        out.append((label, score, MARKER_SCALE.get(score, "")))
+    return out
