@@ -4,17 +4,12 @@ page shows its actors. Every step waits on what the page shows, never on a fixed
 
 from __future__ import annotations
 
-import os
-import tempfile
 import uuid
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import shot
-
-# The server fixture (session scope) starts after collection: its environment gets a private projects folder.
-os.environ["PTCE_GEO_PROJECTS_DIR"] = tempfile.mkdtemp(prefix="ptce_projets_")
 
 pytestmark = pytest.mark.browser
 
