@@ -29,10 +29,15 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-__all__ = ["METHOD", "SMALL_HOUSEHOLDS", "IncomeModel", "fit_model", "estimate_by"]
+__all__ = ["METHOD", "PUBLISHED", "ESTIMATED", "COMPUTED", "INCOME_IDS", "SMALL_HOUSEHOLDS", "PERIMETER_TOLERANCE", "IncomeModel",
+           "fit_model", "estimate_by", "with_published"]
 
 Z90 = float(ndtri(0.9))
 SMALL_HOUSEHOLDS = 200  # fiscal households: the published communes that stand for a secret one
+PERIMETER_TOLERANCE = 0.05  # published persons vs the communes' persons (secret ones imputed): beyond, another perimeter
+INCOME_IDS = ("med_niveau_vie", "taux_pauvrete")
+PUBLISHED, ESTIMATED = "publié INSEE", "estimé"
+COMPUTED = "calculé"  # a figure summed from the communes (counts, ratios of sums): not an estimate
 _DEFAULT_SPREAD = 0.30  # ln-spread per z unit when no commune publishes D1/D9 (about France's)
 _ITERATIONS = 48  # bisection steps on ln(income): 2^-48 of a 10-unit bracket, far below 1 €
 METHOD = ("estimé : mélange des distributions communales (log-normale en deux morceaux par la médiane et les D1/D9 "
@@ -51,6 +56,12 @@ class IncomeModel:
     median_published: np.ndarray  # bool
     poverty_published: np.ndarray  # bool
     threshold: float
+
+    def take(self, positions: np.ndarray) -> IncomeModel:
+        """The inputs of the communes at ``positions`` (a territory), fitted parameters unchanged."""
+        arrays = {name: getattr(self, name)[positions] for name in ("weight", "log_median", "spread_low", "spread_high", "poor",
+                                                                     "median_published", "poverty_published")}
+        return IncomeModel(**arrays, threshold=self.threshold)
 
 
 def _array(table: pd.DataFrame, column: str) -> np.ndarray:
@@ -172,3 +183,31 @@ def estimate_by(model: IncomeModel, key: pd.Series) -> pd.DataFrame:
         "couverture_taux_pauvrete": np.bincount(c, weights=w * model.poverty_published[ok], minlength=size) / safe,
         "personnes": total,
     }, index=pd.Index(groups, name=key.name))
+
+
+def with_published(estimates: pd.DataFrame, published: pd.DataFrame | None, year: int | None) -> pd.DataFrame:
+    """``estimates`` (from ``estimate_by``) where INSEE's published value replaces the estimate when it is of the
+    commune figures' ``year`` (never mixed vintages) and of the same perimeter (published persons within
+    ``PERIMETER_TOLERANCE`` of the communes' persons: an EPCI whose composition changed since is estimated).
+
+    Adds ``methode_<indicator>`` (« publié INSEE » or « estimé ») and ``annee_publiee``; a published figure
+    has coverage 1.
+    """
+    out = estimates.copy()
+    out["annee_publiee"] = np.nan
+    for column in INCOME_IDS:
+        out[f"methode_{column}"] = ESTIMATED
+    if published is None or published.empty or year is None:
+        return out
+    same = published[published["annee"] == year].groupby("code").first()  # first non-null of each column (disp + pauvres)
+    same = same.reindex(out.index)
+    persons = same["personnes"].to_numpy(dtype="float64")
+    gap = np.abs(persons / out["personnes"].to_numpy(dtype="float64") - 1.0)
+    perimeter = np.isnan(persons) | (gap <= PERIMETER_TOLERANCE)
+    for column in INCOME_IDS:
+        use = perimeter & same[column].notna().to_numpy()
+        out.loc[use, column] = same.loc[use, column].to_numpy()
+        out.loc[use, f"couverture_{column}"] = 1.0
+        out.loc[use, f"methode_{column}"] = PUBLISHED
+        out.loc[use, "annee_publiee"] = year
+    return out

@@ -79,6 +79,8 @@ VARIABLES: dict[str, Variable] = {
         Variable("nb_menages_fisc", "Ménages fiscaux", "count"),
         Variable("nb_pers_menages_fisc", "Personnes des ménages fiscaux", "count"),
         Variable("med_niveau_vie", "Médiane du niveau de vie (€)", "median"),
+        Variable("d1_niveau_vie", "1er décile du niveau de vie (€)", "median"),
+        Variable("d9_niveau_vie", "9e décile du niveau de vie (€)", "median"),
         Variable("pers_pauvres", "Personnes sous le seuil de pauvreté (60 %)", "count"),
         Variable("pers_couv_pauvrete", "Personnes des ménages fiscaux où le taux de pauvreté est publié", "count"),
         Variable("emplois", "Emplois au lieu de travail", "count"),
