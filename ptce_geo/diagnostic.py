@@ -27,7 +27,7 @@ from .rural_urban import RuralUrban, rural_urban
 from .sources.supra import FRANCE_CODE
 from .territory import Territory
 
-__all__ = ["Diagnostic", "diagnose", "income_model", "NO_EPCI"]
+__all__ = ["Diagnostic", "diagnose", "income_model", "is_low_coverage", "figure_note", "NO_EPCI"]
 
 NO_EPCI = ""  # group key of the communes without EPCI (four single-commune islands)
 _IDS = [ind.id for ind in INDICATORS]
@@ -56,6 +56,20 @@ class Diagnostic:
     @property
     def alerts_table(self) -> pd.DataFrame:
         return alerts_table(self.alerts)
+
+
+def is_low_coverage(coverage: float, min_coverage: float) -> bool:
+    """A figure resting on less than ``min_coverage`` of its population (persons for income) is marked, never shown bare."""
+    return bool(pd.notna(coverage) and coverage < min_coverage)
+
+
+def figure_note(method: str, coverage: float, min_coverage: float) -> str:
+    """What a figure's reader must know next to it: « estimé », « publié INSEE », « couverture 72 % » (empty when summed
+    from complete data)."""
+    parts = [method] if method and method != COMPUTED else []
+    if is_low_coverage(coverage, min_coverage):
+        parts.append(f"couverture {coverage:.0%}".replace("%", " %"))
+    return " ; ".join(parts)
 
 
 class _Lookups:

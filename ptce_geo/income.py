@@ -29,11 +29,17 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-__all__ = ["METHOD", "PUBLISHED", "ESTIMATED", "COMPUTED", "INCOME_IDS", "SMALL_HOUSEHOLDS", "PERIMETER_TOLERANCE", "IncomeModel",
+__all__ = ["METHOD", "MEASURED_ERROR", "PUBLISHED", "ESTIMATED", "COMPUTED", "INCOME_IDS", "SMALL_HOUSEHOLDS", "PERIMETER_TOLERANCE", "IncomeModel",
            "fit_model", "estimate_by", "with_published"]
 
 Z90 = float(ndtri(0.9))
 SMALL_HOUSEHOLDS = 200  # fiscal households: the published communes that stand for a secret one
+# bench/bench_income_estimator.py, 2019 communes vs INSEE's published 2019 values (median |error| / p90 / max)
+MEASURED_ERROR = ("erreur mesurée sur 2019 contre les valeurs publiées par l'INSEE (médiane / 90e centile / maximum des écarts "
+                  "absolus) : médiane du niveau de vie 94 / 222 / 551 € pour les 1 240 EPCI, 125 / 224 / 379 € pour les "
+                  "départements, 123 / 189 / 292 € pour les régions, 117 € pour la France métropolitaine (sous-estimée d'environ "
+                  "0,5 %) ; taux de pauvreté 0,9 / 2,3 / 6,2 points (EPCI), 0,5 / 1,3 / 2,0 (départements), 0,4 / 1,1 / 1,5 "
+                  "(régions), 0,3 point (France métropolitaine)")
 PERIMETER_TOLERANCE = 0.05  # published persons vs the communes' persons (secret ones imputed): beyond, another perimeter
 INCOME_IDS = ("med_niveau_vie", "taux_pauvrete")
 PUBLISHED, ESTIMATED = "publié INSEE", "estimé"
@@ -202,8 +208,8 @@ def with_published(estimates: pd.DataFrame, published: pd.DataFrame | None, year
     same = published[published["annee"] == year].groupby("code").first()  # first non-null of each column (disp + pauvres)
     same = same.reindex(out.index)
     persons = same["personnes"].to_numpy(dtype="float64")
-    gap = np.abs(persons / out["personnes"].to_numpy(dtype="float64") - 1.0)
-    perimeter = np.isnan(persons) | (gap <= PERIMETER_TOLERANCE)
+    ours = out["personnes"].to_numpy(dtype="float64")
+    perimeter = np.isnan(persons) | (np.abs(persons - ours) <= PERIMETER_TOLERANCE * ours)
     for column in INCOME_IDS:
         use = perimeter & same[column].notna().to_numpy()
         out.loc[use, column] = same.loc[use, column].to_numpy()
