@@ -140,7 +140,7 @@ def sources_text(diag: Diagnostic, command: str | None = None) -> str:
         "- Médiane du niveau de vie et taux de pauvreté : **publiés INSEE** pour un EPCI entier, un département, une région ou la "
         "France métropolitaine quand la valeur publiée est du millésime des communes (jamais de millésimes mélangés) ; sinon "
         f"**{METHOD}** ; {MEASURED_ERROR}. Colonnes `methode_*` et `couverture_*` de `synthese.csv` : méthode et couverture de "
-        "chaque colonne (couverture des revenus : part des personnes dont la commune publie la valeur).",
+        "chaque colonne (couverture : part de la population dont la commune publie la valeur ; 100 % pour une valeur publiée).",
         "- Sélection par polygone : une commune est retenue si au moins la part choisie de sa surface (mesurée en Lambert-93, ou dans la",
         "  projection de son département d'outre-mer) est dans le polygone ; les communes coupées sont listées dans `communes_coupees.csv`.",
         "- Disparités entre parties d'EPCI : rapport max/min, coefficient de variation pondéré par la population, indice de Theil T",

@@ -55,6 +55,7 @@ class IncomeModel:
     """Per-commune inputs of the mixture (aligned arrays) and the calibrated poverty threshold."""
 
     weight: np.ndarray  # persons in fiscal households (imputed where secret)
+    population: np.ndarray  # reference population: the basis of coverage, as for every indicator
     log_median: np.ndarray
     spread_low: np.ndarray
     spread_high: np.ndarray
@@ -65,7 +66,7 @@ class IncomeModel:
 
     def take(self, positions: np.ndarray) -> IncomeModel:
         """The inputs of the communes at ``positions`` (a territory), fitted parameters unchanged."""
-        arrays = {name: getattr(self, name)[positions] for name in ("weight", "log_median", "spread_low", "spread_high", "poor",
+        arrays = {name: getattr(self, name)[positions] for name in ("weight", "population", "log_median", "spread_low", "spread_high", "poor",
                                                                      "median_published", "poverty_published")}
         return IncomeModel(**arrays, threshold=self.threshold)
 
@@ -150,7 +151,8 @@ def fit_model(table: pd.DataFrame, area: pd.Series | None = None) -> IncomeModel
         threshold = 0.6 * float(np.exp(_group_log_medians(log_m, low, high, weight, np.zeros(len(weight), dtype=int), 1)[0]))
     modelled = weight * _cdf(np.full(len(weight), np.log(threshold)), log_m, low, high)
     poor = np.where(poverty_published, poor_pub, modelled)
-    return IncomeModel(weight, log_m, low, high, poor, median_published, poverty_published, threshold)
+    return IncomeModel(weight, np.nan_to_num(population, nan=0.0), log_m, low, high, poor, median_published, poverty_published,
+                       threshold)
 
 
 def _group_log_medians(log_m: np.ndarray, low: np.ndarray, high: np.ndarray, weight: np.ndarray,
@@ -170,7 +172,7 @@ def _group_log_medians(log_m: np.ndarray, low: np.ndarray, high: np.ndarray, wei
 
 
 def estimate_by(model: IncomeModel, key: pd.Series) -> pd.DataFrame:
-    """Estimated median (€) and poverty rate (%) per group, with the share of persons whose commune publishes each.
+    """Estimated median (€) and poverty rate (%) per group, with the share of population whose commune publishes each.
 
     ``key`` is aligned with the table ``model`` was fitted on (NaN: left out). Columns: ``med_niveau_vie``,
     ``taux_pauvrete``, ``couverture_med_niveau_vie``, ``couverture_taux_pauvrete``, ``personnes``.
@@ -182,11 +184,16 @@ def estimate_by(model: IncomeModel, key: pd.Series) -> pd.DataFrame:
     total = np.bincount(c, weights=w, minlength=size)
     safe = np.where(total > 0, total, np.nan)
     log_med = _group_log_medians(model.log_median, model.spread_low, model.spread_high, model.weight, codes, size)
+    pop = model.population[ok]
+    pop_total = np.bincount(c, weights=pop, minlength=size)
+    pop_total = np.where(pop_total > 0, pop_total, np.nan)
+    covered = np.bincount(c, weights=pop * model.median_published[ok], minlength=size) / pop_total
+    known = covered > 0  # a group without any published commune median (Guadeloupe, Mayotte…) is not estimated
     return pd.DataFrame({
-        "med_niveau_vie": np.exp(log_med),
-        "taux_pauvrete": np.bincount(c, weights=model.poor[ok], minlength=size) / safe * 100.0,
-        "couverture_med_niveau_vie": np.bincount(c, weights=w * model.median_published[ok], minlength=size) / safe,
-        "couverture_taux_pauvrete": np.bincount(c, weights=w * model.poverty_published[ok], minlength=size) / safe,
+        "med_niveau_vie": np.where(known, np.exp(log_med), np.nan),
+        "taux_pauvrete": np.where(known, np.bincount(c, weights=model.poor[ok], minlength=size) / safe * 100.0, np.nan),
+        "couverture_med_niveau_vie": covered,
+        "couverture_taux_pauvrete": np.bincount(c, weights=pop * model.poverty_published[ok], minlength=size) / pop_total,
         "personnes": total,
     }, index=pd.Index(groups, name=key.name))
 

@@ -78,8 +78,8 @@ def summary_table(diag: Diagnostic) -> None:
         row.update({"Couverture": _pct(r["couverture"]), "Millésime": r["millesime"], "Source": r["source"]})
         rows.append(row)
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=min(40 + 35 * len(rows), 720))
-    st.caption("Couverture : part de la population des communes où l'indicateur est connu (secret statistique ; pour les revenus, "
-               f"part des personnes dont la commune publie la valeur). Toute valeur couverte à moins de {_pct(floor)} porte sa "
+    st.caption("Couverture : part de la population des communes où l'indicateur est connu (secret statistique ; 100 % pour une "
+               f"valeur publiée par l'INSEE). Toute valeur couverte à moins de {_pct(floor)} porte sa "
                "couverture entre parenthèses. Taux recalculés à partir des numérateurs et dénominateurs sommés. Médiane du niveau de "
                "vie et taux de pauvreté : « publié INSEE » pour un EPCI, un département, une région ou la France métropolitaine quand "
                "l'INSEE publie la valeur du même millésime que les communes, sinon « estimé » sur toutes les communes (méthode et "
