@@ -115,6 +115,10 @@ def epci_table(diag: Diagnostic) -> None:
     formats = {"Population dans le territoire": lambda v: fr_value(v), "Part de la population de l'EPCI": _pct,
                **{h: (lambda v, u=u: fr_value(v, u, with_unit=False)) for h, u in units.items()}}
     st.dataframe(table.style.format(formats), hide_index=True, width="stretch")
+    if "methode_med_niveau_vie" in e:
+        published = int((e["methode_med_niveau_vie"] == "publié INSEE").sum())
+        st.caption(f"Médiane du niveau de vie et taux de pauvreté : {published} EPCI entier(s) avec la valeur publiée par l'INSEE, "
+                   f"{len(e) - published} estimé(s) sur toutes leurs communes dans le territoire (voir « Sources et méthodes »).")
 
 
 def disparity_chart(diag: Diagnostic) -> None:
