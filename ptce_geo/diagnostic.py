@@ -114,34 +114,32 @@ def income_model(ref: Reference) -> IncomeModel | None:
     return ref._derived["income_model"]  # type: ignore[return-value]
 
 
-def _income(ref: Reference, look: _Lookups, table: pd.DataFrame, key: pd.Series) -> pd.DataFrame | None:
-    """Estimated median and poverty rate per group of the territory's communes; a whole EPCI takes its EPCI value
-    (published by INSEE when of the same year). ``None`` without Filosofi data."""
-    if look.income is None:
+def _income(model: IncomeModel | None, look: _Lookups, key: pd.Series) -> pd.DataFrame | None:
+    """Estimated median and poverty rate per group of the territory's communes (``model`` taken on them); a whole EPCI
+    takes its EPCI value (published by INSEE when of the same year). ``None`` without Filosofi data."""
+    if model is None:
         return None
-    model = look.income.take(ref.variables.index.get_indexer(table.index))
     out = estimate_by(model, key)
-    for column in INCOME_IDS:
-        out[f"methode_{column}"] = ESTIMATED
     rows, values = look.levels["epci"]
-    at = {ind: i for i, ind in enumerate(_IDS)}
-    whole = key.groupby(key).size()
-    for code in out.index:
-        if code in rows and look.epci_total.get(code) == whole.get(code):
-            for column in INCOME_IDS:
-                out.loc[code, column] = values[rows[code], at[column]]
-                out.loc[code, f"couverture_{column}"] = look.cover["epci"][rows[code], at[column]]
-                out.loc[code, f"methode_{column}"] = look.methods["epci"][rows[code], at[column]]
+    counts = key.value_counts().to_dict()
+    whole = [code in rows and look.epci_total.get(code) == counts.get(code) for code in out.index]
+    at = [rows[code] if ok else 0 for code, ok in zip(out.index, whole, strict=True)]
+    for column in INCOME_IDS:
+        i = _IDS.index(column)
+        out[column] = np.where(whole, values[at, i], out[column].to_numpy())
+        out[f"couverture_{column}"] = np.where(whole, look.cover["epci"][at, i], out[f"couverture_{column}"].to_numpy())
+        out[f"methode_{column}"] = np.where(whole, look.methods["epci"][at, i], ESTIMATED)
     return out
 
 
-def _summary(ref: Reference, look: _Lookups, table: pd.DataFrame, zones: pd.DataFrame, epci_key: pd.Series) -> pd.DataFrame:
+def _summary(ref: Reference, look: _Lookups, table: pd.DataFrame, zones: pd.DataFrame, epci_key: pd.Series,
+             model: IncomeModel | None) -> pd.DataFrame:
     whole = pd.Series("territoire", index=table.index)
     value = aggregate_by(table, whole, ref.vintages).reindex(columns=_IDS).iloc[0]
     cover = coverage_by(table, whole).reindex(columns=_IDS).iloc[0]
     method = pd.Series(COMPUTED, index=_IDS, dtype=object)
     single = epci_key.unique()
-    income = _income(ref, look, table, epci_key if len(single) == 1 else whole)
+    income = _income(model, look, epci_key if len(single) == 1 else whole)
     if income is not None and len(income):
         for column in INCOME_IDS:
             value[column], cover[column] = income[column].iloc[0], income[f"couverture_{column}"].iloc[0]
@@ -188,7 +186,8 @@ def _zones(look: _Lookups, communes: pd.DataFrame) -> pd.DataFrame:
                                        "part_du_territoire", "part_de_la_zone"])
 
 
-def _epci(ref: Reference, look: _Lookups, communes: pd.DataFrame, table: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
+def _epci(ref: Reference, look: _Lookups, communes: pd.DataFrame, table: pd.DataFrame, key: pd.Series,
+          model: IncomeModel | None) -> pd.DataFrame:
     inside = tally(key, population=communes["population"].to_numpy(dtype="float64", na_value=np.nan))
     codes = list(inside.index)
     n_in, pop_in = inside["communes"].to_numpy(), inside["population"].to_numpy()
@@ -202,7 +201,7 @@ def _epci(ref: Reference, look: _Lookups, communes: pd.DataFrame, table: pd.Data
         "partiel": n_in < total,
     }, index=pd.Index(codes, name="code_epci", dtype="str"))
     values = aggregate_by(table, key, ref.vintages).reindex(columns=_IDS)
-    income = _income(ref, look, table, key)
+    income = _income(model, look, key)
     if income is not None:
         for column in INCOME_IDS:
             values[column] = income[column].reindex(values.index)
@@ -290,8 +289,9 @@ def diagnose(ref: Reference, territory: Territory, params: AlertParams | None = 
     table = ref.variables.reindex(communes.index)
     key = communes["code_epci"].fillna(NO_EPCI).astype("str")
     zones = _zones(look, communes)
-    summary = _summary(ref, look, table, zones, key)
-    epci = _epci(ref, look, communes, table, key)
+    model = look.income.take(ref.variables.index.get_indexer(table.index)) if look.income is not None else None
+    summary = _summary(ref, look, table, zones, key, model)
+    epci = _epci(ref, look, communes, table, key, model)
     disparities = _disparities(look, table, key, epci)
     mix = rural_urban(table)
     population, area = float(communes["population"].sum()), float(communes["surface_km2"].sum())
