@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from ptce_geo.diagnostic import diagnose
+from ptce_geo.export import tables
 from ptce_geo.reference import load_reference
 from ptce_geo.sources.local import import_directory, scan
 from ptce_geo.territory import TerritoryDefinition, build_territory
@@ -87,6 +88,10 @@ def test_a_whole_epci_shows_its_published_median_not_its_largest_commune(ref_201
     assert diag.summary.loc["taux_pauvrete", "valeur_territoire"] == raw_sheet("EPCI").loc[LYON_METRO, "TP6019"]
     assert row["departement_69"] == raw_sheet("DEP").loc["69", "MED19"] and row["methode_departement_69"] == "publié INSEE"
     assert row["france"] == 21930 and row["couverture_france"] == 1.0
+    synthese = tables(diag)["synthese"].set_index("indicateur")  # what synthese.csv holds
+    assert synthese.loc["med_niveau_vie", ["methode", "methode_france", "couverture_france"]].tolist() == \
+        ["publié INSEE", "publié INSEE", 1.0]
+    assert synthese.loc["population", "methode_france"] == "calculé"
 
 
 def test_a_custom_territory_is_estimated_and_says_so(ref_2019):

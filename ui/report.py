@@ -30,7 +30,7 @@ BAR_COLOR, TERRITORY_COLOR, FRANCE_COLOR = "#2c7fb8", "#d95f02", "#525252"
 
 
 def _noted(text: str, note: str) -> str:
-    return f"{text} ({note})" if note and text else text
+    return f"{text} ({note})" if note and text and text != "—" else text
 
 
 def _pct(share: float, digits: int = 0) -> str:
@@ -291,11 +291,15 @@ def sources(diag: Diagnostic) -> None:
     if "Date" in table:
         table["Date"] = table["Date"].astype(str).str[:10]
     st.dataframe(table, hide_index=True, width="stretch")
-    st.markdown("**Indicateurs : source et millésime**")
+    st.markdown("**Indicateurs : source, millésime, méthode et couverture de chaque colonne**")
     s = diag.summary
-    st.dataframe(pd.DataFrame({"Indicateur": s["libelle"], "Disponible": s["disponible"].map({True: "oui", False: "non"}),
-                               "Source": s["source"], "Millésime": s["millesime"], "Couverture": [_pct(v) for v in s["couverture"]]}),
-                 hide_index=True, width="stretch")
+    table = pd.DataFrame({"Indicateur": s["libelle"], "Disponible": s["disponible"].map({True: "oui", False: "non"}),
+                          "Source": s["source"], "Millésime": s["millesime"], "Méthode": s["methode"],
+                          "Couverture territoire": [_pct(v) for v in s["couverture"]]})
+    for col, heading in _comparison_columns(diag).items():
+        table[f"Couverture {heading}"] = [_pct(v) for v in s[f"couverture_{col}"]]
+        table[f"Méthode {heading}"] = s[f"methode_{col}"].to_numpy()
+    st.dataframe(table, hide_index=True, width="stretch")
     st.caption(f"Géographie de référence : {diag.territory.geography_vintage}. Diagnostic calculé le {diag.created[:10]}.")
     with st.expander("Méthodes et seuils des alertes (fichier sources.md de l'export)"):
         st.markdown(sources_text(diag))
