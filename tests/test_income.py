@@ -15,7 +15,16 @@ import pandas as pd
 import pytest
 
 from ptce_geo.diagnostic import figure_note, is_low_coverage
-from ptce_geo.income import ESTIMATED, PERIMETER_TOLERANCE, PUBLISHED, Z90, estimate_by, fit_model, with_published
+from ptce_geo.income import (
+    ESTIMATED,
+    PERIMETER_TOLERANCE,
+    PUBLISHED,
+    SMALL_HOUSEHOLDS,
+    Z90,
+    estimate_by,
+    fit_model,
+    with_published,
+)
 
 
 def communes(rows: list[dict]) -> pd.DataFrame:
@@ -83,3 +92,25 @@ def test_low_coverage_is_marked_below_the_threshold_only():
     assert figure_note("estimé", 0.72, 0.90) == "estimé ; couverture 72 %"
     assert figure_note("calculé", 0.95, 0.90) == "" and figure_note("publié INSEE", 1.0, 0.90) == "publié INSEE"
     assert figure_note("calculé", 0.5, 0.90) == "couverture 50 %"
+
+
+def test_a_secret_median_stands_for_the_small_published_communes_of_its_departement():
+    """Below SMALL_HOUSEHOLDS (200) fiscal households only: a 199-household commune counts, a 200-household one does not."""
+    assert SMALL_HOUSEHOLDS == 200
+    base = {"population": 400, "nb_pers_menages_fisc": 400}
+    table = communes([{**base, "nb_menages_fisc": 199, "med_niveau_vie": 15000},
+                      {**base, "nb_menages_fisc": 200, "med_niveau_vie": 30000},
+                      {**base, "nb_menages_fisc": None, "med_niveau_vie": None, "nb_pers_menages_fisc": None},
+                      {**base, "nb_menages_fisc": 100, "med_niveau_vie": 18000}])
+    model = fit_model(table, pd.Series(["01", "01", "01", "02"], index=table.index))
+    assert math.exp(model.log_median[2]) == pytest.approx(15000)  # not 18,000 (other département), not 30,000 (200 households)
+    assert model.weight[2] == pytest.approx(400)  # secret persons: population x the persons/population ratio (1 here)
+    assert list(model.median_published) == [True, True, False, True]
+
+
+def test_a_group_without_any_published_median_is_not_estimated():
+    table = communes([{"population": 500, "nb_pers_menages_fisc": 480, "med_niveau_vie": 21000},
+                      {"population": 300, "nb_pers_menages_fisc": None, "med_niveau_vie": None}])
+    est = estimate_by(fit_model(table), pd.Series(["a", "b"], index=table.index))
+    assert est.loc["b", ["med_niveau_vie", "taux_pauvrete"]].isna().all() and est.loc["b", "couverture_med_niveau_vie"] == 0.0
+    assert est.loc["a", "med_niveau_vie"] == pytest.approx(21000, abs=0.5)
