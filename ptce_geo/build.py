@@ -19,10 +19,12 @@ from .cache import Generation, build_lock, data_dir, read_manifest
 from .display import write_epci_display
 from .errors import CacheError, SourceFileError
 from .geometry import areas_km2, zone_of
-from .indicators import VARIABLES, aggregate_by
+from .income import COMPUTED, ESTIMATED, INCOME_IDS, estimate_by, fit_model, with_published
+from .indicators import INDICATORS, VARIABLES, aggregate_by, coverage_by
 from .passage import to_reference
 from .sources.datasets import Dataset
 from .sources.embedded import embedded_datasets
+from .sources.supra import FRANCE_CODE
 
 __all__ = ["build_cache", "FileRecord"]
 
@@ -154,14 +156,51 @@ def _epci(chosen: dict, communes: gpd.GeoDataFrame, warnings: list[str]) -> gpd.
     return epci
 
 
+def _supra(chosen: dict) -> pd.DataFrame | None:
+    """INSEE's published supra-communal Filosofi values of every recognised file (level, code, year), or ``None``."""
+    tables = [ds.table for ds, _ in chosen.values() if ds.kind == "supra"]
+    return pd.concat(tables, ignore_index=True) if tables else None
+
+
+def _income(variables: pd.DataFrame, communes: gpd.GeoDataFrame, vintages: dict, supra: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    """Per level: median and poverty rate, published by INSEE when of the commune figures' year, estimated otherwise.
+
+    France is France métropolitaine here, the perimeter of INSEE's national value.
+    """
+    if "med_niveau_vie" not in variables or variables["med_niveau_vie"].isna().all():
+        return {}
+    model = fit_model(variables, communes["code_dep"].reindex(variables.index))
+    year = vintages.get("med_niveau_vie", {}).get("annee")
+    metro = ~communes["code_dep"].reindex(variables.index).astype("string").str.startswith("97").fillna(True)
+    keys = {"departement": communes["code_dep"], "region": communes["code_reg"], "epci": communes["code_epci"],
+            "france": pd.Series(FRANCE_CODE, index=communes.index).where(metro)}
+    out = {}
+    for level, key in keys.items():
+        published = supra[supra["niveau"] == level] if supra is not None else None
+        out[level] = with_published(estimate_by(model, key.reindex(variables.index)), published, year)
+    return out
+
+
 def _comparisons(variables: pd.DataFrame, communes: gpd.GeoDataFrame, deps: pd.DataFrame, regs: pd.DataFrame,
-                 epci: gpd.GeoDataFrame, vintages: dict) -> pd.DataFrame:
+                 epci: gpd.GeoDataFrame, vintages: dict, supra: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Indicators of every département, région, EPCI and France, with ``couverture_<id>`` and ``methode_<id>`` per indicator."""
+    income = _income(variables, communes, vintages, supra)
     frames = []
     for level, key, names in (("departement", communes["code_dep"], deps.set_index("code_dep")["nom"]),
                               ("region", communes["code_reg"], regs.set_index("code_reg")["nom"]),
                               ("epci", communes["code_epci"], epci["nom"]),
-                              ("france", pd.Series("FR", index=communes.index), pd.Series({"FR": "France"}))):
-        agg = aggregate_by(variables, key.reindex(variables.index), vintages)
+                              ("france", pd.Series(FRANCE_CODE, index=communes.index), pd.Series({FRANCE_CODE: "France"}))):
+        key = key.reindex(variables.index)
+        agg = aggregate_by(variables, key, vintages)
+        cover = coverage_by(variables, key).reindex(agg.index)
+        method = pd.DataFrame({f"methode_{i.id}": COMPUTED for i in INDICATORS}, index=agg.index)
+        if level in income:
+            est = income[level].reindex(agg.index)
+            for column in INCOME_IDS:
+                agg[column] = est[column]
+                cover[column] = est[f"couverture_{column}"]
+                method[f"methode_{column}"] = est[f"methode_{column}"].fillna(ESTIMATED)
+        agg = pd.concat([agg, cover.add_prefix("couverture_"), method], axis=1)
         agg.insert(0, "nom", names.reindex(agg.index).to_numpy())
         agg.insert(0, "code", agg.index.astype(str))
         agg.insert(0, "niveau", level)
@@ -195,7 +234,7 @@ def build_cache(new: list[tuple[Dataset, FileRecord]], root: Path | str | None =
         epci = _epci(chosen, communes, warnings)
         deps = chosen["cog_departements"][0].table.set_index("code_dep")
         regs = chosen["cog_regions"][0].table.set_index("code_reg")
-        comparisons = _comparisons(variables, communes, deps.reset_index(), regs.reset_index(), epci, vintages)
+        comparisons = _comparisons(variables, communes, deps.reset_index(), regs.reset_index(), epci, vintages, _supra(chosen))
         gen = Generation.new(root)
         try:
             gen.write("communes", communes)

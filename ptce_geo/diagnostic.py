@@ -20,12 +20,14 @@ from ._spatial import commune_index
 from .alerts import Alert, AlertParams, alerts_table
 from .disparity import commune_values, max_min_ratio, theil_split, weighted_cv
 from .errors import TerritoryError
+from .income import COMPUTED, ESTIMATED, INCOME_IDS, IncomeModel, estimate_by, fit_model
 from .indicators import AAV_CATEGORIES, DENSITY_GROUPS, DENSITY_LEVELS, INDICATORS, aggregate_by, coverage_by
 from .reference import FETCH_HINT, Reference
 from .rural_urban import RuralUrban, rural_urban
+from .sources.supra import FRANCE_CODE
 from .territory import Territory
 
-__all__ = ["Diagnostic", "diagnose", "NO_EPCI"]
+__all__ = ["Diagnostic", "diagnose", "income_model", "is_low_coverage", "figure_note", "NO_EPCI"]
 
 NO_EPCI = ""  # group key of the communes without EPCI (four single-commune islands)
 _IDS = [ind.id for ind in INDICATORS]
@@ -56,6 +58,20 @@ class Diagnostic:
         return alerts_table(self.alerts)
 
 
+def is_low_coverage(coverage: float, min_coverage: float) -> bool:
+    """A figure resting on less than ``min_coverage`` of its population (persons for income) is marked, never shown bare."""
+    return bool(pd.notna(coverage) and coverage < min_coverage)
+
+
+def figure_note(method: str, coverage: float, min_coverage: float) -> str:
+    """What a figure's reader must know next to it: « estimé », « publié INSEE », « couverture 72 % » (empty when summed
+    from complete data)."""
+    parts = [method] if method and method != COMPUTED else []
+    if is_low_coverage(coverage, min_coverage):
+        parts.append(f"couverture {coverage:.0%}".replace("%", " %"))
+    return " ; ".join(parts)
+
+
 class _Lookups:
     """Plain dicts and arrays derived once per reference: per-request pandas lookups on Arrow strings cost milliseconds."""
 
@@ -66,9 +82,15 @@ class _Lookups:
         self.epci_total, self.epci_population = epci["communes_total"].to_dict(), epci["population"].to_dict()
         self.names = {"departement": ref.departements["nom"].to_dict(), "region": ref.regions["nom"].to_dict()}
         self.levels: dict[str, tuple[dict[str, int], np.ndarray]] = {}
-        for level in ("departement", "region", "france"):
-            table = ref.level(level).reindex(columns=_IDS).astype("float64")
+        self.cover: dict[str, np.ndarray] = {}
+        self.methods: dict[str, np.ndarray] = {}
+        for level in ("departement", "region", "france", "epci"):
+            frame = ref.level(level)
+            table = frame.reindex(columns=_IDS).astype("float64")
             self.levels[level] = ({code: i for i, code in enumerate(table.index)}, table.to_numpy())
+            self.cover[level] = frame.reindex(columns=[f"couverture_{i}" for i in _IDS]).astype("float64").to_numpy()
+            self.methods[level] = frame.reindex(columns=[f"methode_{i}" for i in _IDS]).fillna(COMPUTED).to_numpy(dtype=object)
+        self.income = income_model(ref)
         self.populations = {level: ref.level(level)["population"].to_dict() for level in ("departement", "region")}
 
     @classmethod
@@ -83,29 +105,68 @@ def _vintage_text(ref: Reference, variables: tuple[str, ...], key: str) -> str:
     return " / ".join(dict.fromkeys(v for v in values if v))
 
 
-def _summary(ref: Reference, look: _Lookups, table: pd.DataFrame, zones: pd.DataFrame) -> pd.DataFrame:
+def income_model(ref: Reference) -> IncomeModel | None:
+    """The income estimator fitted on every commune of ``ref`` (once per reference), ``None`` without Filosofi."""
+    if "income_model" not in ref._derived:
+        variables = ref.variables
+        ok = "med_niveau_vie" in variables and variables["med_niveau_vie"].notna().any()
+        ref._derived["income_model"] = fit_model(variables, ref.communes["code_dep"].reindex(variables.index)) if ok else None
+    return ref._derived["income_model"]  # type: ignore[return-value]
+
+
+def _income(model: IncomeModel | None, look: _Lookups, key: pd.Series) -> pd.DataFrame | None:
+    """Estimated median and poverty rate per group of the territory's communes (``model`` taken on them); a whole EPCI
+    takes its EPCI value (published by INSEE when of the same year). ``None`` without Filosofi data."""
+    if model is None:
+        return None
+    out = estimate_by(model, key)
+    rows, values = look.levels["epci"]
+    counts = key.value_counts().to_dict()
+    whole = [code in rows and look.epci_total.get(code) == counts.get(code) for code in out.index]
+    at = [rows[code] if ok else 0 for code, ok in zip(out.index, whole, strict=True)]
+    for column in INCOME_IDS:
+        i = _IDS.index(column)
+        out[column] = np.where(whole, values[at, i], out[column].to_numpy())
+        out[f"couverture_{column}"] = np.where(whole, look.cover["epci"][at, i], out[f"couverture_{column}"].to_numpy())
+        out[f"methode_{column}"] = np.where(whole, look.methods["epci"][at, i], ESTIMATED)
+    return out
+
+
+def _summary(ref: Reference, look: _Lookups, table: pd.DataFrame, zones: pd.DataFrame, epci_key: pd.Series,
+             model: IncomeModel | None) -> pd.DataFrame:
     whole = pd.Series("territoire", index=table.index)
     value = aggregate_by(table, whole, ref.vintages).reindex(columns=_IDS).iloc[0]
     cover = coverage_by(table, whole).reindex(columns=_IDS).iloc[0]
+    method = pd.Series(COMPUTED, index=_IDS, dtype=object)
+    single = epci_key.unique()
+    income = _income(model, look, epci_key if len(single) == 1 else whole)
+    if income is not None and len(income):
+        for column in INCOME_IDS:
+            value[column], cover[column] = income[column].iloc[0], income[f"couverture_{column}"].iloc[0]
+            method[column] = income[f"methode_{column}"].iloc[0]
     rows = []
     for ind in INDICATORS:
         ok = look.available[ind.id]
         rows.append({
             "indicateur": ind.id, "libelle": ind.label, "theme": ind.theme, "unite": ind.unit, "type": ind.kind,
             "approximatif": ind.approximate, "disponible": ok, "valeur_territoire": value[ind.id] if ok else np.nan,
-            "couverture": float(cover[ind.id]) if ok else 0.0,
+            "couverture": float(cover[ind.id]) if ok else 0.0, "methode": method[ind.id] if ok else "",
             "source": _vintage_text(ref, ind.variables, "source"), "millesime": _vintage_text(ref, ind.variables, "millesime"),
             "note": ind.notes if ok else f"Données absentes : {FETCH_HINT}",
         })
     summary = pd.DataFrame(rows).set_index("indicateur")
     mask = np.where(summary["disponible"].to_numpy(), 1.0, np.nan)
-    columns = {}
-    for level, code in [*zones[["niveau", "code"]].itertuples(index=False, name=None), ("france", "FR")]:
+    columns, extra = {}, {}
+    for level, code in [*zones[["niveau", "code"]].itertuples(index=False, name=None), ("france", FRANCE_CODE)]:
         rows_of, values = look.levels[level]
         name = "france" if level == "france" else f"{level}_{code}"
-        columns[name] = values[rows_of[code]] * mask if code in rows_of else np.full(len(_IDS), np.nan)
-    at = summary.columns.get_loc("couverture") + 1
-    comparisons = pd.DataFrame(columns, index=summary.index)
+        known = code in rows_of
+        columns[name] = values[rows_of[code]] * mask if known else np.full(len(_IDS), np.nan)
+        extra[f"couverture_{name}"] = look.cover[level][rows_of[code]] * mask if known else np.full(len(_IDS), np.nan)
+        extra[f"methode_{name}"] = np.where(known & summary["disponible"].to_numpy(),
+                                            look.methods[level][rows_of[code]] if known else "", "")
+    at = summary.columns.get_loc("methode") + 1
+    comparisons = pd.DataFrame({**columns, **extra}, index=summary.index)
     return pd.concat([summary.iloc[:, :at], comparisons, summary.iloc[:, at:]], axis=1)
 
 
@@ -125,7 +186,8 @@ def _zones(look: _Lookups, communes: pd.DataFrame) -> pd.DataFrame:
                                        "part_du_territoire", "part_de_la_zone"])
 
 
-def _epci(ref: Reference, look: _Lookups, communes: pd.DataFrame, table: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
+def _epci(ref: Reference, look: _Lookups, communes: pd.DataFrame, table: pd.DataFrame, key: pd.Series,
+          model: IncomeModel | None) -> pd.DataFrame:
     inside = tally(key, population=communes["population"].to_numpy(dtype="float64", na_value=np.nan))
     codes = list(inside.index)
     n_in, pop_in = inside["communes"].to_numpy(), inside["population"].to_numpy()
@@ -139,8 +201,15 @@ def _epci(ref: Reference, look: _Lookups, communes: pd.DataFrame, table: pd.Data
         "partiel": n_in < total,
     }, index=pd.Index(codes, name="code_epci", dtype="str"))
     values = aggregate_by(table, key, ref.vintages).reindex(columns=_IDS)
+    income = _income(model, look, key)
+    if income is not None:
+        for column in INCOME_IDS:
+            values[column] = income[column].reindex(values.index)
     values.loc[:, [i for i, ok in look.available.items() if not ok]] = np.nan
     out = pd.concat([out, values.drop(columns="population").set_axis(out.index)], axis=1)  # population = population_dans_territoire
+    if income is not None:
+        methods = income[[f"methode_{c}" for c in INCOME_IDS]].reindex(codes).set_axis(out.index)
+        out = pd.concat([out, methods], axis=1)
     return out.sort_values("population_dans_territoire", ascending=False, kind="stable")
 
 
@@ -220,8 +289,9 @@ def diagnose(ref: Reference, territory: Territory, params: AlertParams | None = 
     table = ref.variables.reindex(communes.index)
     key = communes["code_epci"].fillna(NO_EPCI).astype("str")
     zones = _zones(look, communes)
-    summary = _summary(ref, look, table, zones)
-    epci = _epci(ref, look, communes, table, key)
+    model = look.income.take(ref.variables.index.get_indexer(table.index)) if look.income is not None else None
+    summary = _summary(ref, look, table, zones, key, model)
+    epci = _epci(ref, look, communes, table, key, model)
     disparities = _disparities(look, table, key, epci)
     mix = rural_urban(table)
     population, area = float(communes["population"].sum()), float(communes["surface_km2"].sum())

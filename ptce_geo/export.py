@@ -23,6 +23,7 @@ from .cache import atomic_write_bytes
 from .csvsafe import FLAVOURS, check_flavour, to_csv_bytes
 from .diagnostic import Diagnostic
 from .errors import PtceGeoError
+from .income import MEASURED_ERROR, METHOD
 from .indicators import DENSITY_LEVELS
 from .reference import FETCH_HINT
 
@@ -136,7 +137,10 @@ def sources_text(diag: Diagnostic, command: str | None = None) -> str:
         "## Méthodes", "",
         "- Comptes sommés ; taux et parts recalculés à partir des numérateurs et dénominateurs sommés (jamais une moyenne de taux),",
         "  sur les communes où les deux sont connus (voir la couverture) ; évolutions annuelles à partir des populations sommées.",
-        "- Médiane du niveau de vie : agrégat **approché** (médiane des médianes communales pondérée par les personnes des ménages fiscaux).",
+        "- Médiane du niveau de vie et taux de pauvreté : **publiés INSEE** pour un EPCI entier, un département, une région ou la "
+        "France métropolitaine quand la valeur publiée est du millésime des communes (jamais de millésimes mélangés) ; sinon "
+        f"**{METHOD}** ; {MEASURED_ERROR}. Colonnes `methode_*` et `couverture_*` de `synthese.csv` : méthode et couverture de "
+        "chaque colonne (couverture : part de la population dont la commune publie la valeur ; 100 % pour une valeur publiée).",
         "- Sélection par polygone : une commune est retenue si au moins la part choisie de sa surface (mesurée en Lambert-93, ou dans la",
         "  projection de son département d'outre-mer) est dans le polygone ; les communes coupées sont listées dans `communes_coupees.csv`.",
         "- Disparités entre parties d'EPCI : rapport max/min, coefficient de variation pondéré par la population, indice de Theil T",

@@ -79,6 +79,8 @@ VARIABLES: dict[str, Variable] = {
         Variable("nb_menages_fisc", "Ménages fiscaux", "count"),
         Variable("nb_pers_menages_fisc", "Personnes des ménages fiscaux", "count"),
         Variable("med_niveau_vie", "Médiane du niveau de vie (€)", "median"),
+        Variable("d1_niveau_vie", "1er décile du niveau de vie (€)", "median"),
+        Variable("d9_niveau_vie", "9e décile du niveau de vie (€)", "median"),
         Variable("pers_pauvres", "Personnes sous le seuil de pauvreté (60 %)", "count"),
         Variable("pers_couv_pauvrete", "Personnes des ménages fiscaux où le taux de pauvreté est publié", "count"),
         Variable("emplois", "Emplois au lieu de travail", "count"),
@@ -125,12 +127,14 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "med_niveau_vie", "Médiane du niveau de vie", "€/an", "median", "Revenus", "med_niveau_vie",
         weight="nb_pers_menages_fisc", main=True,
-        notes="Agrégat approché : médiane des médianes communales pondérée par les personnes des ménages fiscaux.",
+        notes="Publiée par l'INSEE pour un EPCI, un département, une région ou la France métropolitaine quand le millésime est "
+              "celui des communes ; sinon estimée sur toutes les communes (mélange des distributions communales, voir la méthode).",
     ),
     Indicator(
         "taux_pauvrete", "Taux de pauvreté (seuil 60 %)", "%", "ratio", "Revenus", "pers_pauvres",
         "pers_couv_pauvrete", 100.0, main=True,
-        notes="Calculé sur les communes où l'INSEE publie le taux (secret statistique ailleurs) : voir la couverture.",
+        notes="Publié par l'INSEE pour un EPCI, un département, une région ou la France métropolitaine quand le millésime est "
+              "celui des communes ; sinon estimé sur toutes les communes (taux publiés, modèle ailleurs) : voir méthode et couverture.",
     ),
     Indicator("etab_total", "Établissements actifs", "établissements", "count", "Économie", "etab_total"),
     Indicator("part_etab_agriculture", "Part des établissements agricoles", "%", "ratio", "Économie", "etab_agriculture", "etab_total", 100.0),

@@ -120,6 +120,14 @@ def _filosofi(shared: Path) -> bytes:
                       "FILO2021_DISP_PAUVRES_COM.csv": _insee_csv(poor), "meta_FILO2021_DISP_COM.csv": "COD_VAR;LIB_VAR\nQ221;Médiane\n"})
 
 
+def _filosofi_supra(shared: Path) -> bytes:
+    """The SUPRA zip's layout with the real files at hand: FILO2019_DISP_<level> (EPCI, DEP, REG, METROPOLE) and the
+    2020 DEP pair; a year other than the communes' 2021, so ``data update`` must estimate rather than mix vintages."""
+    members = {p.name: p.read_bytes() for p in sorted((shared / "insee_filosofi_2019_supra_distribution").glob("FILO2019_DISP_*.csv"))}
+    members |= {p.name: p.read_bytes() for p in sorted((shared / "insee_filosofi_2020_departements").glob("FILO2020_*.csv"))}
+    return zip_bytes(members)
+
+
 def _grille(shared: Path) -> bytes:
     grid = _read(shared, "insee_grille_densite/grille_densite_7_niveaux_2024.csv")[["CODGEO", "LIBGEO", "DENS", "LIBDENS", "PMUN21"]]
     grid = grid.assign(DENS=grid["DENS"].astype(int), PMUN21=pd.to_numeric(grid["PMUN21"]))
@@ -184,7 +192,8 @@ def build_site(folder: Path, shared: Path) -> dict[str, Path]:
 
     cog = _cog(shared)
     contents = {
-        "comparateur": _comparateur(shared), "filosofi": _filosofi(shared), "grille_densite": _grille(shared),
+        "comparateur": _comparateur(shared), "filosofi": _filosofi(shared), "filosofi_supra": _filosofi_supra(shared),
+        "grille_densite": _grille(shared),
         "appartenance": _appartenance(shared), "aav2020": _aav(shared), "epci": _intercommunalite(shared),
         "cog_communes": cog["v_commune_2025.csv"], "cog_departements": cog["v_departement_2025.csv"], "cog_regions": cog["v_region_2025.csv"],
         "contours": gzip.decompress((shared / "geo_communes_epci" / "communes_2025_datafrance.geojson.gz").read_bytes()),

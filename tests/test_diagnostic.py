@@ -120,7 +120,8 @@ def test_single_epci_rows_give_back_the_cog(shared, two_epci):
 
 @needs_shared
 def test_medians_are_flagged_approximate_and_coverage_is_the_population_share_published(shared, two_epci):
-    assert two_epci.summary.at["med_niveau_vie", "approximatif"] and "approché" in two_epci.summary.at["med_niveau_vie", "note"]
+    assert two_epci.summary.at["med_niveau_vie", "approximatif"] and "estimée" in two_epci.summary.at["med_niveau_vie", "note"]
+    assert two_epci.summary.at["med_niveau_vie", "methode"] == "estimé"  # Filosofi 2021 communes, no 2021 published value
     cog, filo = cog_2026(), filosofi()
     members = cog[cog["epci_siren"].isin([AMIENS, DOMBES])]
     published = members.index.isin(filo.index[filo["TP6021"].notna() & filo["NBPERSMENFISC21"].notna()])

@@ -68,6 +68,10 @@ def test_every_url_is_base_plus_relative_path(monkeypatch):
     assert url_of(contours) == "http://miroir.local/insee/2025/geojson/communes-1000m.geojson"
     assert url_of(contours, "http://127.0.0.1:1") == "http://127.0.0.1:1/2025/geojson/communes-1000m.geojson"
     assert [f.name for f in select("epci, filosofi")] == ["filosofi", "epci"]
+    supra = select("filosofi_supra")[0]
+    assert url_of(supra, "http://127.0.0.1:1") == "http://127.0.0.1:1/7756855/indic-struct-distrib-revenu-2021-SUPRA_csv.zip"
+    ids = {"insee_filosofi_supra_epci_2021_disp", "insee_filosofi_supra_departement_2021_disp", "insee_filosofi_supra_region_2021_cc"}
+    assert supra.missing(ids) == ["insee_filosofi_supra_france_*"]
     with pytest.raises(DownloadError, match="inconnu : nope.*comparateur"):
         select(["nope"])
 
@@ -108,10 +112,11 @@ def test_update_downloads_checks_and_records_every_file(official_site, tmp_path,
     with serve(site) as base:
         assert main(["data", "update", "--base-url", base, "--data-dir", str(root), "--timeout", "10"]) == 0
     out = capsys.readouterr()
-    assert "10 fichiers téléchargés" in out.out and "contours" in out.err  # tqdm bars go to stderr
+    assert f"{len(CATALOGUE)} fichiers téléchargés" in out.out and "contours" in out.err  # tqdm bars go to stderr
     manifest = read_manifest(root)
     entries = {e["id"]: e for e in manifest["jeux"]}
-    assert {i for f in CATALOGUE for i in f.expected} <= {i for i, e in entries.items() if e["origine"] == "téléchargé"}
+    assert all(not f.missing({i for i, e in entries.items() if e["origine"] == "téléchargé"}) for f in CATALOGUE)
+    assert {"insee_filosofi_supra_epci_2019_disp", "insee_filosofi_supra_departement_2020_pauvres"} <= set(entries)
     by_url = {f"{base}/{f.path}": official_site[f.name] for f in CATALOGUE}
     for entry in entries.values():
         if entry["origine"] == "téléchargé":
@@ -127,6 +132,10 @@ def test_update_downloads_checks_and_records_every_file(official_site, tmp_path,
     assert filo["densite_niveau"] == {"01001": 6.0, "33063": 1.0} and filo["aav_categorie"]["33063"] == 11.0
     assert ref.variables.loc["33063", "chomeurs_1564"] == pytest.approx(18_836.8393529717)  # decimal comma read back
     assert ref.vintages["med_niveau_vie"]["millesime"] == "Filosofi 2021"
+    # published supra values of 2019 and 2020 next to 2021 communes: never mixed, every comparison estimated
+    for level in ("epci", "departement", "region", "france"):
+        methods = ref.level(level)[["methode_med_niveau_vie", "methode_taux_pauvrete"]]
+        assert set(methods.stack()) == {"estimé"}, level
 
 
 # --- failures: the previous cache stays ------------------------------------------------------

@@ -90,3 +90,22 @@ def test_xlsx_with_title_rows_finds_its_header(tmp_path):
     [(name, frame)] = read_table(path)
     ds = recognise(frame, name)
     assert ds.id == "insee_grille_densite" and ds.table["densite_niveau"].tolist() == [6.0]
+
+
+def test_a_title_cell_naming_a_header_is_not_the_header_row(tmp_path):
+    """The Filosofi workbook's EPCI sheet is titled « EPCI » (one cell); its header row comes below, and its
+    Budget de famille block after a blank row is left out; the other zonings' sheets are skipped, not errors."""
+    from tests.official_site import write_xlsx
+
+    title = [["EPCI"], ["Mise en ligne le 05/07/2022"], ["Source : Insee"], [], []]
+    header = ["CODGEO", "LIBGEO", "NBPERSMENFISC19", "MED19", "TP6019"]
+    book = write_xlsx({"EPCI": title + [header, ["200046977", "Métropole de Lyon", 1380000, 22710, 16.2],
+                                        ["200069193", "CC de la Dombes", 40000, 23680, "s"]],
+                       "DEP": title + [header, ["69", "Rhône", 1800000, 23190, 14.2], [], ["971", "Guadeloupe", None, None, 34.5]],
+                       "EPT": title + [header, ["200057867", "Paris Ouest", 1000, 25000, 12.0]]})
+    path = write(tmp_path, "base-cc-filosofi-2019.xlsx", book)
+    found = {name.rsplit("[", 1)[-1]: recognise(frame, name) for name, frame in read_table(path, ("CODGEO", "EPCI"))}
+    epci, dep = found["EPCI]"].table.set_index("code"), found["DEP]"].table.set_index("code")
+    assert found["EPT]"] is None and found["EPCI]"].id == "insee_filosofi_supra_epci_2019_cc"
+    assert epci.loc["200046977", "med_niveau_vie"] == 22710 and pd.isna(epci.loc["200069193", "taux_pauvrete"])
+    assert list(dep.index) == ["69"] and set(dep["annee"]) == {2019}

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from ptce_geo.alerts import EPCI_TYPE_LABELS, Alert, fr_number
-from ptce_geo.diagnostic import NO_EPCI, Diagnostic
+from ptce_geo.diagnostic import NO_EPCI, Diagnostic, figure_note
 from ptce_geo.export import sources_text
 from ptce_geo.indicators import DENSITY_LEVELS, indicator
 from ptce_geo.mapping import DENSITY_COLORS
@@ -27,6 +27,10 @@ __all__ = ["key_figures", "alerts_line", "summary_table", "epci_table", "dispari
 _LEVEL_STYLE = {"alerte": ("error", ":material/error:", "red"), "vigilance": ("warning", ":material/warning:", "orange"),
                 "info": ("info", ":material/info:", "blue")}
 BAR_COLOR, TERRITORY_COLOR, FRANCE_COLOR = "#2c7fb8", "#d95f02", "#525252"
+
+
+def _noted(text: str, note: str) -> str:
+    return f"{text} ({note})" if note and text and text != "—" else text
 
 
 def _pct(share: float, digits: int = 0) -> str:
@@ -65,15 +69,21 @@ def summary_table(diag: Diagnostic) -> None:
     s = diag.summary[diag.summary["disponible"]]
     comparisons = _comparison_columns(diag)
     rows = []
+    floor = diag.params.min_coverage
     for _, r in s.iterrows():
-        row = {"Thème": r["theme"], "Indicateur": r["libelle"] + (" (approché)" if r["approximatif"] else ""),
-               "Territoire": fr_value(r["valeur_territoire"], r["unite"])}
-        row.update({heading: fr_value(r[col], r["unite"]) for col, heading in comparisons.items()})
+        row = {"Thème": r["theme"], "Indicateur": r["libelle"],
+               "Territoire": _noted(fr_value(r["valeur_territoire"], r["unite"]), figure_note(r["methode"], r["couverture"], floor))}
+        row.update({heading: _noted(fr_value(r[col], r["unite"]), figure_note(r[f"methode_{col}"], r[f"couverture_{col}"], floor))
+                    for col, heading in comparisons.items()})
         row.update({"Couverture": _pct(r["couverture"]), "Millésime": r["millesime"], "Source": r["source"]})
         rows.append(row)
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=min(40 + 35 * len(rows), 720))
-    st.caption("Couverture : part de la population des communes où l'indicateur est connu (secret statistique). Taux recalculés "
-               "à partir des numérateurs et dénominateurs sommés ; médiane du niveau de vie approchée.")
+    st.caption("Couverture : part de la population des communes où l'indicateur est connu (secret statistique ; 100 % pour une "
+               f"valeur publiée par l'INSEE). Toute valeur couverte à moins de {_pct(floor)} porte sa "
+               "couverture entre parenthèses. Taux recalculés à partir des numérateurs et dénominateurs sommés. Médiane du niveau de "
+               "vie et taux de pauvreté : « publié INSEE » pour un EPCI, un département, une région ou la France métropolitaine quand "
+               "l'INSEE publie la valeur du même millésime que les communes, sinon « estimé » sur toutes les communes (méthode et "
+               "erreur mesurée dans « Sources et méthodes »).")
     if diag.missing:
         labels = ", ".join(diag.summary.loc[diag.missing, "libelle"].str.lower())
         st.info(f"**{len(diag.missing)} indicateurs absents des données chargées** ({md(labels)}). Pour les obtenir : "
@@ -105,6 +115,10 @@ def epci_table(diag: Diagnostic) -> None:
     formats = {"Population dans le territoire": lambda v: fr_value(v), "Part de la population de l'EPCI": _pct,
                **{h: (lambda v, u=u: fr_value(v, u, with_unit=False)) for h, u in units.items()}}
     st.dataframe(table.style.format(formats), hide_index=True, width="stretch")
+    if "methode_med_niveau_vie" in e:
+        published = int((e["methode_med_niveau_vie"] == "publié INSEE").sum())
+        st.caption(f"Médiane du niveau de vie et taux de pauvreté : {published} EPCI entier(s) avec la valeur publiée par l'INSEE, "
+                   f"{len(e) - published} estimé(s) sur toutes leurs communes dans le territoire (voir « Sources et méthodes »).")
 
 
 def disparity_chart(diag: Diagnostic) -> None:
@@ -277,11 +291,15 @@ def sources(diag: Diagnostic) -> None:
     if "Date" in table:
         table["Date"] = table["Date"].astype(str).str[:10]
     st.dataframe(table, hide_index=True, width="stretch")
-    st.markdown("**Indicateurs : source et millésime**")
+    st.markdown("**Indicateurs : source, millésime, méthode et couverture de chaque colonne**")
     s = diag.summary
-    st.dataframe(pd.DataFrame({"Indicateur": s["libelle"], "Disponible": s["disponible"].map({True: "oui", False: "non"}),
-                               "Source": s["source"], "Millésime": s["millesime"], "Couverture": [_pct(v) for v in s["couverture"]]}),
-                 hide_index=True, width="stretch")
+    table = pd.DataFrame({"Indicateur": s["libelle"], "Disponible": s["disponible"].map({True: "oui", False: "non"}),
+                          "Source": s["source"], "Millésime": s["millesime"], "Méthode": s["methode"],
+                          "Couverture territoire": [_pct(v) for v in s["couverture"]]})
+    for col, heading in _comparison_columns(diag).items():
+        table[f"Couverture {heading}"] = [_pct(v) for v in s[f"couverture_{col}"]]
+        table[f"Méthode {heading}"] = s[f"methode_{col}"].to_numpy()
+    st.dataframe(table, hide_index=True, width="stretch")
     st.caption(f"Géographie de référence : {diag.territory.geography_vintage}. Diagnostic calculé le {diag.created[:10]}.")
     with st.expander("Méthodes et seuils des alertes (fichier sources.md de l'export)"):
         st.markdown(sources_text(diag))

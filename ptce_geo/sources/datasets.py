@@ -266,7 +266,8 @@ def _filosofi(frame: pd.DataFrame, name: str) -> Dataset:
     merged.attrs["decimal"] = decimal
     columns = {"med_niveau_vie": (med, year, f"Filosofi {year}"), "pers_pauvres": ("__pauvres", year, f"Filosofi {year}"),
                "pers_couv_pauvrete": ("__couv", year, f"Filosofi {year}")}
-    for col, var in ((f"NBMENFISC{yy:02d}", "nb_menages_fisc"), (f"NBPERSMENFISC{yy:02d}", "nb_pers_menages_fisc")):
+    for col, var in ((f"NBMENFISC{yy:02d}", "nb_menages_fisc"), (f"NBPERSMENFISC{yy:02d}", "nb_pers_menages_fisc"),
+                     (f"D1{yy:02d}", "d1_niveau_vie"), (f"D9{yy:02d}", "d9_niveau_vie")):
         if col in frame:
             columns[var] = (col, year, f"Filosofi {year}")
     # the "__" helper columns are already '.'-decimal strings; re-read them with the file's mark is harmless
@@ -362,10 +363,16 @@ def join_filosofi_parts(tables: list[tuple[str, pd.DataFrame]]) -> list[tuple[st
 
 def recognise(frame: pd.DataFrame, name: str) -> Dataset | None:
     """The canonical dataset in ``frame``, or ``None`` when no known dataset matches its header."""
+    from .supra import is_other_zoning, recognise_supra  # supra builds on this module's Dataset
+
     frame = frame.rename(columns=lambda c: str(c).strip())
     cols = set(frame.columns)
     if frame.empty:
         raise SourceFileError(f"{name} : aucune ligne de données.")
+    if is_other_zoning(name):
+        return None
+    if (supra := recognise_supra(frame, name)) is not None:
+        return supra
     for spec in SPECS:
         if spec.required <= cols and not (spec.forbidden & cols):
             return spec.build(frame, name)

@@ -178,7 +178,7 @@ def _recognise(file: OfficialFile, url: str, path: Path) -> list[tuple[Dataset, 
     if result.errors:
         raise DownloadError(f"{url} : fichier reçu mais illisible : {' | '.join(e.replace(local, file.filename) for e in result.errors)}")
     ids = {ds.id or ds.kind for ds, _ in result.found}
-    missing = [i for i in file.expected if i not in ids]
+    missing = file.missing(ids)
     if missing:
         got = ", ".join(sorted(ids)) or "aucun jeu reconnu"
         raise DownloadError(f"{url} : le fichier ne contient pas les données attendues ({', '.join(missing)}) ; trouvé : {got}.")

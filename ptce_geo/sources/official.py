@@ -9,6 +9,7 @@ Kept free of heavy imports: the CLI reads it to build its help.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from dataclasses import dataclass
 
@@ -41,12 +42,21 @@ class OfficialFile:
     def filename(self) -> str:
         return self.path.rsplit("/", 1)[-1]
 
+    def missing(self, ids: set[str]) -> list[str]:
+        """The expected ids (``fnmatch`` patterns: a supra file's ids carry its year) that ``ids`` does not yield."""
+        return [pattern for pattern in self.expected if not fnmatch.filter(ids, pattern)]
+
 
 CATALOGUE: tuple[OfficialFile, ...] = (
     OfficialFile("comparateur", "INSEE, base du comparateur de territoires", "insee",
                  "2521169/base_cc_comparateur_csv.zip", "zip", ("insee_comparateur",)),
     OfficialFile("filosofi", "INSEE, Filosofi 2021 communes (niveau de vie, pauvreté)", "insee",
                  "7756855/indic-struct-distrib-revenu-2021-COMMUNES_csv.zip", "zip", ("insee_filosofi",)),
+    # same INSEE page as the communes; name of the SUPRA zip as INSEE publishes it each year (2020: -2020-SUPRA_csv.zip)
+    OfficialFile("filosofi_supra", "INSEE, Filosofi 2021 EPCI, départements, régions, France métropolitaine (valeurs publiées)",
+                 "insee", "7756855/indic-struct-distrib-revenu-2021-SUPRA_csv.zip", "zip",
+                 ("insee_filosofi_supra_epci_*", "insee_filosofi_supra_departement_*", "insee_filosofi_supra_region_*",
+                  "insee_filosofi_supra_france_*")),
     OfficialFile("grille_densite", "INSEE, grille communale de densité 2024 (7 niveaux)", "insee",
                  "6439600/grille_densite_7_niveaux_2024.xlsx", "xlsx", ("insee_grille_densite",)),
     OfficialFile("appartenance", "INSEE, table d'appartenance géographique des communes 2025", "insee",

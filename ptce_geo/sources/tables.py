@@ -64,9 +64,11 @@ def _read_csv_text(text: str, name: str) -> pd.DataFrame:
 
 
 def _header_row(raw: pd.DataFrame, expected: tuple[str, ...]) -> int:
+    """First row naming an expected column among at least two filled cells (a title cell « EPCI » alone is not a header)."""
     for i in range(min(_MAX_HEADER_SCAN, len(raw))):
-        cells = {str(v).strip().upper() for v in raw.iloc[i].tolist()}
-        if any(e.upper() in cells for e in expected):
+        values = [str(v).strip() for v in raw.iloc[i].tolist() if pd.notna(v) and str(v).strip()]
+        cells = {v.upper() for v in values}
+        if len(values) >= 2 and any(e.upper() in cells for e in expected):
             return i
     return 0
 
