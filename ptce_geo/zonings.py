@@ -131,7 +131,8 @@ def _rows(zoning: Zoning, look: _Lookups, positions: np.ndarray, population: np.
     total = population.sum()
     names = look.names.get(zoning.id, {})
     rows = []
-    for i in np.flatnonzero(n_in):
+    touched = np.flatnonzero(n_in)
+    for i in touched[np.argsort(-pop_in[touched], kind="stable")]:  # most populated part first
         code = uniques[i]
         place = zoning.places and code != NO_AAV
         share_zone = pop_in[i] / pop_total[i] if place and pop_total[i] > 0 else np.nan
@@ -152,25 +153,24 @@ def territory_zonings(ref, communes: pd.DataFrame) -> Zonings:
     absent = [ZONINGS[z].label for z in ZONINGS if z not in look.zonings]
     if absent:
         notes.append(f"Zonages absents des données chargées ({', '.join(absent)}) : {ABSENT_HINT}")
-    positions = np.fromiter((look.index.get(c, -1) for c in communes.index), dtype="int64", count=len(communes))
+    positions = np.fromiter((look.index.get(c, -1) for c in communes.index.tolist()), dtype="int64", count=len(communes))
     known = positions >= 0
     population = np.nan_to_num(communes["population"].to_numpy(dtype="float64", na_value=np.nan))[known]
     rows = [row for z in present for row in _rows(ZONINGS[z], look, positions[known], population)]
     table = pd.DataFrame(rows, columns=COLUMNS)
-    order = {z: i for i, z in enumerate(ZONINGS)}
-    table = table.sort_values(["zonage", "population_dans_territoire"], ascending=[True, False], kind="stable",
-                              key=lambda s: s.map(order) if s.name == "zonage" else s).reset_index(drop=True)
     return Zonings(table, present, {z: look.sources[z] for z in present if z in look.sources}, notes)
 
 
-def outside_share(table: pd.DataFrame, zoning: str, params: ZoningParams) -> tuple[float, pd.DataFrame]:
-    """Share of the territory's population living, beyond its main zone, in zones mostly outside it; those zones."""
-    part = table[(table["zonage"] == zoning) & table["part_de_la_zone"].notna()]
-    if part.empty:
-        return 0.0, part
-    main = part["part_du_territoire"].idxmax()
-    outside = part[(part.index != main) & (part["part_de_la_zone"] < params.zone_inside_min)]
-    return float(outside["part_du_territoire"].sum()), outside
+def outside_share(table: pd.DataFrame, zoning: str, params: ZoningParams) -> tuple[float, np.ndarray]:
+    """Share of the territory's population living, beyond its main zone, in zones mostly outside it; those zones' rows."""
+    of_territory = table["part_du_territoire"].to_numpy(dtype="float64", na_value=np.nan)
+    of_zone = table["part_de_la_zone"].to_numpy(dtype="float64", na_value=np.nan)
+    rows = np.flatnonzero((table["zonage"].to_numpy(dtype=object) == zoning) & ~np.isnan(of_zone))
+    if not len(rows):
+        return 0.0, rows
+    main = rows[np.argmax(of_territory[rows])]
+    outside = rows[(rows != main) & (of_zone[rows] < params.zone_inside_min)]
+    return float(of_territory[outside].sum()), outside
 
 
 def zoning_alerts(zonings: Zonings | None, params: ZoningParams | None = None) -> list[Alert]:
@@ -184,7 +184,7 @@ def zoning_alerts(zonings: Zonings | None, params: ZoningParams | None = None) -
             continue
         share, outside = outside_share(zonings.table, zoning, params)
         if share >= params.vigilance_share:
-            hits.append((ZONINGS[zoning], share, outside))
+            hits.append((ZONINGS[zoning], share, zonings.table.iloc[outside]))
     if not hits:
         return []
     parts = []
@@ -221,7 +221,9 @@ def zone_outlines(ref, zoning: str, codes: list[str] | tuple[str, ...], toleranc
         geoms = ref.communes.geometry
         for code in missing:
             parts = geoms[members == code].dropna().to_numpy()
-            shape = shapely.union_all(shapely.make_valid(parts), grid_size=1e-6) if len(parts) else None
+            bad = ~shapely.is_valid(parts)
+            parts[bad] = shapely.make_valid(parts[bad])
+            shape = shapely.union_all(parts) if len(parts) else None
             if shape is not None:
                 shape = shapely.simplify(shape, tolerance_deg, preserve_topology=True)
             memo[(zoning, code)] = shape
