@@ -301,3 +301,15 @@ def test_the_diagnostic_page_lists_the_zones_touched(shared_app):
     assert not at.exception
     zones = [df.value for df in at.dataframe if "Part de la zone dans le territoire" in df.value.columns]
     assert len(zones) == 3 and "Amiens" in set(zones[0]["Zone"])
+
+
+@needs_shared
+def test_the_territory_map_draws_the_zones_touched_when_asked(shared_app):
+    at = AppTest.from_file(str(Path(DIAGNOSTIC_PAGE).parent / "1_Territoire.py"), default_timeout=90)
+    at.query_params["epci"] = f"{AMIENS},{VAL_DE_SOMME}"
+    at.run()
+    box = at.checkbox(key="ter_zonages")
+    assert not box.disabled and not box.value
+    box.check().run()
+    assert not at.exception
+    assert any("Contours sur la carte" in c.value and "Bassins de vie 2022" in c.value for c in at.caption)

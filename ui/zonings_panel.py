@@ -52,7 +52,10 @@ def block(diag: Diagnostic) -> None:
         st.caption(md(note))
     for zoning_id in zonings.present:
         zoning, part = ZONINGS[zoning_id], zonings.of(zoning_id)
-        st.markdown(f"**{zoning.label}** — {len(part)} {zoning.noun if len(part) == 1 else zoning.plural} touché(e)s")
+        real = part[part["code"] != ""]
+        count = (f"zones touchées : {len(real)}, dont {int(real['coupee'].sum())} coupées par le territoire" if zoning.places
+                 else f"classes présentes : {len(real)}")
+        st.markdown(f"**{zoning.label}** — {count}")
         if zoning.places and zoning_id in diag.zoning_params.zonings:
             share, outside = outside_share(zonings.table, zoning_id, diag.zoning_params)
             st.caption(f"Hors zone principale, {_pct(share)} de la population vit dans {len(outside)} zone(s) dont moins de "
