@@ -261,6 +261,13 @@ def test_unknown_codes_are_reported_naming_the_file_and_the_cache_stays_valid(em
     with pytest.raises(SourceFileError, match=r"zonage\.csv : 30 codes commune invalides"):
         import_directory(broken, root)
     assert read_manifest(root)["generation"] == generation and load_reference(root).zonings["ze2020"].notna().sum() == 20
+    frr = tmp_path / "frr"
+    frr.mkdir()
+    (frr / "liste-communes-FRR.csv").write_text("Code_insee;Departement;Commune;Classement FRR et FRR+ au 10 juillet 2025;\n"
+                                                 f"{known[0]};01;A;FRR+;\n{known[1]};01;B;Non classée;\n", encoding="utf-8")
+    import_directory(frr, root)  # a later import adds its zoning and keeps the earlier ones
+    again = load_reference(root)
+    assert again.zonings["ze2020"].notna().sum() == 20 and again.zonings.at[known[0], "frr"] == "frr_plus"
 
 
 # --- display ---------------------------------------------------------------------------------------------------------------
