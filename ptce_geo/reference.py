@@ -78,6 +78,7 @@ def load_reference(root: Path | str | None = None) -> Reference:
     root = data_dir(root)
     manifest = ensure_cache(root)
     gen = Generation(root, manifest["generation"])
+    zonings, zone_names = read_zonings(gen)
     return Reference(
         communes=gen.read("communes", geo=True),
         epci=gen.read("epci", geo=True),
@@ -87,8 +88,8 @@ def load_reference(root: Path | str | None = None) -> Reference:
         comparisons=gen.read("comparaisons"),
         manifest=manifest,
         passage=_read_passage(gen),
-        zonings=read_zonings(gen)[0],
-        zone_names=read_zonings(gen)[1],
+        zonings=zonings,
+        zone_names=zone_names,
     )
 
 
