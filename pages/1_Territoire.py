@@ -5,7 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP
-from ui import loaders, maps, panels, project, state, territory
+from ui import loaders, maps, panels, project, state, territory, zonings_panel
 
 st.set_page_config(page_title="Territoire — ptce-geo", page_icon="🗺️", layout="wide")
 st.title("Territoire d'action")
@@ -65,7 +65,7 @@ def carte() -> None:
         st.session_state["ter_vue"] = "territoire" if bounds else "france"
     view = c4.radio("Carte", list(maps.VIEWS), key="ter_vue", format_func=maps.VIEWS.get, on_change=maps.set_view, args=("ter_vue", bounds),
                     help="« Autour du territoire » ne charge que les EPCI voisins : carte plus légère, contours des communes visibles.")
-    maps.epci_map(sel, current, ind_id, basemap, k, view)
+    maps.epci_map(sel, current, ind_id, basemap, k, view, extra=zonings_panel.map_layers(current))
     st.caption("Cliquez sur un EPCI pour l'ajouter ou le retirer. Outils en haut à gauche de la carte : dessiner un polygone ou un "
                "rectangle (cliquez sur le premier point pour fermer le polygone).")
 

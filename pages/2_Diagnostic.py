@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import loaders, maps, panels, project, report
+from ui import loaders, maps, panels, project, report, zonings_panel
 
 st.set_page_config(page_title="Diagnostic — ptce-geo", page_icon="📊", layout="wide")
 st.title("Diagnostic du territoire")
@@ -13,8 +13,9 @@ if panels.banner(current):
     diag = current.diagnostic
     report.key_figures(diag)
     report.alerts_line(diag)
-    tabs = st.tabs(["Synthèse", "EPCI et disparités", "Rural / urbain", "Alertes", "Sources"], key="diag_onglet", on_change="rerun")
-    summary, epci, mix, alerts, sources = tabs
+    tabs = st.tabs(["Synthèse", "EPCI et disparités", "Rural / urbain", "Zonages", "Alertes", "Sources"], key="diag_onglet",
+                   on_change="rerun")
+    summary, epci, mix, zonings, alerts, sources = tabs
     if summary.open:
         with summary:
             report.summary_table(diag)
@@ -26,6 +27,9 @@ if panels.banner(current):
     if mix.open:
         with mix:
             report.rural_urban(diag, maps.density_map)
+    if zonings.open:
+        with zonings:
+            zonings_panel.block(diag)
     if alerts.open:
         with alerts:
             report.alerts(diag)

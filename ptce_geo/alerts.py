@@ -192,7 +192,8 @@ def size_alert(overview: dict, params: AlertParams) -> list[Alert]:
     return [Alert(
         "TERRITOIRE_TROP_VASTE", "alerte" if len(over) >= 2 else "vigilance",
         f"Territoire étendu, difficile à s'approprier par les habitants et les acteurs : {', '.join(over)}. "
-        "Un PTCE s'ancre d'ordinaire dans un bassin de vie : envisagez un périmètre resserré ou des antennes locales.",
+        "Envisagez un périmètre resserré ou des antennes locales ; le bloc « Zonages » du diagnostic dit quels bassins de vie et "
+        "zones d'emploi le territoire touche ou coupe.",
         {"communes": overview["communes"], "seuil_communes": params.max_communes, "departements": n_dep,
          "seuil_departements": params.max_departements, "diametre_km": _r(overview["diametre_km"], 1),
          "seuil_diametre_km": params.max_diameter_km})]

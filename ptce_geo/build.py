@@ -25,6 +25,7 @@ from .passage import to_reference
 from .sources.datasets import Dataset
 from .sources.embedded import embedded_datasets
 from .sources.supra import FRANCE_CODE
+from .zoning_tables import write_zonings
 
 __all__ = ["build_cache", "FileRecord"]
 
@@ -244,6 +245,7 @@ def build_cache(new: list[tuple[Dataset, FileRecord]], root: Path | str | None =
             gen.write("regions", regs)
             gen.write("variables", variables)
             gen.write("comparaisons", comparisons)
+            write_zonings(gen, chosen, communes.index, warnings)
             if "passage" in chosen:
                 gen.write("passage", chosen["passage"][0].table)
             _store_sources(gen, chosen)

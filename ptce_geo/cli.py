@@ -188,7 +188,7 @@ def _diagnose_run(args: argparse.Namespace) -> int:
     o = diag.overview
     print(f"Territoire : {o['communes']} communes, {fr_number(o['population'])} habitants, {fr_number(o['surface_km2'])} km², "
           f"{o['epci']} EPCI, département(s) {', '.join(o['departements'])} ({o['millesime_geographie']}).")
-    for warning in notes + territory.warnings:
+    for warning in notes + territory.warnings + (diag.zonings.notes if diag.zonings is not None else []):
         print(f"  ! {warning}")
     for alert in diag.alerts:
         print(f"  [{alert.level}] {alert.code} : {alert.message}")

@@ -26,6 +26,7 @@ from .reference import FETCH_HINT, Reference
 from .rural_urban import RuralUrban, rural_urban
 from .sources.supra import FRANCE_CODE
 from .territory import Territory
+from .zonings import ZoningParams, Zonings, territory_zonings, zoning_alerts
 
 __all__ = ["Diagnostic", "diagnose", "income_model", "is_low_coverage", "figure_note", "NO_EPCI"]
 
@@ -52,6 +53,8 @@ class Diagnostic:
     missing: list[str]  # indicators absent from the loaded data
     fetch_hint: str = FETCH_HINT
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    zonings: Zonings | None = None  # bassins de vie, zones d'emploi, AAV, FRR touched (ptce_geo.zonings)
+    zoning_params: ZoningParams = field(default_factory=ZoningParams)
 
     @property
     def alerts_table(self) -> pd.DataFrame:
@@ -274,11 +277,13 @@ def _communes(ref: Reference, look: _Lookups, territory: Territory, table: pd.Da
     return pd.concat([out, values.drop(columns="population").set_axis(out.index)], axis=1)
 
 
-def diagnose(ref: Reference, territory: Territory, params: AlertParams | None = None) -> Diagnostic:
+def diagnose(ref: Reference, territory: Territory, params: AlertParams | None = None,
+             zoning_params: ZoningParams | None = None) -> Diagnostic:
     """The full diagnostic baseline of ``territory`` (built against ``ref``)."""
     if not isinstance(territory, Territory):
         raise TypeError(f"diagnose : Territory attendu, reçu {type(territory).__name__}.")
     params = params if params is not None else AlertParams()
+    zoning_params = zoning_params if zoning_params is not None else ZoningParams()
     if not isinstance(params, AlertParams):
         raise TypeError(f"diagnose : AlertParams attendu, reçu {type(params).__name__}.")
     if territory.geography_vintage != ref.geography_vintage:
@@ -308,7 +313,10 @@ def diagnose(ref: Reference, territory: Territory, params: AlertParams | None = 
     coverage.insert(0, "territoire", summary["couverture"])
     alerts = (_alerts.size_alert(overview, params) + _alerts.epci_alerts(epci) + _alerts.disparity_alerts(disparities, params)
               + _alerts.mixed_alert(mix.figures(), mix.available, params) + _alerts.data_alerts(summary, params, FETCH_HINT))
+    zonings = territory_zonings(ref, communes)
+    alerts += zoning_alerts(zonings, zoning_params)
     sources = pd.DataFrame([{"jeu": j["id"], "libelle": j["libelle"], "millesime": j["millesime"], "origine": j["origine"],
                              "fichier": j["fichier"], "date": j.get("date", "")} for j in ref.manifest.get("jeux", [])])
     return Diagnostic(territory, params, overview, summary, zones, _communes(ref, look, territory, table), epci, disparities, mix,
-                      alerts, coverage, sources, [i for i, ok in look.available.items() if not ok])
+                      alerts, coverage, sources, [i for i, ok in look.available.items() if not ok], zonings=zonings,
+                      zoning_params=zoning_params)

@@ -26,6 +26,8 @@ from .errors import PtceGeoError
 from .income import MEASURED_ERROR, METHOD
 from .indicators import DENSITY_LEVELS
 from .reference import FETCH_HINT
+from .zonings import COLUMNS as ZONING_COLUMNS
+from .zonings import zonings_markdown
 
 __all__ = ["FLAVOURS", "to_csv_bytes", "tables", "geo_layers", "sources_text", "write_diagnostic", "export_zip"]
 _GEO_COLUMNS = ["nom", "code_epci", "code_dep", "population", "surface_km2", "part_surface", "selected_by"]
@@ -87,6 +89,7 @@ def tables(diag: Diagnostic) -> dict[str, pd.DataFrame]:
         "synthese": summary[order].reset_index(),
         "alertes": diag.alerts_table,
         "rural_urbain": _rural_urban_rows(diag),
+        "zonages": diag.zonings.table if diag.zonings is not None else pd.DataFrame(columns=ZONING_COLUMNS),
     }
     if diag.territory.definition.polygon is not None:
         out["communes_coupees"] = diag.territory.edge.reset_index()
@@ -155,6 +158,7 @@ def sources_text(diag: Diagnostic, command: str | None = None) -> str:
         + " ; ".join(f"{k} ({r:g}, {c:g})" for k, (r, c) in p.disparity.items()) + ".",
         f"- Couverture d'un indicateur signalée sous {p.min_coverage:.0%} de la population.".replace("%", " %"), "",
     ]
+    lines += zonings_markdown(diag.zonings, diag.zoning_params)
     return "\n".join(lines)
 
 

@@ -24,6 +24,8 @@ from .display import DisplayLayer
 from .indicators import Indicator
 
 __all__ = [
+    "ZONING_STYLES",
+    "zoning_layer",
     "Assets",
     "VENDOR_FILES",
     "Basemap",
@@ -353,10 +355,31 @@ def light_outlines(geoms: pd.Series, tolerance_deg: float = 2e-4, decimals: int 
 def outline_layer(geoms: pd.Series, name: str = "Communes", style: dict | None = None) -> folium.FeatureGroup:
     """Outlines of a few geometries (a territory's communes), already simplified with ``display.outlines``."""
     group = folium.FeatureGroup(name=name)
+    if (collection := _outline_collection(geoms)) is not None:
+        OutlineGeoJson(collection, style or COMMUNE_STYLE).add_to(group)
+    return group
+
+
+def _outline_collection(geoms: pd.Series) -> str | None:
+    """A GeoJSON FeatureCollection of bare geometries, ``None`` when there is none."""
     texts = list(shapely.to_geojson(geoms.dropna().to_numpy())) if len(geoms) else []
-    if texts:
-        features = ",".join(f'{{"type":"Feature","properties":{{}},"geometry":{t}}}' for t in texts)
-        OutlineGeoJson('{"type":"FeatureCollection","features":[' + features + "]}", style or COMMUNE_STYLE).add_to(group)
+    if not texts:
+        return None
+    return '{"type":"FeatureCollection","features":[' + ",".join(f'{{"type":"Feature","properties":{{}},"geometry":{t}}}' for t in texts) + "]}"
+
+
+# zoning outlines: dashed, each its own colour (Dark2, colour-blind safe against the YlGnBu fill)
+ZONING_STYLES = {"bv2022": {"color": "#7570b3", "weight": 2.0, "dashArray": "4 3", "fill": False},
+                 "ze2020": {"color": "#1b9e77", "weight": 3.0, "dashArray": "10 5", "fill": False},
+                 "aav2020": {"color": "#e6ab02", "weight": 2.5, "dashArray": "2 5", "fill": False}}
+
+
+def zoning_layer(outlines: dict[str, pd.Series]) -> folium.FeatureGroup:
+    """Outlines of the zones a territory touches (zoning id -> outlines by zone code), non-interactive."""
+    group = folium.FeatureGroup(name="Zonages")
+    for zoning, geoms in outlines.items():
+        if (collection := _outline_collection(geoms)) is not None:
+            OutlineGeoJson(collection, ZONING_STYLES.get(zoning, COMMUNE_STYLE)).add_to(group)
     return group
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from .build import ensure_cache
 from .cache import Generation, data_dir
 from .indicators import INDICATORS, Indicator
+from .zoning_tables import read_zonings
 
 __all__ = ["Reference", "load_reference", "FETCH_HINT"]
 
@@ -33,6 +34,9 @@ class Reference:
     comparisons: pd.DataFrame
     manifest: dict
     passage: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"code_ancien": [], "code_actuel": []}, dtype="str"))
+    # zone of each commune per zoning (bv2022, ze2020, aav2020, frr) and zone names; empty without zoning files
+    zonings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    zone_names: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"zonage": [], "code": [], "nom": []}, dtype="str"))
     _levels: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     # objects derived once from these tables (spatial index…), built on first use by their owner module
     _derived: dict[str, object] = field(default_factory=dict, repr=False)
@@ -74,6 +78,7 @@ def load_reference(root: Path | str | None = None) -> Reference:
     root = data_dir(root)
     manifest = ensure_cache(root)
     gen = Generation(root, manifest["generation"])
+    zonings, zone_names = read_zonings(gen)
     return Reference(
         communes=gen.read("communes", geo=True),
         epci=gen.read("epci", geo=True),
@@ -83,6 +88,8 @@ def load_reference(root: Path | str | None = None) -> Reference:
         comparisons=gen.read("comparaisons"),
         manifest=manifest,
         passage=_read_passage(gen),
+        zonings=zonings,
+        zone_names=zone_names,
     )
 
 

@@ -226,8 +226,8 @@ def test_diagnostic_page_without_territory_points_to_territoire(app_data):
 def test_diagnostic_page_shows_figures_alerts_and_sources(app_data, embedded):
     at = run(DIAGNOSTIC, epci=f"{AMIENS},{VAL_DE_SOMME}")
     assert not at.exception
-    assert metrics(at)["EPCI"] == "2" and [t.label for t in at.tabs][:5] == ["Synthèse", "EPCI et disparités", "Rural / urbain", "Alertes",
-                                                                             "Sources"]
+    assert metrics(at)["EPCI"] == "2" and [t.label for t in at.tabs][:6] == ["Synthèse", "EPCI et disparités", "Rural / urbain", "Zonages",
+                                                                             "Alertes", "Sources"]
     summary = at.dataframe[0].value
     assert {"Territoire", "France", "Somme (80)", "Couverture", "Millésime"} <= set(summary.columns)
     assert "Population municipale" in set(summary["Indicateur"])

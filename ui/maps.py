@@ -15,6 +15,7 @@ import hashlib
 from dataclasses import replace
 from functools import partial
 
+import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -124,7 +125,7 @@ def _territory_area(display, current: territory.Current) -> tuple[tuple[str, ...
 
 
 def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str | None, basemap: str, k: int = 5,
-             view: str = "france", height: int = 560) -> None:
+             view: str = "france", height: int = 560, extra: list[folium.FeatureGroup] | None = None) -> None:
     """Draw the EPCI map with ``sel`` highlighted and the territory's communes outlined.
 
     Clicks and drawings update the selection through a callback, before the next run of the page.
@@ -139,7 +140,7 @@ def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str
     m = mapping.epci_map(display, assets, loaders.epci_choropleth(indicator_id, k, codes), basemap,
                          view=start if codes else mapping.FRANCE_VIEW)
     communes = tuple(current.territory.communes.index) if current.territory is not None else preview_communes(sel)
-    groups = [mapping.selection_layer(display, list(sel.epci)), mapping.drawing_layer(sel.polygon)]
+    groups = [mapping.selection_layer(display, list(sel.epci)), mapping.drawing_layer(sel.polygon), *(extra or [])]
     if 0 < len(communes) <= MAX_OUTLINED_COMMUNES:
         outline = mapping.outline_layer(loaders.commune_outlines(communes))
         if sum(len(child.data) for child in outline._children.values()) <= OUTLINE_BUDGET:

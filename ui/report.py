@@ -241,6 +241,9 @@ EXPLANATIONS: dict[str, str] = {
                              "indicateurs INSEE s'ajoutent par import ou téléchargement des fichiers officiels.",
     "COUVERTURE_INCOMPLETE": "L'INSEE ne diffuse pas certaines valeurs des petites communes (secret statistique) : l'indicateur est "
                              "calculé sur les communes renseignées, qui ne représentent qu'une part de la population.",
+    "ZONAGES_COUPES": "Bassins de vie (accès aux équipements et services courants) et zones d'emploi (où les actifs résident et "
+                      "travaillent) de l'INSEE ; la zone principale du territoire est laissée de côté. Détail zone par zone dans "
+                      "l'onglet Zonages et dans zonages.csv.",
 }
 
 

@@ -13,6 +13,7 @@ from ..errors import PtceGeoError, SourceFileError
 from .datasets import EXPECTED_HEADERS, Dataset, join_filosofi_parts, recognise
 from .geojson import CODE_PROPERTIES, read_polygons
 from .tables import read_table
+from .zoning_files import recognise_zonings
 
 __all__ = ["scan", "import_directory", "ScanResult", "read_contours"]
 
@@ -59,7 +60,7 @@ def scan(folder: Path | str, origin: str = IMPORTED) -> ScanResult:
                 datasets = [ds] if ds is not None else []
             elif name.endswith(_TABLE_SUFFIXES):
                 tables = join_filosofi_parts(read_table(path, EXPECTED_HEADERS))
-                datasets = [d for n, frame in tables if (d := recognise(frame, n)) is not None]
+                datasets = [d for n, frame in tables for d in (recognise(frame, n), *recognise_zonings(frame, n)) if d is not None]
             else:
                 datasets = []
         except PtceGeoError as exc:

@@ -1,0 +1,83 @@
+"""The « Zonages » block of the Diagnostic page and the optional zoning layers of the Territoire map.
+
+Only display: the figures come from ``ptce_geo.zonings`` through the diagnostic; outlines are dissolved
+by the library for the zones touched only, and kept with the reference.
+"""
+
+from __future__ import annotations
+
+import folium
+import pandas as pd
+import streamlit as st
+
+from ptce_geo.alerts import fr_number
+from ptce_geo.diagnostic import Diagnostic
+from ptce_geo.mapping import zoning_layer
+from ptce_geo.zonings import ABSENT_HINT, NO_AAV, ZONINGS, outside_share, zone_outlines
+from ui import loaders
+from ui.panels import fr_int, md
+from ui.territory import Current
+
+__all__ = ["block", "map_layers"]
+
+_MAP_ZONINGS = ("bv2022", "ze2020", "aav2020")
+_COLOR_NAMES = {"bv2022": "violet, tirets courts", "ze2020": "vert, tirets longs", "aav2020": "jaune, pointillés"}
+
+
+def _pct(share: float) -> str:
+    return "—" if pd.isna(share) else f"{fr_number(100 * float(share))} %"
+
+
+def _zone_table(part: pd.DataFrame, places: bool) -> pd.DataFrame:
+    table = pd.DataFrame({
+        "Zone": part["nom"], "Code": part["code"],
+        "Communes dans le territoire": [f"{fr_int(n)} / {fr_int(t)}" if t else fr_int(n)
+                                        for n, t in zip(part["communes_dans_territoire"], part["communes_zone"], strict=True)],
+        "Population dans le territoire": part["population_dans_territoire"].map(fr_int),
+        "Part du territoire": part["part_du_territoire"].map(_pct),
+    })
+    if places:
+        table["Part de la zone dans le territoire"] = part["part_de_la_zone"].map(_pct)
+        table["Coupée"] = part["coupee"].map({True: "oui", False: "non"})
+    return table
+
+
+def block(diag: Diagnostic) -> None:
+    """Per zoning: zones touched, share of the territory in each, share of each zone inside; sources."""
+    zonings = diag.zonings
+    if zonings is None or not zonings.available:
+        st.info(f"Zonages absents : {ABSENT_HINT}", icon=":material/info:")
+        return
+    for note in zonings.notes:
+        st.caption(md(note))
+    for zoning_id in zonings.present:
+        zoning, part = ZONINGS[zoning_id], zonings.of(zoning_id)
+        real = part[part["code"] != ""]
+        count = (f"zones touchées : {len(real)}, dont {int(real['coupee'].sum())} coupées par le territoire" if zoning.places
+                 else f"classes présentes : {len(real)}")
+        st.markdown(f"**{zoning.label}** — {count}")
+        if zoning.places and zoning_id in diag.zoning_params.zonings:
+            share, outside = outside_share(zonings.table, zoning_id, diag.zoning_params)
+            st.caption(f"Hors zone principale, {_pct(share)} de la population vit dans {len(outside)} zone(s) dont moins de "
+                       f"{_pct(diag.zoning_params.zone_inside_min)} de la population est dans le territoire.")
+        st.dataframe(_zone_table(part, zoning.places), hide_index=True, width="stretch")
+        source = zonings.sources.get(zoning_id)
+        if source:
+            st.caption(md(f"Source : {source[0]} ({source[1]})."))
+
+
+def map_layers(current: Current) -> list[folium.FeatureGroup]:
+    """The checkbox « Zonages sur la carte » and, when ticked, the outlines of the zones the territory touches."""
+    diag = current.diagnostic
+    zonings = diag.zonings if diag is not None else None
+    if zonings is None or not zonings.available:
+        st.checkbox("Zonages sur la carte", key="ter_zonages", disabled=True, help=f"Zonages absents : {ABSENT_HINT}")
+        return []
+    if not st.checkbox("Zonages sur la carte", key="ter_zonages",
+                       help="Contours des bassins de vie, zones d'emploi et aires d'attraction des villes que le territoire touche."):
+        return []
+    ref = loaders.reference()
+    shown = [z for z in _MAP_ZONINGS if z in zonings.present]
+    outlines = {z: zone_outlines(ref, z, tuple(c for c in zonings.of(z)["code"] if c and c != NO_AAV)) for z in shown}
+    st.caption("Contours sur la carte — " + " · ".join(f"{ZONINGS[z].label} : {_COLOR_NAMES[z]}" for z in shown))
+    return [zoning_layer(outlines)]
