@@ -70,6 +70,7 @@ VARIABLES: dict[str, Variable] = {
     for v in [
         Variable("population", "Population municipale (référence)", "count"),
         Variable("surface_km2", "Surface (km²)", "count"),
+        Variable("surface_officielle_km2", "Superficie officielle publiée par l'INSEE (km²)", "count"),
         Variable("pop_rp", "Population (recensement, date récente)", "count"),
         Variable("pop_rp_ancienne", "Population (recensement, date ancienne)", "count"),
         Variable("menages", "Ménages", "count"),

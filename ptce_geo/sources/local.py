@@ -72,10 +72,14 @@ def scan(folder: Path | str, origin: str = IMPORTED) -> ScanResult:
     return result
 
 
-def import_directory(folder: Path | str, root: Path | str | None = None) -> tuple[dict, ScanResult]:
-    """Scan ``folder`` and rebuild the cache with what was found. Returns (manifest, scan)."""
+def import_directory(folder: Path | str, root: Path | str | None = None, partial: bool = False) -> tuple[dict, ScanResult]:
+    """Scan ``folder`` and rebuild the cache with what was found. Returns (manifest, scan).
+
+    A file much smaller than the dataset in service is refused unless ``partial``: its rows then
+    replace the same codes in the dataset in service, the others are kept.
+    """
     result = scan(folder)
     if not result.found:
         detail = f" Erreurs : {' | '.join(result.errors)}" if result.errors else ""
         raise SourceFileError(f"{folder} : aucun fichier de données reconnu.{detail}")
-    return build_cache(result.found, root), result
+    return build_cache(result.found, root, allow_partial=partial), result
