@@ -214,14 +214,14 @@ def _checked_legal_vintage(table: pd.DataFrame, vintages: dict) -> dict:
         if both.sum() and ((legal[both] - table.loc[both, var]).abs() < 0.5).mean() >= LEGAL_MATCH:
             return {**meta, "annee": int(year), "millesime": f"Populations légales {year} (vérifié : égales au recensement {year})"}
     if meta.get("millesime") and "non vérifié" not in meta["millesime"]:
-        meta["millesime"] += " ; millésime d'après la source, non vérifié par les données"
+        meta["millesime"] += " ; millésime non vérifié par les données (déduit de la source ou du nom du fichier)"
     return meta
 
 
 def _surface_vintage(chosen: dict, reference: pd.Index) -> str:
     """The geography (a date) of the contours the surfaces are measured on, not a file name."""
     contours = chosen["contours_communes"][0]
-    if contours.table["code_commune"].isin(reference).sum() >= 0.99 * len(reference):
+    if contours.vintage.startswith("fichier ") and contours.table["code_commune"].isin(reference).sum() >= 0.99 * len(reference):
         return f"contours alignés sur la géographie de référence ({chosen['cog_communes'][0].vintage})"
     return f"contours : {contours.vintage}"
 

@@ -302,3 +302,25 @@ def test_census_years_establishment_source_and_household_label_in_the_export(sha
     assert "taux_chomage_rp2021" in out["epci"].columns and "contour_perime" in communes.columns
     text = "\n".join(f"{k}:{v.to_csv()}" for k, v in out.items())
     assert "-0.0," not in text and "Sirene" not in text
+
+
+@needs_shared
+def test_stale_contours_of_imported_polygons_against_insee_s_surface(shared):
+    """Recomputed from the raw files: polygon area (each zone's CRS) below half of INSEE's surface summed over former codes."""
+    with gzip.open(SHARED / "geo_communes_epci" / "communes_2025_datafrance.geojson.gz") as handle:
+        shapes = gpd.read_file(io.BytesIO(handle.read()))
+    shapes = shapes[shapes["geometry"].notna() & (shapes["type_com"] == "COM")].set_index("code")
+    crs = {"971": 5490, "972": 5490, "973": 2972, "974": 2975, "976": 4471}
+    area = pd.concat([shapes[shapes.index.str[:3] == z].to_crs(e).area for z, e in crs.items()]
+                     + [shapes[~shapes.index.str[:3].isin(list(crs))].to_crs(2154).area]) / 1e6
+    # the most recent official surface wins: the 2024 comparateur extract (geography 2024), arrondissements summed
+    rp = pd.read_csv(SHARED / "rcarlier_communes_2024" / "communes_rcarlier_2024.csv", dtype=str)
+    passage = pd.read_csv(SHARED / "decoupage_administratif" / "passage_codes_anciens_vers_2026.csv", dtype=str)
+    former = passage.set_index("code_ancien")["code_2026"]
+    code = rp["insee_com"].where(rp["commune_type"] != "ARM", rp["insee_parente"])
+    code = code.where(code.isin(area.index), code.map(former))
+    official = pd.to_numeric(rp["superficie_km2"]).groupby(code).sum(min_count=1).dropna()
+    official = official[official.index.isin(area.index)]
+    expected = sorted(c for c, s in official.items() if s >= 1.0 and area[c] < 0.5 * s)
+    assert expected == shared.manifest["contours_perimes"] == sorted(shared.communes.index[shared.communes["contour_perime"]])
+    assert "62447" not in expected  # the shared file carries the corrected commune nouvelle

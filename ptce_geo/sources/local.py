@@ -41,7 +41,7 @@ def read_contours(path: Path, name: str | None = None) -> Dataset | None:
                 table = table[table["code_commune"].notna()].dissolve(by="code_commune", as_index=False) \
                     if codes.duplicated().any() else table[table["code_commune"].notna()]
                 return Dataset("contours", "contours_communes", "Contours des communes", table.reset_index(drop=True),
-                               f"fichier {Path(path).name}", str(path), warnings=warnings)
+                               f"fichier {Path(path).name}", str(path), warnings=warnings)  # build.py names its geography
     return None
 
 
