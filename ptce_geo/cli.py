@@ -52,6 +52,8 @@ def _run_update(args: argparse.Namespace) -> int:
 
 
 def _print_status(manifest: dict) -> None:
+    from .sources.domain import describe
+
     counts = manifest.get("comptes", {})
     print(f"Cache : génération {manifest['generation']}, construit le {manifest.get('construit_le', '?')}")
     print("Comptes : " + ", ".join(f"{k} {v}" for k, v in counts.items()))
@@ -64,7 +66,7 @@ def _print_status(manifest: dict) -> None:
     rejected = manifest.get("valeurs_hors_domaine", [])
     print(f"Valeurs hors domaine mises à « manquant » : {sum(r['nb'] for r in rejected)}")
     for r in rejected:
-        print(f"  {r['variable']} ({r['source']}) : {r['nb']} {r['rule']} : {', '.join(r['codes'][:20])}{' …' if r['nb'] > 20 else ''}")
+        print(f"  {describe(r, 50)} — {r['source']}")
     stale = manifest.get("contours_perimes", [])
     print(f"Contours périmés (moins de la moitié de la superficie officielle) : {len(stale)}" + (f" : {', '.join(stale)}" if stale else ""))
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 __all__ = ["RATE_MIN", "RATE_MAX", "CENSUS_RULE", "STALE_RATIO", "STALE_MIN_KM2", "UNION_RATIO", "Rejection", "rate_outside", "negative",
-           "census_zero", "reject", "stale_contour", "hors_domaine"]
+           "census_zero", "reject", "stale_contour", "hors_domaine", "describe"]
 
 RATE_MIN, RATE_MAX = 0.0, 100.0  # a published rate in percent, bounds included
 CENSUS_RULE = "du recensement à 0 pour une population légale positive"  # applied at build time, against the legal population
@@ -41,8 +41,7 @@ class Rejection:
         return {**asdict(self), "nb": len(self.codes)}
 
     def message(self) -> str:
-        shown = ", ".join(self.codes[:12]) + (" …" if len(self.codes) > 12 else "")
-        return f"{self.variable} : {len(self.codes)} valeur(s) {self.rule} mise(s) à « manquant » ({shown})."
+        return describe(self.as_dict(), 12) + "."
 
 
 def rate_outside(values: pd.Series) -> pd.Series:
@@ -77,5 +76,10 @@ def reject(values: pd.Series, mask: pd.Series, codes: pd.Series, variable: str, 
 
 def hors_domaine(entry: dict) -> str:
     """One line naming the values a manifest dataset entry set missing (empty when none)."""
-    return " ; ".join(f"{r['variable']} : {r['nb']} {r['rule']} ({', '.join(r['codes'][:20])}{' …' if r['nb'] > 20 else ''})"
-                      for r in entry.get("valeurs_hors_domaine") or [])
+    return " ; ".join(describe(r) for r in entry.get("valeurs_hors_domaine") or [])
+
+
+def describe(record: dict, shown: int = 20) -> str:
+    """A ``Rejection.as_dict()`` record in words, with its first ``shown`` codes."""
+    codes = ", ".join(record["codes"][:shown]) + (" …" if record["nb"] > shown else "")
+    return f"{record['variable']} : {record['nb']} valeur(s) {record['rule']} mise(s) à « manquant » ({codes})"
