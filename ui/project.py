@@ -433,7 +433,7 @@ def page_territory(ref: Reference, save_now: bool = True) -> tuple[Selection, te
     read the selection (URL or session), save the open project if the territory changed (``save_now``),
     then the territory and its diagnostic."""
     restore()
-    sel = state.selection(ref.epci.index, ref.communes.index.union(ref.passage["code_ancien"]))  # arrondissements, old codes: mapped with a note
+    sel = state.selection(ref.epci.index, ref.communes.index)
     if save_now:
         autosave()
     return sel, territory.current(sel)
