@@ -324,3 +324,13 @@ def test_stale_contours_of_imported_polygons_against_insee_s_surface(shared):
     expected = sorted(c for c, s in official.items() if s >= 1.0 and area[c] < 0.5 * s)
     assert expected == shared.manifest["contours_perimes"] == sorted(shared.communes.index[shared.communes["contour_perime"]])
     assert "62447" not in expected  # the shared file carries the corrected commune nouvelle
+
+
+def test_actors_accept_arrondissement_codes_with_a_note(embedded):
+    from ptce_geo.actors import validate_actors
+
+    raw = pd.DataFrame({"nom": ["Régie Belleville", "Coop Croix-Rousse", "Hors limite"], "code_commune": ["75120", "69384", "75121"]})
+    actors, report = validate_actors(raw, embedded.communes, departements=embedded.departements)
+    assert actors["code_commune"].tolist() == ["75056", "69123"]
+    messages = report["messages"].astype(str).tolist()
+    assert "75120 rattaché à la commune" in messages[0] and "inconnu" in messages[2]
