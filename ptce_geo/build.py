@@ -28,10 +28,12 @@ from .sources.embedded import embedded_datasets
 __all__ = ["build_cache", "FileRecord", "PARTIAL_RATIO", "is_partial"]
 
 # A dataset with fewer rows than this share of the one in service is partial (a 10-row communes list, 5 contours);
-# checked for the commune-keyed and reference kinds below (their key column completes a partial file)
+# checked for the kinds below whose key column can complete a partial file
 PARTIAL_RATIO = 0.9
 _KEYS = {"communes": "code_commune", "contours": "code_commune", "variables": "code_commune", "epci": "code_epci",
          "departements": "code_dep", "regions": "code_reg", "passage": "code_ancien"}
+# passage tables differ in scope by nature (COG: communes déléguées only; Etalab: every former code): never « partial »
+_GUARDED = frozenset(_KEYS) - {"passage"}
 
 
 @dataclass
@@ -118,7 +120,7 @@ def _guard_partial(layers: list, new: list, allow_partial: bool) -> list:
     refused, out = [], []
     for ds, rec in new:
         base = in_service.get(ds.id or ds.kind)
-        if ds.kind not in _KEYS or id(ds) not in winners or base is None or not is_partial(ds.rows, base[0].rows):
+        if ds.kind not in _GUARDED or id(ds) not in winners or base is None or not is_partial(ds.rows, base[0].rows):
             out.append((ds, rec))
         elif allow_partial:
             out.append((_complete(base[0], ds), rec))
