@@ -198,6 +198,7 @@ def _communes(ref: Reference, look: _Lookups, territory: Territory, table: pd.Da
         "nom": src["nom"], "code_epci": src["code_epci"], "nom_epci": [look.epci_nom.get(c) for c in src["code_epci"]],
         "code_dep": src["code_dep"], "code_reg": src["code_reg"], "population": src["population"], "surface_km2": src["surface_km2"],
         "part_surface": src["part_surface"], "selection": src["selected_by"],
+        "contour_perime": src["contour_perime"].fillna(False).astype(bool) if "contour_perime" in src else False,
         "densite_niveau": pd.array(np.where(np.isnan(level), None, level), dtype="Int64"),
         "densite_libelle": _labels(level, DENSITY_LEVELS), "densite_groupe": _labels(level, DENSITY_GROUPS),
         "aav_categorie": _labels(aav, {k: k for k in AAV_CATEGORIES}), "aav_libelle": _labels(aav, AAV_CATEGORIES),

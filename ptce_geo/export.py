@@ -105,11 +105,9 @@ def tables(diag: Diagnostic) -> dict[str, pd.DataFrame]:
     order = [c for c in summary.columns if c not in _DISPARITY_COLUMNS.values()]
     order = order[:at] + list(_DISPARITY_COLUMNS.values()) + order[at:]
     years = census_columns(diag)
-    communes = diag.communes.assign(contour_perime=diag.territory.communes.get("contour_perime", pd.Series(dtype=bool))
-                                    .reindex(diag.communes.index).fillna(False).astype(bool))
     out = {
         "resume": _overview_rows(diag),
-        "communes": communes.rename(columns=years).reset_index(),
+        "communes": diag.communes.rename(columns=years).reset_index(),
         "epci": diag.epci.rename(columns=years).reset_index(),
         "synthese": summary[order].reset_index(),
         "alertes": diag.alerts_table,
