@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from .actor_schema import fold
-from .codes import normalize_commune_code
+from .codes import arrondissement_commune, normalize_commune_code
 from .errors import CodeError
 from .geometry import FRANCE_BOUNDS
 
@@ -37,17 +37,6 @@ _DEP_IN_NAME = re.compile(r"\s*\((\d{1,3}|2[ABab])\)\s*$")
 _CEDEX = re.compile(r"\s+cedex(?:\s+\d+)?$")
 _CODE_LIKE = re.compile(r"^\s*(?:\d{3,5}(?:\.0+)?|2[ABab]\d{3})\s*$")
 _DEP_CODE = re.compile(r"^\s*(\d{1,3}|2[ABab])(?:\s*(?:[-–(]|$))")
-
-
-def _plm_commune(code: str) -> str | None:
-    """Paris, Lyon, Marseille arrondissement code -> the commune code (the reference has communes only)."""
-    if code.startswith("751") and code[3:].isdigit() and 1 <= int(code[3:]) <= 20:
-        return "75056"
-    if code.startswith("6938") and code[4] in "123456789":
-        return "69123"
-    if code.startswith("132") and code[3:].isdigit() and 1 <= int(code[3:]) <= 16:
-        return "13055"
-    return None
 
 
 def name_key(name: object) -> str:
@@ -165,7 +154,7 @@ class CommuneIndex:
                 out.error = f"code commune « {code_text} » invalide (5 caractères attendus, ex. 45208 ou 2A004)"
             return
         if code not in self.codes:
-            plm = _plm_commune(code)
+            plm = arrondissement_commune(code)
             if plm is None:
                 out.error = f"code commune « {code_text} » inconnu dans le référentiel (commune fusionnée ou code erroné ?)"
                 return

@@ -21,13 +21,22 @@ from .errors import CacheError, SourceFileError
 from .geometry import areas_km2, zone_of
 from .income import COMPUTED, ESTIMATED, INCOME_IDS, estimate_by, fit_model, with_published
 from .indicators import INDICATORS, VARIABLES, aggregate_by, coverage_by
-from .passage import to_reference
+from .passage import to_reference, with_arrondissements
 from .sources.datasets import Dataset
+from .sources.domain import CENSUS_RULE, STALE_RATIO, census_zero, reject, stale_contour
 from .sources.embedded import embedded_datasets
 from .sources.supra import FRANCE_CODE
 from .zoning_tables import write_zonings
 
-__all__ = ["build_cache", "FileRecord"]
+__all__ = ["build_cache", "FileRecord", "PARTIAL_RATIO", "is_partial"]
+
+# A dataset with fewer rows than this share of the one in service is partial (a 10-row communes list, 5 contours);
+# checked for the kinds below whose key column can complete a partial file
+PARTIAL_RATIO = 0.9
+_KEYS = {"communes": "code_commune", "contours": "code_commune", "variables": "code_commune", "epci": "code_epci",
+         "departements": "code_dep", "regions": "code_reg", "passage": "code_ancien"}
+# passage tables differ in scope by nature (COG: communes déléguées only; Etalab: every former code): never « partial »
+_GUARDED = frozenset(_KEYS) - {"passage"}
 
 
 @dataclass
@@ -61,7 +70,8 @@ def previous_pairs(root: Path) -> list[tuple[Dataset, FileRecord]]:
             continue
         table = gen.read(entry["id"], gen.source_path(entry["id"]), geo=entry["type"] == "contours")
         ds = Dataset(entry["type"], entry["id"], entry["libelle"], table, entry["millesime"], entry["fichier"],
-                     variables=entry.get("variables") or {}, warnings=entry.get("avertissements") or [])
+                     variables=entry.get("variables") or {}, warnings=entry.get("avertissements") or [],
+                     rejected=[r for r in entry.get("valeurs_hors_domaine") or [] if r["rule"] != CENSUS_RULE])
         pairs.append((ds, FileRecord(entry["origine"], entry["fichier"], entry["sha256"], entry["taille"], entry.get("url", ""),
                                          entry.get("date", ""))))
     return pairs
@@ -90,6 +100,42 @@ def _choose(datasets: list[tuple[Dataset, FileRecord]]) -> dict[str, tuple[Datas
     return chosen
 
 
+def is_partial(rows: int, rows_in_service: int) -> bool:
+    """Whether a dataset of ``rows`` rows would shrink the one in service below ``PARTIAL_RATIO`` of its rows."""
+    return rows < PARTIAL_RATIO * rows_in_service
+
+
+def _complete(base: Dataset, part: Dataset) -> Dataset:
+    """``part``'s rows over ``base``'s: the rows ``part`` lacks are kept from the dataset in service."""
+    key = _KEYS[part.kind]
+    table = pd.concat([base.table, part.table], ignore_index=True).drop_duplicates(key, keep="last").reset_index(drop=True)
+    if part.kind == "contours":
+        table = gpd.GeoDataFrame(table, geometry="geometry", crs=4326)
+    note = f"{part.origin} : {part.rows} lignes importées avec --partial, les {len(table) - part.rows} autres gardées de « {base.origin} »."
+    return Dataset(part.kind, part.id, part.label, table, part.vintage, part.origin, {**base.variables, **part.variables},
+                   part.warnings + [note], part.rejected)
+
+
+def _guard_partial(layers: list, new: list, allow_partial: bool) -> list:
+    """Refuse (or, when asked, complete) a new dataset that would replace a much larger one in service."""
+    in_service = _choose(layers)
+    winners = {id(ds) for ds, _ in _choose(layers + new).values()}
+    refused, out = [], []
+    for ds, rec in new:
+        base = in_service.get(ds.id or ds.kind)
+        if ds.kind not in _GUARDED or id(ds) not in winners or base is None or not is_partial(ds.rows, base[0].rows):
+            out.append((ds, rec))
+        elif allow_partial:
+            out.append((_complete(base[0], ds), rec))
+        else:
+            refused.append(f"{ds.origin} : {ds.rows} lignes pour « {ds.label} », qui en compte {base[0].rows} en service")
+    if refused:
+        raise SourceFileError("Fichier partiel refusé, il remplacerait un jeu national : " + " ; ".join(refused)
+                              + f" (moins de {PARTIAL_RATIO:.0%} des lignes). Le cache précédent reste en service. ".replace("%", " %")
+                              + "Pour compléter le jeu en service avec ces seules lignes : data import --partial.")
+    return out
+
+
 def _communes(chosen: dict, warnings: list[str]) -> gpd.GeoDataFrame:
     base = chosen["cog_communes"][0].table.set_index("code_commune")
     contours = chosen["contours_communes"][0].table.drop_duplicates("code_commune").set_index("code_commune")
@@ -108,7 +154,21 @@ def _communes(chosen: dict, warnings: list[str]) -> gpd.GeoDataFrame:
     return communes
 
 
-def _variables(chosen: dict, communes: gpd.GeoDataFrame) -> tuple[pd.DataFrame, dict, dict]:
+def _census_zeros(ds: Dataset, mapped: pd.DataFrame, legal: pd.Series, warnings: list[str]) -> None:
+    """Every census variable of ``ds`` set missing where its population is 0 but the legal population positive."""
+    if "pop_rp" not in mapped or "pop_rp" not in ds.variables:
+        return
+    names = [v for v in ds.variables if v in mapped and (ds.variables[v].get("millesime") or "").startswith("RP")]
+    codes = mapped.index.to_series()
+    _, refused = reject(mapped["pop_rp"], census_zero(mapped["pop_rp"], legal), codes, ", ".join(names),
+                        CENSUS_RULE, ds.origin)
+    if refused is not None:
+        mapped.loc[refused.codes, names] = float("nan")
+        ds.rejected = ds.rejected + [refused.as_dict()]
+        warnings.append(refused.message())
+
+
+def _variables(chosen: dict, communes: gpd.GeoDataFrame, warnings: list[str]) -> tuple[pd.DataFrame, dict, dict]:
     passage = chosen["passage"][0].table if "passage" in chosen else None
     reference = communes.index
     table = pd.DataFrame(index=reference)
@@ -116,7 +176,8 @@ def _variables(chosen: dict, communes: gpd.GeoDataFrame) -> tuple[pd.DataFrame, 
     table["surface_km2"] = communes["surface_km2"]
     vintages: dict[str, dict] = {
         "population": {**chosen["cog_communes"][0].variables.get("population", {}), "source": chosen["cog_communes"][0].label},
-        "surface_km2": {"annee": None, "millesime": chosen["contours_communes"][0].vintage, "source": "Calcul (projection par zone)"},
+        "surface_km2": {"annee": None, "millesime": _surface_vintage(chosen, reference),
+                        "source": f"Calcul (projection par zone) sur « {chosen['contours_communes'][0].label} »"},
     }
     reports = {}
     datasets = sorted((d for d, _ in chosen.values() if d.kind == "variables"), key=lambda d: min(
@@ -124,6 +185,7 @@ def _variables(chosen: dict, communes: gpd.GeoDataFrame) -> tuple[pd.DataFrame, 
     for ds in datasets:
         mapped, report = to_reference(ds.table, reference, passage)
         reports[ds.id] = report.as_dict()
+        _census_zeros(ds, mapped, communes["population"], warnings)
         for var, meta in ds.variables.items():
             if var not in VARIABLES:
                 continue
@@ -135,7 +197,52 @@ def _variables(chosen: dict, communes: gpd.GeoDataFrame) -> tuple[pd.DataFrame, 
         table["population"] = table["pop_rp"]
         communes["population"] = table["pop_rp"]
         vintages["population"] = {**vintages["pop_rp"]}
+    else:
+        vintages["population"] = _checked_legal_vintage(table, vintages)
     return table, vintages, reports
+
+
+LEGAL_MATCH = 0.99  # share of communes whose legal population equals a census population for its year to be taken as read
+
+
+def _checked_legal_vintage(table: pd.DataFrame, vintages: dict) -> dict:
+    """The legal population's year read from the data: the census year whose municipal population it equals.
+
+    A legal population of year N is the census population of year N; when no loaded census matches, the
+    year given by the file stays, marked « non vérifié ».
+    """
+    meta = dict(vintages["population"])
+    legal = table["population"]
+    for var in ("pop_rp", "pop_rp_ancienne"):
+        if var not in table or not (year := (vintages.get(var) or {}).get("annee")):
+            continue
+        both = legal.notna() & table[var].notna() & legal.gt(0)
+        if both.sum() and ((legal[both] - table.loc[both, var]).abs() < 0.5).mean() >= LEGAL_MATCH:
+            return {**meta, "annee": int(year), "millesime": f"Populations légales {year} (vérifié : égales au recensement {year})"}
+    if meta.get("millesime") and "non vérifié" not in meta["millesime"]:
+        meta["millesime"] += " ; millésime non vérifié par les données (déduit de la source ou du nom du fichier)"
+    return meta
+
+
+def _surface_vintage(chosen: dict, reference: pd.Index) -> str:
+    """The geography (a date) of the contours the surfaces are measured on, not a file name."""
+    contours = chosen["contours_communes"][0]
+    if contours.vintage.startswith("fichier ") and contours.table["code_commune"].isin(reference).sum() >= 0.99 * len(reference):
+        return f"contours alignés sur la géographie de référence ({chosen['cog_communes'][0].vintage})"
+    return f"contours : {contours.vintage}"
+
+
+def _flag_stale(communes: gpd.GeoDataFrame, variables: pd.DataFrame, warnings: list[str]) -> list[str]:
+    """Column ``contour_perime``: the polygon covers less than ``STALE_RATIO`` of INSEE's official surface (domain.stale_contour)."""
+    official = variables["surface_officielle_km2"] if "surface_officielle_km2" in variables else pd.Series(float("nan"), index=communes.index)
+    communes["contour_perime"] = stale_contour(communes["surface_km2"], official).to_numpy()
+    codes = sorted(communes.index[communes["contour_perime"]].astype(str))
+    if codes:
+        share = f"{STALE_RATIO:.0%}".replace("%", " %")
+        warnings.append(f"{len(codes)} contours communaux couvrent moins de {share} de la superficie officielle INSEE (d'au moins 1 km²) "
+                        + f"(contour périmé : surface, densité et sélection par polygone faussées) : {', '.join(codes[:30])}"
+                        + (" …" if len(codes) > 30 else "") + ".")
+    return codes
 
 
 def _epci(chosen: dict, communes: gpd.GeoDataFrame, warnings: list[str]) -> gpd.GeoDataFrame:
@@ -216,22 +323,28 @@ def _store_sources(gen: Generation, chosen: dict) -> None:
             gen.write(ds.id, ds.table, gen.source_path(ds.id))
 
 
-def build_cache(new: list[tuple[Dataset, FileRecord]], root: Path | str | None = None, keep_previous: bool = True) -> dict:
+def build_cache(new: list[tuple[Dataset, FileRecord]], root: Path | str | None = None, keep_previous: bool = True,
+                allow_partial: bool = False) -> dict:
     """Build and commit a cache generation from ``new`` datasets over the previous ones and the embedded default.
 
-    Returns the manifest. On any error the previous cache stays in use.
+    A new dataset with fewer than ``PARTIAL_RATIO`` of the rows of the one in service is refused
+    (``SourceFileError``), or with ``allow_partial`` completes it. Returns the manifest. On any error
+    the previous cache stays in use.
     """
     root = data_dir(root)
     started = time.perf_counter()
     with build_lock(root):
-        layers = embedded_pairs() + (previous_pairs(root) if keep_previous else []) + list(new)
+        layers = embedded_pairs() + (previous_pairs(root) if keep_previous else [])
+        layers += _guard_partial(layers, list(new), allow_partial)
         chosen = _choose(layers)
         for required in ("cog_communes", "cog_epci", "contours_communes", "cog_departements", "cog_regions"):
             if required not in chosen:
                 raise SourceFileError(f"Jeu de données indispensable absent : {required}.")
         warnings = [w for ds, _ in chosen.values() for w in ds.warnings]
         communes = _communes(chosen, warnings)
-        variables, vintages, reports = _variables(chosen, communes)
+        variables, vintages, reports = _variables(chosen, communes, warnings)
+        rejected = [r for ds, _ in chosen.values() for r in ds.rejected]
+        stale = _flag_stale(communes, variables, warnings)
         epci = _epci(chosen, communes, warnings)
         deps = chosen["cog_departements"][0].table.set_index("code_dep")
         regs = chosen["cog_regions"][0].table.set_index("code_reg")
@@ -246,8 +359,7 @@ def build_cache(new: list[tuple[Dataset, FileRecord]], root: Path | str | None =
             gen.write("variables", variables)
             gen.write("comparaisons", comparisons)
             write_zonings(gen, chosen, communes.index, warnings)
-            if "passage" in chosen:
-                gen.write("passage", chosen["passage"][0].table)
+            gen.write("passage", with_arrondissements(chosen["passage"][0].table if "passage" in chosen else None))
             _store_sources(gen, chosen)
             manifest = {
                 "construit_le": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -256,7 +368,10 @@ def build_cache(new: list[tuple[Dataset, FileRecord]], root: Path | str | None =
                 "variables": vintages,
                 "comptes": {"communes": len(communes), "epci": len(epci), "departements": len(deps), "regions": len(regs),
                             "communes_sans_contour": int(communes.geometry.isna().sum()),
-                            "communes_sans_epci": int(communes["code_epci"].isna().sum())},
+                            "communes_sans_epci": int(communes["code_epci"].isna().sum()),
+                            "contours_perimes": len(stale), "valeurs_hors_domaine": sum(r["nb"] for r in rejected)},
+                "contours_perimes": stale,
+                "valeurs_hors_domaine": rejected,
                 "passage": reports,
                 "avertissements": warnings,
             }
@@ -270,7 +385,7 @@ def build_cache(new: list[tuple[Dataset, FileRecord]], root: Path | str | None =
 def _entry(ds: Dataset, rec: FileRecord) -> dict:
     return {"id": ds.id or ds.kind, "type": ds.kind, "libelle": ds.label, "millesime": ds.vintage, "lignes": ds.rows,
             "origine": rec.origin, "fichier": rec.path, "date": rec.date, "sha256": rec.sha256, "taille": rec.size, "url": rec.url,
-            "variables": ds.variables, "avertissements": ds.warnings}
+            "variables": ds.variables, "avertissements": ds.warnings, "valeurs_hors_domaine": ds.rejected}
 
 
 def ensure_cache(root: Path | str | None = None) -> dict:

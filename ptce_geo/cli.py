@@ -18,6 +18,9 @@ def _data_configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True)
     imp = sub.add_parser("import", help="importer les fichiers officiels d'un dossier (ex. ../shared/data)")
     imp.add_argument("folder")
+    imp.add_argument("--partial", action="store_true",
+                     help="accepter un fichier partiel (quelques communes, quelques contours) : ses lignes remplacent celles du jeu "
+                          "en service, les autres sont gardées (sans cette option, un tel fichier est refusé)")
     upd = sub.add_parser("update", help="télécharger les fichiers officiels (INSEE, Etalab), les vérifier et reconstruire le cache")
     _update_options(upd)
     sub.add_parser("status", help="jeux de données en service : source, date, millésime, lignes")
@@ -49,6 +52,8 @@ def _run_update(args: argparse.Namespace) -> int:
 
 
 def _print_status(manifest: dict) -> None:
+    from .sources.domain import describe
+
     counts = manifest.get("comptes", {})
     print(f"Cache : génération {manifest['generation']}, construit le {manifest.get('construit_le', '?')}")
     print("Comptes : " + ", ".join(f"{k} {v}" for k, v in counts.items()))
@@ -58,6 +63,12 @@ def _print_status(manifest: dict) -> None:
               f"{j.get('url') or j['fichier']}")
     for w in manifest.get("avertissements", []):
         print(f"  ! {w}")
+    rejected = manifest.get("valeurs_hors_domaine", [])
+    print(f"Valeurs hors domaine mises à « manquant » : {sum(r['nb'] for r in rejected)}")
+    for r in rejected:
+        print(f"  {describe(r, 50)} — {r['source']}")
+    stale = manifest.get("contours_perimes", [])
+    print(f"Contours périmés (moins de la moitié de la superficie officielle) : {len(stale)}" + (f" : {', '.join(stale)}" if stale else ""))
 
 
 def _data_run(args: argparse.Namespace) -> int:
@@ -67,7 +78,7 @@ def _data_run(args: argparse.Namespace) -> int:
     if args.action == "import":
         from .sources.local import import_directory
 
-        manifest, result = import_directory(args.folder, args.data_dir)
+        manifest, result = import_directory(args.folder, args.data_dir, partial=args.partial)
         for err in result.errors:
             print(f"  erreur : {err}", file=sys.stderr)
         print(f"{len(result.found)} jeux reconnus, {len(result.ignored)} fichiers ignorés, {len(result.errors)} erreurs.")

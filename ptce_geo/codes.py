@@ -13,6 +13,8 @@ import pandas as pd
 from .errors import CodeError
 
 __all__ = [
+    "ARRONDISSEMENTS",
+    "arrondissement_commune",
     "COMMUNE_RE",
     "SIREN_RE",
     "normalize_commune_code",
@@ -24,6 +26,8 @@ __all__ = [
 COMMUNE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 SIREN_RE = re.compile(r"^\d{9}$")
 _FLOAT_SUFFIX = re.compile(r"\.0+$")
+# arrondissements municipaux of Paris, Lyon and Marseille: (first code, last code) -> their commune
+ARRONDISSEMENTS: dict[tuple[int, int], str] = {(75101, 75120): "75056", (69381, 69389): "69123", (13201, 13216): "13055"}
 
 
 def _clean(value: object) -> str:
@@ -53,6 +57,14 @@ def normalize_commune_codes(values: pd.Series) -> pd.Series:
     text = text.where(~short, text.str.zfill(5))
     valid = text.str.fullmatch(COMMUNE_RE.pattern).fillna(False)
     return text.where(valid)
+
+
+def arrondissement_commune(code: str) -> str | None:
+    """The commune (75056 Paris, 69123 Lyon, 13055 Marseille) of an arrondissement municipal code, else ``None``."""
+    if not (isinstance(code, str) and code.isdigit()):
+        return None
+    number = int(code)
+    return next((commune for (first, last), commune in ARRONDISSEMENTS.items() if first <= number <= last), None)
 
 
 def normalize_siren(value: object) -> str:

@@ -24,6 +24,7 @@ from .income import COMPUTED, ESTIMATED, INCOME_IDS, IncomeModel, estimate_by, f
 from .indicators import AAV_CATEGORIES, DENSITY_GROUPS, DENSITY_LEVELS, INDICATORS, aggregate_by, coverage_by
 from .reference import FETCH_HINT, Reference
 from .rural_urban import RuralUrban, rural_urban
+from .sources.domain import hors_domaine
 from .sources.supra import FRANCE_CODE
 from .territory import Territory
 from .zonings import ZoningParams, Zonings, territory_zonings, zoning_alerts
@@ -269,6 +270,7 @@ def _communes(ref: Reference, look: _Lookups, territory: Territory, table: pd.Da
         "nom": src["nom"], "code_epci": src["code_epci"], "nom_epci": [look.epci_nom.get(c) for c in src["code_epci"]],
         "code_dep": src["code_dep"], "code_reg": src["code_reg"], "population": src["population"], "surface_km2": src["surface_km2"],
         "part_surface": src["part_surface"], "selection": src["selected_by"],
+        "contour_perime": src["contour_perime"].fillna(False).astype(bool) if "contour_perime" in src else False,
         "densite_niveau": pd.array(np.where(np.isnan(level), None, level), dtype="Int64"),
         "densite_libelle": _labels(level, DENSITY_LEVELS), "densite_groupe": _labels(level, DENSITY_GROUPS),
         "aav_categorie": _labels(aav, {k: k for k in AAV_CATEGORIES}), "aav_libelle": _labels(aav, AAV_CATEGORIES),
@@ -316,7 +318,8 @@ def diagnose(ref: Reference, territory: Territory, params: AlertParams | None = 
     zonings = territory_zonings(ref, communes)
     alerts += zoning_alerts(zonings, zoning_params)
     sources = pd.DataFrame([{"jeu": j["id"], "libelle": j["libelle"], "millesime": j["millesime"], "origine": j["origine"],
-                             "fichier": j["fichier"], "date": j.get("date", "")} for j in ref.manifest.get("jeux", [])])
+                             "fichier": j["fichier"], "date": j.get("date", ""), "hors_domaine": hors_domaine(j)}
+                            for j in ref.manifest.get("jeux", [])])
     return Diagnostic(territory, params, overview, summary, zones, _communes(ref, look, territory, table), epci, disparities, mix,
                       alerts, coverage, sources, [i for i, ok in look.available.items() if not ok], zonings=zonings,
                       zoning_params=zoning_params)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -76,16 +77,41 @@ def _rural_urban_rows(diag: Diagnostic) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
+def census_columns(diag: Diagnostic) -> dict[str, str]:
+    """Indicator id -> column name carrying its census year(s): ``pop_rp_rp2021``, ``evol_pop_rp2015_2021``.
+
+    RP 2021 and RP 2018 figures sit side by side in the same tables: the year is in the column name.
+    """
+    out = {}
+    for ind, millesime in diag.summary["millesime"].items():
+        years = sorted(set(re.findall(r"RP (\d{4})", str(millesime))))
+        if years:
+            out[ind] = f"{ind}_rp{'_'.join(years)}"
+    return out
+
+
+def _no_negative_zero(frame: pd.DataFrame) -> pd.DataFrame:
+    """``-0.0`` written as ``0.0`` (IEEE: ``-0.0 + 0.0`` is ``+0.0``), in float columns and float cells of text columns."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col] + 0.0
+        elif out[col].dtype == object:
+            out[col] = out[col].map(lambda v: v + 0.0 if isinstance(v, float) else v)
+    return out
+
+
 def tables(diag: Diagnostic) -> dict[str, pd.DataFrame]:
-    """The CSV tables by file stem, as written (the UI shows these same frames)."""
+    """The CSV tables by file stem, as written. Shares (``part_*``, ``couverture``) are fractions from 0 to 1."""
     summary = diag.summary.join(diag.disparities.drop(columns="libelle").rename(columns=_DISPARITY_COLUMNS))
     at = list(summary.columns).index("source")
     order = [c for c in summary.columns if c not in _DISPARITY_COLUMNS.values()]
     order = order[:at] + list(_DISPARITY_COLUMNS.values()) + order[at:]
+    years = census_columns(diag)
     out = {
         "resume": _overview_rows(diag),
-        "communes": diag.communes.reset_index(),
-        "epci": diag.epci.reset_index(),
+        "communes": diag.communes.rename(columns=years).reset_index(),
+        "epci": diag.epci.rename(columns=years).reset_index(),
         "synthese": summary[order].reset_index(),
         "alertes": diag.alerts_table,
         "rural_urbain": _rural_urban_rows(diag),
@@ -93,7 +119,7 @@ def tables(diag: Diagnostic) -> dict[str, pd.DataFrame]:
     }
     if diag.territory.definition.polygon is not None:
         out["communes_coupees"] = diag.territory.edge.reset_index()
-    return out
+    return {stem: _no_negative_zero(frame) for stem, frame in out.items()}
 
 
 def geo_layers(diag: Diagnostic) -> dict[str, gpd.GeoDataFrame]:
@@ -135,9 +161,14 @@ def sources_text(diag: Diagnostic, command: str | None = None) -> str:
         lines += ["## Indicateurs manquants", "", ", ".join(diag.missing) + ".", "", f"Pour les obtenir : `{FETCH_HINT}`", ""]
     if t.warnings or diag.rural_urban.notes:
         lines += ["## Avertissements", ""] + [f"- {w}" for w in t.warnings + diag.rural_urban.notes] + [""]
+    lines += _quality_lines(diag)
     p = diag.params
     lines += [
         "## Méthodes", "",
+        "- **Parts** (colonnes `part_*`, `couverture`, `part_population`, `part_surface`) : fractions de 0 à 1 dans tous les CSV ;",
+        "  les taux et parts d'indicateurs (unité « % » dans `synthese.csv`) sont en pourcentage, de 0 à 100.",
+        "- Chiffres du recensement : l'année est dans le nom de colonne (`pop_rp_rp2021`, `logements_rp2018`) de `communes.csv` et",
+        "  `epci.csv`, et dans la colonne `millesime` de `synthese.csv`.",
         "- Comptes sommés ; taux et parts recalculés à partir des numérateurs et dénominateurs sommés (jamais une moyenne de taux),",
         "  sur les communes où les deux sont connus (voir la couverture) ; évolutions annuelles à partir des populations sommées.",
         "- Médiane du niveau de vie et taux de pauvreté : **publiés INSEE** pour un EPCI entier, un département, une région ou la "
@@ -160,6 +191,19 @@ def sources_text(diag: Diagnostic, command: str | None = None) -> str:
     ]
     lines += zonings_markdown(diag.zonings, diag.zoning_params)
     return "\n".join(lines)
+
+
+def _quality_lines(diag: Diagnostic) -> list[str]:
+    """Values set missing because out of their domain, and stale commune contours of the territory."""
+    lines = ["## Données invraisemblables mises à l'écart", ""]
+    rejected = diag.sources[diag.sources.get("hors_domaine", pd.Series(dtype=str)).fillna("").ne("")] if len(diag.sources) else diag.sources
+    lines += [f"- {r.jeu} : {r.hors_domaine}" for r in rejected.itertuples()] or ["- Aucune valeur hors domaine (taux hors de 0 à 100, "
+                                                                                  "comptes ou médianes négatifs, recensement à 0)."]
+    stale = diag.territory.communes.get("contour_perime", pd.Series(dtype=bool)).fillna(False).astype(bool)
+    codes = sorted(stale.index[stale])
+    lines += [f"- Contours périmés dans le territoire (moins de la moitié de la superficie officielle INSEE) : {', '.join(codes)}."
+              if codes else "- Aucun contour communal périmé dans le territoire.", ""]
+    return lines
 
 
 def _files(diag: Diagnostic, flavour: str, command: str | None, extra: dict[str, bytes] | None = None) -> dict[str, bytes]:

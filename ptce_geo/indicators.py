@@ -70,6 +70,7 @@ VARIABLES: dict[str, Variable] = {
     for v in [
         Variable("population", "Population municipale (référence)", "count"),
         Variable("surface_km2", "Surface (km²)", "count"),
+        Variable("surface_officielle_km2", "Superficie officielle publiée par l'INSEE (km²)", "count"),
         Variable("pop_rp", "Population (recensement, date récente)", "count"),
         Variable("pop_rp_ancienne", "Population (recensement, date ancienne)", "count"),
         Variable("menages", "Ménages", "count"),
@@ -86,7 +87,7 @@ VARIABLES: dict[str, Variable] = {
         Variable("emplois", "Emplois au lieu de travail", "count"),
         Variable("emplois_salaries", "Emplois salariés au lieu de travail", "count"),
         Variable("emplois_anciens", "Emplois au lieu de travail (date ancienne)", "count"),
-        Variable("etab_total", "Établissements actifs", "count"),
+        Variable("etab_total", "Établissements actifs (INSEE, CLAP/Flores)", "count"),
         Variable("etab_agriculture", "Établissements : agriculture", "count"),
         Variable("etab_industrie", "Établissements : industrie", "count"),
         Variable("etab_construction", "Établissements : construction", "count"),
@@ -110,7 +111,12 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     Indicator("part_1564", "Part des 15-64 ans", "%", "ratio", "Population", "pop_1564", "pop_rp", 100.0),
     Indicator("menages", "Ménages", "ménages", "count", "Population", "menages"),
-    Indicator("taille_menages", "Taille moyenne des ménages", "pers./ménage", "ratio", "Population", "pop_rp", "menages"),
+    Indicator(
+        "taille_menages", "Population par ménage (population totale / ménages)", "hab./ménage", "ratio", "Population", "pop_rp", "menages",
+        notes="Pas la taille moyenne des ménages de l'INSEE (population des ménages / ménages) : les fichiers du comparateur ne "
+              "publient pas la population des ménages ; la population totale compte aussi les personnes hors ménage "
+              "(internats, maisons de retraite, casernes…), d'où une valeur un peu plus élevée.",
+    ),
     Indicator("actifs_1564", "Actifs de 15 à 64 ans", "actifs", "count", "Emploi", "actifs_1564"),
     Indicator("chomeurs_1564", "Chômeurs de 15 à 64 ans", "chômeurs", "count", "Emploi", "chomeurs_1564"),
     Indicator(

@@ -11,9 +11,20 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .codes import ARRONDISSEMENTS
 from .indicators import VARIABLES, weighted_medians
 
-__all__ = ["PassageReport", "to_reference"]
+__all__ = ["PassageReport", "to_reference", "with_arrondissements"]
+
+
+def with_arrondissements(passage: pd.DataFrame | None) -> pd.DataFrame:
+    """The passage table plus each arrondissement municipal (75101…, 69381…, 13201…) -> its commune."""
+    arm = pd.DataFrame([(str(code), commune) for (first, last), commune in ARRONDISSEMENTS.items() for code in range(first, last + 1)],
+                       columns=["code_ancien", "code_actuel"])
+    if passage is None or passage.empty:
+        return arm
+    table = passage[["code_ancien", "code_actuel"]]
+    return pd.concat([table, arm[~arm["code_ancien"].isin(table["code_ancien"])]], ignore_index=True)
 
 
 @dataclass

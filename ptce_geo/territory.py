@@ -21,7 +21,7 @@ import shapely.geometry
 from shapely.errors import GEOSException
 
 from ._spatial import commune_index
-from .codes import COMMUNE_RE, SIREN_RE, normalize_commune_code, normalize_siren, split_codes
+from .codes import COMMUNE_RE, SIREN_RE, arrondissement_commune, normalize_commune_code, normalize_siren, split_codes
 from .errors import CodeError, GeometryError, TerritoryError
 from .geometry import FRANCE_BOUNDS, polygonal
 from .reference import Reference
@@ -260,7 +260,10 @@ class _Codes:
             if code in index:
                 found.append(code)
             elif code in self._passage.index and (new := self._passage[code]) in index:
-                self.warnings.append(f"{role} : ancien code commune {code} remplacé par {new} ({self.ref.communes.at[new, 'nom']}) "
+                self.warnings.append(f"{role} : arrondissement municipal {code} rattaché à sa commune {new} ({self.ref.communes.at[new, 'nom']}) "
+                                     "(les indicateurs INSEE de la commune portent sur tous ses arrondissements)."
+                                     if arrondissement_commune(code) == new else
+                                     f"{role} : ancien code commune {code} remplacé par {new} ({self.ref.communes.at[new, 'nom']}) "
                                      f"dans la géographie de référence ({self.ref.geography_vintage}).")
                 found.append(new)
             else:

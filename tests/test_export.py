@@ -131,4 +131,4 @@ def test_exports_on_imported_data_carry_indicators_and_vintages(shared, tmp_path
     synthese = pd.read_csv(tmp_path / "synthese.csv").set_index("indicateur")
     assert synthese.at["taux_chomage", "millesime"] == "RP 2021" and synthese["valeur_territoire"].notna().all()
     epci = pd.read_csv(tmp_path / "epci.csv", dtype={"code_epci": str}).set_index("code_epci")
-    assert epci.at[AMIENS, "taux_chomage"] == pytest.approx(diag.summary.at["taux_chomage", "valeur_territoire"])
+    assert epci.at[AMIENS, "taux_chomage_rp2021"] == pytest.approx(diag.summary.at["taux_chomage", "valeur_territoire"])

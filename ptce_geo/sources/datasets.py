@@ -15,6 +15,8 @@ import pandas as pd
 
 from ..codes import normalize_commune_codes
 from ..errors import SourceFileError
+from ..indicators import VARIABLES
+from .domain import negative, rate_outside, reject
 from .tables import to_number
 
 __all__ = ["Dataset", "SPECS", "recognise", "join_filosofi_parts", "EXPECTED_HEADERS"]
@@ -35,6 +37,7 @@ class Dataset:
     origin: str
     variables: dict[str, dict] = field(default_factory=dict)  # variable -> {"annee": int, "millesime": str}
     warnings: list[str] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)  # values out of their domain set missing (domain.Rejection)
 
     @property
     def rows(self) -> int:
@@ -191,6 +194,7 @@ _COMPARATEUR = [
     (r"ETOQ(\d\d)", "etab_admin_sante_social"),
 ]
 _OLDER = {"pop_rp": "pop_rp_ancienne", "emplois": "emplois_anciens"}
+# establishments (ETxx): INSEE's establishment statistics (CLAP, then Flores since the 2017 data), not Sirene
 _MILLESIME = {"nb_menages_fisc": "Filosofi", "med_niveau_vie": "Filosofi"}
 
 
@@ -198,13 +202,18 @@ def _variables_frame(frame: pd.DataFrame, code_col: str, name: str, columns: dic
     """Common tail: numeric columns keyed by commune code, vintages recorded per variable."""
     decimal = frame.attrs.get("decimal", ".")
     table = pd.DataFrame({"code_commune": _codes(frame, code_col, name)})
-    variables = {}
+    variables, rejected = {}, []
     for var, (col, year, millesime) in columns.items():
-        table[var] = to_number(frame[col], decimal).to_numpy()
+        values = pd.Series(to_number(frame[col], decimal).to_numpy(), index=table.index)
+        if var in VARIABLES and VARIABLES[var].kind in ("count", "median"):
+            values, refused = reject(values, negative(values), table["code_commune"], var, "négative(s)", name)
+            rejected += [refused] if refused else []
+        table[var] = values
         variables[var] = {"annee": year, "millesime": millesime}
-    warnings: list[str] = []
+    warnings: list[str] = [r.message() for r in rejected]
     table = _dedupe(table, "code_commune", name, warnings)
-    return Dataset("variables", "", "", table.reset_index(drop=True), "", name, variables=variables, warnings=warnings)
+    return Dataset("variables", "", "", table.reset_index(drop=True), "", name, variables=variables, warnings=warnings,
+                   rejected=[r.as_dict() for r in rejected])
 
 
 def _comparateur(frame: pd.DataFrame, name: str) -> Dataset:
@@ -214,13 +223,14 @@ def _comparateur(frame: pd.DataFrame, name: str) -> Dataset:
         if not found:
             continue
         year, col = found[0]
-        kind = _MILLESIME.get(var, "Sirene" if var.startswith("etab") else "RP")
+        kind = _MILLESIME.get(var, "CLAP/Flores fin" if var.startswith("etab") else "RP")
         columns[var] = (col, 2000 + year, f"{kind} {2000 + year}")
         if var in _OLDER and len(found) > 1:
             old_year, old_col = found[-1]
             columns[_OLDER[var]] = (old_col, 2000 + old_year, f"RP {2000 + old_year}")
     if "pop_rp" not in columns:
         raise SourceFileError(f"{name} : colonne de population (Pxx_POP) introuvable.")
+    columns["surface_officielle_km2"] = ("SUPERF", columns["pop_rp"][1], "Superficie INSEE (géographie de l'édition du comparateur)")
     ds = _variables_frame(frame[~frame["CODGEO"].str.match(r"^(751\d\d|6938\d|132\d\d)$")], "CODGEO", name, columns)
     pop_year = columns["pop_rp"][1]
     ds.id, ds.label, ds.vintage = "insee_comparateur", "INSEE, base du comparateur de territoires", f"RP {pop_year}"
@@ -238,6 +248,8 @@ def _rp_extract(frame: pd.DataFrame, name: str) -> Dataset:
             columns[var] = (found[0][1], found[0][0], f"RP {found[0][0]}")
             if var == "pop_rp" and len(found) > 1:
                 columns["pop_rp_ancienne"] = (found[-1][1], found[-1][0], f"RP {found[-1][0]}")
+    if "superficie_km2" in frame and "pop_rp" in columns:
+        columns["surface_officielle_km2"] = ("superficie_km2", columns["pop_rp"][1], "Superficie INSEE (géographie de l'extrait)")
     frame = frame.copy()
     arm = frame["commune_type"].eq("ARM") & frame["insee_parente"].fillna("").ne("")
     frame.loc[arm, "insee_com"] = frame.loc[arm, "insee_parente"]
@@ -258,6 +270,7 @@ def _filosofi(frame: pd.DataFrame, name: str) -> Dataset:
     year = 2000 + yy
     decimal = frame.attrs.get("decimal", ".")
     tp60 = to_number(frame.get(f"TP60{yy:02d}", pd.Series("", index=frame.index)), decimal)
+    tp60, bad_rates = reject(tp60, rate_outside(tp60), frame["CODGEO"], f"TP60{yy:02d}", "hors de 0 à 100 %", name)
     pers = to_number(frame.get(f"NBPERSMENFISC{yy:02d}", pd.Series("", index=frame.index)), decimal)
     extra = frame[["CODGEO"]].copy()
     extra["__pauvres"] = (tp60 * pers / 100.0).astype(str)
@@ -273,6 +286,9 @@ def _filosofi(frame: pd.DataFrame, name: str) -> Dataset:
     # the "__" helper columns are already '.'-decimal strings; re-read them with the file's mark is harmless
     ds = _variables_frame(merged[~merged["CODGEO"].str.match(r"^(751\d\d|6938\d|132\d\d)$")], "CODGEO", name, columns)
     ds.id, ds.label, ds.vintage = "insee_filosofi", "INSEE, Filosofi (revenus disponibles et pauvreté)", f"Filosofi {year}"
+    if bad_rates is not None:
+        ds.rejected.insert(0, bad_rates.as_dict())
+        ds.warnings.insert(0, bad_rates.message())
     return ds
 
 

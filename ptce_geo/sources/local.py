@@ -42,7 +42,7 @@ def read_contours(path: Path, name: str | None = None) -> Dataset | None:
                 table = table[table["code_commune"].notna()].dissolve(by="code_commune", as_index=False) \
                     if codes.duplicated().any() else table[table["code_commune"].notna()]
                 return Dataset("contours", "contours_communes", "Contours des communes", table.reset_index(drop=True),
-                               f"fichier {Path(path).name}", str(path), warnings=warnings)
+                               f"fichier {Path(path).name}", str(path), warnings=warnings)  # build.py names its geography
     return None
 
 
@@ -73,10 +73,14 @@ def scan(folder: Path | str, origin: str = IMPORTED) -> ScanResult:
     return result
 
 
-def import_directory(folder: Path | str, root: Path | str | None = None) -> tuple[dict, ScanResult]:
-    """Scan ``folder`` and rebuild the cache with what was found. Returns (manifest, scan)."""
+def import_directory(folder: Path | str, root: Path | str | None = None, partial: bool = False) -> tuple[dict, ScanResult]:
+    """Scan ``folder`` and rebuild the cache with what was found. Returns (manifest, scan).
+
+    A file much smaller than the dataset in service is refused unless ``partial``: its rows then
+    replace the same codes in the dataset in service, the others are kept.
+    """
     result = scan(folder)
     if not result.found:
         detail = f" Erreurs : {' | '.join(result.errors)}" if result.errors else ""
         raise SourceFileError(f"{folder} : aucun fichier de données reconnu.{detail}")
-    return build_cache(result.found, root), result
+    return build_cache(result.found, root, allow_partial=partial), result
