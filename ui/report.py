@@ -15,6 +15,7 @@ import streamlit as st
 
 from ptce_geo.alerts import EPCI_TYPE_LABELS, Alert, fr_number
 from ptce_geo.diagnostic import NO_EPCI, Diagnostic
+from ptce_geo.disparity import MARGINAL_LABEL
 from ptce_geo.export import sources_text
 from ptce_geo.indicators import DENSITY_LEVELS, indicator
 from ptce_geo.mapping import DENSITY_COLORS
@@ -94,6 +95,7 @@ def epci_table(diag: Diagnostic) -> None:
         "Communes dans le territoire": e["communes_dans_territoire"].astype(int), "Communes de l'EPCI": e["communes_total"].astype(int),
         "Population dans le territoire": e["population_dans_territoire"].astype("float64"),
         "Part de la population de l'EPCI": e["part_population"].astype("float64"),
+        "Partie marginale": [MARGINAL_LABEL if m else "" for m in e["partie_marginale"].to_numpy(dtype=bool)],
     })
     units = {}
     for ind_id in inds:
@@ -117,7 +119,10 @@ def disparity_chart(diag: Diagnostic) -> None:
                           index=inds.index("taux_chomage") if "taux_chomage" in inds else 0)
     ind = indicator(ind_id)
     parts = diag.epci[diag.epci.index != NO_EPCI]
-    data = pd.DataFrame({"EPCI": parts["nom"].astype(str), "valeur": parts[ind_id].astype("float64").to_numpy(),
+    names = parts["nom"].astype(str).to_numpy(dtype=object)
+    marginal = parts["partie_marginale"].to_numpy(dtype=bool)
+    names[marginal] = [f"{n} ({MARGINAL_LABEL}, hors disparités)" for n in names[marginal]]
+    data = pd.DataFrame({"EPCI": names, "valeur": parts[ind_id].astype("float64").to_numpy(),
                          "population": parts["population_dans_territoire"].astype("float64").to_numpy()}).dropna(subset=["valeur"])
     if data.empty:
         st.info("Valeur inconnue pour toutes les parties d'EPCI (secret statistique).")
