@@ -14,6 +14,7 @@ import pytest
 from ptce_geo.alerts import DISPARITY_THRESHOLDS, AlertParams, data_alerts, disparity_alerts, epci_alerts, mixed_alert, size_alert
 from ptce_geo.diagnostic import diagnose
 from ptce_geo.disparity import MARGINAL_LABEL, marginal_parts
+from ptce_geo.rural_urban import rural_urban
 from ptce_geo.territory import TerritoryDefinition, build_territory
 from tests.conftest import SHARED
 from tests.source_files import AMIENS, DOMBES, census_2021, cog_2026
@@ -209,3 +210,13 @@ def test_growth_rates_get_a_gap_but_no_ratio_and_follow_the_compound_formula(wit
     d = with_pieces.disparities.loc["evol_pop"]
     assert np.isnan(d["ratio_max_min"]) and np.isnan(d["cv_pondere"])
     assert d["ecart_max_min"] == pytest.approx(kept.max() - kept.min(), rel=1e-9)
+
+
+def test_rural_means_density_levels_5_to_7():
+    """INSEE's grid: levels 1-4 urban, 5-7 rural; one commune per level, populations 1, 2, 4… so each level is identifiable."""
+    table = pd.DataFrame({"population": [2.0 ** k for k in range(7)], "surface_km2": 1.0, "densite_niveau": range(1, 8)},
+                         index=[f"8000{k}" for k in range(7)])
+    found = rural_urban(table)
+    total = 2.0 ** 7 - 1
+    assert found.rural_share == (16 + 32 + 64) / total and found.urban_share == (1 + 2 + 4 + 8) / total
+    assert found.known_share == 1.0 and found.available
