@@ -6,7 +6,7 @@ geopandas ``to_crs`` + ``intersection`` gives. Speed comes from doing that work 
 the communes are projected once per reference (lazily, per zone), an STRtree per zone gives the
 candidates whose box meets the polygon, the prepared polygon's ``covers`` takes wholly-inside
 communes at 1 without any overlay, and only the communes the outline crosses are intersected
-(vectorised; GEOS's overlay clips the polygon to each commune's envelope itself). The polygon is
+(vectorised; a long outline is first cut into exact pieces, see ``_areas_inside``). The polygon is
 never pre-clipped with ``clip_by_rect``, whose output can be invalid and whose overlay then gives
 a wrong area without raising (an EPCI's own outline used to select neighbours at « 77 % »).
 
@@ -36,6 +36,8 @@ __all__ = ["CommuneIndex", "commune_index", "snap_shares", "SHARE_TOLERANCE"]
 
 SHARE_TOLERANCE = 1e-4
 _KEY = "commune_index"
+_LEAF_VERTICES = 200  # vertices of a polygon piece in one overlay (see _areas_inside)
+_MAX_DEPTH = 16
 _MARGIN_DEG = 0.5  # a polygon farther than this (lon/lat) from a zone's communes is not projected into its CRS
 _TRANSFORMERS = {zone: pyproj.Transformer.from_crs(4326, epsg, always_xy=True) for zone, epsg in ZONE_CRS.items()}
 
@@ -49,6 +51,35 @@ def snap_shares(shares: np.ndarray) -> np.ndarray:
     """Shares within ``SHARE_TOLERANCE`` of 1 become 1, within it of 0 become 0 (floating error of the overlay)."""
     shares = np.clip(np.asarray(shares, dtype="float64"), 0.0, 1.0)
     return np.where(shares >= 1.0 - SHARE_TOLERANCE, 1.0, np.where(shares <= SHARE_TOLERANCE, 0.0, shares))
+
+
+def _areas_inside(geoms: np.ndarray, polygon: shapely.Geometry) -> np.ndarray:
+    """Area of each geometry inside ``polygon``, exactly, with each overlay seeing only a small piece of the polygon.
+
+    An overlay costs time in proportion to both inputs' vertices, and a région's outline has
+    thousands. So the polygon is cut once by a quadtree over the communes' extent into pieces of
+    at most ``_LEAF_VERTICES`` vertices (each an exact ``intersection`` with a quadrant: valid);
+    quadrants partition the plane, so a commune's area inside is the sum over the pieces it meets.
+    """
+    if shapely.get_num_coordinates(polygon) <= 4 * _LEAF_VERTICES:
+        return shapely.area(shapely.intersection(geoms, polygon))
+    boxes = shapely.STRtree(shapely.box(*shapely.bounds(geoms).T))
+    leaves, todo = [], [(tuple(shapely.total_bounds(geoms)), polygon, 0)]
+    while todo:
+        (x0, y0, x1, y1), piece, depth = todo.pop()
+        if shapely.get_num_coordinates(piece) <= _LEAF_VERTICES or depth >= _MAX_DEPTH:
+            leaves.append(piece)
+            continue
+        mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+        quads = [(x0, y0, mx, my), (mx, y0, x1, my), (x0, my, mx, y1), (mx, my, x1, y1)]
+        quads = [q for q in quads if len(boxes.query(shapely.box(*q)))]
+        pieces = shapely.intersection(piece, shapely.box(*np.array(quads).T))
+        todo += [(q, p, depth + 1) for q, p in zip(quads, pieces, strict=True) if not p.is_empty]
+    if not leaves:
+        return np.zeros(len(geoms))
+    leaves = np.array(leaves, dtype=object)
+    which, leaf = shapely.STRtree(leaves).query(geoms)
+    return np.bincount(which, weights=shapely.area(shapely.intersection(geoms[which], leaves[leaf])), minlength=len(geoms))
 
 
 @dataclass(frozen=True)
@@ -81,7 +112,7 @@ class _Zone:
         inside = shapely.covers(projected, self.geoms[hits])
         edge = hits[~inside]
         whole = self.areas[edge]
-        cut = np.divide(shapely.area(shapely.intersection(self.geoms[edge], projected)), whole, out=np.zeros(len(edge)), where=whole > 0)
+        cut = np.divide(_areas_inside(self.geoms[edge], projected), whole, out=np.zeros(len(edge)), where=whole > 0)
         found = np.concatenate([hits[inside], edge])
         shares = snap_shares(np.concatenate([np.ones(int(inside.sum())), cut]))
         keep = shares > 0.0

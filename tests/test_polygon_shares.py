@@ -248,3 +248,30 @@ def test_real_epci_outlines_select_exactly_their_communes(shared):
             if got != expected:
                 wrong[(code, share)] = (sorted(got - expected), sorted(expected - got))
     assert wrong == {}, wrong
+
+
+def test_a_polygon_of_thousands_of_vertices(embedded, somme):
+    """Past 800 vertices the polygon is cut into pieces before the overlays: shares still equal the plain overlay."""
+    angles = np.linspace(0, 2 * np.pi, 3000, endpoint=False)
+    radius = 0.3 + 0.05 * np.sin(7 * angles) + 0.01 * np.sin(211 * angles)
+    polygon = shapely.Polygon(np.column_stack([2.3 + 1.5 * radius * np.cos(angles), 49.9 + radius * np.sin(angles)]))
+    assert polygon.is_valid and shapely.get_num_coordinates(polygon) > 800
+    shape = gpd.GeoSeries([polygon], crs=4326).to_crs(L93).iloc[0]
+    near = somme.iloc[somme.sindex.query(shape, predicate="intersects")]
+    expected = near.intersection(shape).area / near.area
+    expected = expected[expected > SHARE_TOLERANCE]
+    rows, shares = commune_index(embedded).shares(polygon)
+    ours = pd.Series(shares, index=embedded.communes.index[rows])
+    cut = expected[expected < 1 - SHARE_TOLERANCE]
+    assert len(cut) > 100 and sorted(ours.index) == sorted(expected.index)
+    assert np.allclose(ours[cut.index], cut, atol=1e-9)
+
+
+def test_a_departement_outline_selects_exactly_its_communes(embedded):
+    """The exact outline of the Somme (thousands of vertices, no buffer) at 100 %: its communes, none of its neighbours."""
+    communes = embedded.communes
+    somme = communes[communes.index.str.startswith("80") & communes.geometry.notna()]
+    outline = shapely.union_all(somme.geometry.to_numpy())
+    assert shapely.get_num_coordinates(outline) > 800
+    territory = build_territory(embedded, TerritoryDefinition(polygon=sg.mapping(outline), min_share=1.0))
+    assert set(territory.communes.index) == set(somme.index)
