@@ -15,7 +15,7 @@ import streamlit as st
 
 from ptce_geo.alerts import EPCI_TYPE_LABELS, Alert, fr_number
 from ptce_geo.diagnostic import NO_EPCI, Diagnostic
-from ptce_geo.disparity import MARGINAL_LABEL
+from ptce_geo.disparity import MARGINAL_LABEL, MARGINAL_MAX_POPULATION, MARGINAL_MAX_SHARE
 from ptce_geo.export import sources_text
 from ptce_geo.indicators import DENSITY_LEVELS, indicator
 from ptce_geo.mapping import DENSITY_COLORS
@@ -162,7 +162,15 @@ def disparity_table(diag: Diagnostic) -> None:
                      "Part inter-EPCI du Theil": _pct(r["part_inter_epci"])})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.caption("Rapport max/min et coefficient de variation pondéré par la population entre parties d'EPCI ; indice de Theil sur les "
-               "valeurs communales, décomposé entre EPCI (part inter) et à l'intérieur des EPCI.")
+               "valeurs communales, décomposé entre EPCI (part inter) et à l'intérieur des EPCI. Les taux d'évolution n'ont ni rapport "
+               "ni coefficient de variation." + _marginal_note(d))
+
+
+def _marginal_note(d: pd.DataFrame) -> str:
+    n = int(d["parties_marginales"].max()) if "parties_marginales" in d and len(d) else 0
+    label = "parties marginales" if n > 1 else MARGINAL_LABEL
+    return (f" {n} {label} d'EPCI (moins de {fr_int(MARGINAL_MAX_POPULATION)} habitants et de "
+            f"{fr_number(100 * MARGINAL_MAX_SHARE)} % de la population de leur EPCI) hors de ces mesures et des alertes.") if n else ""
 
 
 def _stacked_bars(levels: pd.DataFrame) -> alt.Chart:
