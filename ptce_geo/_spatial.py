@@ -8,7 +8,8 @@ candidates whose box meets the polygon, the prepared polygon's ``covers`` takes 
 communes at 1 without any overlay, and only the communes the outline crosses are intersected
 (vectorised; a long outline is first cut into exact pieces, see ``_areas_inside``). The polygon is
 never pre-clipped with ``clip_by_rect``, whose output can be invalid and whose overlay then gives
-a wrong area without raising (an EPCI's own outline used to select neighbours at « 77 % »).
+a wrong area without raising (an EPCI's own outline used to select neighbours at « 77 % »). A
+polygon reaching more than 0.5° beyond a zone's communes is first cut to that box (in lon/lat).
 
 Tolerance: a share within ``SHARE_TOLERANCE`` (0.01 % of the commune's area, 1,000 m² for a
 10 km² commune) of 1 counts as exactly 1 (wholly inside), and within it of 0 as 0 (touching
@@ -38,7 +39,7 @@ SHARE_TOLERANCE = 1e-4
 _KEY = "commune_index"
 _LEAF_VERTICES = 200  # vertices of a polygon piece in one overlay (see _areas_inside)
 _MAX_DEPTH = 16
-_MARGIN_DEG = 0.5  # a polygon farther than this (lon/lat) from a zone's communes is not projected into its CRS
+_MARGIN_DEG = 0.5  # lon/lat margin around a zone's communes: a polygon is projected into its CRS only within it
 _TRANSFORMERS = {zone: pyproj.Transformer.from_crs(4326, epsg, always_xy=True) for zone, epsg in ZONE_CRS.items()}
 
 
@@ -99,10 +100,12 @@ class _Zone:
         pminx, pminy, pmaxx, pmaxy = polygon.bounds
         if pminx > maxx + _MARGIN_DEG or pmaxx < minx - _MARGIN_DEG or pminy > maxy + _MARGIN_DEG or pmaxy < miny - _MARGIN_DEG:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
+        near = (minx - _MARGIN_DEG, miny - _MARGIN_DEG, maxx + _MARGIN_DEG, maxy + _MARGIN_DEG)
+        if pminx < near[0] or pminy < near[1] or pmaxx > near[2] or pmaxy > near[3]:
+            # reaching far beyond the zone (a continent-wide rectangle): only its part near the zone is projected, or its
+            # 3,000 km edges would become chords that miss the zone entirely
+            polygon = shapely.intersection(polygon, shapely.box(*near))
         projected = _project(polygon, self.name)
-        if not np.isfinite(shapely.bounds(projected)).all():  # a polygon spanning the globe: only its part near the zone
-            near = shapely.box(minx - _MARGIN_DEG, miny - _MARGIN_DEG, maxx + _MARGIN_DEG, maxy + _MARGIN_DEG)
-            projected = _project(shapely.intersection(polygon, near), self.name)
         if not projected.is_valid:  # projecting can fold rings that nearly touch
             projected = polygonal(projected)
             if projected is None:

@@ -108,8 +108,8 @@ def test_half_a_commune_cut_along_a_meridian(grid):
 
 
 def test_long_straight_edges_are_straight_in_the_projected_crs(grid):
-    """A 200 km edge along a parallel bends by ~800 m in Lambert-93: the share follows the projected shape, like geopandas."""
-    polygon = sg.Polygon([(X0 - 1.3, Y0 + 0.005), (X0 + 1.4, Y0 + 0.005), (X0 + 1.4, Y0 + 2), (X0 - 1.3, Y0 + 2)])
+    """An 80 km edge along a parallel is a chord ~150 m off it in Lambert-93: the share follows the projected shape, like geopandas."""
+    polygon = sg.Polygon([(X0 - 0.45, Y0 + 0.005), (X0 + 0.65, Y0 + 0.005), (X0 + 0.65, Y0 + 0.6), (X0 - 0.45, Y0 + 0.6)])
     shares = index_shares(CommuneIndex(grid), grid, polygon)
     expected = oracle_shares(grid.geometry, polygon)
     row = [c for c in grid.index if c.endswith("00") and c != "80999"]  # bottom row, cut by the long edge
@@ -275,3 +275,9 @@ def test_a_departement_outline_selects_exactly_its_communes(embedded):
     assert shapely.get_num_coordinates(outline) > 800
     territory = build_territory(embedded, TerritoryDefinition(polygon=sg.mapping(outline), min_share=1.0))
     assert set(territory.communes.index) == set(somme.index)
+
+
+def test_a_rectangle_around_the_globe_selects_every_commune(embedded):
+    """Only the part of a polygon near each zone is projected: the globe's rectangle holds every commune, DROM included."""
+    territory = build_territory(embedded, TerritoryDefinition(polygon=sg.mapping(sg.box(-179, -89, 179, 89)), min_share=1.0))
+    assert set(territory.communes.index) == set(embedded.communes.index[embedded.communes.geometry.notna()])
