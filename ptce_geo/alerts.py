@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
+from .disparity import MARGINAL_MAX_POPULATION, MARGINAL_MAX_SHARE
 from .indicators import indicator
 
 __all__ = [
@@ -139,7 +140,11 @@ def epci_alerts(epci: pd.DataFrame) -> list[Alert]:
 
 
 def disparity_alerts(disparities: pd.DataFrame, params: AlertParams) -> list[Alert]:
-    """Strong gap between EPCI parts on a socio-economic indicator (ratio max/min or weighted CV above threshold)."""
+    """Strong gap between EPCI parts on a socio-economic indicator: ratio max/min or weighted CV at or above its threshold.
+
+    ``alerte`` when both are, ``vigilance`` when one is; needs two EPCI parts with a value (marginal
+    parts are already out of ``disparities``).
+    """
     out = []
     for ind_id, (max_ratio, max_cv) in params.disparity.items():
         if ind_id not in disparities.index:
@@ -151,15 +156,18 @@ def disparity_alerts(disparities: pd.DataFrame, params: AlertParams) -> list[Ale
             continue
         ind = indicator(ind_id)
         digits = 0 if ind.unit.startswith("€") else 1
+        marginal = int(row.get("parties_marginales", 0))
+        aside = (f" {marginal} partie(s) marginale(s) d'EPCI (moins de {fr_number(MARGINAL_MAX_POPULATION)} habitants et de "
+                 f"{fr_percent(MARGINAL_MAX_SHARE)} de leur EPCI) écartée(s) de la comparaison.") if marginal else ""
         out.append(Alert(
             "DISPARITE_FORTE", "alerte" if all(over) else "vigilance",
             f"Forte disparité de « {ind.label.lower()} » entre les parties d'EPCI : de {fr_number(row['min'], digits)} "
             f"({row['epci_min']}) à {fr_number(row['max'], digits)} ({row['epci_max']}), rapport {fr_number(ratio, 2)} "
             f"(seuil {fr_number(max_ratio, 2)}), coefficient de variation pondéré {fr_number(cv, 2)} (seuil {fr_number(max_cv, 2)}). "
-            "Les besoins ne sont pas les mêmes d'un EPCI à l'autre : lisez le diagnostic EPCI par EPCI.",
+            f"Les besoins ne sont pas les mêmes d'un EPCI à l'autre : lisez le diagnostic EPCI par EPCI.{aside}",
             {"indicateur": ind_id, "unite": ind.unit, "min": _r(row["min"]), "epci_min": row["epci_min"], "max": _r(row["max"]),
              "epci_max": row["epci_max"], "ratio_max_min": _r(ratio), "seuil_ratio": max_ratio, "cv_pondere": _r(cv),
-             "seuil_cv": max_cv, "theil_part_inter_epci": _r(row["part_inter_epci"])}))
+             "seuil_cv": max_cv, "theil_part_inter_epci": _r(row["part_inter_epci"]), "parties_marginales_ecartees": marginal}))
     return out
 
 

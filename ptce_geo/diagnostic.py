@@ -18,7 +18,7 @@ from . import alerts as _alerts
 from ._groups import tally
 from ._spatial import commune_index
 from .alerts import Alert, AlertParams, alerts_table
-from .disparity import commune_values, max_min_ratio, theil_split, weighted_cv
+from .disparity import commune_values, marginal_parts, max_min_ratio, theil_split, weighted_cv
 from .errors import TerritoryError
 from .income import COMPUTED, ESTIMATED, INCOME_IDS, IncomeModel, estimate_by, fit_model
 from .indicators import AAV_CATEGORIES, DENSITY_GROUPS, DENSITY_LEVELS, INDICATORS, aggregate_by, coverage_by
@@ -203,6 +203,7 @@ def _epci(ref: Reference, look: _Lookups, communes: pd.DataFrame, table: pd.Data
         "population_dans_territoire": pop_in, "population_totale": pop_total,
         "part_population": np.divide(pop_in, pop_total, out=np.full(len(codes), np.nan), where=pop_total > 0),
         "partiel": n_in < total,
+        "partie_marginale": marginal_parts(pop_in, pop_total, n_in < total),
     }, index=pd.Index(codes, name="code_epci", dtype="str"))
     values = aggregate_by(table, key, ref.vintages).reindex(columns=_IDS)
     income = _income(model, look, key)
@@ -218,8 +219,13 @@ def _epci(ref: Reference, look: _Lookups, communes: pd.DataFrame, table: pd.Data
 
 
 def _disparities(look: _Lookups, table: pd.DataFrame, key: pd.Series, epci: pd.DataFrame) -> pd.DataFrame:
-    """Max/min and weighted CV across the EPCI parts (communes without EPCI left out); Theil over communes."""
-    parts = epci[epci.index != NO_EPCI]
+    """Max/min and weighted CV across the EPCI parts (communes without EPCI and marginal parts left out); Theil over communes.
+
+    Growth rates get neither a max/min ratio nor a CV: a ratio or a spread relative to a mean of
+    +0.1 %/an against -0.3 %/an means nothing; their gap (``ecart_max_min``, in points) stays.
+    """
+    real = epci[epci.index != NO_EPCI]
+    parts = real[~real["partie_marginale"].to_numpy(dtype=bool)]
     names = parts["nom"].to_numpy(dtype=object)
     weights = parts["population_dans_territoire"].to_numpy(dtype="float64")
     groups = pd.factorize(key.to_numpy(dtype=object))[0]
@@ -232,17 +238,20 @@ def _disparities(look: _Lookups, table: pd.DataFrame, key: pd.Series, epci: pd.D
         pair = commune_values(table, ind)
         split = theil_split(pair[0], pair[1], groups) if pair else None
         lo, hi = (int(np.nanargmin(values)), int(np.nanargmax(values))) if known.any() else (None, None)
+        relative = ind.kind != "growth"
         rows.append({
-            "indicateur": ind.id, "libelle": ind.label, "n_epci": int(known.sum()),
+            "indicateur": ind.id, "libelle": ind.label, "n_epci": int(known.sum()), "parties_marginales": len(real) - len(parts),
             "min": values[lo] if lo is not None else np.nan, "epci_min": names[lo] if lo is not None else "",
             "max": values[hi] if hi is not None else np.nan, "epci_max": names[hi] if hi is not None else "",
-            "ratio_max_min": max_min_ratio(values), "ecart_max_min": values[hi] - values[lo] if lo is not None else np.nan,
-            "cv_pondere": weighted_cv(values, weights),
+            "ratio_max_min": max_min_ratio(values) if relative else np.nan,
+            "ecart_max_min": values[hi] - values[lo] if lo is not None else np.nan,
+            "cv_pondere": weighted_cv(values, weights) if relative else np.nan,
             "theil": split.total if split else np.nan, "theil_inter_epci": split.between if split else np.nan,
             "theil_intra_epci": split.within if split else np.nan, "part_inter_epci": split.between_share if split else np.nan,
             "base_theil": _theil_basis(ind) if split else "non défini (valeurs pouvant être négatives ou simple compte)",
         })
-    columns = ["libelle", "n_epci", "min", "epci_min", "max", "epci_max", "ratio_max_min", "ecart_max_min", "cv_pondere", "theil",
+    columns = ["libelle", "n_epci", "parties_marginales",
+               "min", "epci_min", "max", "epci_max", "ratio_max_min", "ecart_max_min", "cv_pondere", "theil",
                "theil_inter_epci", "theil_intra_epci", "part_inter_epci", "base_theil"]
     return pd.DataFrame(rows, columns=["indicateur", *columns]).set_index("indicateur")
 

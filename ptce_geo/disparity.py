@@ -10,6 +10,10 @@ weighted by the indicator's own denominator), which reduces to ``TheilD`` for eq
 
 With a ratio indicator (unemployed / actives) the weight is the denominator, so μ is exactly
 the aggregated ratio of the territory and μ_g that of each EPCI part.
+
+Marginal parts (« partie marginale ») of an EPCI — see ``marginal_parts`` — are listed but left
+out of the max/min ratio, the weighted CV and hence the disparity alerts; Theil, computed over
+communes weighted by their size, keeps every commune (a marginal part weighs what it holds).
 """
 
 from __future__ import annotations
@@ -21,7 +25,18 @@ import pandas as pd
 
 from .indicators import Indicator
 
-__all__ = ["TheilSplit", "max_min_ratio", "weighted_cv", "theil_split", "commune_values"]
+__all__ = ["TheilSplit", "max_min_ratio", "weighted_cv", "theil_split", "commune_values", "marginal_parts",
+           "MARGINAL_MAX_POPULATION", "MARGINAL_MAX_SHARE", "MARGINAL_LABEL"]
+
+# A part of an EPCI cut by the territory is marginal when it has fewer than 2,000 inhabitants AND
+# less than 10 % of its EPCI's population. 2,000 inhabitants: the order of size under which INSEE
+# does not publish a commune's poverty rate or income deciles (about 1,000 fiscal households) and
+# census rates move by points from a few dozen people; 10 %: such a piece does not speak for its
+# EPCI, whose policies cover the other 90 %. A part at or above either bound counts, and a whole
+# EPCI always counts, however small.
+MARGINAL_MAX_POPULATION = 2_000
+MARGINAL_MAX_SHARE = 0.10
+MARGINAL_LABEL = "partie marginale"
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,14 @@ def _clean(values: pd.Series | np.ndarray, weights: pd.Series | np.ndarray) -> t
         raise ValueError(f"valeurs et poids de tailles différentes : {x.shape} et {w.shape}")
     keep = np.isfinite(x) & np.isfinite(w) & (w > 0)
     return x[keep], w[keep], keep
+
+
+def marginal_parts(population: np.ndarray, population_epci: np.ndarray, partial: np.ndarray) -> np.ndarray:
+    """True for each partial EPCI part under both ``MARGINAL_MAX_POPULATION`` inhabitants and ``MARGINAL_MAX_SHARE`` of its EPCI."""
+    pop = np.asarray(population, dtype="float64")
+    total = np.asarray(population_epci, dtype="float64")
+    share = np.divide(pop, total, out=np.zeros(len(pop)), where=total > 0)
+    return np.asarray(partial, dtype=bool) & (pop < MARGINAL_MAX_POPULATION) & (share < MARGINAL_MAX_SHARE)
 
 
 def max_min_ratio(values: pd.Series | np.ndarray) -> float:

@@ -32,7 +32,8 @@ from .zonings import zonings_markdown
 
 __all__ = ["FLAVOURS", "to_csv_bytes", "tables", "geo_layers", "sources_text", "write_diagnostic", "export_zip"]
 _GEO_COLUMNS = ["nom", "code_epci", "code_dep", "population", "surface_km2", "part_surface", "selected_by"]
-_DISPARITY_COLUMNS = {"n_epci": "n_epci", "min": "min_epci", "epci_min": "epci_min", "max": "max_epci", "epci_max": "epci_max",
+_DISPARITY_COLUMNS = {"n_epci": "n_epci", "parties_marginales": "parties_marginales",
+                      "min": "min_epci", "epci_min": "epci_min", "max": "max_epci", "epci_max": "epci_max",
                       "ratio_max_min": "ratio_max_min", "ecart_max_min": "ecart_max_min", "cv_pondere": "cv_pondere",
                       "theil": "theil", "theil_inter_epci": "theil_inter_epci", "theil_intra_epci": "theil_intra_epci",
                       "part_inter_epci": "part_theil_inter_epci", "base_theil": "base_theil"}

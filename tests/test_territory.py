@@ -60,8 +60,8 @@ def test_the_area_share_rule_uses_projected_areas_and_the_threshold(embedded):
     commune = embedded.communes.geometry["80021"]
     minx, miny, maxx, maxy = commune.bounds
     cut = sg.box(minx - 0.01, miny - 0.01, (minx + maxx) / 2, maxy + 0.01)
-    projected = gpd.GeoSeries([commune, commune.intersection(cut)], crs=4326).to_crs(2154).area
-    expected = projected.iloc[1] / projected.iloc[0]
+    shapes = gpd.GeoSeries([commune, cut], crs=4326).to_crs(2154)
+    expected = shapes.iloc[0].intersection(shapes.iloc[1]).area / shapes.iloc[0].area
     loose = build_territory(embedded, TerritoryDefinition(polygon=mapping_of(cut), min_share=expected - 0.05))
     strict = build_territory(embedded, TerritoryDefinition(polygon=mapping_of(cut), min_share=expected + 0.05))
     assert loose.communes.at["80021", "part_surface"] == pytest.approx(expected, rel=1e-9)

@@ -15,6 +15,7 @@ import streamlit as st
 
 from ptce_geo.alerts import EPCI_TYPE_LABELS, Alert, fr_number
 from ptce_geo.diagnostic import NO_EPCI, Diagnostic, figure_note
+from ptce_geo.disparity import MARGINAL_LABEL, MARGINAL_MAX_POPULATION, MARGINAL_MAX_SHARE
 from ptce_geo.export import sources_text
 from ptce_geo.indicators import DENSITY_LEVELS, indicator
 from ptce_geo.mapping import DENSITY_COLORS
@@ -104,6 +105,7 @@ def epci_table(diag: Diagnostic) -> None:
         "Communes dans le territoire": e["communes_dans_territoire"].astype(int), "Communes de l'EPCI": e["communes_total"].astype(int),
         "Population dans le territoire": e["population_dans_territoire"].astype("float64"),
         "Part de la population de l'EPCI": e["part_population"].astype("float64"),
+        "Partie marginale": [MARGINAL_LABEL if m else "" for m in e["partie_marginale"].to_numpy(dtype=bool)],
     })
     units = {}
     for ind_id in inds:
@@ -131,7 +133,10 @@ def disparity_chart(diag: Diagnostic) -> None:
                           index=inds.index("taux_chomage") if "taux_chomage" in inds else 0)
     ind = indicator(ind_id)
     parts = diag.epci[diag.epci.index != NO_EPCI]
-    data = pd.DataFrame({"EPCI": parts["nom"].astype(str), "valeur": parts[ind_id].astype("float64").to_numpy(),
+    names = parts["nom"].astype(str).to_numpy(dtype=object)
+    marginal = parts["partie_marginale"].to_numpy(dtype=bool)
+    names[marginal] = [f"{n} ({MARGINAL_LABEL}, hors disparités)" for n in names[marginal]]
+    data = pd.DataFrame({"EPCI": names, "valeur": parts[ind_id].astype("float64").to_numpy(),
                          "population": parts["population_dans_territoire"].astype("float64").to_numpy()}).dropna(subset=["valeur"])
     if data.empty:
         st.info("Valeur inconnue pour toutes les parties d'EPCI (secret statistique).")
@@ -171,7 +176,15 @@ def disparity_table(diag: Diagnostic) -> None:
                      "Part inter-EPCI du Theil": _pct(r["part_inter_epci"])})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.caption("Rapport max/min et coefficient de variation pondéré par la population entre parties d'EPCI ; indice de Theil sur les "
-               "valeurs communales, décomposé entre EPCI (part inter) et à l'intérieur des EPCI.")
+               "valeurs communales, décomposé entre EPCI (part inter) et à l'intérieur des EPCI. Les taux d'évolution n'ont ni rapport "
+               "ni coefficient de variation." + _marginal_note(d))
+
+
+def _marginal_note(d: pd.DataFrame) -> str:
+    n = int(d["parties_marginales"].max()) if "parties_marginales" in d and len(d) else 0
+    label = "parties marginales" if n > 1 else MARGINAL_LABEL
+    return (f" {n} {label} d'EPCI (moins de {fr_int(MARGINAL_MAX_POPULATION)} habitants et de "
+            f"{fr_number(100 * MARGINAL_MAX_SHARE)} % de la population de leur EPCI) hors de ces mesures et des alertes.") if n else ""
 
 
 def _stacked_bars(levels: pd.DataFrame) -> alt.Chart:
