@@ -17,6 +17,7 @@ from charset_normalizer import from_bytes
 
 from .actor_schema import INPUT_COLUMNS, match_column
 from .errors import ActorError
+from .sources.safe_files import check_workbook
 
 __all__ = ["decode", "csv_rows", "workbook_rows", "table_from_rows", "HEADER_SCAN"]
 
@@ -109,6 +110,7 @@ def workbook_rows(data: bytes, name: str) -> tuple[list[list[str]], list[int], s
     """Rows of the sheet that reveals the most inventory columns, their sheet row numbers, its name, the others."""
     from python_calamine import CalamineWorkbook
 
+    check_workbook(data, name, ActorError)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = {s: book.get_sheet_by_name(s).to_python(skip_empty_area=False) for s in book.sheet_names}

@@ -6,7 +6,6 @@ without saying so: detected from the coordinates and reprojected with a warning.
 
 from __future__ import annotations
 
-import gzip
 import io
 import tempfile
 from pathlib import Path
@@ -17,6 +16,7 @@ import shapely
 
 from ..errors import GeometryError, SourceFileError
 from ..geometry import polygonal
+from .safe_files import check_archive, gunzip
 
 __all__ = ["read_polygons", "CODE_PROPERTIES"]
 
@@ -60,10 +60,9 @@ def read_polygons(source: Path | str | bytes, name: str | None = None) -> tuple[
         except OSError as exc:
             raise SourceFileError(f"{name} : lecture impossible ({exc.strerror}).") from exc
     if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise SourceFileError(f"{name} : fichier gzip corrompu ou tronqué.") from exc
+        data = gunzip(data, name, SourceFileError)
+    if data[:4] == b"PK\x03\x04":  # zipped shapefile (or GeoPackage): GDAL would trust the archive's sizes
+        check_archive(data, name, SourceFileError)
     if not data.strip():
         raise SourceFileError(f"{name} : le fichier est vide.")
     try:
