@@ -93,6 +93,7 @@ def _actors_configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True)
     check = sub.add_parser("check", help="vérifier un inventaire d'acteurs (CSV ou XLSX) ; statut 1 si des lignes sont refusées")
     check.add_argument("file")
+    check.add_argument("--sheet", help="feuille du classeur XLSX à lire (défaut : celle qui porte le plus de colonnes d'inventaire)")
     check.add_argument("--keep-personal", action="store_true", help="conserver courriels, téléphones et contacts (RGPD : à justifier)")
     check.add_argument("--data-dir", help="dossier du cache (défaut : data/ ou $PTCE_GEO_DATA_DIR)")
 
@@ -102,7 +103,7 @@ def _actors_run(args: argparse.Namespace) -> int:
     from .reference import load_reference
 
     ref = load_reference(args.data_dir)
-    raw = read_actors(args.file)
+    raw = read_actors(args.file, sheet=args.sheet)
     _, report = validate_actors(raw, ref.communes, departements=ref.departements, keep_personal=args.keep_personal)
     print(f"Fichier : {args.file}")
     for note in report.attrs.get("notes", []):
