@@ -27,6 +27,7 @@ def _data_configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _update_options(parser: argparse.ArgumentParser) -> None:
+    from .sources.download import DEFAULT_DEADLINE
     from .sources.official import BASE_URL_ENV, CATALOGUE, DEFAULT_RETRIES, DEFAULT_TIMEOUT
 
     parser.add_argument("--base-url", help=f"adresse remplaçant celles des producteurs : chaque fichier est lu à <base>/<chemin> "
@@ -34,16 +35,24 @@ def _update_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", help=f"jeux à télécharger, séparés par des virgules : {','.join(f.name for f in CATALOGUE)}")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="secondes d'attente (connexion, puis entre deux blocs reçus)")
     parser.add_argument("--retries", type=int, default=DEFAULT_RETRIES, help="nouvelles tentatives après une erreur passagère (délai croissant)")
+    parser.add_argument("--deadline", type=float, default=DEFAULT_DEADLINE,
+                        help=f"secondes au plus pour un fichier, tentatives comprises (défaut {DEFAULT_DEADLINE:g})")
 
 
 def _run_update(args: argparse.Namespace) -> int:
     from .sources.download import update
 
-    manifest, fetched = update(args.only, args.base_url, args.data_dir, timeout=args.timeout, retries=args.retries)
+    manifest, fetched = update(args.only, args.base_url, args.data_dir, timeout=args.timeout, retries=args.retries,
+                               deadline=args.deadline)
     for f in fetched:
         sha = f.found[0][1].sha256 if f.found else ""
         print(f"  {f.file.name:17} {f.size:>12,} octets  sha256 {sha[:16]}  {f.url}")
-    print(f"{len(fetched)} fichiers téléchargés et vérifiés.")
+        for why in f.unused:
+            print(f"      NON UTILISÉ — {why}")
+    unused = sum(1 for f in fetched if f.unused and len(f.unused) == len(f.found))
+    partly = sum(1 for f in fetched if f.unused and len(f.unused) < len(f.found))
+    print(f"{len(fetched)} fichiers téléchargés et vérifiés : {len(fetched) - unused - partly} utilisés"
+          + (f", {partly} utilisés en partie" if partly else "") + (f", {unused} non utilisés (voir ci-dessus)" if unused else "") + ".")
     _print_status(manifest)
     return 0
 
@@ -72,7 +81,7 @@ def _data_run(args: argparse.Namespace) -> int:
             print(f"  erreur : {err}", file=sys.stderr)
         print(f"{len(result.found)} jeux reconnus, {len(result.ignored)} fichiers ignorés, {len(result.errors)} erreurs.")
         _print_status(manifest)
-        return 0
+        return 1 if result.errors else 0  # the cache was rebuilt with the rest, but a file failed: say so to scripts
     if args.action == "update":
         return _run_update(args)
     if args.action == "reset":
