@@ -36,7 +36,8 @@ import shapely
 from filelock import FileLock, Timeout
 from pathvalidate import sanitize_filename
 
-from .errors import ProjectError
+from ._jsonsafe import too_deep
+from .errors import ProjectError, os_reason
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -140,19 +141,6 @@ def snapshot_rows(project: Project) -> list[dict]:
     return [{**r, "contenu": _loads(r["contenu"], f"instantané « {r.get('libelle', '')} »", project.name)} for r in rows]
 
 
-def _depth(value: object) -> int:
-    """Nesting depth of decoded JSON, walked without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, level)
-            if level > MAX_JSON_DEPTH:
-                break
-            stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict) else item))
-    return deepest
-
-
 def _loads(text: object, what: str, name: str) -> object:
     """JSON stored in a project table, or ``ProjectError`` naming the table and the file."""
     try:
@@ -160,7 +148,7 @@ def _loads(text: object, what: str, name: str) -> object:
     except (TypeError, ValueError, RecursionError) as exc:
         detail = "imbrication trop profonde" if isinstance(exc, RecursionError) else "JSON illisible"
         raise ProjectError(f"{name} : {what} : {detail} ; fichier abîmé ou modifié à la main.") from None
-    if _depth(value) > MAX_JSON_DEPTH:
+    if too_deep(value, MAX_JSON_DEPTH):
         raise ProjectError(f"{name} : {what} : imbrication trop profonde (plus de {MAX_JSON_DEPTH} niveaux) ; fichier refusé.")
     return value
 
@@ -337,7 +325,7 @@ def save_project(project: Project, path: Path | str, force: bool = False) -> Pat
         clean_stale_files(path.parent)
         return _save_locked(project, path, force)
     except OSError as exc:
-        raise ProjectError(f"{path} : écriture impossible ({exc.strerror or exc}). Rien n'a été modifié.") from exc
+        raise ProjectError(f"{path} : écriture impossible ({os_reason(exc)}). Rien n'a été modifié.") from exc
 
 
 def _save_locked(project: Project, path: Path, force: bool) -> Path:
@@ -376,7 +364,7 @@ def _read_meta(path: Path, name: str | None = None) -> dict[str, str]:
         with open(path, "rb") as handle:
             head = handle.read(16)
     except OSError as exc:
-        raise ProjectError(f"{name} : lecture impossible ({exc.strerror}).") from exc
+        raise ProjectError(f"{name} : lecture impossible ({os_reason(exc)}).") from exc
     if head != _SQLITE_MAGIC:
         raise ProjectError(f"{name} : ce n'est pas un fichier GeoPackage de projet ptce-geo.")
     try:
