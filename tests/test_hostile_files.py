@@ -227,3 +227,34 @@ def test_gzip_geojson_bomb_is_refused(monkeypatch):
     monkeypatch.setattr(safe_files, "MAX_UNCOMPRESSED_BYTES", 1_000_000)
     with pytest.raises((SourceFileError, GeometryError), match="une fois décompressé"):
         read_polygons(gzip.compress(b" " * 2_000_000), "contour.geojson.gz")
+
+
+# --- the app: the server survives and says why ------------------------------------------------------
+
+def _app(page: str):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.run()
+    return at.switch_page(page).run()
+
+
+def _messages(at) -> str:
+    return " ".join(str(e.value) for kind in (at.info, at.warning, at.error) for e in kind)
+
+
+def test_acteurs_page_refuses_the_bomb_and_stays_usable(app_data):
+    at = _app("pages/4_Acteurs.py")
+    at.file_uploader(key="act_fichier").set_value(("bombe.xlsx", make_xlsx({"Acteurs": ACTORS}, {"Acteurs": "A1:XFD1048576"}),
+                                                    "application/octet-stream")).run()
+    assert not at.exception and "classeur refusé" in _messages(at)
+    at.file_uploader(key="act_fichier").set_value(("ok.xlsx", make_xlsx({"Acteurs": ACTORS}, {"Acteurs": "A1:B2"}),
+                                                    "application/octet-stream")).run()
+    assert not at.exception and len(at.session_state["actors_inventory"].actors) == 1
+
+
+def test_territoire_page_refuses_a_zipped_shapefile_bomb(app_data):
+    at = _app("pages/1_Territoire.py")
+    widget = next(w for w in at.file_uploader if "contour" in w.label)
+    widget.set_value(("contour.zip", _zip({"contour.shp": b"\0" * 30_000_000, "contour.dbf": b""}), "application/zip")).run()
+    assert not at.exception and "archive piégée" in _messages(at)
