@@ -119,3 +119,23 @@ def test_data_import_exits_non_zero_when_a_file_failed(tmp_path, capsys):
     assert "casse.csv.gz" in captured.err and "1 erreurs" in captured.out
     (folder / "casse.csv.gz").unlink()
     assert main(["data", "import", str(folder), "--data-dir", str(tmp_path / "cache")]) == 0
+
+
+def test_update_reports_a_file_the_cache_did_not_use(tmp_path, capsys):
+    """The cache holds the 2023 comparateur (imported); the server offers the 2022 one: checked, but not used."""
+    from tests.official_site import zip_bytes
+
+    imported = tmp_path / "import"
+    imported.mkdir()
+    (imported / "base_cc_comparateur.csv").write_text("CODGEO;P23_POP;SUPERF;MED22\n01001;870;15,95;25900\n", encoding="utf-8")
+    assert main(["data", "import", str(imported), "--data-dir", str(tmp_path / "cache")]) == 0
+    site = tmp_path / "site" / COMPARATEUR.path
+    site.parent.mkdir(parents=True)
+    site.write_bytes(zip_bytes({"base_cc_comparateur.CSV": SMALL_COMPARATEUR}))
+    capsys.readouterr()
+    with serve(tmp_path / "site") as base:
+        assert main(["data", "update", "--only", "comparateur", "--base-url", base, "--data-dir", str(tmp_path / "cache"),
+                     "--timeout", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "NON UTILISÉ — insee_comparateur : le cache garde" in out and "RP 2023 (importé" in out
+    assert "1 fichiers téléchargés et vérifiés : 0 utilisés, 1 non utilisés" in out
