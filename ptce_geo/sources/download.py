@@ -33,6 +33,7 @@ from ..errors import DownloadError
 from .datasets import Dataset
 from .local import scan
 from .official import BASE_URL_ENV, DEFAULT_RETRIES, DEFAULT_TIMEOUT, OfficialFile, select, url_of
+from .safe_files import check_archive
 
 __all__ = ["update", "fetch", "Fetched", "DEFAULT_TIMEOUT", "DEFAULT_RETRIES", "DEFAULT_DEADLINE"]
 
@@ -80,6 +81,7 @@ def _check_content(file: OfficialFile, url: str, path: Path) -> None:
     if magic and not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(magic):
         raise DownloadError(f"{url} : le contenu reçu n'est pas un fichier {file.kind} (début : {head[:16]!r}).")
     if file.kind in ("zip", "xlsx"):
+        check_archive(path.read_bytes(), url, DownloadError)  # zip bomb, escaping paths: before testzip inflates it
         try:
             with zipfile.ZipFile(path) as archive:
                 bad = archive.testzip()

@@ -64,7 +64,7 @@ def _open(data: bytes, name: str, error: type[PtceGeoError]) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as exc:
-        raise error(f"{name} : archive zip corrompue ou tronquée ({exc}).") from exc
+        raise error(f"{name} : archive zip tronquée ou corrompue ({exc}).") from exc
 
 
 def check_archive(data: bytes, name: str, error: type[PtceGeoError]) -> zipfile.ZipFile:
