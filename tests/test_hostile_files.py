@@ -94,6 +94,13 @@ def test_a_far_cell_without_dimension_is_refused():
         read_actors(data, "bombe.xlsx")
 
 
+@pytest.mark.parametrize("cell", ['<c s="0" r="XFD1048576"><v>1</v></c>', '<c\tr="XFD1048576"><v>1</v></c>',
+                                  '<c\nr="A1048577"><v>1</v></c>', '<c r="$XFD$1"><v>1</v></c>'])
+def test_far_cells_are_found_whatever_the_attribute_order_or_blank(cell):
+    with pytest.raises(ActorError, match="classeur refusé"):
+        read_actors(make_xlsx({"Acteurs": ACTORS + f'<row r="3">{cell}</row>'}), "bombe.xlsx")
+
+
 def _grid(rows: int, cols: int) -> bytes:
     return make_xlsx({"F": ""}, {"F": f"A1:{_letters(cols)}{rows}"})
 

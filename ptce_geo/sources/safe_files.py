@@ -51,8 +51,11 @@ MAX_COLUMNS = 2_048
 MAX_CELLS = 5_000_000
 _CHUNK = 1 << 20
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([^"]*)"')
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="\$?([A-Za-z]{1,4})\$?(\d{1,9})"')
-_ROW_REF = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d{1,9})"')
+# a literal prefix lets ``re`` skip ahead fast; other blanks before ``r=`` are turned into spaces first
+_COLUMN_REF = re.compile(rb' r="\$?([A-Za-z]{1,4})\$?\d')  # a cell's column, whatever the attribute order
+_ROW_REF = re.compile(rb' r="\$?[A-Za-z]{0,4}\$?(\d{1,9})"')  # a cell's or a row's number
+_OTHER_BLANKS = (b'\tr="', b'\nr="', b'\rr="')
+_BLANK_R = re.compile(rb'[\t\r\n]r="')
 _REF = re.compile(r"^\$?([A-Za-z]{1,4})\$?(\d{1,9})$")
 
 
@@ -148,10 +151,11 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, erro
             for match in _DIMENSION.finditer(text):
                 r, c = _extent(match[1].decode("ascii", "replace"))
                 rows, cols = max(rows, r), max(cols, c)
-            for match in _CELL_REF.finditer(text):
-                rows, cols = max(rows, int(match[2])), max(cols, _column_number(match[1].decode("ascii")))
-            for match in _ROW_REF.finditer(text):
-                rows = max(rows, int(match[1]))
+            if any(blank in text for blank in _OTHER_BLANKS):
+                text = _BLANK_R.sub(b' r="', text)
+            letters, numbers = set(_COLUMN_REF.findall(text)), set(_ROW_REF.findall(text))  # distinct values: C speed
+            cols = max([cols, *(_column_number(c.decode("ascii")) for c in letters)])
+            rows = max([rows, *(int(n) for n in numbers)])
             _refuse_extent(rows, cols, where, name, error)
             tail = text[-256:]
 
