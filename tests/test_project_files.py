@@ -239,3 +239,24 @@ def test_home_open_button_of_a_broken_project(folder):
         assert not at.exception and "illisible" in _texts(at.error)
     else:
         assert "illisible" in _texts(at.caption)
+
+
+@pytest.mark.parametrize("name, shown", [("é" * 120, "trop long"), ("a\x00b", "caractères de contrôle")])
+def test_the_projet_page_refuses_a_bad_name_and_writes_nothing(folder, name, shown):
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.switch_page(PAGE)
+    at.run()
+    at.text_input(key="prj_new_name").input(name).run()
+    at.button(key="prj_create").click().run()
+    assert not at.exception and shown in _texts(at.error)
+    assert not folder.exists() or not list(folder.iterdir())
+
+
+def test_the_projet_page_accepts_an_emoji_name(folder):
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.switch_page(PAGE)
+    at.run()
+    at.text_input(key="prj_new_name").input("🌱" * 60).run()
+    at.button(key="prj_create").click().run()
+    assert not at.exception and len(list(folder.glob("*.gpkg"))) == 1
+    assert all(len(p.name.encode()) <= 255 for p in folder.iterdir())
