@@ -79,11 +79,13 @@ class Geocoder(Protocol):
 
 # --- reading ---------------------------------------------------------------------------------------
 
-def read_actors(source: str | Path | bytes, name: str | None = None) -> pd.DataFrame:
+def read_actors(source: str | Path | bytes, name: str | None = None, sheet: str | None = None) -> pd.DataFrame:
     """Raw text table of an inventory file (CSV ``,``/``;``, UTF-8/cp1252/UTF-16, or XLSX/XLS).
 
     The index is the line (or sheet row) number of each row in the file; headers are kept as written.
-    ``attrs['notes']`` says what was detected (encoding, separator, sheet, header row, blank rows).
+    ``attrs['notes']`` says what was detected (encoding, separator, sheet, header row, blank rows); a workbook
+    is read one sheet at a time (``sheet``, or the one revealing the most inventory columns) and the notes
+    name the other sheets holding actors.
     """
     if isinstance(source, bytes | bytearray):
         data, name = bytes(source), name or "fichier"
@@ -98,11 +100,14 @@ def read_actors(source: str | Path | bytes, name: str | None = None) -> pd.DataF
         raise ActorError(f"{name} : le fichier est vide.")
     notes: list[str] = []
     if is_workbook(data):
-        rows, lines, sheet, others = workbook_rows(data, name)
-        notes.append(f"feuille « {sheet} » lue" + (f" (autres feuilles ignorées : {', '.join(others)})" if others else ""))
+        rows, lines, chosen, others, with_actors = workbook_rows(data, name, sheet)
+        notes.append(f"feuille « {chosen} » lue" + (f" (autres feuilles ignorées : {', '.join(others)})" if others else ""))
+        if with_actors:
+            notes.append(f"ATTENTION : d'autres feuilles contiennent des acteurs et n'ont pas été lues : {', '.join(with_actors)} "
+                         "(importez-les une à une ou réunissez-les en une feuille)")
     else:
         text, encoding = decode(data, name)
-        rows, lines, sep = csv_rows(text)
+        rows, lines, sep = csv_rows(text, name)
         notes.append(f"encodage {encoding}, séparateur « {'tabulation' if sep == chr(9) else sep} »")
     return table_from_rows(rows, lines, name, notes)
 

@@ -1,14 +1,85 @@
-"""Command line: ``python -m ptce_geo data import|update|status`` and the diagnostic commands."""
+"""Command line: ``python -m ptce_geo data import|update|status`` and the diagnostic commands.
+
+Every error is answered in French on stderr with exit status 2 (bad arguments, our error family,
+a file that cannot be read or written); 130 after Ctrl-C; 141 when the reader of the output went
+away (``| head``), silently, as other command-line tools do.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
+import re
 import sys
 from collections.abc import Callable
 
-from .errors import PtceGeoError
+from .errors import PtceGeoError, os_reason
 
 __all__ = ["main", "COMMANDS"]
+
+_ARGPARSE_FR = (  # argparse's English messages (Python 3.11+) and their French
+    (r"^the following arguments are required: (.*)$", r"arguments obligatoires manquants : \1"),
+    (r"^argument (\S+): invalid (?:float|int) value: '(.*)'$", r"option \1 : « \2 » n'est pas un nombre"),
+    (r"^argument (\S+): invalid choice: '(.*)' \(choose from (.*)\)$", r"« \2 » inconnu (choix possibles : \3)"),
+    (r"^argument (\S+): expected one argument$", r"option \1 : une valeur attendue"),
+    (r"^argument (\S+): ignored explicit argument '(.*)'$", r"option \1 : valeur « \2 » inattendue"),
+    (r"^unrecognized arguments: (.*)$", r"arguments non reconnus : \1"),
+    (r"^ambiguous option: (\S+) could match (.*)$", r"option \1 ambiguë (\2)"),
+    (r"^argument (\S+): (.*)$", r"option \1 : \2"),
+)
+
+
+_HELP_FR = (("usage: ", "utilisation : "), ("positional arguments:", "arguments :"), ("options:", "options :"),
+            ("show this help message and exit", "afficher cette aide et quitter"))
+
+
+class FrenchArgumentParser(argparse.ArgumentParser):
+    """``argparse`` whose errors and help frame are French (subparsers inherit the class)."""
+
+    def format_usage(self) -> str:
+        return self._french(super().format_usage())
+
+    def format_help(self) -> str:
+        return self._french(super().format_help())
+
+    @staticmethod
+    def _french(text: str) -> str:
+        for english, french in _HELP_FR:
+            text = text.replace(english, french)
+        return text
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        for pattern, french in _ARGPARSE_FR:
+            if re.match(pattern, message):
+                message = re.sub(pattern, french, message)
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"Erreur : {message}\n")
+
+
+def _share(text: str) -> float:
+    """``--min-share``: a number in ]0, 1] (``0,3`` accepted)."""
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"« {text} » n'est pas un nombre (part de surface entre 0 exclu et 1, ex. 0.5)") from None
+    if not (math.isfinite(value) and 0 < value <= 1):
+        raise argparse.ArgumentTypeError(f"{text} hors de ]0, 1] (part de surface, ex. 0.5 pour la moitié)")
+    return value
+
+
+def _positive(kind: type) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"« {text} » n'est pas un nombre{' entier' if kind is int else ''}") from None
+        if not (math.isfinite(value) and value >= 0):
+            raise argparse.ArgumentTypeError(f"{text} : nombre positif attendu")
+        return value
+    return parse
+
 
 # name -> (configure its parser, run it)
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
@@ -30,23 +101,34 @@ def _data_configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _update_options(parser: argparse.ArgumentParser) -> None:
+    from .sources.download import DEFAULT_DEADLINE
     from .sources.official import BASE_URL_ENV, CATALOGUE, DEFAULT_RETRIES, DEFAULT_TIMEOUT
 
     parser.add_argument("--base-url", help=f"adresse remplaçant celles des producteurs : chaque fichier est lu à <base>/<chemin> "
                                            f"(défaut : ${BASE_URL_ENV}, sinon insee.fr et etalab)")
     parser.add_argument("--only", help=f"jeux à télécharger, séparés par des virgules : {','.join(f.name for f in CATALOGUE)}")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="secondes d'attente (connexion, puis entre deux blocs reçus)")
-    parser.add_argument("--retries", type=int, default=DEFAULT_RETRIES, help="nouvelles tentatives après une erreur passagère (délai croissant)")
+    parser.add_argument("--timeout", type=_positive(float), default=DEFAULT_TIMEOUT,
+                        help="secondes d'attente (connexion, puis entre deux blocs reçus)")
+    parser.add_argument("--retries", type=_positive(int), default=DEFAULT_RETRIES,
+                        help="nouvelles tentatives après une erreur passagère (délai croissant)")
+    parser.add_argument("--deadline", type=_positive(float), default=DEFAULT_DEADLINE,
+                        help=f"secondes au plus pour un fichier, tentatives comprises (défaut {DEFAULT_DEADLINE:g})")
 
 
 def _run_update(args: argparse.Namespace) -> int:
     from .sources.download import update
 
-    manifest, fetched = update(args.only, args.base_url, args.data_dir, timeout=args.timeout, retries=args.retries)
+    manifest, fetched = update(args.only, args.base_url, args.data_dir, timeout=args.timeout, retries=args.retries,
+                               deadline=args.deadline)
     for f in fetched:
         sha = f.found[0][1].sha256 if f.found else ""
         print(f"  {f.file.name:17} {f.size:>12,} octets  sha256 {sha[:16]}  {f.url}")
-    print(f"{len(fetched)} fichiers téléchargés et vérifiés.")
+        for why in f.unused:
+            print(f"      NON UTILISÉ — {why}")
+    unused = sum(1 for f in fetched if f.unused and len(f.unused) == len(f.found))
+    partly = sum(1 for f in fetched if f.unused and len(f.unused) < len(f.found))
+    print(f"{len(fetched)} fichiers téléchargés et vérifiés : {len(fetched) - unused - partly} utilisés"
+          + (f", {partly} utilisés en partie" if partly else "") + (f", {unused} non utilisés (voir ci-dessus)" if unused else "") + ".")
     _print_status(manifest)
     return 0
 
@@ -83,7 +165,7 @@ def _data_run(args: argparse.Namespace) -> int:
             print(f"  erreur : {err}", file=sys.stderr)
         print(f"{len(result.found)} jeux reconnus, {len(result.ignored)} fichiers ignorés, {len(result.errors)} erreurs.")
         _print_status(manifest)
-        return 0
+        return 1 if result.errors else 0  # the cache was rebuilt with the rest, but a file failed: say so to scripts
     if args.action == "update":
         return _run_update(args)
     if args.action == "reset":
@@ -104,6 +186,7 @@ def _actors_configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True)
     check = sub.add_parser("check", help="vérifier un inventaire d'acteurs (CSV ou XLSX) ; statut 1 si des lignes sont refusées")
     check.add_argument("file")
+    check.add_argument("--sheet", help="feuille du classeur XLSX à lire (défaut : celle qui porte le plus de colonnes d'inventaire)")
     check.add_argument("--keep-personal", action="store_true", help="conserver courriels, téléphones et contacts (RGPD : à justifier)")
     check.add_argument("--data-dir", help="dossier du cache (défaut : data/ ou $PTCE_GEO_DATA_DIR)")
 
@@ -113,7 +196,7 @@ def _actors_run(args: argparse.Namespace) -> int:
     from .reference import load_reference
 
     ref = load_reference(args.data_dir)
-    raw = read_actors(args.file)
+    raw = read_actors(args.file, sheet=args.sheet)
     _, report = validate_actors(raw, ref.communes, departements=ref.departements, keep_personal=args.keep_personal)
     print(f"Fichier : {args.file}")
     for note in report.attrs.get("notes", []):
@@ -136,7 +219,7 @@ def _territory_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--communes", help="codes commune INSEE séparés par des virgules")
     parser.add_argument("--polygon", help="fichier du polygone (GeoJSON, GeoPackage… ; système de coordonnées déclaré ou Lambert-93)")
     parser.add_argument("--exclude", help="codes commune INSEE à retirer")
-    parser.add_argument("--min-share", type=float, default=0.5, help="part minimale de la surface d'une commune dans le polygone (défaut 0.5)")
+    parser.add_argument("--min-share", type=_share, default=0.5, help="part minimale de la surface d'une commune dans le polygone (défaut 0.5)")
 
 
 def _diagnose_configure(parser: argparse.ArgumentParser) -> None:
@@ -260,16 +343,34 @@ COMMANDS["project"] = (_project_configure, _project_run)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ptce_geo", description="Diagnostic territorial des PTCE")
+    parser = FrenchArgumentParser(prog="python -m ptce_geo", description="Diagnostic territorial des PTCE")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (configure, _) in COMMANDS.items():
         configure(sub.add_parser(name))
     args = parser.parse_args(argv)
     try:
-        return COMMANDS[args.command][1](args)
+        code = COMMANDS[args.command][1](args)
+        sys.stdout.flush()
+        return code
     except PtceGeoError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        _silence_stdout()
+        return 141
+    except OSError as exc:  # a file given on the command line: missing, unreadable, or --out not writable
+        where = f" : {exc.filename}" if exc.filename else ""
+        print(f"Erreur : fichier ou dossier inaccessible{where} ({os_reason(exc)}).", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("Interrompu : le cache précédent reste en service.", file=sys.stderr)
         return 130
+
+
+def _silence_stdout() -> None:
+    """The reader went away (``| head``): point stdout at /dev/null so that the interpreter's final flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

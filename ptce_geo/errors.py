@@ -3,7 +3,10 @@
 Messages are written in French because they reach coordinators through the UI unchanged.
 """
 
+import errno
+
 __all__ = [
+    "os_reason",
     "PtceGeoError",
     "CodeError",
     "SourceFileError",
@@ -50,3 +53,21 @@ class ActorError(PtceGeoError):
 
 class ProjectError(PtceGeoError):
     """A project file is corrupt, foreign, or in conflict with another save."""
+
+
+_OS_REASONS = {
+    errno.ENOENT: "introuvable",
+    errno.EACCES: "permission refusée",
+    errno.EPERM: "opération non permise",
+    errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    errno.EISDIR: "c'est un dossier",
+    errno.EEXIST: "un fichier de ce nom existe déjà",
+    errno.EROFS: "système de fichiers en lecture seule",
+    errno.ENOSPC: "disque plein",
+    errno.ENAMETOOLONG: "nom trop long",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """An operating-system error in French words (``strerror`` is English)."""
+    return _OS_REASONS.get(exc.errno, exc.strerror or str(exc))

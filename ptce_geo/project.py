@@ -8,6 +8,12 @@ Layers (readable in QGIS as they are): ``territoires`` (outline of each candidat
 Saves are atomic (temporary file + rename). Each save increments a revision stored in the
 file; saving over a file whose revision moved since it was opened is a conflict, never a silent
 overwrite (two browser tabs on one project).
+
+A file is read defensively: broken or deeply nested JSON, non-numeric metadata and foreign
+GeoPackages raise ``ProjectError`` in French, never a bare traceback. Names become safe file names
+(``MAX_NAME_CHARS`` characters, file stem cut at ``MAX_STEM_BYTES`` bytes so that the lock and
+temporary names stay under the 255-byte limit of file systems). A save removes what an interrupted
+one left behind: temporary files older than ``STALE_TEMP_S``, lock files older than ``STALE_LOCK_S``.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import json
 import os
 import sqlite3
 import tempfile
+import time
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,10 +33,11 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import shapely
-from filelock import FileLock
+from filelock import FileLock, Timeout
 from pathvalidate import sanitize_filename
 
-from .errors import ProjectError
+from ._jsonsafe import too_deep
+from .errors import ProjectError, os_reason
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -41,15 +50,25 @@ __all__ = [
     "open_project",
     "project_path",
     "free_project_path",
+    "check_project_name",
     "list_projects",
     "project_info",
     "snapshot_rows",
     "compare_snapshots",
+    "clean_stale_files",
+    "MAX_NAME_CHARS",
+    "MAX_STEM_BYTES",
+    "MAX_JSON_DEPTH",
 ]
 
 APPLICATION = "ptce-geo"
 SCHEMA_VERSION = 2
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+MAX_NAME_CHARS = 100
+MAX_STEM_BYTES = 150  # + ".gpkg.lock" or the temporary ".<stem>.XXXXXXXX.gpkg": under 255 bytes
+MAX_JSON_DEPTH = 32  # a territory definition with a MultiPolygon nests 6 levels
+STALE_TEMP_S = 3_600.0
+STALE_LOCK_S = 86_400.0
 
 MATURITY_MARKERS: dict[str, str] = {
     "besoins": "Besoins du territoire identifiés",
@@ -119,7 +138,19 @@ class Project:
 def snapshot_rows(project: Project) -> list[dict]:
     """Snapshots with their content decoded, oldest first."""
     rows = project.snapshots.sort_values("date").to_dict("records")
-    return [{**r, "contenu": json.loads(r["contenu"])} for r in rows]
+    return [{**r, "contenu": _loads(r["contenu"], f"instantané « {r.get('libelle', '')} »", project.name)} for r in rows]
+
+
+def _loads(text: object, what: str, name: str) -> object:
+    """JSON stored in a project table, or ``ProjectError`` naming the table and the file."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError, RecursionError) as exc:
+        detail = "imbrication trop profonde" if isinstance(exc, RecursionError) else "JSON illisible"
+        raise ProjectError(f"{name} : {what} : {detail} ; fichier abîmé ou modifié à la main.") from None
+    if too_deep(value, MAX_JSON_DEPTH):
+        raise ProjectError(f"{name} : {what} : imbrication trop profonde (plus de {MAX_JSON_DEPTH} niveaux) ; fichier refusé.")
+    return value
 
 
 def _flatten(content: dict, prefix: str = "") -> dict[str, object]:
@@ -147,14 +178,27 @@ def compare_snapshots(before: dict, after: dict) -> pd.DataFrame:
 
 def project_path(folder: Path | str, name: str) -> Path:
     """The file of project ``name`` in ``folder``; the name never becomes a raw path (no ``../``, no reserved names)."""
-    if not name or not name.strip():
-        raise ProjectError("Le nom du projet est vide.")
-    safe = sanitize_filename(name.strip().replace("/", "_").replace("\\", "_"), platform="universal", replacement_text="_")
+    name = check_project_name(name)
+    safe = sanitize_filename(name.replace("/", "_").replace("\\", "_"), platform="universal", replacement_text="_")
     safe = safe.lstrip(".").strip() or "projet"
+    safe = safe.encode("utf-8")[:MAX_STEM_BYTES].decode("utf-8", "ignore").rstrip(" .") or "projet"
     path = (Path(folder) / f"{safe}.gpkg").resolve()
     if path.parent != Path(folder).resolve():
         raise ProjectError(f"Nom de projet refusé : « {name} ».")
     return path
+
+
+def check_project_name(name: str) -> str:
+    """The name, stripped; ``ProjectError`` for an empty name, control characters (NUL…) or more than ``MAX_NAME_CHARS``."""
+    if not isinstance(name, str) or not name.strip():
+        raise ProjectError("Le nom du projet est vide.")
+    name = unicodedata.normalize("NFC", name.strip())
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        raise ProjectError("Le nom du projet contient des caractères de contrôle (tabulation, retour à la ligne, caractère nul…) : "
+                           "retirez-les.")
+    if len(name) > MAX_NAME_CHARS:
+        raise ProjectError(f"Nom de projet trop long ({len(name)} caractères, {MAX_NAME_CHARS} au plus).")
+    return name
 
 
 def free_project_path(folder: Path | str, name: str) -> Path:
@@ -179,7 +223,7 @@ def project_info(path: Path | str) -> dict[str, object]:
     path = Path(path)
     meta = _read_meta(path)
     return {"fichier": path.stem, "nom": meta.get("nom", path.stem), "modifie_le": meta.get("modifie_le", ""),
-            "revision": int(meta.get("revision", 0) or 0), "territoire_actif": meta.get("territoire_actif", ""),
+            "revision": _revision(meta, path.name), "territoire_actif": meta.get("territoire_actif", ""),
             "millesime_geographie": meta.get("millesime_geographie", "")}
 
 
@@ -224,10 +268,48 @@ def _disk_revision(path: Path) -> int | None:
     if not path.exists():
         return None
     try:
-        meta = _read_meta(path)
+        return _revision(_read_meta(path), path.name)
     except ProjectError:
         return None
-    return int(meta.get("revision", 0))
+
+
+def _whole(meta: dict[str, str], key: str, default: int, name: str) -> int:
+    value = meta.get(key) or default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        label = {"revision": "révision", "schema_version": "version de schéma"}.get(key, key)
+        raise ProjectError(f"{name} : {label} « {str(value)[:40]} » illisible (nombre entier attendu) ; fichier abîmé.") from None
+
+
+def _revision(meta: dict[str, str], name: str) -> int:
+    return _whole(meta, "revision", 0, name)
+
+
+def clean_stale_files(folder: Path | str, now: float | None = None) -> list[Path]:
+    """Remove the temporary files of interrupted saves (``STALE_TEMP_S``) and unused lock files (``STALE_LOCK_S``).
+
+    A lock file is rewritten at each acquisition, so its age is the time since the last save; it is
+    removed only while held here (never under a running save). Returns what was removed.
+    """
+    folder, now = Path(folder), time.time() if now is None else now
+    removed = []
+    for path in [*folder.glob(".*.gpkg"), *folder.glob(".*.tmp"), *folder.glob("*.gpkg.lock")]:
+        try:
+            age = now - path.stat().st_mtime
+            if path.suffix == ".lock":
+                if age <= STALE_LOCK_S:
+                    continue
+                with FileLock(str(path), timeout=0):
+                    path.unlink(missing_ok=True)
+            elif age > STALE_TEMP_S:
+                path.unlink(missing_ok=True)
+            else:
+                continue
+        except (OSError, Timeout):
+            continue
+        removed.append(path)
+    return removed
 
 
 def save_project(project: Project, path: Path | str, force: bool = False) -> Path:
@@ -236,7 +318,17 @@ def save_project(project: Project, path: Path | str, force: bool = False) -> Pat
     A file that is not a ptce-geo project is never overwritten.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if len(path.name.encode("utf-8")) + len(".lock") > 255 or "\x00" in str(path):
+        raise ProjectError(f"Nom de fichier de projet trop long ou invalide : « {path.name[:60]}… ».")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale_files(path.parent)
+        return _save_locked(project, path, force)
+    except OSError as exc:
+        raise ProjectError(f"{path} : écriture impossible ({os_reason(exc)}). Rien n'a été modifié.") from exc
+
+
+def _save_locked(project: Project, path: Path, force: bool) -> Path:
     with FileLock(str(path) + ".lock", timeout=30):
         if path.exists():
             try:
@@ -272,18 +364,21 @@ def _read_meta(path: Path, name: str | None = None) -> dict[str, str]:
         with open(path, "rb") as handle:
             head = handle.read(16)
     except OSError as exc:
-        raise ProjectError(f"{name} : lecture impossible ({exc.strerror}).") from exc
+        raise ProjectError(f"{name} : lecture impossible ({os_reason(exc)}).") from exc
     if head != _SQLITE_MAGIC:
         raise ProjectError(f"{name} : ce n'est pas un fichier GeoPackage de projet ptce-geo.")
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            rows = con.execute("SELECT cle, valeur FROM ptce_meta").fetchall()
+            rows = con.execute("SELECT cle, valeur FROM ptce_meta LIMIT 1000").fetchall()
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
         raise ProjectError(f"{name} : GeoPackage corrompu ou étranger (pas de métadonnées ptce-geo : {exc}).") from exc
-    meta = dict(rows)
+    try:
+        meta = {str(k): "" if v is None else str(v) for k, v in rows}
+    except (TypeError, ValueError) as exc:
+        raise ProjectError(f"{name} : table des métadonnées ptce-geo illisible.") from exc
     if meta.get("application") != APPLICATION:
         raise ProjectError(f"{name} : ce GeoPackage n'a pas été créé par ptce-geo.")
     return meta
@@ -291,7 +386,7 @@ def _read_meta(path: Path, name: str | None = None) -> dict[str, str]:
 
 def _migrate(meta: dict[str, str], layers: dict[str, pd.DataFrame], path: Path) -> None:
     """Bring an older file's tables to the current schema (in memory; saved on the next save)."""
-    version = int(meta.get("schema_version", 1))
+    version = _whole(meta, "schema_version", 1, path.name)
     if version > SCHEMA_VERSION:
         raise ProjectError(f"{path.name} : créé par une version plus récente de ptce-geo (schéma {version}) ; mettez l'application à jour.")
     if version < 2:
@@ -303,7 +398,9 @@ def _migrate(meta: dict[str, str], layers: dict[str, pd.DataFrame], path: Path) 
                     findings[col] = ""
         profile = layers.get("profil")
         if profile is not None and list(profile.columns) == ["profil"]:
-            decoded = json.loads(profile["profil"].iloc[0]) if len(profile) else {}
+            decoded = _loads(profile["profil"].iloc[0], "profil", path.name) if len(profile) else {}
+            if not isinstance(decoded, dict):
+                raise ProjectError(f"{path.name} : profil illisible (objet JSON attendu).")
             layers["profil"] = pd.DataFrame({"cle": list(decoded), "valeur": [json.dumps(v, ensure_ascii=False) for v in decoded.values()]})
 
 
@@ -326,11 +423,26 @@ def open_project(source: Path | str | bytes, name: str = "projet.gpkg") -> Proje
     except Exception as exc:  # pyogrio raises DataSourceError on truncated files
         raise ProjectError(f"{name} : GeoPackage tronqué ou corrompu ({exc}).") from exc
     _migrate(meta, layers, path)
+    try:
+        return _assemble(meta, layers, path, name)
+    except ProjectError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a table altered outside ptce-geo
+        raise ProjectError(f"{name} : contenu du projet illisible ({type(exc).__name__} : {str(exc)[:120]}) ; "
+                           "fichier abîmé ou modifié par un autre outil.") from exc
+
+
+def _assemble(meta: dict[str, str], layers: dict[str, pd.DataFrame], path: Path, name: str) -> Project:
+    """The project held by the tables read from ``path``; every stored JSON value is checked here, once."""
     project = Project(name=meta.get("nom", path.stem), active=meta.get("territoire_actif", ""),
                       geography_vintage=meta.get("millesime_geographie", ""), created=meta.get("cree_le", _now()),
-                      revision=int(meta.get("revision", 0)))
+                      revision=_revision(meta, name))
     if "definitions" in layers:
-        project.territories = {r["nom"]: json.loads(r["definition"]) for r in layers["definitions"].to_dict("records")}
+        project.territories = {str(r["nom"]): _loads(r["definition"], f"définition du territoire « {r['nom']} »", name)
+                               for r in layers["definitions"].to_dict("records")}
+        bad = [n for n, d in project.territories.items() if not isinstance(d, dict)]
+        if bad:
+            raise ProjectError(f"{name} : définition du territoire « {bad[0]} » illisible (objet JSON attendu).")
     if "territoires" in layers:
         outlines = layers["territoires"]
         project.outlines = dict(zip(outlines["nom"], outlines.geometry, strict=True))
@@ -342,9 +454,11 @@ def open_project(source: Path | str | bytes, name: str = "projet.gpkg") -> Proje
         project.findings = layers["constats"].reindex(columns=FINDING_COLUMNS).fillna("")
         project.findings["id"] = pd.to_numeric(project.findings["id"]).astype("int64")
     if "profil" in layers:
-        stored = {r["cle"]: json.loads(r["valeur"]) for r in layers["profil"].to_dict("records")}
+        stored = {str(r["cle"]): _loads(r["valeur"], f"profil (« {r['cle']} »)", name) for r in layers["profil"].to_dict("records")}
         project.profile = {**json.loads(json.dumps(PROFILE_DEFAULTS)), **stored}
     if "instantanes" in layers:
         project.snapshots = layers["instantanes"].reindex(columns=SNAPSHOT_COLUMNS)
         project.snapshots["id"] = pd.to_numeric(project.snapshots["id"]).astype("int64")
+        for row in project.snapshots.itertuples(index=False):
+            _loads(row.contenu, f"instantané « {row.libelle} »", name)
     return project

@@ -20,6 +20,7 @@ import shapely
 import shapely.geometry
 from shapely.errors import GEOSException
 
+from ._jsonsafe import too_deep
 from ._spatial import commune_index
 from .codes import COMMUNE_RE, SIREN_RE, arrondissement_commune, normalize_commune_code, normalize_siren, split_codes
 from .errors import CodeError, GeometryError, TerritoryError
@@ -28,6 +29,7 @@ from .reference import Reference
 
 __all__ = [
     "DEFAULT_MIN_SHARE",
+    "MAX_GEOJSON_DEPTH",
     "EDGE_LISTING_MIN_SHARE",
     "TerritoryDefinition",
     "Territory",
@@ -36,6 +38,8 @@ __all__ = [
 ]
 
 DEFAULT_MIN_SHARE = 0.5
+# FeatureCollection > features > Feature > geometry > GeometryCollection > geometries > MultiPolygon > rings > points: 10
+MAX_GEOJSON_DEPTH = 20
 # cut communes with less than this share inside are slivers of the simplified boundaries: not listed
 EDGE_LISTING_MIN_SHARE = 0.005
 _DEFINITION_KEYS = {"version", "epci", "communes", "exclude", "polygon", "min_share"}
@@ -54,15 +58,25 @@ def _geometry_mapping(value: object) -> dict | None:
             value = json.loads(value)
         except json.JSONDecodeError as exc:
             raise GeometryError(f"Polygone : texte GeoJSON illisible ({exc.msg}, position {exc.pos}).") from exc
+        except RecursionError:
+            raise GeometryError(f"Polygone : GeoJSON imbriqué sur plus de {MAX_GEOJSON_DEPTH} niveaux : refusé.") from None
+    if too_deep(value, MAX_GEOJSON_DEPTH):
+        raise GeometryError(f"Polygone : GeoJSON imbriqué sur plus de {MAX_GEOJSON_DEPTH} niveaux : refusé.")
+    return _mapping_of(value)
+
+
+def _mapping_of(value: object) -> dict | None:
+    if value is None:
+        return None
     if hasattr(value, "__geo_interface__") and not isinstance(value, dict):
         value = value.__geo_interface__
     if not isinstance(value, dict):
         raise GeometryError(f"Polygone : géométrie GeoJSON attendue, reçu {type(value).__name__}.")
     kind = value.get("type")
     if kind == "Feature":
-        return _geometry_mapping(value.get("geometry"))
+        return _mapping_of(value.get("geometry"))
     if kind == "FeatureCollection":
-        parts = [_geometry_mapping(f) for f in value.get("features") or []]
+        parts = [_mapping_of(f) for f in value.get("features") or []]
         parts = [p for p in parts if p]
         if not parts:
             raise GeometryError("Polygone : la collection GeoJSON ne contient aucune géométrie.")
@@ -190,6 +204,8 @@ def _polygon(mapping: dict) -> tuple[shapely.Geometry, list[str]]:
         raise GeometryError(f"Polygone illisible ({type(exc).__name__} : {exc}) : géométrie GeoJSON attendue.") from exc
     if geom.is_empty:
         raise GeometryError("Polygone vide : dessinez ou chargez une surface.")
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        raise GeometryError("Polygone : une coordonnée n'est pas un nombre (NaN) ou est infinie : contour refusé, corrigez le fichier.")
     warnings: list[str] = []
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90):

@@ -223,7 +223,11 @@ def restore() -> None:
             return
         if not path.exists():
             raise ProjectError(f"Le projet « {name} » n'existe pas (ou plus) dans le dossier des projets.")
+        conflict = state.link_conflict({k: st.query_params.get(k) for k in st.query_params})
         open_path(path)
+        if conflict:
+            note("info", conflict)  # the Projet page
+            state.notify(conflict, "info")  # the territory pages
     except ProjectError as exc:
         note("error", str(exc))
         del st.query_params[state.PROJECT_PARAM]

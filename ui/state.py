@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -33,10 +32,11 @@ from pathlib import Path
 import shapely
 import streamlit as st
 
-from ptce_geo.cache import atomic_write_bytes, data_dir
+from ptce_geo import shape_store
+from ptce_geo.cache import data_dir
 from ptce_geo.codes import normalize_commune_code, normalize_siren, split_codes
 from ptce_geo.collective.editing import EditableInventory, from_stored
-from ptce_geo.errors import CodeError
+from ptce_geo.errors import CodeError, GeometryError
 from ptce_geo.geometry import polygonal
 from ptce_geo.project import Project
 from ptce_geo.territory import TerritoryDefinition
@@ -47,6 +47,8 @@ __all__ = [
     "DEFAULT_MIN_SHARE",
     "MAX_URL_VERTICES",
     "parse_query",
+    "link_conflict",
+    "MAX_PARAM_CHARS",
     "encode_rings",
     "decode_rings",
     "rings_from_features",
@@ -78,8 +80,8 @@ QUERY_KEYS = ("epci", "communes", "exclues", "seuil", "polygone", "dessin", "fic
 PROJECT_PARAM = "projet"
 DEFAULT_MIN_SHARE = 0.5
 MAX_URL_VERTICES = 400  # ~9,000 characters of URL: beyond, the drawing is stored server-side under an id
-MAX_STORED_SHAPE_BYTES = 20_000_000  # a stored shape larger than this is not read back (an imported file is at most 5 MB)
-_SHAPE_ID = re.compile(r"^[0-9a-f]{20}$")
+MAX_PARAM_CHARS = 20_000  # a longer parameter was not written by the app (a drawing this large travels as dessin=ID)
+_LISTS = ("epci", "communes", "exclues")  # repeated list parameters are all read (epci=A&epci=B = epci=A,B)
 _STATE, _URL, _WARNINGS, _NOTICES = "selection", "_selection_url", "_selection_url_warnings", "_selection_notices"
 _PROJECT, _INVENTORY, _SYNCED = "project_open", "actors_inventory", "project_synced"
 
@@ -185,26 +187,14 @@ def shape_dir() -> Path:
 
 
 def store_shape(shape_id: str, text: str) -> None:
-    """Write a shape once (its id is the hash of its content, so an existing file is already right)."""
-    path = shape_dir() / f"{shape_id}.json"
-    if not path.exists():
-        atomic_write_bytes(path, text.encode("utf-8"))
+    """Write a shape once (its id is the hash of its content); the folder's quota evicts the least recently used."""
+    shape_store.store(shape_dir(), shape_id, text)
 
 
 def load_shape(kind: str, shape_id: str) -> dict:
     """The stored shape ``shape_id`` of ``kind`` (``dessin`` or ``fichier``); ``ValueError`` in French otherwise."""
-    if not _SHAPE_ID.match(shape_id or ""):
-        raise ValueError("identifiant attendu : 20 caractères hexadécimaux")
-    path = shape_dir() / f"{shape_id}.json"
-    try:
-        if path.stat().st_size > MAX_STORED_SHAPE_BYTES:
-            raise ValueError("forme enregistrée trop volumineuse")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError("forme introuvable sur ce serveur (lien venu d'une autre installation ?)") from None
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
-        raise ValueError("forme enregistrée illisible") from None
-    if not isinstance(data, dict) or data.get("type") != kind:
+    data = shape_store.load(shape_dir(), shape_id)
+    if data.get("type") != kind:
         raise ValueError("cet identifiant ne désigne pas un " + ("dessin" if kind == "dessin" else "contour importé"))
     return data
 
@@ -272,8 +262,8 @@ def parse_query(params: Mapping[str, str | list[str]], current: Selection | None
     shape stored server-side (``dessin``, ``fichier``).
     """
     sel = current or Selection()
-    params = {k: (v[-1] if isinstance(v, list) else v) for k, v in params.items()}
-    warnings = [f"Paramètre d'URL inconnu ignoré : « {k} »." for k in params if k not in (*QUERY_KEYS, PROJECT_PARAM)]
+    params, warnings = _single_values(params)
+    warnings += [f"Paramètre d'URL inconnu ignoré : « {_short(k)} »." for k in params if k not in (*QUERY_KEYS, PROJECT_PARAM)]
     for key, attr, normalize, known, what in (
         ("epci", "epci", normalize_siren, known_epci, "EPCI"),
         ("communes", "communes", normalize_commune_code, known_communes, "Communes"),
@@ -302,6 +292,34 @@ def parse_query(params: Mapping[str, str | list[str]], current: Selection | None
             warnings.append(f"Paramètre d'URL « polygone » ignoré : {detail}.")
     sel = _stored_shapes(params, sel, load, warnings)
     return sel, warnings
+
+
+def _single_values(params: Mapping[str, str | list[str]]) -> tuple[dict[str, str], list[str]]:
+    """One text per parameter: repeated lists joined, a repeated value with different values dropped, overlong ones dropped."""
+    out, warnings = {}, []
+    for key, value in params.items():
+        values = list(dict.fromkeys(value)) if isinstance(value, list) else [value]
+        if len(values) > 1 and key not in _LISTS:
+            warnings.append(f"Paramètre d'URL « {_short(key)} » répété avec des valeurs différentes : ignoré (une seule valeur attendue).")
+            continue
+        text = ",".join(str(v) for v in values)
+        if len(text) > MAX_PARAM_CHARS:
+            warnings.append(f"Paramètre d'URL « {_short(key)} » ignoré : {len(text):,} caractères, {MAX_PARAM_CHARS:,} au plus "
+                            "(un dessin plus détaillé est enregistré sur le serveur et le lien porte « dessin= »).".replace(",", " "))
+            continue
+        out[key] = text
+    return out, warnings
+
+
+def link_conflict(params: Mapping[str, object]) -> str | None:
+    """The notice for a link naming a project and a territory too: the project's own territory wins."""
+    if not params.get(PROJECT_PARAM):
+        return None
+    given = [k for k in QUERY_KEYS if params.get(k)]
+    if not given:
+        return None
+    return (f"Ce lien nomme un projet et un territoire : le projet « {_short(params[PROJECT_PARAM])} » est ouvert avec son "
+            f"propre territoire ; les paramètres {', '.join(f'« {k} »' for k in given)} du lien sont ignorés.")
 
 
 def _stored_shapes(params: Mapping[str, str], sel: Selection, load: Callable[[str, str], dict], warnings: list[str]) -> Selection:
@@ -349,7 +367,8 @@ def selection(known_epci: Collection[str] | None = None, known_communes: Collect
     params = st.query_params.to_dict()
     current = st.session_state.get(_STATE, Selection())
     if params != st.session_state.get(_URL):
-        current, warnings = parse_query(params, current, known_epci, known_communes)
+        every = {k: st.query_params.get_all(k) for k in st.query_params}  # to_dict() keeps only the last of repeated ones
+        current, warnings = parse_query(every, current, known_epci, known_communes)
         st.session_state[_WARNINGS] = (warnings, current)
     warnings, issued_for = st.session_state.get(_WARNINGS, ([], None))
     notices = st.container()  # always there, so that warnings never shift (and remount) the map below
@@ -391,7 +410,7 @@ def save(sel: Selection) -> None:
     for kind, shape_id, text in sel.stored_shapes():
         try:
             store_shape(shape_id, text)
-        except OSError:  # read-only data folder: the shape stays in this session only
+        except (OSError, GeometryError):  # read-only data folder, or over the size cap: the shape stays in this session only
             query.pop(kind, None)
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)

@@ -6,17 +6,18 @@ without saying so: detected from the coordinates and reprojected with a warning.
 
 from __future__ import annotations
 
-import gzip
 import io
 import tempfile
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import shapely
 
 from ..errors import GeometryError, SourceFileError
 from ..geometry import polygonal
+from .safe_files import check_archive, gunzip
 
 __all__ = ["read_polygons", "CODE_PROPERTIES"]
 
@@ -46,6 +47,15 @@ def _read_vector(data: bytes) -> gpd.GeoDataFrame:
         return pyogrio.read_dataframe(path, use_arrow=False)
 
 
+def _refuse_non_finite(frame: gpd.GeoDataFrame, name: str) -> None:
+    """A NaN or infinite coordinate would be dropped by the repair under a misleading message: refuse it."""
+    coords, index = shapely.get_coordinates(frame.geometry.to_numpy(), return_index=True)
+    bad = np.unique(index[~np.isfinite(coords).all(axis=1)])
+    if len(bad):
+        raise GeometryError(f"{name} : {len(bad)} entité(s) ont une coordonnée qui n'est pas un nombre (NaN) ou infinie "
+                            f"(entité n° {int(bad[0]) + 1}…) : fichier refusé, corrigez-le.")
+
+
 def read_polygons(source: Path | str | bytes, name: str | None = None) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Polygons of a vector file (path or bytes; ``.gz`` accepted) in EPSG:4326, with warnings.
 
@@ -60,10 +70,9 @@ def read_polygons(source: Path | str | bytes, name: str | None = None) -> tuple[
         except OSError as exc:
             raise SourceFileError(f"{name} : lecture impossible ({exc.strerror}).") from exc
     if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise SourceFileError(f"{name} : fichier gzip corrompu ou tronqué.") from exc
+        data = gunzip(data, name, SourceFileError)
+    if data[:4] == b"PK\x03\x04":  # zipped shapefile (or GeoPackage): GDAL would trust the archive's sizes
+        check_archive(data, name, SourceFileError)
     if not data.strip():
         raise SourceFileError(f"{name} : le fichier est vide.")
     try:
@@ -72,6 +81,7 @@ def read_polygons(source: Path | str | bytes, name: str | None = None) -> tuple[
         raise SourceFileError(f"{name} : fichier géographique illisible (GeoJSON, GeoPackage ou Shapefile zippé attendu).") from exc
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
         raise GeometryError(f"{name} : aucune géométrie dans le fichier.")
+    _refuse_non_finite(frame, name)
     warnings: list[str] = []
     frame = frame.to_crs(4326) if frame.crs is not None and not frame.crs.equals("EPSG:4326") and frame.crs.to_epsg() != 4326 \
         else _guess_crs(frame, name, warnings)

@@ -8,7 +8,6 @@ Everything is read as text first, so codes keep their leading zeros.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import zipfile
 from pathlib import Path
@@ -17,6 +16,7 @@ import pandas as pd
 from charset_normalizer import from_bytes
 
 from ..errors import SourceFileError
+from .safe_files import check_archive, check_workbook, gunzip, read_member
 
 __all__ = ["read_table", "to_number", "SECRET_MARKERS", "TABLE_SUFFIXES"]
 
@@ -75,6 +75,7 @@ def _header_row(raw: pd.DataFrame, expected: tuple[str, ...]) -> int:
 
 def _read_xlsx(data: bytes, name: str, expected: tuple[str, ...]) -> list[tuple[str, pd.DataFrame]]:
     """Every sheet whose header (found within the first rows) names one of ``expected``."""
+    check_workbook(data, name, SourceFileError)
     try:
         sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=str, engine="calamine")
     except Exception as exc:  # calamine raises its own error types for corrupt files
@@ -99,17 +100,14 @@ def _read_xlsx(data: bytes, name: str, expected: tuple[str, ...]) -> list[tuple[
 def _from_bytes(data: bytes, name: str, expected: tuple[str, ...]) -> list[tuple[str, pd.DataFrame]]:
     lower = name.lower()
     if lower.endswith(".zip"):
+        archive = check_archive(data, name, SourceFileError)
         try:
-            archive = zipfile.ZipFile(io.BytesIO(data))
             members = [m for m in archive.namelist() if m.lower().endswith((".csv", ".txt", ".xlsx")) and not m.startswith("__MACOSX")]
-            return [t for m in members for t in _from_bytes(archive.read(m), f"{name}/{m}", expected)]
+            return [t for m in members for t in _from_bytes(read_member(archive, m, name, SourceFileError), f"{name}/{m}", expected)]
         except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as exc:
             raise SourceFileError(f"{name} : archive zip corrompue ou tronquée ({exc}).") from exc
     if lower.endswith(".gz"):
-        try:
-            return _from_bytes(gzip.decompress(data), name[:-3], expected)
-        except (OSError, EOFError) as exc:
-            raise SourceFileError(f"{name} : fichier gzip corrompu ou tronqué ({exc}).") from exc
+        return _from_bytes(gunzip(data, name, SourceFileError), name[:-3], expected)
     if lower.endswith(".xlsx"):
         return _read_xlsx(data, name, expected)
     return [(name, _read_csv_text(_decode(data, name), name))]
