@@ -56,3 +56,12 @@ def app_data(embedded_root, monkeypatch):
     st.cache_data.clear()
     yield embedded_root
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def projects_folder(app_data, monkeypatch, tmp_path) -> Path:
+    """Pages read the embedded cache and a temporary projects folder (created by the app when needed)."""
+    from ptce_geo.collective.projects import PROJECTS_ENV
+
+    monkeypatch.setenv(PROJECTS_ENV, str(tmp_path / "projets"))
+    return tmp_path / "projets"

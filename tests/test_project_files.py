@@ -17,7 +17,6 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ptce_geo import project as pr
@@ -193,15 +192,8 @@ def test_a_save_cleans_up_the_folder(tmp_path):
 # --- the app: « Ouvrir », import and ?projet= ----------------------------------------------------
 
 @pytest.fixture
-def folder(embedded_root, monkeypatch, tmp_path) -> Path:
-    from ui import project as ui_project
-
-    monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(embedded_root))
-    monkeypatch.setenv(ui_project.PROJECTS_ENV, str(tmp_path / "projets"))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield tmp_path / "projets"
-    st.cache_resource.clear()
+def folder(projects_folder) -> Path:
+    return projects_folder
 
 
 def _texts(elements) -> str:

@@ -12,11 +12,9 @@ import geopandas as gpd
 import pyogrio
 import pytest
 import shapely
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ptce_geo.collective.editing import from_stored
-from ptce_geo.collective.projects import PROJECTS_ENV
 from ptce_geo.project import Project, open_project, project_path, save_project
 from ptce_geo.territory import TerritoryDefinition, build_territory
 from ptce_geo.workspace import new_project
@@ -30,14 +28,8 @@ DOMBES, BOURG = "200069193", "200071751"  # CC de la Dombes, CA du Bassin de Bou
 
 
 @pytest.fixture
-def folder(embedded_root, monkeypatch, tmp_path) -> Path:
-    """Pages read the embedded cache and a temporary projects folder; Streamlit's caches start empty."""
-    monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(embedded_root))
-    monkeypatch.setenv(PROJECTS_ENV, str(tmp_path / "projets"))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield tmp_path / "projets"
-    st.cache_resource.clear()
+def folder(projects_folder) -> Path:
+    return projects_folder
 
 
 def tab(**params) -> AppTest:
@@ -250,7 +242,7 @@ def test_home_lists_the_projects_and_opens_one(folder):
 
 def other_page():
     """A page of another engineer: reads its state, then calls the hook once per run."""
-    import streamlit as st
+    import streamlit as st  # AppTest.from_function runs this body alone
 
     from ui import project, state
 

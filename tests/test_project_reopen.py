@@ -10,11 +10,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ptce_geo.collective.editing import import_inventory
-from ptce_geo.collective.projects import PROJECTS_ENV
 from ptce_geo.project import project_path, save_project
 from ptce_geo.territory import TerritoryDefinition
 from ptce_geo.workspace import new_project
@@ -30,13 +28,8 @@ NAMES = ["Recyclerie du Loing", "Atelier vélo", "Épicerie solidaire"]
 
 
 @pytest.fixture
-def folder(embedded_root, monkeypatch, tmp_path) -> Path:
-    monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(embedded_root))
-    monkeypatch.setenv(PROJECTS_ENV, str(tmp_path / "projets"))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield tmp_path / "projets"
-    st.cache_resource.clear()
+def folder(projects_folder) -> Path:
+    return projects_folder
 
 
 @pytest.fixture

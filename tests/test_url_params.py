@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import shapely
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ptce_geo import shape_store
@@ -64,15 +63,8 @@ def test_a_link_with_a_project_and_a_territory_says_the_project_wins():
 
 
 @pytest.fixture
-def app_folder(embedded_root, monkeypatch, tmp_path) -> Path:
-    from ui import project as ui_project
-
-    monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(embedded_root))
-    monkeypatch.setenv(ui_project.PROJECTS_ENV, str(tmp_path / "projets"))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield tmp_path / "projets"
-    st.cache_resource.clear()
+def app_folder(projects_folder) -> Path:
+    return projects_folder
 
 
 def test_in_the_app_the_project_of_the_link_wins_and_says_so(app_folder):
