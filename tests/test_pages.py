@@ -104,6 +104,24 @@ def test_commune_inputs_keep_valid_codes_and_explain_the_others(app_data):
     assert query(at, "communes") == "75056,01001"
 
 
+@pytest.mark.parametrize("code, commune", [("75101", "75056"), ("69389", "69123"), ("13216", "13055")])
+def test_an_arrondissement_in_the_url_gives_its_commune_with_a_note(app_data, code, commune):
+    at = run(TERRITOIRE, communes=code)
+    assert not at.exception and "absents" not in warnings_of(at)
+    assert at.session_state["selection"].communes == (code,)
+    assert metrics(at)["Communes"] == "1"
+    assert f"arrondissement municipal {code} rattaché à sa commune {commune}" in warnings_of(at)
+
+
+def test_an_arrondissement_typed_in_the_commune_list_is_kept(app_data):
+    at = run(TERRITOIRE)
+    at.text_input(key="ter_communes").input("75120, 75121").run()
+    assert not at.exception
+    assert at.session_state["selection"].communes == ("75120",)
+    text = warnings_of(at)
+    assert "75121" in text and "arrondissement municipal 75120 rattaché à sa commune 75056 (Paris)" in text
+
+
 def test_url_warnings_stay_until_the_selection_changes(app_data):
     at = run(TERRITOIRE, epci="200054781,abc")
     assert "abc" in warnings_of(at)

@@ -347,7 +347,7 @@ def page_territory(ref: Reference, save_now: bool = True) -> tuple[state.Selecti
     read the selection (URL or session), save the open project if the territory changed (``save_now``),
     then the territory and its diagnostic."""
     restore()
-    sel = state.selection(ref.epci.index, ref.communes.index)
+    sel = state.selection(ref.epci.index, ref.accepted_commune_codes())
     if save_now:
         autosave()
     return sel, territory.current(sel)
