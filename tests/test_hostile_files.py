@@ -257,7 +257,7 @@ def test_acteurs_page_refuses_the_bomb_and_stays_usable(app_data):
     assert not at.exception and "classeur refusé" in _messages(at)
     at.file_uploader(key="act_fichier").set_value(("ok.xlsx", make_xlsx({"Acteurs": ACTORS}, {"Acteurs": "A1:B2"}),
                                                     "application/octet-stream")).run()
-    assert not at.exception and len(at.session_state["actors_inventory"].actors) == 1
+    assert not at.exception and len(at.session_state["actors_inventory"].inventory.actors) == 1
 
 
 def test_territoire_page_refuses_a_zipped_shapefile_bomb(app_data):
