@@ -323,3 +323,14 @@ def test_export_joins_the_actor_inventory_when_the_acteurs_page_loaded_one(app_d
     labels = {b.label for b in at.download_button}
     assert {"acteurs.csv", "acteurs_rapport.csv"} <= labels
     assert any("2 acteurs" in c.value for c in at.caption)
+
+
+def test_the_background_warm_up_projects_the_communes_before_the_first_drawing(embedded_root):
+    """The first polygon used to pay ~1 s projecting every commune (measured: 1.14 s, 0.08 s once warmed)."""
+    from ptce_geo._spatial import commune_index
+    from ptce_geo.reference import load_reference
+    from ui.loaders import _warm_up
+
+    ref = load_reference(embedded_root)
+    _warm_up(ref)
+    assert {"_projected", "_hulls"} <= set(vars(commune_index(ref)))
