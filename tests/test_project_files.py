@@ -194,10 +194,10 @@ def test_a_save_cleans_up_the_folder(tmp_path):
 
 @pytest.fixture
 def folder(embedded_root, monkeypatch, tmp_path) -> Path:
-    from ui import project as ui_project
+    from ptce_geo.collective.projects import PROJECTS_ENV
 
     monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(embedded_root))
-    monkeypatch.setenv(ui_project.PROJECTS_ENV, str(tmp_path / "projets"))
+    monkeypatch.setenv(PROJECTS_ENV, str(tmp_path / "projets"))
     st.cache_resource.clear()
     st.cache_data.clear()
     yield tmp_path / "projets"

@@ -439,9 +439,13 @@ def create_from_session(name: str, replace: bool = False) -> Project:
         set_territory(project, DEFAULT_TERRITORY, result.territory)
         placed = project_inventory(loaders.reference(), project, result.territory)
         project.add_snapshot("Création du projet", snapshot_content(result.diagnostic, placed, project))
-    state.set_project_file(project, create_project(projects_dir(), project, replace=replace))
+    path = create_project(projects_dir(), project, replace=replace)
+    state.set_project_file(project, path)
     st.session_state.pop(_CONFLICT, None)
     state.mark_synced()
+    if path.stem != project.name:  # a reserved (CON…), too long or unsafe file name, normalised by the library
+        note("info", f"Le projet a été enregistré sous le nom « {path.stem} » (fichier {path.name}) : « {project.name} » "
+                     "ne peut pas servir tel quel de nom de fichier.")
     return project
 
 
