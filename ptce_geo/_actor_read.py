@@ -171,10 +171,11 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def workbook_rows(data: bytes, name: str, sheet: str | None = None) -> tuple[list[list[str]], list[int], str, list[str], list[str]]:
+def workbook_rows(data: bytes, name: str, sheet: str | None = None
+                  ) -> tuple[list[list[str]], list[int], str, list[str], list[tuple[str, int]]]:
     """Rows of ``sheet`` (default: the sheet revealing the most inventory columns), their sheet row numbers,
     its name, the other sheets, and those of them that hold actors too (a name column and at least one row),
-    as « name (n lignes) »."""
+    as (name, rows), in the workbook's order."""
     from python_calamine import CalamineWorkbook
 
     check_workbook(data, name, ActorError)
@@ -197,7 +198,7 @@ def workbook_rows(data: bytes, name: str, sheet: str | None = None) -> tuple[lis
         others.append(other)
         filled = sum(1 for r in sheets[other][at + 1:] if any(_cell(v).strip() for v in r))
         if has_name and found >= 2 and filled:
-            with_actors.append(f"« {other} » ({filled} ligne{'s' if filled > 1 else ''})")
+            with_actors.append((other, filled))
     return rows, list(range(1, len(rows) + 1)), chosen, others, with_actors
 
 

@@ -85,7 +85,8 @@ def read_actors(source: str | Path | bytes, name: str | None = None, sheet: str 
     The index is the line (or sheet row) number of each row in the file; headers are kept as written.
     ``attrs['notes']`` says what was detected (encoding, separator, sheet, header row, blank rows); a workbook
     is read one sheet at a time (``sheet``, or the one revealing the most inventory columns) and the notes
-    name the other sheets holding actors.
+    name the other sheets holding actors; ``attrs['feuilles']`` lists the sheets holding actors: the one read,
+    then the others in the workbook's order (empty for a CSV).
     """
     if isinstance(source, bytes | bytearray):
         data, name = bytes(source), name or "fichier"
@@ -99,17 +100,22 @@ def read_actors(source: str | Path | bytes, name: str | None = None, sheet: str 
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise ActorError(f"{name} : le fichier est vide.")
     notes: list[str] = []
+    sheets: list[str] = []
     if is_workbook(data):
         rows, lines, chosen, others, with_actors = workbook_rows(data, name, sheet)
         notes.append(f"feuille « {chosen} » lue" + (f" (autres feuilles ignorées : {', '.join(others)})" if others else ""))
         if with_actors:
-            notes.append(f"ATTENTION : d'autres feuilles contiennent des acteurs et n'ont pas été lues : {', '.join(with_actors)} "
+            listed = ", ".join(f"« {s} » ({n} ligne{'s' if n > 1 else ''})" for s, n in with_actors)
+            notes.append(f"ATTENTION : d'autres feuilles contiennent des acteurs et n'ont pas été lues : {listed} "
                          "(importez-les une à une ou réunissez-les en une feuille)")
+        sheets = [chosen, *(s for s, _ in with_actors)]
     else:
         text, encoding = decode(data, name)
         rows, lines, sep = csv_rows(text, name)
         notes.append(f"encodage {encoding}, séparateur « {'tabulation' if sep == chr(9) else sep} »")
-    return table_from_rows(rows, lines, name, notes)
+    frame = table_from_rows(rows, lines, name, notes)
+    frame.attrs["feuilles"] = sheets
+    return frame
 
 
 # --- validation ------------------------------------------------------------------------------------

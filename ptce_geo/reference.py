@@ -65,6 +65,14 @@ class Reference:
             self._levels[niveau] = part.set_index("code").drop(columns="niveau")
         return self._levels[niveau]
 
+    def accepted_commune_codes(self) -> pd.Index:
+        """Codes a user may type for a commune: current ones, plus the old codes and arrondissements municipaux
+        of the passage table (``territory`` maps those onto their commune with a note)."""
+        codes = self._derived.get("accepted_commune_codes")
+        if codes is None:
+            codes = self._derived["accepted_commune_codes"] = self.communes.index.union(pd.Index(self.passage["code_ancien"].astype(str)))
+        return codes
+
     @property
     def geography_vintage(self) -> str:
         for entry in self.manifest.get("jeux", []):

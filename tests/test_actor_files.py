@@ -95,6 +95,9 @@ def test_several_sheets_of_actors_are_named_and_one_can_be_chosen():
     assert chosen["Nom"].tolist() == ["Acteur 2", "Acteur 3", "Acteur 4"] and "« Acteurs » (1 ligne)" in " ".join(chosen.attrs["notes"])
     with pytest.raises(ActorError, match="pas de feuille « Paris »"):
         read_actors(_two_sheets(), "f.xlsx", sheet="Paris")
+    assert frame.attrs["feuilles"] == ["Acteurs", "Lyon"] and chosen.attrs["feuilles"] == ["Lyon", "Acteurs"]
+    assert read_actors((HEADER + "A;75056\n").encode(), "f.csv").attrs["feuilles"] == []
+    assert read_actors(make_xlsx({"Acteurs": ACTORS}), "f.xlsx").attrs["feuilles"] == ["Acteurs"]
 
 
 def test_cli_reads_the_chosen_sheet(tmp_path, embedded_root):

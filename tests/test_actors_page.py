@@ -106,6 +106,23 @@ def test_page_import_report_map_and_summary(app_data):
     assert not at.exception and any("1 acteur(s) sur la carte (1 retenus par les filtres sur 3)" in c.value for c in at.caption)
 
 
+def test_page_lets_the_user_choose_among_several_sheets_of_actors(app_data):
+    from tests.test_actor_files import _two_sheets
+    from tests.test_hostile_files import ACTORS, make_xlsx
+
+    at = upload(page(), "acteurs.xlsx", _two_sheets())
+    assert not at.exception and held(at).inventory.actors["nom"].tolist() == ["Recyclerie"]
+    chooser = at.selectbox(key="act_feuille")
+    assert chooser.options == ["Acteurs", "Lyon"] and chooser.value == "Acteurs"
+    chooser.set_value("Lyon").run()
+    assert not at.exception
+    assert held(at).inventory.actors["nom"].tolist() == ["Acteur 2", "Acteur 3", "Acteur 4"]
+    assert at.selectbox(key="act_feuille").value == "Lyon" and "(feuille « Lyon ») importé" in texts(at)
+    at = upload(page(), "une.xlsx", make_xlsx({"Acteurs": ACTORS, "Notes": ACTORS.replace("nom", "remarque")}))
+    assert not at.exception and len(held(at).inventory.actors) == 1
+    assert not [s for s in at.selectbox if s.key == "act_feuille"]  # one sheet of actors: nothing to choose
+
+
 def test_page_empty_file_gives_a_french_error(app_data):
     at = upload(page(), "vide.csv", b"")
     assert not at.exception and "le fichier est vide" in " ".join(e.value for e in at.error)

@@ -104,6 +104,24 @@ def test_commune_inputs_keep_valid_codes_and_explain_the_others(app_data):
     assert query(at, "communes") == "75056,01001"
 
 
+@pytest.mark.parametrize("code, commune", [("75101", "75056"), ("69389", "69123"), ("13216", "13055")])
+def test_an_arrondissement_in_the_url_gives_its_commune_with_a_note(app_data, code, commune):
+    at = run(TERRITOIRE, communes=code)
+    assert not at.exception and "absents" not in warnings_of(at)
+    assert at.session_state["selection"].communes == (code,)
+    assert metrics(at)["Communes"] == "1"
+    assert f"arrondissement municipal {code} rattaché à sa commune {commune}" in warnings_of(at)
+
+
+def test_an_arrondissement_typed_in_the_commune_list_is_kept(app_data):
+    at = run(TERRITOIRE)
+    at.text_input(key="ter_communes").input("75120, 75121").run()
+    assert not at.exception
+    assert at.session_state["selection"].communes == ("75120",)
+    text = warnings_of(at)
+    assert "75121" in text and "arrondissement municipal 75120 rattaché à sa commune 75056 (Paris)" in text
+
+
 def test_url_warnings_stay_until_the_selection_changes(app_data):
     at = run(TERRITOIRE, epci="200054781,abc")
     assert "abc" in warnings_of(at)
@@ -305,3 +323,14 @@ def test_export_joins_the_actor_inventory_when_the_acteurs_page_loaded_one(app_d
     labels = {b.label for b in at.download_button}
     assert {"acteurs.csv", "acteurs_rapport.csv"} <= labels
     assert any("2 acteurs" in c.value for c in at.caption)
+
+
+def test_the_background_warm_up_projects_the_communes_before_the_first_drawing(embedded_root):
+    """The first polygon used to pay ~1 s projecting every commune (measured: 1.14 s, 0.08 s once warmed)."""
+    from ptce_geo._spatial import commune_index
+    from ptce_geo.reference import load_reference
+    from ui.loaders import _warm_up
+
+    ref = load_reference(embedded_root)
+    _warm_up(ref)
+    assert {"_projected", "_hulls"} <= set(vars(commune_index(ref)))

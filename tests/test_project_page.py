@@ -300,3 +300,16 @@ def test_snapshot_diff_labels_and_signs():
     assert "Indicateur — Densité de population (hab./km²)" not in diff.index
     assert len(ui_project.snapshot_diff(p, 1, 2, changed_only=False)) == 4
     assert ui_project.snapshot_table(p)["Date"].tolist() == ["01/01/2025 11:00", "01/01/2026 11:00"]
+
+
+@pytest.mark.parametrize("name, stem", [("CON", "CON_"), ("prn", "prn_"), ("CONSEIL", None)])
+def test_a_reserved_project_name_is_said_when_the_project_is_created(folder, name, stem):
+    at = create(tab(), name)
+    assert not at.exception and f"Projet « {name} » créé." in texts(at.success)
+    said = [str(i.value).replace("\\_", "_") for i in at.info if "enregistré sous le nom" in str(i.value)]  # Markdown-escaped
+    if stem is None:  # an ordinary name: nothing to say
+        assert not said and (folder / f"{name}.gpkg").exists()
+    else:
+        assert (folder / f"{stem}.gpkg").exists() and not (folder / f"{name}.gpkg").exists()
+        assert said == [f"Le projet a été enregistré sous le nom « {stem} » (fichier {stem}.gpkg) : « {name} » "
+                        "ne peut pas servir tel quel de nom de fichier."]

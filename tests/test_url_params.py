@@ -151,3 +151,33 @@ def test_a_garbage_stored_shape_is_a_french_error(tmp_path):
     (tmp_path / f"{_id(1)}.json").write_text("[" * 100_000)
     with pytest.raises(GeometryError, match="illisible"):
         shape_store.load(tmp_path, _id(1))
+
+
+@pytest.mark.parametrize("page", ["pages/1_Territoire.py", "pages/2_Diagnostic.py", "pages/3_Export.py", "pages/4_Acteurs.py"])
+def test_a_broken_project_link_is_refused_on_the_page_it_opens(app_folder, page):
+    app_folder.mkdir(parents=True)
+    (app_folder / "x.gpkg").write_bytes(os.urandom(4096))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page(page)
+    at.query_params["projet"] = "x"
+    at.run()
+    assert not at.exception
+
+    def refusals() -> list[str]:
+        return [e.value for e in at.error if "x.gpkg : ce n'est pas un fichier GeoPackage de projet" in e.value]
+
+    assert len(refusals()) == 1, [e.value for e in at.error]  # said once, not twice (Acteurs shows project notes too)
+    assert "projet" not in at.query_params
+    at.run()  # e.g. the map component's first message: the refusal is still there
+    assert len(refusals()) == 1
+
+
+def test_a_broken_project_link_with_a_territory_is_refused_and_the_territory_kept(app_folder):
+    app_folder.mkdir(parents=True)
+    (app_folder / "x.gpkg").write_bytes(os.urandom(4096))
+    at = AppTest.from_file(str(ROOT / "pages" / "1_Territoire.py"), default_timeout=120)
+    at.query_params["projet"] = "x"
+    at.query_params["epci"] = DOMBES
+    at.run()
+    assert not at.exception and at.session_state["selection"].epci == (DOMBES,)
+    assert any("x.gpkg : ce n'est pas un fichier GeoPackage de projet" in e.value for e in at.error)

@@ -96,7 +96,8 @@ def _reset_view() -> None:
 
 # --- import ----------------------------------------------------------------------------------------
 
-def _import(ref: Reference, upload) -> None:
+def _import(ref: Reference, upload, sheet: str | None = None, rerun: bool = True) -> None:
+    """Import ``upload`` (its ``sheet`` for a workbook, default the library's best guess); ``rerun=False`` in a callback."""
     data = upload.getvalue()
     if len(data) > actors.MAX_UPLOAD_MB * 1024 * 1024:
         st.error(f"Fichier trop volumineux ({len(data) / 1e6:.0f} Mo) : {actors.MAX_UPLOAD_MB} Mo au plus.")
@@ -104,7 +105,7 @@ def _import(ref: Reference, upload) -> None:
     bar, progress = _progress(f"Import de {upload.name}…")
     try:
         state = editing.import_inventory(ref, data, upload.name, keep_personal=bool(st.session_state.get("act_personnel")),
-                                        geocoder=_geocoder(), progress=progress)
+                                        geocoder=_geocoder(), progress=progress, sheet=sheet)
     except PtceGeoError as exc:
         bar.empty()
         st.session_state[_READ] = upload.file_id
@@ -114,8 +115,23 @@ def _import(ref: Reference, upload) -> None:
     st.session_state[_READ] = upload.file_id
     _reset_view()
     actors.store(state)
-    _flash("success" if not state.inventory.refused else "warning", f"{actors.md(upload.name)} importé : {_counts_text(state)}.")
-    st.rerun()  # the page is drawn again with the new inventory (and the import block folded)
+    read = f" (feuille « {actors.md(state.sheets[0])} »)" if len(state.sheets) > 1 else ""
+    _flash("success" if not state.inventory.refused else "warning",
+           f"{actors.md(upload.name)}{read} importé : {_counts_text(state)}.")
+    if rerun:
+        st.rerun()  # the page is drawn again with the new inventory (and the import block folded)
+
+
+def _sheet_chooser(ref: Reference, upload, state: EditableInventory | None) -> str | None:
+    """A workbook with several sheets of actors: which one to read (only then shown). The sheet read, else ``None``."""
+    if state is None or len(state.sheets) < 2 or st.session_state.get(_READ) != upload.file_id:
+        return None
+    st.session_state["act_feuille"] = state.sheets[0]
+    st.selectbox("Feuille du classeur à lire", sorted(state.sheets), key="act_feuille",
+                 help="Le classeur contient plusieurs feuilles d'acteurs ; une seule est lue à la fois. "
+                      "Changer de feuille annule les modifications faites ici.",
+                 on_change=lambda: _import(ref, upload, st.session_state["act_feuille"], rerun=False))
+    return state.sheets[0]
 
 
 def import_panel(ref: Reference) -> None:
@@ -138,11 +154,12 @@ def import_panel(ref: Reference) -> None:
         if upload is not None:
             if upload.file_id != st.session_state.get(_READ):
                 _import(ref, upload)
+            sheet = _sheet_chooser(ref, upload, actors.stored())
             error_for, error = st.session_state.get(_ERROR, (None, ""))
             if error_for == upload.file_id:  # shown as long as this file is in the uploader
                 st.error(error)
             elif st.button("Relire le fichier avec ces options (annule les modifications faites ici)", key="act_relire"):
-                _import(ref, upload)
+                _import(ref, upload, sheet)
 
 
 def start_panel(ref: Reference) -> None:

@@ -195,7 +195,7 @@ def commune_lists(ref: Reference, sel: state.Selection) -> None:
     """Text inputs for communes added to or excluded from the territory (INSEE codes, validated)."""
     for widget, attr, label in (("ter_communes", "communes", "Communes ajoutées"), ("ter_exclues", "excluded", "Communes exclues")):
         st.session_state[widget] = ", ".join(getattr(sel, attr))
-        st.text_input(label, key=widget, on_change=_codes_changed, args=(widget, attr, ref.communes.index),
+        st.text_input(label, key=widget, on_change=_codes_changed, args=(widget, attr, ref.accepted_commune_codes()),
                       placeholder="ex. 01001, 2A004")
         for problem in st.session_state.pop(f"{widget}_problemes", []):
             st.warning(problem)

@@ -207,12 +207,21 @@ def open_by_name(stem: str) -> None:
         note("error", str(exc))
 
 
-def restore() -> None:
+def restore(territory_page: bool = False) -> None:
     """Open the project named in the URL (``?projet=``) when it is not the session's project: a reload or a shared link.
 
     Switching projects in a callback (open, import, save under another name) writes the new name at once,
-    so the URL of the previous run never reopens the previous project.
+    so the URL of the previous run never reopens the previous project. What the link gave (a refusal, the project
+    winning over the link's territory) is said on the page it opens: at the top of a ``territory_page`` (until the
+    selection changes, so that the map's first rerun does not hide it), else once on the next run (the Projet page).
     """
+
+    def tell(kind: str, text: str) -> None:
+        if territory_page:
+            state.notify(md(text), kind, on_next_selection=True)
+        else:
+            note(kind, text)
+
     name = st.query_params.get(state.PROJECT_PARAM)
     current = state.opened()
     if not name or (current is not None and name == current.path.stem):
@@ -226,10 +235,9 @@ def restore() -> None:
         conflict = state.link_conflict({k: st.query_params.get(k) for k in st.query_params})
         open_path(path)
         if conflict:
-            note("info", conflict)  # the Projet page
-            state.notify(conflict, "info")  # the territory pages
+            tell("info", conflict)
     except ProjectError as exc:
-        note("error", str(exc))
+        tell("error", str(exc))
         del st.query_params[state.PROJECT_PARAM]
 
 
@@ -346,8 +354,8 @@ def page_territory(ref: Reference, save_now: bool = True) -> tuple[state.Selecti
     """The start of every territory page, in the order that matters: reopen the project named in the URL,
     read the selection (URL or session), save the open project if the territory changed (``save_now``),
     then the territory and its diagnostic."""
-    restore()
-    sel = state.selection(ref.epci.index, ref.communes.index)
+    restore(territory_page=True)
+    sel = state.selection(ref.epci.index, ref.accepted_commune_codes())
     if save_now:
         autosave()
     return sel, territory.current(sel)
@@ -431,9 +439,13 @@ def create_from_session(name: str, replace: bool = False) -> Project:
         set_territory(project, DEFAULT_TERRITORY, result.territory)
         placed = project_inventory(loaders.reference(), project, result.territory)
         project.add_snapshot("Création du projet", snapshot_content(result.diagnostic, placed, project))
-    state.set_project_file(project, create_project(projects_dir(), project, replace=replace))
+    path = create_project(projects_dir(), project, replace=replace)
+    state.set_project_file(project, path)
     st.session_state.pop(_CONFLICT, None)
     state.mark_synced()
+    if path.stem != project.name:  # a reserved (CON…), too long or unsafe file name, normalised by the library
+        note("info", f"Le projet a été enregistré sous le nom « {path.stem} » (fichier {path.name}) : « {project.name} » "
+                     "ne peut pas servir tel quel de nom de fichier.")
     return project
 
 

@@ -375,7 +375,8 @@ def selection(known_epci: Collection[str] | None = None, known_communes: Collect
     if issued_for == current:  # shown until the user changes the selection, not only for one rerun
         for warning in warnings:
             notices.warning(warning, icon=":material/warning:")
-    kept = [notice for notice in st.session_state.get(_NOTICES, []) if notice[2] == current]
+    kept = [(text, level, current if issued is None else issued) for text, level, issued in st.session_state.get(_NOTICES, [])]
+    kept = [notice for notice in kept if notice[2] == current]
     st.session_state[_NOTICES] = kept
     for text, level, _ in kept:
         getattr(notices, level)(text, icon=_ICONS[level])
@@ -386,14 +387,16 @@ def selection(known_epci: Collection[str] | None = None, known_communes: Collect
 _ICONS = {"error": ":material/block:", "warning": ":material/warning:", "info": ":material/info:"}
 
 
-def notify(text: str, level: str = "error") -> None:
+def notify(text: str, level: str = "error", on_next_selection: bool = False) -> None:
     """A message (French, Markdown) shown at the top of the pages until the selection changes.
 
     Used for refusals (a refused change leaves the selection as it was) and for notes on an accepted one.
+    ``on_next_selection``: tied to the selection the page is about to read (a link's), not to the stored one.
     """
     if level not in _ICONS:
         raise ValueError(f"niveau de message inconnu : {level!r}")
-    st.session_state[_NOTICES] = [(text, level, stored())]  # the latest only: older ones are about earlier attempts
+    # the latest only: older ones are about earlier attempts
+    st.session_state[_NOTICES] = [(text, level, None if on_next_selection else stored())]
 
 
 def stored() -> Selection:

@@ -51,6 +51,7 @@ class EditableInventory:
     overflow: dict[int, int] = field(default_factory=dict)  # line -> cells, rows longer than the header in the file
     width: int = 0
     revision: int = 0  # bumped on every edit (a table editor's key can follow it)
+    sheets: tuple[str, ...] = ()  # a workbook's sheets holding actors, the one read first (empty for a CSV)
 
 
 def _text(value: object) -> str | None:
@@ -138,11 +139,12 @@ def _validate(ref: Reference, table: pd.DataFrame, editable: EditableInventory, 
 
 
 def import_inventory(ref: Reference, data: bytes, name: str, keep_personal: bool = False, geocoder: Geocoder | None = None,
-                     progress: Progress | None = None) -> EditableInventory:
-    """Read, validate and place an inventory file (``ActorError`` with a French message when it cannot be read at all)."""
+                     progress: Progress | None = None, sheet: str | None = None) -> EditableInventory:
+    """Read, validate and place an inventory file (``ActorError`` with a French message when it cannot be read at all);
+    ``sheet``: the workbook's sheet to read (default: the one revealing the most inventory columns)."""
     if progress:
         progress(0.05, f"Lecture de {name}…")
-    raw = read_actors(data, name)
+    raw = read_actors(data, name, sheet=sheet)
     if progress:
         progress(0.25, f"Vérification de {len(raw)} ligne(s)…")
     actors, report = validate_actors(raw, ref.communes, departements=ref.departements, keep_personal=keep_personal)
@@ -151,7 +153,8 @@ def import_inventory(ref: Reference, data: bytes, name: str, keep_personal: bool
     placed = place_actors(actors, ref.communes, geocoder=geocoder, progress=progress)
     table = table_from_validation(raw, actors, report, keep_personal)
     return EditableInventory(table, Inventory(placed, report), name, tuple(report.attrs.get("notes", [])), keep_personal,
-                      dict(raw.attrs.get("cellules_en_trop", {})), int(raw.attrs.get("largeur", 0)))
+                             dict(raw.attrs.get("cellules_en_trop", {})), int(raw.attrs.get("largeur", 0)),
+                             sheets=tuple(raw.attrs.get("feuilles", ())))
 
 
 def _merge_reports(old: pd.DataFrame, new: pd.DataFrame, changed: set[int]) -> pd.DataFrame:
