@@ -20,6 +20,7 @@ import pandas as pd
 
 from .actor_schema import INVOLVED_LEVELS, INVOLVEMENT_LEVELS, KINDS, fold, split_list
 from .alerts import LEVELS  # same levels as the territorial alerts
+from .collective.analysis import drift_alerts
 from .errors import ActorError, TerritoryError
 
 __all__ = ["ActorSummary", "summarise_actors", "diversity_index", "ALERT_COLUMNS", "LEVELS", "LOW_DIVERSITY"]
@@ -167,7 +168,7 @@ def _collective_alerts(actors: pd.DataFrame, involved: pd.Series, plurality: pd.
     for code, niveau, failed, message in checks:
         if failed:
             out.append(_alert(code, niveau, f"0 sur {_n(n_inv)} acteurs impliqués", message))
-    return out
+    return out + (drift_alerts(collective) if "interet" in collective else [])
 
 
 def _territory_alerts(actors: pd.DataFrame, by_epci: pd.DataFrame, blank: pd.DataFrame, outside: pd.DataFrame,

@@ -1,0 +1,153 @@
+"""The collective read from the inventory: interest × involvement, the guide's correspondence, the drift alert,
+compétences / problématiques and their crossing by theme, visions. Hand-made inventories; expected figures
+counted by hand (written in each test) or with plain pandas, never with the code under test."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ptce_geo.actor_schema import INTERESTS
+from ptce_geo.collective.analysis import (
+    DRIFT_CODE,
+    DRIFT_SHARE_PCT,
+    drift_alerts,
+    frequencies,
+    interest_involvement,
+    interest_level,
+    needs_and_competences,
+    off_correspondence,
+    visions_by_theme,
+)
+
+OWN, THEME, TERRITORY = INTERESTS
+
+
+def inventory(rows: list[tuple]) -> pd.DataFrame:
+    columns = ["nom", "implication", "interet", "thematiques", "competences", "problematiques", "vision"]
+    frame = pd.DataFrame([row + (None,) * (len(columns) - len(row)) for row in rows], columns=columns)
+    frame.index = pd.Index(range(2, 2 + len(frame)), name="ligne")
+    return frame
+
+
+COLLECTIVE = inventory([
+    ("Ressourcerie", "noyau dur", TERRITORY, "réemploi; mobilité", "collecte; réparation", "locaux trop petits", "Un territoire sans déchet"),
+    ("Garage solidaire", "noyau dur", OWN, "mobilité", "réparation automobile", "manque de véhicules", "Se déplacer sans voiture à soi"),
+    ("Mairie", "cellule de pilotage", TERRITORY, "mobilité; habitat", "foncier", None, None),
+    ("Épicerie", "groupe thématique", THEME, "alimentation", "vente", "approvisionnement local", "Manger local"),
+    ("Maraîcher", "groupe projet", TERRITORY, "alimentation", None, "approvisionnement local; logistique", None),
+    ("Traiteur", "groupe projet", OWN, "alimentation", "cuisine", None, None),
+    ("Banque", "non impliqué", None, "habitat", "financement", "foncier", None),
+    ("Inconnu", "groupe thématique", None, None, "logistique", "locaux trop petits", "Mutualiser"),
+])
+
+
+def test_the_highest_level_is_the_actor_s_interest():
+    assert interest_level(f"{OWN}; {TERRITORY}") == TERRITORY
+    assert interest_level(f"{THEME}; {OWN}") == THEME
+    assert interest_level(None) is None
+    assert interest_level("autre chose") is None
+
+
+def test_interest_by_involvement_counts_each_actor_once():
+    table = interest_involvement(COLLECTIVE).set_index("implication")
+    expected = pd.crosstab(COLLECTIVE["implication"], COLLECTIVE["interet"].fillna("non renseigné"))  # plain pandas
+    for space, row in expected.iterrows():
+        for interest, n in row.items():
+            assert table.loc[space, interest] == n, (space, interest)
+    assert table.loc["noyau dur", "total"] == 2 and table.loc["total", "total"] == 8
+    assert table.loc["total", OWN] == 2 and table.loc["total", "non renseigné"] == 2
+    assert list(table.index[:4]) == ["noyau dur", "cellule de pilotage", "groupe thématique", "groupe projet"]
+
+
+def test_actors_off_the_guide_s_correspondence():
+    off = off_correspondence(COLLECTIVE).set_index("nom")
+    # by hand: the garage (own activity in the noyau dur) is below; the maraîcher (territory in a project group) beyond;
+    # the traiteur (own activity, project group) and the others match; « Inconnu » has no interest
+    assert sorted(off.index) == ["Garage solidaire", "Maraîcher"]
+    assert off.loc["Garage solidaire", "ecart"] == "en deçà" and off.loc["Garage solidaire", "interet_attendu"] == TERRITORY
+    assert off.loc["Maraîcher", "ecart"] == "au-delà" and off.loc["Maraîcher", "interet_attendu"] == OWN
+    assert off.loc["Garage solidaire", "ligne"] == 3
+
+
+def steering(own: int, other: int, unknown: int = 0) -> pd.DataFrame:
+    rows = [(f"P{i}", "noyau dur" if i % 2 else "cellule de pilotage", OWN) for i in range(own)]
+    rows += [(f"T{i}", "cellule de pilotage", TERRITORY) for i in range(other)]
+    rows += [(f"U{i}", "noyau dur", None) for i in range(unknown)]
+    rows += [(f"G{i}", "groupe projet", OWN) for i in range(10)]  # project groups are outside the measure
+    return inventory(rows)
+
+
+def test_drift_alert_at_its_boundary():
+    assert DRIFT_SHARE_PCT == 50.0
+    at = drift_alerts(steering(1, 1))  # 1 of 2 = 50 %: the threshold itself raises it
+    assert [a["code"] for a in at] == [DRIFT_CODE]
+    assert at[0]["niveau"] == "alerte" and at[0]["chiffres"].startswith("1 sur 2 ") and "(50 %" in at[0]["chiffres"]
+    assert drift_alerts(steering(49, 51)) == []  # 49 %: just below
+    assert drift_alerts(steering(50, 50))  # 50 of 100
+    assert drift_alerts(steering(0, 3)) == []
+
+
+def test_drift_ignores_unknown_interests_and_says_how_many():
+    alert = drift_alerts(steering(1, 1, unknown=5))
+    assert alert and "1 sans intérêt" not in alert[0]["chiffres"] and "5 sans intérêt renseigné" in alert[0]["chiffres"]
+    assert drift_alerts(steering(0, 0, unknown=3)) == []  # no interest known: nothing to judge
+
+
+def long_counts(column: str) -> pd.Series:
+    """Actors naming each item, in plain pandas."""
+    items = COLLECTIVE[column].dropna().str.split(";").explode().str.strip()
+    return items.groupby(level=0).unique().explode().value_counts()
+
+
+@pytest.mark.parametrize("column", ["competences", "problematiques"])
+def test_frequencies_count_actors(column):
+    table = frequencies(COLLECTIVE, column)
+    name = column.removesuffix("s")
+    got = table.set_index(name)["acteurs"]
+    expected = long_counts(column)
+    assert got.sort_index().to_dict() == expected.sort_index().to_dict()
+    assert table["acteurs"].is_monotonic_decreasing
+
+
+def test_problem_frequencies_by_hand():
+    table = frequencies(COLLECTIVE, "problematiques").set_index("problematique")
+    # locaux trop petits: Ressourcerie + Inconnu, both involved; foncier: Banque only, not involved
+    assert table.loc["locaux trop petits", ["acteurs", "impliques"]].tolist() == [2, 2]
+    assert table.loc["foncier", ["acteurs", "impliques"]].tolist() == [1, 0]
+    assert table.loc["foncier", "part_pct"] == pytest.approx(100 / 8, abs=0.05)
+
+
+def test_problems_crossed_with_competences_by_theme():
+    cross = needs_and_competences(COLLECTIVE).set_index(["thematique", "problematique"])
+    # mobilité: the garage's problem can be met by the ressourcerie and the mairie (involved, same theme)
+    row = cross.loc[("mobilité", "manque de véhicules")]
+    assert row["couverture"] == "compétences disponibles"
+    assert row["competences_disponibles"] == "collecte; foncier; réparation"
+    assert row["acteurs_ressources"] == "Mairie; Ressourcerie"
+    # alimentation: épicerie (vente) and traiteur (cuisine) are involved and on the theme
+    row = cross.loc[("alimentation", "approvisionnement local")]
+    assert row["acteurs_concernes"] == 2 and row["porte_par"] == "Épicerie; Maraîcher"
+    assert row["acteurs_ressources"] == "Traiteur"  # each raiser's own skills do not answer its problem; épicerie raised it
+    # alimentation « logistique »: raised by the maraîcher; épicerie and traiteur hold skills
+    assert cross.loc[("alimentation", "logistique"), "acteurs_ressources"] == "Épicerie; Traiteur"
+    # habitat: the bank raises « foncier »; the mairie (involved, habitat) holds « foncier »
+    assert cross.loc[("habitat", "foncier"), "couverture"] == "compétences disponibles"
+    # the actor without theme cannot be matched
+    assert cross.loc[("non renseigné", "locaux trop petits"), "couverture"] == "thématique non renseignée"
+
+
+def test_an_unmet_need():
+    alone = inventory([("A", "noyau dur", TERRITORY, "énergie", None, "raccordement"),
+                       ("B", "non impliqué", None, "énergie", "électricité"),  # not in the collective
+                       ("C", "groupe projet", OWN, "mobilité", "électricité")])  # other theme
+    cross = needs_and_competences(alone)
+    assert cross[["thematique", "problematique", "couverture"]].values.tolist() == [["énergie", "raccordement", "besoin non couvert"]]
+
+
+def test_visions_by_theme():
+    visions = visions_by_theme(COLLECTIVE)
+    # by hand: Ressourcerie under réemploi and mobilité, Garage under mobilité, Épicerie under alimentation, Inconnu unthemed
+    assert visions[["thematique", "nom"]].values.tolist() == [
+        ["alimentation", "Épicerie"], ["mobilité", "Garage solidaire"], ["mobilité", "Ressourcerie"],
+        ["non renseigné", "Inconnu"], ["réemploi", "Ressourcerie"]]
