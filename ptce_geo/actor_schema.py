@@ -34,6 +34,7 @@ __all__ = [
     "match_involvement",
     "match_interest",
     "match_theme",
+    "canonical_theme",
     "parse_ess",
     "split_list",
 ]
@@ -92,9 +93,11 @@ INVOLVED_LEVELS = INVOLVEMENT_LEVELS[:-1]
 
 INTERESTS = ("développer son activité", "investir une thématique ou une filière", "agir pour l'intérêt collectif du territoire")
 
+# one theme list for actors and shared findings, so that both can be crossed (open: other themes are kept as written);
+# the themes of findings written by older versions (« Emploi et activité », « Logement »…) are read through the synonyms
 THEMES = ("réemploi", "économie circulaire", "mobilité", "alimentation", "agriculture", "énergie", "emploi-insertion",
-          "culture", "habitat", "numérique", "santé", "éducation-formation", "environnement", "tourisme",
-          "services à la personne", "sport")
+          "culture", "habitat", "foncier et locaux", "numérique", "santé", "éducation-formation", "environnement", "tourisme",
+          "services à la personne", "sport", "coopération entre acteurs")
 
 # folded synonym -> (kind, is a legal form to keep in forme_juridique)
 _KIND_SYNONYMS: dict[str, tuple[str, bool]] = {
@@ -172,11 +175,15 @@ _THEME_SYNONYMS: dict[str, str] = {
                                    "restauration")},
     **{k: "énergie" for k in ("energies", "energies renouvelables", "enr", "transition energetique", "renovation energetique")},
     **{k: "emploi-insertion" for k in ("emploi", "insertion", "emploi et insertion", "iae", "insertion par l activite economique",
-                                       "insertion professionnelle")},
-    **{k: "culture" for k in ("culturel", "arts", "art", "patrimoine")},
+                                       "insertion professionnelle", "emploi et activite")},
+    **{k: "culture" for k in ("culturel", "arts", "art", "patrimoine", "culture et lien social")},
+    **{k: "foncier et locaux" for k in ("foncier", "locaux", "immobilier")},
+    **{k: "santé" for k in ("sante et services", "soins", "acces aux soins")},
+    **{k: "coopération entre acteurs" for k in ("cooperation", "cooperation entre les acteurs", "mutualisation")},
     **{k: "habitat" for k in ("logement", "logements")},
     **{k: "numérique" for k in ("digital", "inclusion numerique", "informatique")},
-    **{k: "éducation-formation" for k in ("education", "formation", "education formation", "education populaire")},
+    **{k: "éducation-formation" for k in ("education", "formation", "education formation", "education populaire",
+                                          "formation et insertion")},
     **{k: "environnement" for k in ("biodiversite", "ecologie", "transition ecologique")},
     **{k: "services à la personne" for k in ("sap", "aide a domicile")},
 }
@@ -318,6 +325,13 @@ def match_theme(value: str) -> Match:
     if found is None:
         return Match(" ".join(str(value).split()), True)
     return Match(found, exact)
+
+
+def canonical_theme(value: object) -> object:
+    """A theme in the shared spelling (an old finding's « Logement » reads « habitat »); blanks and unknown themes unchanged."""
+    if not isinstance(value, str) or not value.strip():
+        return value
+    return match_theme(value).value
 
 
 def parse_ess(value: str) -> bool | None:

@@ -37,6 +37,7 @@ from filelock import FileLock, Timeout
 from pathvalidate import sanitize_filename
 
 from ._jsonsafe import too_deep
+from .actor_schema import canonical_theme
 from .errors import ProjectError, os_reason
 
 __all__ = [
@@ -453,6 +454,7 @@ def _assemble(meta: dict[str, str], layers: dict[str, pd.DataFrame], path: Path,
     if "constats" in layers:
         project.findings = layers["constats"].reindex(columns=FINDING_COLUMNS).fillna("")
         project.findings["id"] = pd.to_numeric(project.findings["id"]).astype("int64")
+        project.findings["theme"] = project.findings["theme"].map(canonical_theme)  # themes of older versions, shared spelling
     if "profil" in layers:
         stored = {str(r["cle"]): _loads(r["valeur"], f"profil (« {r['cle']} »)", name) for r in layers["profil"].to_dict("records")}
         project.profile = {**json.loads(json.dumps(PROFILE_DEFAULTS)), **stored}

@@ -143,7 +143,7 @@ def test_findings_and_snapshot_labels():
     project = Project("Val")
     projects.add_finding(project, "Peu de logements", None, "  Réunion  ", "2026-01-02", [], ["200069193"])
     projects.add_finding(project, "Mobilité difficile", "Mobilité", "", "2026-01-03", ["01004"], [])
-    assert project.findings["auteur"].tolist() == ["Réunion", ""] and project.findings["theme"].tolist() == ["", "Mobilité"]
+    assert project.findings["auteur"].tolist() == ["Réunion", ""] and project.findings["theme"].tolist() == ["", "mobilité"]
     with pytest.raises(ProjectError, match="texte"):
         projects.add_finding(project, "   ", None, "", "2026-01-04", [], [])
     remove_findings(project, [1])

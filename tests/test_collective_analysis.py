@@ -4,10 +4,13 @@ counted by hand (written in each test) or with plain pandas, never with the code
 
 from __future__ import annotations
 
+import sqlite3
+
 import pandas as pd
 import pytest
 
-from ptce_geo.actor_schema import INTERESTS
+from ptce_geo.actor_schema import INTERESTS, THEMES
+from ptce_geo.collective import projects
 from ptce_geo.collective.analysis import (
     DRIFT_CODE,
     DRIFT_SHARE_PCT,
@@ -19,6 +22,7 @@ from ptce_geo.collective.analysis import (
     off_correspondence,
     visions_by_theme,
 )
+from ptce_geo.project import Project, open_project, save_project
 
 OWN, THEME, TERRITORY = INTERESTS
 
@@ -151,3 +155,34 @@ def test_visions_by_theme():
     assert visions[["thematique", "nom"]].values.tolist() == [
         ["alimentation", "Épicerie"], ["mobilité", "Garage solidaire"], ["mobilité", "Ressourcerie"],
         ["non renseigné", "Inconnu"], ["réemploi", "Ressourcerie"]]
+
+
+def test_one_theme_list_for_actors_and_findings(tmp_path):
+    assert projects.FINDING_THEMES is THEMES
+    old = Project(name="ancien")
+    for theme in ("Logement", "Emploi et activité", "Transition écologique", "Foncier et locaux", "Autre chose", ""):
+        old.add_finding(f"constat {theme}", theme=theme, auteur="", date="2025-01-01", communes=[], epci=[])  # as an older version wrote it
+    path = save_project(old, tmp_path / "ancien.gpkg")
+    with sqlite3.connect(path) as db:  # the file keeps the old spelling
+        assert {r[0] for r in db.execute("select theme from constats")} >= {"Logement", "Emploi et activité"}
+    themes = open_project(path).findings["theme"].tolist()
+    assert themes == ["habitat", "emploi-insertion", "environnement", "foncier et locaux", "Autre chose", ""]
+
+
+def test_findings_counted_in_the_crossing_by_theme():
+    findings = pd.DataFrame({"theme": ["Mobilité", "mobilité", "Logement", "alimentation"]})
+    cross = needs_and_competences(COLLECTIVE, findings).set_index(["thematique", "problematique"])["constats_partages"]
+    # by hand: two findings on mobilité (one in the old capitalised spelling), one habitat (« Logement »), one alimentation
+    assert cross[("mobilité", "manque de véhicules")] == 2
+    assert cross[("habitat", "foncier")] == 1
+    assert cross[("alimentation", "logistique")] == 1
+    assert cross[("non renseigné", "locaux trop petits")] == 0
+
+
+def test_an_inventory_without_interests_or_lists():
+    bare = inventory([("A", "noyau dur"), ("B", "non impliqué")])
+    assert off_correspondence(bare).empty and drift_alerts(bare) == []
+    assert frequencies(bare, "competences").empty and needs_and_competences(bare).empty and visions_by_theme(bare).empty
+    assert interest_involvement(bare).set_index("implication").loc["total", "non renseigné"] == 2
+    empty = inventory([])
+    assert off_correspondence(empty).empty and interest_involvement(empty).set_index("implication").loc["total", "total"] == 0

@@ -11,6 +11,7 @@ import streamlit as st
 
 from ptce_geo.actor_schema import INTERESTS
 from ptce_geo.collective import analysis
+from ui import state
 
 __all__ = ["collective_panel"]
 
@@ -32,11 +33,16 @@ _LABELS = {"implication": "Espace d'implication", "nom": "Structure", "interet":
            "ecart": "Écart", "ligne": "Ligne", "competence": "Compétence", "problematique": "Problématique", "acteurs": "Acteurs",
            "impliques": "Dont impliqués", "part_pct": "Part des acteurs (%)", "thematique": "Thématique",
            "acteurs_concernes": "Acteurs concernés", "porte_par": "Soulevée par", "competences_disponibles": "Compétences disponibles",
-           "acteurs_ressources": "Acteurs ressources", "couverture": "Couverture", "vision": "Vision"}
+           "acteurs_ressources": "Acteurs ressources", "couverture": "Couverture", "vision": "Vision", "constats_partages": "Constats partagés"}
 
 
 def _show(frame: pd.DataFrame, where=st) -> None:
     where.dataframe(frame.rename(columns=_LABELS), hide_index=True, width="stretch")
+
+
+def _findings() -> pd.DataFrame | None:
+    opened = state.opened()
+    return opened.project.findings if opened is not None else None
 
 
 def collective_panel(actors: pd.DataFrame) -> None:
@@ -62,6 +68,8 @@ def collective_panel(actors: pd.DataFrame) -> None:
     needs.markdown("**Problématiques**")
     _show(analysis.frequencies(actors, "problematiques"), needs)
     st.markdown("**Problématiques et compétences disponibles, par thématique**")
-    _show(analysis.needs_and_competences(actors))
+    st.caption("Une problématique est couverte quand un autre acteur impliqué de la même thématique déclare au moins une compétence ; "
+               "« Constats partagés » compte les constats du projet ouvert sur cette thématique.")
+    _show(analysis.needs_and_competences(actors, _findings()))
     st.markdown("**Visions, par thématique**")
     _show(analysis.visions_by_theme(actors))

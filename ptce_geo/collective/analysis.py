@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..actor_schema import INTERESTS, INVOLVED_LEVELS, fold, split_list
+from ..actor_schema import INTERESTS, INVOLVED_LEVELS, canonical_theme, fold, split_list
 
 __all__ = ["UNKNOWN", "EXPECTED_INTEREST", "DRIFT_SPACES", "DRIFT_SHARE_PCT", "DRIFT_CODE", "interest_level", "interest_involvement",
            "off_correspondence", "drift_alerts", "frequencies", "needs_and_competences", "visions_by_theme"]
@@ -68,7 +68,7 @@ def off_correspondence(actors: pd.DataFrame) -> pd.DataFrame:
     level = _interests(actors)
     expected = actors["implication"].map(EXPECTED_INTEREST)
     known = expected.notna() & level.ne(UNKNOWN)
-    gap = level[known].map(_RANK) - expected[known].map(_RANK)
+    gap = level[known].map(_RANK).astype("int64") - expected[known].map(_RANK).astype("int64")
     rows = actors.loc[gap.index[gap != 0]]
     out = pd.DataFrame({"nom": rows["nom"], "implication": rows["implication"], "interet": level[rows.index],
                         "interet_attendu": expected[rows.index],
@@ -123,10 +123,13 @@ def _names(actors: pd.DataFrame, lines: list[int]) -> str:
     return "; ".join(sorted(dict.fromkeys(actors.loc[lines, "nom"].astype("str")), key=fold))
 
 
-def needs_and_competences(actors: pd.DataFrame) -> pd.DataFrame:
+def needs_and_competences(actors: pd.DataFrame, findings: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each problem raised, by theme of the actors raising it, with the compétences other involved actors
     of that theme hold: ``couverture`` is « compétences disponibles », « besoin non couvert », or
-    « thématique non renseignée » when the actor raising it names no theme."""
+    « thématique non renseignée » when the actor raising it names no theme. ``constats_partages``
+    counts the project's shared findings on the same theme (actors and findings share one theme list)."""
+    shared = (findings["theme"].map(canonical_theme).map(fold).value_counts() if findings is not None and len(findings)
+              else pd.Series(dtype="int64"))
     themes, problems, skills = _long(actors, "thematiques"), _long(actors, "problematiques"), _long(actors, "competences")
     involved = set(actors.index[actors["implication"].isin(INVOLVED_LEVELS)])
     by_theme = themes.groupby("item")["ligne"].apply(set).to_dict()
@@ -139,10 +142,12 @@ def needs_and_competences(actors: pd.DataFrame) -> pd.DataFrame:
         coverage = "thématique non renseignée" if theme == UNKNOWN else "compétences disponibles" if len(offered) else "besoin non couvert"
         rows.append({"thematique": theme, "problematique": problem, "acteurs_concernes": len(raisers),
                      "porte_par": _names(actors, raisers), "competences_disponibles": "; ".join(sorted(dict.fromkeys(offered["item"]))),
-                     "acteurs_ressources": _names(actors, offered_lines), "couverture": coverage})
-    columns = ["thematique", "problematique", "acteurs_concernes", "porte_par", "competences_disponibles", "acteurs_ressources", "couverture"]
+                     "acteurs_ressources": _names(actors, offered_lines), "couverture": coverage,
+                     "constats_partages": int(shared.get(fold(theme), 0)) if theme != UNKNOWN else 0})
+    columns = ["thematique", "problematique", "acteurs_concernes", "porte_par", "competences_disponibles", "acteurs_ressources", "couverture",
+               "constats_partages"]
     out = pd.DataFrame(rows, columns=columns)
-    out["acteurs_concernes"] = out["acteurs_concernes"].astype("int64")
+    out[["acteurs_concernes", "constats_partages"]] = out[["acteurs_concernes", "constats_partages"]].astype("int64")
     return out.sort_values(["thematique", "acteurs_concernes", "problematique"], ascending=[True, False, True]).reset_index(drop=True)
 
 
