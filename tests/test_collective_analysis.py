@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from ptce_geo.actor_schema import INTERESTS, THEMES
+from ptce_geo.cli import main
 from ptce_geo.collective import projects
 from ptce_geo.collective.analysis import (
     DRIFT_CODE,
@@ -186,3 +187,28 @@ def test_an_inventory_without_interests_or_lists():
     assert interest_involvement(bare).set_index("implication").loc["total", "non renseigné"] == 2
     empty = inventory([])
     assert off_correspondence(empty).empty and interest_involvement(empty).set_index("implication").loc["total", "total"] == 0
+
+
+def test_diagnose_with_actors_writes_the_collective_tables(tmp_path, embedded_root):
+    # Montargis 45208 and Amilly 45004; noyau dur + cellule de pilotage: 2 of 3 want to develop their activity (67 % ≥ 50 %)
+    (tmp_path / "acteurs.csv").write_text(
+        "nom;type_structure;implication;interet;thematiques;competences;problematiques;vision;code_commune\n"
+        f"Ressourcerie;association;noyau dur;{TERRITORY};réemploi;collecte;locaux trop petits;Zéro déchet;45208\n"
+        f"Garage;entreprise;noyau dur;{OWN};mobilité;réparation;manque de véhicules;;45004\n"
+        f"Traiteur;SCOP;cellule de pilotage;{OWN};alimentation;cuisine;;;45208\n"
+        f"Mairie;collectivité;groupe projet;{THEME};mobilité;foncier;;;45004\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["diagnose", "--communes", "45208,45004", "--actors", str(tmp_path / "acteurs.csv"), "--out", str(out),
+                 "--data-dir", str(embedded_root)]) == 0
+    for stem in ("acteurs_interet_implication", "acteurs_competences", "acteurs_problematiques", "acteurs_problematiques_competences"):
+        assert (out / f"{stem}.csv").is_file(), stem
+    table = pd.read_csv(out / "acteurs_interet_implication.csv", sep=None, engine="python").set_index("implication")
+    assert table.loc["noyau dur", OWN] == 1 and table.loc["cellule de pilotage", OWN] == 1 and table.loc["total", "total"] == 4
+    skills = pd.read_csv(out / "acteurs_competences.csv", sep=None, engine="python")
+    assert sorted(skills["competence"]) == ["collecte", "cuisine", "foncier", "réparation"]
+    cross = pd.read_csv(out / "acteurs_problematiques_competences.csv", sep=None, engine="python").set_index("problematique")
+    assert cross.loc["manque de véhicules", "acteurs_ressources"] == "Mairie"  # the other involved actor on mobilité
+    assert cross.loc["locaux trop petits", "couverture"] == "besoin non couvert"
+    alerts = pd.read_csv(out / "acteurs_alertes.csv", sep=None, engine="python").set_index("code")
+    assert alerts.loc[DRIFT_CODE, "chiffres"].startswith("2 sur 3 acteurs") and "67 %" in alerts.loc[DRIFT_CODE, "chiffres"]
+    assert "collectif_sans_ess" not in alerts.index and len(alerts) > 1  # the other alerts stay in the same file

@@ -25,7 +25,7 @@ import pandas as pd
 from ..actor_schema import INTERESTS, INVOLVED_LEVELS, canonical_theme, fold, split_list
 
 __all__ = ["UNKNOWN", "EXPECTED_INTEREST", "DRIFT_SPACES", "DRIFT_SHARE_PCT", "DRIFT_CODE", "interest_level", "interest_involvement",
-           "off_correspondence", "drift_alerts", "frequencies", "needs_and_competences", "visions_by_theme"]
+           "off_correspondence", "drift_alerts", "frequencies", "needs_and_competences", "visions_by_theme", "collective_tables"]
 
 UNKNOWN = "non renseigné"
 OWN_ACTIVITY, THEME_OR_FILIERE, TERRITORY = INTERESTS
@@ -169,3 +169,10 @@ def visions_by_theme(actors: pd.DataFrame) -> pd.DataFrame:
             for line, row in with_vision.iterrows() for theme in themes.get(line, [UNKNOWN])]
     out = pd.DataFrame(rows, columns=["thematique", "nom", "implication", "vision"])
     return out.sort_values(["thematique", "nom"], key=lambda s: s.map(fold)).reset_index(drop=True)
+
+
+def collective_tables(actors: pd.DataFrame, findings: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """``{file stem: table}`` of this module's readings, for the diagnostic export (``acteurs_competences.csv``…)."""
+    return {"acteurs_interet_implication": interest_involvement(actors), "acteurs_interet_ecarts": off_correspondence(actors),
+            "acteurs_competences": frequencies(actors, "competences"), "acteurs_problematiques": frequencies(actors, "problematiques"),
+            "acteurs_problematiques_competences": needs_and_competences(actors, findings), "acteurs_visions": visions_by_theme(actors)}
