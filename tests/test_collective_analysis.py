@@ -23,7 +23,8 @@ from ptce_geo.collective.analysis import (
     off_correspondence,
     visions_by_theme,
 )
-from ptce_geo.project import Project, open_project, save_project
+from ptce_geo.collective.profile import MARKER_SCALE_NOTE, STAGES, marker_scores
+from ptce_geo.project import MATURITY_MARKERS, Project, open_project, save_project
 
 OWN, THEME, TERRITORY = INTERESTS
 
@@ -212,3 +213,19 @@ def test_diagnose_with_actors_writes_the_collective_tables(tmp_path, embedded_ro
     alerts = pd.read_csv(out / "acteurs_alertes.csv", sep=None, engine="python").set_index("code")
     assert alerts.loc[DRIFT_CODE, "chiffres"].startswith("2 sur 3 acteurs") and "67 %" in alerts.loc[DRIFT_CODE, "chiffres"]
     assert "collectif_sans_ess" not in alerts.index and len(alerts) > 1  # the other alerts stay in the same file
+
+
+def test_the_profile_has_no_preset_answer_and_the_guide_s_stages(tmp_path):
+    fresh = Project(name="neuf")
+    assert fresh.profile["type_ptce"] is None and fresh.profile["stade"] is None and fresh.profile["gouvernance"] is None
+    assert fresh.profile["tiers_lieu"] is None and fresh.profile["marqueurs"] == {}
+    assert [level for _, _, level in marker_scores(fresh.profile)] == ["non évalué"] * 6
+    assert STAGES == ("émergent", "existant", "historique") and "propre à l'application" in MARKER_SCALE_NOTE
+    assert len(MATURITY_MARKERS) == 6 and "hétérogénéité" in MATURITY_MARKERS["pluralite"]
+    old = Project(name="ancien")
+    old.profile["stade"] = "en développement"  # as an older version wrote it
+    path = save_project(old, tmp_path / "ancien.gpkg")
+    with sqlite3.connect(path) as db:
+        assert db.execute("select valeur from profil where cle = 'stade'").fetchone()[0] == '"en développement"'
+    reread = open_project(path).profile
+    assert reread["stade"] == "existant" and reread["type_ptce"] is None
