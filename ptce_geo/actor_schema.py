@@ -91,6 +91,7 @@ INVOLVEMENT_LEVELS = ("noyau dur", "cellule de pilotage", "groupe thématique", 
 NOT_INVOLVED = "non impliqué"
 INVOLVED_LEVELS = INVOLVEMENT_LEVELS[:-1]
 
+# the guide's three graded levels of interest (Institut Godin 2025), lowest first: one level per actor
 INTERESTS = ("développer son activité", "investir une thématique ou une filière", "agir pour l'intérêt collectif du territoire")
 
 # one theme list for actors and shared findings, so that both can be crossed (open: other themes are kept as written);
@@ -215,7 +216,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("implication", "Implication dans le PTCE : " + ", ".join(INVOLVEMENT_LEVELS),
            ("niveau d implication", "implication dans le ptce", "niveau", "engagement", "role", "role dans le ptce",
             "niveau d engagement", "involvement", "instance", "implication ptce"), ("implication",)),
-    Column("interet", "Intérêt, un ou plusieurs : " + " ; ".join(INTERESTS),
+    Column("interet", "Intérêt, un niveau (le plus élevé si plusieurs) : " + " ; ".join(INTERESTS),
            ("interets", "interet principal", "motivation", "motivations", "interet pour le ptce", "pourquoi", "interest"), ("interet",)),
     Column("commune", "Commune : nom ou code INSEE",
            ("ville", "localite", "nom commune", "nom de la commune", "libelle commune", "libgeo", "city", "commune code ou nom",

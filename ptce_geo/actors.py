@@ -245,7 +245,11 @@ def _check_interests(v: dict, log: _Log) -> None:
                     log.fix(i, f"intérêt « {item} » lu comme « {match.value} »")
                 if match.value not in kept:
                     kept.append(match.value)
-        out.append("; ".join(kept) or None)
+        if len(kept) > 1:  # the guide grades interest: one level per actor, the highest named
+            best = max(kept, key=INTERESTS.index)
+            log.fix(i, f"plusieurs intérêts ({' ; '.join(kept)}) : un seul niveau par acteur, le plus élevé retenu « {best} »")
+            kept = [best]
+        out.append(kept[0] if kept else None)
     v["interet"] = out
 
 

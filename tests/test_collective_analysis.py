@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from ptce_geo.actor_schema import INTERESTS, THEMES
+from ptce_geo.actors import read_actors, validate_actors
 from ptce_geo.cli import main
 from ptce_geo.collective import projects
 from ptce_geo.collective.analysis import (
@@ -229,3 +230,19 @@ def test_the_profile_has_no_preset_answer_and_the_guide_s_stages(tmp_path):
         assert db.execute("select valeur from profil where cle = 'stade'").fetchone()[0] == '"en développement"'
     reread = open_project(path).profile
     assert reread["stade"] == "existant" and reread["type_ptce"] is None
+
+
+def validated(embedded, text: str):
+    raw = read_actors(text.encode("utf-8"), "acteurs.csv")
+    return validate_actors(raw, embedded.communes, departements=embedded.departements)
+
+
+def test_one_interest_level_per_actor_the_highest_kept(embedded):
+    actors, report = validated(embedded, "nom;interet;commune\n"
+                                         f"A;\"{OWN} ; {TERRITORY}\";45208\n"
+                                         f"B;{THEME};45208\n"
+                                         f"C;{OWN}, {THEME};45208\n")
+    assert actors["interet"].tolist() == [TERRITORY, THEME, THEME]
+    messages = report.set_index("nom")["messages"]
+    assert f"le plus élevé retenu « {TERRITORY} »" in messages["A"] and f"le plus élevé retenu « {THEME} »" in messages["C"]
+    assert "plusieurs intérêts" not in messages["B"]
