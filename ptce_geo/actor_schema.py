@@ -21,6 +21,7 @@ __all__ = [
     "REQUIRED",
     "KINDS",
     "ESS_KINDS",
+    "SIAE",
     "INVOLVEMENT_LEVELS",
     "INVOLVED_LEVELS",
     "NOT_INVOLVED",
@@ -81,8 +82,13 @@ class Match:
 
 # --- enumerations --------------------------------------------------------------------------------
 
-KINDS = ("association", "SCIC", "SCOP", "autre coopérative", "entreprise de l'ESS", "entreprise", "collectivité",
-         "établissement public", "autre")
+# with the partners the law of 31 July 2014 (art. 9) names next to ESS enterprises, companies and local authorities:
+# research centres, higher education and research, training bodies, inhabitants or informal citizen groups.
+# An integration structure (SIAE) is its own kind: it belongs to the ESS only when it says so (ESS left unanswered).
+KINDS = ("association", "SCIC", "SCOP", "autre coopérative", "entreprise de l'ESS", "structure d'insertion (SIAE)", "entreprise",
+         "collectivité", "établissement public", "centre de recherche", "enseignement supérieur et recherche", "organisme de formation",
+         "habitants ou collectif citoyen", "autre")
+SIAE = "structure d'insertion (SIAE)"
 # kinds that belong to the ESS by statute (loi n° 2014-856 du 31 juillet 2014, art. 1)
 ESS_KINDS = frozenset({"association", "SCIC", "SCOP", "autre coopérative", "entreprise de l'ESS"})
 ESS_LEGAL_FORMS = ("mutuelle", "fondation")
@@ -112,9 +118,20 @@ _KIND_SYNONYMS: dict[str, tuple[str, bool]] = {
                                                 "cooperative de consommateurs", "cooperative d habitants")},
     **{k: ("autre coopérative", True) for k in ("cuma", "sca", "sica", "cae", "cooperative d activite et d emploi")},
     **{k: ("entreprise de l'ESS", False) for k in ("entreprise de l ess", "entreprise ess", "entreprise de l economie sociale et solidaire",
-                                                  "esus", "entreprise solidaire d utilite sociale", "entreprise d insertion", "etti",
-                                                  "entreprise de travail temporaire d insertion", "entreprise adaptee", "aci",
-                                                  "atelier chantier d insertion", "siae", "structure d insertion", "ess")},
+                                                  "esus", "entreprise solidaire d utilite sociale", "ess")},
+    **{k: (SIAE, False) for k in ("siae", "structure d insertion", "structure d insertion siae", "entreprise d insertion", "etti",
+                                  "entreprise de travail temporaire d insertion", "aci", "atelier chantier d insertion",
+                                  "association intermediaire", "ai", "structure d insertion par l activite economique")},
+    **{k: ("entreprise de l'ESS", False) for k in ("entreprise adaptee",)},
+    **{k: ("centre de recherche", False) for k in ("recherche", "laboratoire", "laboratoire de recherche", "institut de recherche",
+                                                   "organisme de recherche", "cnrs", "inrae", "inserm", "ird", "cirad", "umr")},
+    **{k: ("enseignement supérieur et recherche", False) for k in ("universite", "enseignement superieur", "esr", "iut", "ecole d ingenieurs",
+                                                                   "grande ecole", "etablissement d enseignement superieur")},
+    **{k: ("organisme de formation", False) for k in ("formation", "of", "centre de formation", "cfa", "greta", "afpa",
+                                                      "organisme de formation professionnelle", "centre de formation d apprentis")},
+    **{k: ("habitants ou collectif citoyen", False) for k in ("habitants", "habitant", "citoyen", "citoyens", "collectif citoyen",
+                                                              "collectif d habitants", "collectif informel", "groupe informel",
+                                                              "particulier", "particuliers", "personne physique")},
     **{k: ("entreprise", False) for k in ("entreprises", "societe", "pme", "tpe", "eti", "artisan", "commercant", "entreprise classique",
                                           "entreprise privee", "entreprise hors ess", "start up", "startup", "exploitation agricole",
                                           "profession liberale", "entreprise commerciale")},
@@ -129,16 +146,17 @@ _KIND_SYNONYMS: dict[str, tuple[str, bool]] = {
     **{k: ("établissement public", False) for k in ("etablissement public", "public", "organisme public", "service de l etat", "etat",
                                                     "prefecture", "ddets", "dreets", "france travail", "pole emploi", "cci",
                                                     "chambre de commerce et d industrie", "chambre consulaire", "chambre d agriculture",
-                                                    "chambre de metiers et de l artisanat", "cma", "universite", "lycee", "college",
+                                                    "chambre de metiers et de l artisanat", "cma", "lycee", "college",
                                                     "hopital", "centre hospitalier", "caf", "ademe", "caisse des depots",
                                                     "banque des territoires", "office public de l habitat", "bailleur social")},
     **{k: ("établissement public", True) for k in ("epic", "epa", "gip", "groupement d interet public", "oph", "epci a fiscalite propre")},
     **{k: ("autre", True) for k in ("mutuelle", "fondation", "fonds de dotation", "gie", "syndicat professionnel")},
-    **{k: ("autre", False) for k in ("other", "divers", "collectif", "collectif informel", "groupement", "reseau")},
+    **{k: ("autre", False) for k in ("other", "divers", "collectif", "groupement", "reseau")},
 }
 # fallback: a folded value containing one of these words
 _KIND_KEYWORDS = (("scic", "SCIC"), ("scop", "SCOP"), ("cooperative", "autre coopérative"), ("association", "association"),
-                  ("insertion", "entreprise de l'ESS"), ("communaute", "collectivité"), ("commune", "collectivité"),
+                  ("insertion", SIAE), ("recherche", "centre de recherche"), ("universite", "enseignement supérieur et recherche"),
+                  ("habitants", "habitants ou collectif citoyen"), ("communaute", "collectivité"), ("commune", "collectivité"),
                   ("conseil", "collectivité"), ("etablissement public", "établissement public"), ("chambre", "établissement public"),
                   ("entreprise", "entreprise"), ("societe", "entreprise"))
 

@@ -31,6 +31,7 @@ from .actor_schema import (
     KINDS,
     NOT_INVOLVED,
     PERSONAL_COLUMNS,
+    SIAE,
     fold,
     match_column,
     match_interest,
@@ -62,8 +63,8 @@ __all__ = [
 STATUSES = ("accepté", "corrigé", "refusé")
 PLACEMENTS = ("coordonnées", "adresse (BAN)", "commune", "non placé")
 INVOLVEMENT_COLOURS = dict(zip(INVOLVEMENT_LEVELS, ("#b2182b", "#ef8a62", "#67a9cf", "#2166ac", "#999999"), strict=True))
-KIND_COLOURS = dict(zip(KINDS, ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4", "#666666"),
-                        strict=True))
+KIND_COLOURS = dict(zip(KINDS, ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#b2df8a", "#e6ab02", "#a6761d", "#1f78b4",
+                               "#6a3d9a", "#cab2d6", "#fb9a99", "#17becf", "#666666"), strict=True))
 PERSONAL_NAMES = tuple(c.name for c in PERSONAL_COLUMNS)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w+])(?:\+33\s?(?:\(0\)\s?)?|0033\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")
@@ -197,6 +198,8 @@ def _check_kinds(v: dict, log: _Log, has_ess: bool) -> None:
             value = _ess_from_kind(kind, forms[i])
             if value is not None and has_ess and not ess_text:
                 log.fix(i, f"ESS {'oui' if value else 'non'} déduit du type « {kind} »")
+            elif kind == SIAE:
+                log.warn(i, "structure d'insertion : son appartenance à l'ESS n'est pas déduite du type, à préciser (ESS oui/non)")
         elif kind == "entreprise" and value:
             kind = "entreprise de l'ESS"
             log.fix(i, "entreprise déclarée ESS : classée « entreprise de l'ESS »")

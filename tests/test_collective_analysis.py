@@ -9,7 +9,7 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from ptce_geo.actor_schema import INTERESTS, THEMES
+from ptce_geo.actor_schema import INTERESTS, SIAE, THEMES
 from ptce_geo.actors import read_actors, validate_actors
 from ptce_geo.cli import main
 from ptce_geo.collective import projects
@@ -246,3 +246,16 @@ def test_one_interest_level_per_actor_the_highest_kept(embedded):
     messages = report.set_index("nom")["messages"]
     assert f"le plus élevé retenu « {TERRITORY} »" in messages["A"] and f"le plus élevé retenu « {THEME} »" in messages["C"]
     assert "plusieurs intérêts" not in messages["B"]
+
+
+def test_the_law_s_partners_are_kinds_and_siae_is_not_ess_by_default(embedded):
+    actors, report = validated(embedded, "nom;type_structure;ess;commune\n"
+                                         "Chantier;ACI;;45208\nLabo;laboratoire;;45208\nFac;université;;45208\n"
+                                         "CFA;CFA;;45208\nVoisins;collectif d'habitants;;45208\nEI;SIAE;oui;45208\n")
+    kinds = actors.set_index("nom")["type_structure"]
+    assert kinds.to_dict() == {"Chantier": SIAE, "Labo": "centre de recherche", "Fac": "enseignement supérieur et recherche",
+                               "CFA": "organisme de formation", "Voisins": "habitants ou collectif citoyen", "EI": SIAE}
+    ess = actors.set_index("nom")["ess"]
+    assert pd.isna(ess["Chantier"]) and bool(ess["EI"]) is True  # asked, never deduced
+    messages = report.set_index("nom")["messages"]
+    assert "à préciser" in messages["Chantier"] and "à préciser" not in messages["EI"]
