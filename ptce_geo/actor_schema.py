@@ -23,6 +23,7 @@ __all__ = [
     "ESS_KINDS",
     "SIAE",
     "INVOLVEMENT_LEVELS",
+    "CONTACT_STATUSES",
     "INVOLVED_LEVELS",
     "NOT_INVOLVED",
     "INTERESTS",
@@ -33,6 +34,7 @@ __all__ = [
     "match_column",
     "match_kind",
     "match_involvement",
+    "match_contact",
     "match_interest",
     "match_theme",
     "canonical_theme",
@@ -93,7 +95,10 @@ SIAE = "structure d'insertion (SIAE)"
 ESS_KINDS = frozenset({"association", "SCIC", "SCOP", "autre coopérative", "entreprise de l'ESS"})
 ESS_LEGAL_FORMS = ("mutuelle", "fondation")
 
+# the guide's four spaces of involvement (Institut Godin 2025), and « non impliqué » for an actor in none of them
 INVOLVEMENT_LEVELS = ("noyau dur", "cellule de pilotage", "groupe thématique", "groupe projet", "non impliqué")
+# where the prospection stands with an actor: a status of contact, not a space of involvement
+CONTACT_STATUSES = ("potentiel", "à contacter", "contacté", "rencontré")
 NOT_INVOLVED = "non impliqué"
 INVOLVED_LEVELS = INVOLVEMENT_LEVELS[:-1]
 
@@ -169,8 +174,13 @@ _INVOLVEMENT_SYNONYMS: dict[str, str] = {
                                         "commission", "commission thematique", "atelier thematique", "thematique")},
     **{k: "groupe projet" for k in ("groupe de projet", "groupes projets", "groupe projets", "equipe projet", "projet", "gp")},
     **{k: "non impliqué" for k in ("non", "aucun", "aucune", "pas implique", "pas encore implique", "non encore implique",
-                                   "pas encore", "pas impliquee", "non impliquee", "a mobiliser", "a contacter", "potentiel",
-                                   "identifie", "non implique pour l instant", "none")},
+                                   "pas encore", "pas impliquee", "non impliquee", "non implique pour l instant", "none")},
+}
+_CONTACT_SYNONYMS: dict[str, str] = {
+    **{k: "potentiel" for k in ("identifie", "identifiee", "prospect", "partenaire potentiel", "acteur potentiel", "piste")},
+    **{k: "à contacter" for k in ("a mobiliser", "contacter", "a solliciter", "a rencontrer")},
+    **{k: "contacté" for k in ("contactee", "contact pris", "sollicite", "en cours de contact", "en contact")},
+    **{k: "rencontré" for k in ("rencontree", "rencontre individuelle", "rencontre collective", "vu")},
 }
 
 _INTEREST_SYNONYMS: dict[str, str] = {
@@ -234,6 +244,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("implication", "Implication dans le PTCE : " + ", ".join(INVOLVEMENT_LEVELS),
            ("niveau d implication", "implication dans le ptce", "niveau", "engagement", "role", "role dans le ptce",
             "niveau d engagement", "involvement", "instance", "implication ptce"), ("implication",)),
+    Column("statut_contact", "Statut de contact (prospection) : " + ", ".join(CONTACT_STATUSES),
+           ("statut de contact", "statut contact", "etat du contact", "prospection", "suivi du contact", "suivi contact"),
+           ("prospection",)),
     Column("interet", "Intérêt, un niveau (le plus élevé si plusieurs) : " + " ; ".join(INTERESTS),
            ("interets", "interet principal", "motivation", "motivations", "interet pour le ptce", "pourquoi", "interest"), ("interet",)),
     Column("commune", "Commune : nom ou code INSEE",
@@ -267,7 +280,7 @@ PERSONAL_COLUMNS: tuple[Column, ...] = (
 INPUT_COLUMNS = tuple(c.name for c in COLUMNS)
 REQUIRED = ("nom",)
 ACTOR_COLUMNS = ("nom", "type_structure", "forme_juridique", "ess", "thematiques", "competences", "problematiques", "vision",
-                 "implication", "interet", "commune", "code_commune", "departement", "code_epci", "code_postal", "adresse",
+                 "implication", "statut_contact", "interet", "commune", "code_commune", "departement", "code_epci", "code_postal", "adresse",
                  "latitude", "longitude", "placement", "placement_note")
 
 _HEADER_INDEX: dict[str, str] = {}
@@ -324,6 +337,13 @@ def match_kind(value: str) -> Match:
 def match_involvement(value: str) -> Match:
     """Involvement level in the PTCE (« NOYAU-DUR », « Noyau dur (fondateurs) », « COPIL »…)."""
     found, exact = _enum_lookup(value, INVOLVEMENT_LEVELS, _INVOLVEMENT_SYNONYMS)
+    return Match(found, exact)
+
+
+@lru_cache(maxsize=1024)
+def match_contact(value: str) -> Match:
+    """A status of contact (« à contacter », « potentiel »…), or ``Match(None)``."""
+    found, exact = _enum_lookup(value, CONTACT_STATUSES, _CONTACT_SYNONYMS)
     return Match(found, exact)
 
 

@@ -24,6 +24,7 @@ from ._actor_read import csv_rows, decode, is_workbook, table_from_rows, workboo
 from .actor_schema import (
     ACTOR_COLUMNS,
     COLUMNS,
+    CONTACT_STATUSES,
     ESS_KINDS,
     INPUT_COLUMNS,
     INTERESTS,
@@ -32,8 +33,10 @@ from .actor_schema import (
     NOT_INVOLVED,
     PERSONAL_COLUMNS,
     SIAE,
+    Match,
     fold,
     match_column,
+    match_contact,
     match_interest,
     match_involvement,
     match_kind,
@@ -226,6 +229,13 @@ def _check_involvement(v: dict, log: _Log, present: bool) -> None:
                 log.fix(i, f"implication non renseignée : « {NOT_INVOLVED} » retenu")
             levels.append(NOT_INVOLVED)
             continue
+        contact = match_contact(text)
+        if contact.value is not None:  # a prospect: its status of contact, in none of the four spaces yet
+            log.fix(i, f"« {text} » est un statut de contact, pas un espace d'implication : noté en statut de contact "
+                       f"« {contact.value} », implication laissée vide")
+            v["statut_contact"][i] = v["statut_contact"][i] or contact.value
+            levels.append(None)
+            continue
         match = match_involvement(text)
         if match.value is None:
             log.refuse(i, f"niveau d'implication « {text} » inconnu (attendu : {', '.join(INVOLVEMENT_LEVELS)})")
@@ -233,6 +243,18 @@ def _check_involvement(v: dict, log: _Log, present: bool) -> None:
             log.fix(i, f"implication « {text} » lue comme « {match.value} »")
         levels.append(match.value)
     v["implication"] = levels
+
+
+def _check_contacts(v: dict, log: _Log) -> None:
+    out = []
+    for i, text in enumerate(v["statut_contact"]):
+        match = match_contact(text) if text else Match(None)
+        if text and match.value is None:
+            log.fix(i, f"statut de contact « {text} » non reconnu, gardé tel quel (attendu : {', '.join(CONTACT_STATUSES)})")
+        elif text and not match.exact:
+            log.fix(i, f"statut de contact « {text} » lu comme « {match.value} »")
+        out.append(match.value or text or None)
+    v["statut_contact"] = out
 
 
 def _check_interests(v: dict, log: _Log) -> None:
@@ -390,6 +412,7 @@ def validate_actors(raw: pd.DataFrame, communes: gpd.GeoDataFrame, *, departemen
     _check_kinds(v, log, "ess" in mapping)
     if "ess" not in mapping:
         notes.append("colonne ESS absente : ESS déduit du type de structure quand il est connu")
+    _check_contacts(v, log)  # before the involvement, which moves a prospect's « à contacter » there
     _check_involvement(v, log, "implication" in mapping)
     if "implication" not in mapping:
         notes.append(f"colonne implication absente : tous les acteurs sont « {NOT_INVOLVED} »")

@@ -259,3 +259,14 @@ def test_the_law_s_partners_are_kinds_and_siae_is_not_ess_by_default(embedded):
     assert pd.isna(ess["Chantier"]) and bool(ess["EI"]) is True  # asked, never deduced
     messages = report.set_index("nom")["messages"]
     assert "à préciser" in messages["Chantier"] and "à préciser" not in messages["EI"]
+
+
+def test_a_prospect_is_a_contact_status_not_an_involvement(embedded):
+    actors, report = validated(embedded, "nom;implication;statut_contact;commune\n"
+                                         "A;à contacter;;45208\nB;potentiel;;45208\nC;non impliqué;rencontré;45208\n"
+                                         "D;noyau dur;Contact pris;45208\nE;identifié;;45208\n")
+    rows = actors.set_index("nom")
+    assert rows["statut_contact"].tolist() == ["à contacter", "potentiel", "rencontré", "contacté", "potentiel"]
+    assert pd.isna(rows.loc["A", "implication"]) and pd.isna(rows.loc["B", "implication"]) and pd.isna(rows.loc["E", "implication"])
+    assert rows.loc["C", "implication"] == "non impliqué" and rows.loc["D", "implication"] == "noyau dur"
+    assert "statut de contact" in report.set_index("nom").loc["A", "messages"]
