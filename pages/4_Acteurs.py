@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import actor_panels as panels
-from ui import actors, loaders, project
+from ui import actors, collective_panel, loaders, project
 
 st.set_page_config(page_title="Acteurs — ptce-geo", page_icon="🤝", layout="wide")
 st.title("Inventaire des acteurs")
@@ -24,13 +24,16 @@ inventory = panels.summarised(ref, inventory, current)
 panels.overview(inventory)
 panels.map_panel(ref, inventory, current)
 
-report, edit, summary, export = st.tabs(["Rapport d'import", "Modifier le tableau", "Synthèse du territoire", "Exporter"])
+report, edit, summary, collective, export = st.tabs(["Rapport d'import", "Modifier le tableau", "Synthèse du territoire", "Collectif",
+                                                     "Exporter"])
 with report:
     panels.report_panel(inventory)
 with edit:
     panels.editor_panel(ref, inventory)
 with summary:
     panels.summary_panel(inventory, current)
+with collective:
+    collective_panel.collective_panel(inventory.inventory.actors)
 with export:
     panels.export_panel(inventory)
     panels.clear_button()

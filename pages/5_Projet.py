@@ -196,7 +196,7 @@ with tab_prof:
         return {"key": key, "on_change": lambda: attempt(project.update_profile, profile_key, st.session_state[key])}
 
     def options(choices: tuple, value: object) -> list:
-        return [*choices, value] if value not in choices else list(choices)  # a value written by another version is kept
+        return [*choices, value] if value is not None and value not in choices else list(choices)  # another version's value is kept
 
     left, right = st.columns([1, 1], gap="large")
     with left:
@@ -218,7 +218,7 @@ with tab_prof:
         st.toggle("Un lieu (tiers-lieu) ancre la dynamique", **widget("prj_tiers_lieu", "tiers_lieu"))
     with right:
         st.markdown("**Auto-évaluation des six marqueurs de maturité**")
-        st.caption(" · ".join(f"{k} {v}" for k, v in profile.MARKER_SCALE.items()))
+        st.caption(" · ".join(f"{k} {v}" for k, v in profile.MARKER_SCALE.items()) + " — " + profile.MARKER_SCALE_NOTE)
         for key, label in MATURITY_MARKERS.items():
             st.session_state[f"prj_m_{key}"] = int(prof["marqueurs"].get(key, 0) or 0)
             st.slider(label, 0, 4, step=1, **widget(f"prj_m_{key}", f"marqueurs/{key}"))

@@ -21,7 +21,9 @@ __all__ = [
     "REQUIRED",
     "KINDS",
     "ESS_KINDS",
+    "SIAE",
     "INVOLVEMENT_LEVELS",
+    "CONTACT_STATUSES",
     "INVOLVED_LEVELS",
     "NOT_INVOLVED",
     "INTERESTS",
@@ -32,8 +34,10 @@ __all__ = [
     "match_column",
     "match_kind",
     "match_involvement",
+    "match_contact",
     "match_interest",
     "match_theme",
+    "canonical_theme",
     "parse_ess",
     "split_list",
 ]
@@ -80,21 +84,32 @@ class Match:
 
 # --- enumerations --------------------------------------------------------------------------------
 
-KINDS = ("association", "SCIC", "SCOP", "autre coopérative", "entreprise de l'ESS", "entreprise", "collectivité",
-         "établissement public", "autre")
+# with the partners the law of 31 July 2014 (art. 9) names next to ESS enterprises, companies and local authorities:
+# research centres, higher education and research, training bodies, inhabitants or informal citizen groups.
+# An integration structure (SIAE) is its own kind: it belongs to the ESS only when it says so (ESS left unanswered).
+KINDS = ("association", "SCIC", "SCOP", "autre coopérative", "entreprise de l'ESS", "structure d'insertion (SIAE)", "entreprise",
+         "collectivité", "établissement public", "centre de recherche", "enseignement supérieur et recherche", "organisme de formation",
+         "habitants ou collectif citoyen", "autre")
+SIAE = "structure d'insertion (SIAE)"
 # kinds that belong to the ESS by statute (loi n° 2014-856 du 31 juillet 2014, art. 1)
 ESS_KINDS = frozenset({"association", "SCIC", "SCOP", "autre coopérative", "entreprise de l'ESS"})
 ESS_LEGAL_FORMS = ("mutuelle", "fondation")
 
+# the guide's four spaces of involvement (Institut Godin 2025), and « non impliqué » for an actor in none of them
 INVOLVEMENT_LEVELS = ("noyau dur", "cellule de pilotage", "groupe thématique", "groupe projet", "non impliqué")
+# where the prospection stands with an actor: a status of contact, not a space of involvement
+CONTACT_STATUSES = ("potentiel", "à contacter", "contacté", "rencontré")
 NOT_INVOLVED = "non impliqué"
 INVOLVED_LEVELS = INVOLVEMENT_LEVELS[:-1]
 
+# the guide's three graded levels of interest (Institut Godin 2025), lowest first: one level per actor
 INTERESTS = ("développer son activité", "investir une thématique ou une filière", "agir pour l'intérêt collectif du territoire")
 
+# one theme list for actors and shared findings, so that both can be crossed (open: other themes are kept as written);
+# the themes of findings written by older versions (« Emploi et activité », « Logement »…) are read through the synonyms
 THEMES = ("réemploi", "économie circulaire", "mobilité", "alimentation", "agriculture", "énergie", "emploi-insertion",
-          "culture", "habitat", "numérique", "santé", "éducation-formation", "environnement", "tourisme",
-          "services à la personne", "sport")
+          "culture", "habitat", "foncier et locaux", "numérique", "santé", "éducation-formation", "environnement", "tourisme",
+          "services à la personne", "sport", "coopération entre acteurs")
 
 # folded synonym -> (kind, is a legal form to keep in forme_juridique)
 _KIND_SYNONYMS: dict[str, tuple[str, bool]] = {
@@ -108,9 +123,20 @@ _KIND_SYNONYMS: dict[str, tuple[str, bool]] = {
                                                 "cooperative de consommateurs", "cooperative d habitants")},
     **{k: ("autre coopérative", True) for k in ("cuma", "sca", "sica", "cae", "cooperative d activite et d emploi")},
     **{k: ("entreprise de l'ESS", False) for k in ("entreprise de l ess", "entreprise ess", "entreprise de l economie sociale et solidaire",
-                                                  "esus", "entreprise solidaire d utilite sociale", "entreprise d insertion", "etti",
-                                                  "entreprise de travail temporaire d insertion", "entreprise adaptee", "aci",
-                                                  "atelier chantier d insertion", "siae", "structure d insertion", "ess")},
+                                                  "esus", "entreprise solidaire d utilite sociale", "ess")},
+    **{k: (SIAE, False) for k in ("siae", "structure d insertion", "structure d insertion siae", "entreprise d insertion", "etti",
+                                  "entreprise de travail temporaire d insertion", "aci", "atelier chantier d insertion",
+                                  "association intermediaire", "ai", "structure d insertion par l activite economique")},
+    **{k: ("entreprise de l'ESS", False) for k in ("entreprise adaptee",)},
+    **{k: ("centre de recherche", False) for k in ("recherche", "laboratoire", "laboratoire de recherche", "institut de recherche",
+                                                   "organisme de recherche", "cnrs", "inrae", "inserm", "ird", "cirad", "umr")},
+    **{k: ("enseignement supérieur et recherche", False) for k in ("universite", "enseignement superieur", "esr", "iut", "ecole d ingenieurs",
+                                                                   "grande ecole", "etablissement d enseignement superieur")},
+    **{k: ("organisme de formation", False) for k in ("formation", "of", "centre de formation", "cfa", "greta", "afpa",
+                                                      "organisme de formation professionnelle", "centre de formation d apprentis")},
+    **{k: ("habitants ou collectif citoyen", False) for k in ("habitants", "habitant", "citoyen", "citoyens", "collectif citoyen",
+                                                              "collectif d habitants", "collectif informel", "groupe informel",
+                                                              "particulier", "particuliers", "personne physique")},
     **{k: ("entreprise", False) for k in ("entreprises", "societe", "pme", "tpe", "eti", "artisan", "commercant", "entreprise classique",
                                           "entreprise privee", "entreprise hors ess", "start up", "startup", "exploitation agricole",
                                           "profession liberale", "entreprise commerciale")},
@@ -125,16 +151,17 @@ _KIND_SYNONYMS: dict[str, tuple[str, bool]] = {
     **{k: ("établissement public", False) for k in ("etablissement public", "public", "organisme public", "service de l etat", "etat",
                                                     "prefecture", "ddets", "dreets", "france travail", "pole emploi", "cci",
                                                     "chambre de commerce et d industrie", "chambre consulaire", "chambre d agriculture",
-                                                    "chambre de metiers et de l artisanat", "cma", "universite", "lycee", "college",
+                                                    "chambre de metiers et de l artisanat", "cma", "lycee", "college",
                                                     "hopital", "centre hospitalier", "caf", "ademe", "caisse des depots",
                                                     "banque des territoires", "office public de l habitat", "bailleur social")},
     **{k: ("établissement public", True) for k in ("epic", "epa", "gip", "groupement d interet public", "oph", "epci a fiscalite propre")},
     **{k: ("autre", True) for k in ("mutuelle", "fondation", "fonds de dotation", "gie", "syndicat professionnel")},
-    **{k: ("autre", False) for k in ("other", "divers", "collectif", "collectif informel", "groupement", "reseau")},
+    **{k: ("autre", False) for k in ("other", "divers", "collectif", "groupement", "reseau")},
 }
 # fallback: a folded value containing one of these words
 _KIND_KEYWORDS = (("scic", "SCIC"), ("scop", "SCOP"), ("cooperative", "autre coopérative"), ("association", "association"),
-                  ("insertion", "entreprise de l'ESS"), ("communaute", "collectivité"), ("commune", "collectivité"),
+                  ("insertion", SIAE), ("recherche", "centre de recherche"), ("universite", "enseignement supérieur et recherche"),
+                  ("habitants", "habitants ou collectif citoyen"), ("communaute", "collectivité"), ("commune", "collectivité"),
                   ("conseil", "collectivité"), ("etablissement public", "établissement public"), ("chambre", "établissement public"),
                   ("entreprise", "entreprise"), ("societe", "entreprise"))
 
@@ -147,8 +174,13 @@ _INVOLVEMENT_SYNONYMS: dict[str, str] = {
                                         "commission", "commission thematique", "atelier thematique", "thematique")},
     **{k: "groupe projet" for k in ("groupe de projet", "groupes projets", "groupe projets", "equipe projet", "projet", "gp")},
     **{k: "non impliqué" for k in ("non", "aucun", "aucune", "pas implique", "pas encore implique", "non encore implique",
-                                   "pas encore", "pas impliquee", "non impliquee", "a mobiliser", "a contacter", "potentiel",
-                                   "identifie", "non implique pour l instant", "none")},
+                                   "pas encore", "pas impliquee", "non impliquee", "non implique pour l instant", "none")},
+}
+_CONTACT_SYNONYMS: dict[str, str] = {
+    **{k: "potentiel" for k in ("identifie", "identifiee", "prospect", "partenaire potentiel", "acteur potentiel", "piste")},
+    **{k: "à contacter" for k in ("a mobiliser", "contacter", "a solliciter", "a rencontrer")},
+    **{k: "contacté" for k in ("contactee", "contact pris", "sollicite", "en cours de contact", "en contact")},
+    **{k: "rencontré" for k in ("rencontree", "rencontre individuelle", "rencontre collective", "vu")},
 }
 
 _INTEREST_SYNONYMS: dict[str, str] = {
@@ -172,11 +204,15 @@ _THEME_SYNONYMS: dict[str, str] = {
                                    "restauration")},
     **{k: "énergie" for k in ("energies", "energies renouvelables", "enr", "transition energetique", "renovation energetique")},
     **{k: "emploi-insertion" for k in ("emploi", "insertion", "emploi et insertion", "iae", "insertion par l activite economique",
-                                       "insertion professionnelle")},
-    **{k: "culture" for k in ("culturel", "arts", "art", "patrimoine")},
+                                       "insertion professionnelle", "emploi et activite")},
+    **{k: "culture" for k in ("culturel", "arts", "art", "patrimoine", "culture et lien social")},
+    **{k: "foncier et locaux" for k in ("foncier", "locaux", "immobilier")},
+    **{k: "santé" for k in ("sante et services", "soins", "acces aux soins")},
+    **{k: "coopération entre acteurs" for k in ("cooperation", "cooperation entre les acteurs", "mutualisation")},
     **{k: "habitat" for k in ("logement", "logements")},
     **{k: "numérique" for k in ("digital", "inclusion numerique", "informatique")},
-    **{k: "éducation-formation" for k in ("education", "formation", "education formation", "education populaire")},
+    **{k: "éducation-formation" for k in ("education", "formation", "education formation", "education populaire",
+                                          "formation et insertion")},
     **{k: "environnement" for k in ("biodiversite", "ecologie", "transition ecologique")},
     **{k: "services à la personne" for k in ("sap", "aide a domicile")},
 }
@@ -208,7 +244,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("implication", "Implication dans le PTCE : " + ", ".join(INVOLVEMENT_LEVELS),
            ("niveau d implication", "implication dans le ptce", "niveau", "engagement", "role", "role dans le ptce",
             "niveau d engagement", "involvement", "instance", "implication ptce"), ("implication",)),
-    Column("interet", "Intérêt, un ou plusieurs : " + " ; ".join(INTERESTS),
+    Column("statut_contact", "Statut de contact (prospection) : " + ", ".join(CONTACT_STATUSES),
+           ("statut de contact", "statut contact", "etat du contact", "prospection", "suivi du contact", "suivi contact"),
+           ("prospection",)),
+    Column("interet", "Intérêt, un niveau (le plus élevé si plusieurs) : " + " ; ".join(INTERESTS),
            ("interets", "interet principal", "motivation", "motivations", "interet pour le ptce", "pourquoi", "interest"), ("interet",)),
     Column("commune", "Commune : nom ou code INSEE",
            ("ville", "localite", "nom commune", "nom de la commune", "libelle commune", "libgeo", "city", "commune code ou nom",
@@ -241,7 +280,7 @@ PERSONAL_COLUMNS: tuple[Column, ...] = (
 INPUT_COLUMNS = tuple(c.name for c in COLUMNS)
 REQUIRED = ("nom",)
 ACTOR_COLUMNS = ("nom", "type_structure", "forme_juridique", "ess", "thematiques", "competences", "problematiques", "vision",
-                 "implication", "interet", "commune", "code_commune", "departement", "code_epci", "code_postal", "adresse",
+                 "implication", "statut_contact", "interet", "commune", "code_commune", "departement", "code_epci", "code_postal", "adresse",
                  "latitude", "longitude", "placement", "placement_note")
 
 _HEADER_INDEX: dict[str, str] = {}
@@ -302,6 +341,13 @@ def match_involvement(value: str) -> Match:
 
 
 @lru_cache(maxsize=1024)
+def match_contact(value: str) -> Match:
+    """A status of contact (« à contacter », « potentiel »…), or ``Match(None)``."""
+    found, exact = _enum_lookup(value, CONTACT_STATUSES, _CONTACT_SYNONYMS)
+    return Match(found, exact)
+
+
+@lru_cache(maxsize=1024)
 def match_interest(value: str) -> Match:
     """One interest; keywords (« activité », « filière », « collectif ») are enough."""
     found, exact = _enum_lookup(value, INTERESTS, _INTEREST_SYNONYMS)
@@ -318,6 +364,13 @@ def match_theme(value: str) -> Match:
     if found is None:
         return Match(" ".join(str(value).split()), True)
     return Match(found, exact)
+
+
+def canonical_theme(value: object) -> object:
+    """A theme in the shared spelling (an old finding's « Logement » reads « habitat »); blanks and unknown themes unchanged."""
+    if not isinstance(value, str) or not value.strip():
+        return value
+    return match_theme(value).value
 
 
 def parse_ess(value: str) -> bool | None:

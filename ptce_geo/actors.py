@@ -24,6 +24,7 @@ from ._actor_read import csv_rows, decode, is_workbook, table_from_rows, workboo
 from .actor_schema import (
     ACTOR_COLUMNS,
     COLUMNS,
+    CONTACT_STATUSES,
     ESS_KINDS,
     INPUT_COLUMNS,
     INTERESTS,
@@ -31,8 +32,11 @@ from .actor_schema import (
     KINDS,
     NOT_INVOLVED,
     PERSONAL_COLUMNS,
+    SIAE,
+    Match,
     fold,
     match_column,
+    match_contact,
     match_interest,
     match_involvement,
     match_kind,
@@ -62,8 +66,8 @@ __all__ = [
 STATUSES = ("accepté", "corrigé", "refusé")
 PLACEMENTS = ("coordonnées", "adresse (BAN)", "commune", "non placé")
 INVOLVEMENT_COLOURS = dict(zip(INVOLVEMENT_LEVELS, ("#b2182b", "#ef8a62", "#67a9cf", "#2166ac", "#999999"), strict=True))
-KIND_COLOURS = dict(zip(KINDS, ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4", "#666666"),
-                        strict=True))
+KIND_COLOURS = dict(zip(KINDS, ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#b2df8a", "#e6ab02", "#a6761d", "#1f78b4",
+                               "#6a3d9a", "#cab2d6", "#fb9a99", "#17becf", "#666666"), strict=True))
 PERSONAL_NAMES = tuple(c.name for c in PERSONAL_COLUMNS)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w+])(?:\+33\s?(?:\(0\)\s?)?|0033\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")
@@ -203,6 +207,8 @@ def _check_kinds(v: dict, log: _Log, has_ess: bool) -> None:
             value = _ess_from_kind(kind, forms[i])
             if value is not None and has_ess and not ess_text:
                 log.fix(i, f"ESS {'oui' if value else 'non'} déduit du type « {kind} »")
+            elif kind == SIAE:
+                log.warn(i, "structure d'insertion : son appartenance à l'ESS n'est pas déduite du type, à préciser (ESS oui/non)")
         elif kind == "entreprise" and value:
             kind = "entreprise de l'ESS"
             log.fix(i, "entreprise déclarée ESS : classée « entreprise de l'ESS »")
@@ -229,6 +235,13 @@ def _check_involvement(v: dict, log: _Log, present: bool) -> None:
                 log.fix(i, f"implication non renseignée : « {NOT_INVOLVED} » retenu")
             levels.append(NOT_INVOLVED)
             continue
+        contact = match_contact(text)
+        if contact.value is not None:  # a prospect: its status of contact, in none of the four spaces yet
+            log.fix(i, f"« {text} » est un statut de contact, pas un espace d'implication : noté en statut de contact "
+                       f"« {contact.value} », implication laissée vide")
+            v["statut_contact"][i] = v["statut_contact"][i] or contact.value
+            levels.append(None)
+            continue
         match = match_involvement(text)
         if match.value is None:
             log.refuse(i, f"niveau d'implication « {text} » inconnu (attendu : {', '.join(INVOLVEMENT_LEVELS)})")
@@ -236,6 +249,18 @@ def _check_involvement(v: dict, log: _Log, present: bool) -> None:
             log.fix(i, f"implication « {text} » lue comme « {match.value} »")
         levels.append(match.value)
     v["implication"] = levels
+
+
+def _check_contacts(v: dict, log: _Log) -> None:
+    out = []
+    for i, text in enumerate(v["statut_contact"]):
+        match = match_contact(text) if text else Match(None)
+        if text and match.value is None:
+            log.fix(i, f"statut de contact « {text} » non reconnu, gardé tel quel (attendu : {', '.join(CONTACT_STATUSES)})")
+        elif text and not match.exact:
+            log.fix(i, f"statut de contact « {text} » lu comme « {match.value} »")
+        out.append(match.value or text or None)
+    v["statut_contact"] = out
 
 
 def _check_interests(v: dict, log: _Log) -> None:
@@ -251,7 +276,11 @@ def _check_interests(v: dict, log: _Log) -> None:
                     log.fix(i, f"intérêt « {item} » lu comme « {match.value} »")
                 if match.value not in kept:
                     kept.append(match.value)
-        out.append("; ".join(kept) or None)
+        if len(kept) > 1:  # the guide grades interest: one level per actor, the highest named
+            best = max(kept, key=INTERESTS.index)
+            log.fix(i, f"plusieurs intérêts ({' ; '.join(kept)}) : un seul niveau par acteur, le plus élevé retenu « {best} »")
+            kept = [best]
+        out.append(kept[0] if kept else None)
     v["interet"] = out
 
 
@@ -389,6 +418,7 @@ def validate_actors(raw: pd.DataFrame, communes: gpd.GeoDataFrame, *, departemen
     _check_kinds(v, log, "ess" in mapping)
     if "ess" not in mapping:
         notes.append("colonne ESS absente : ESS déduit du type de structure quand il est connu")
+    _check_contacts(v, log)  # before the involvement, which moves a prospect's « à contacter » there
     _check_involvement(v, log, "implication" in mapping)
     if "implication" not in mapping:
         notes.append(f"colonne implication absente : tous les acteurs sont « {NOT_INVOLVED} »")

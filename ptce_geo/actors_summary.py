@@ -4,10 +4,10 @@
 pilotage, groupes) — because a PTCE is by law (loi du 31 juillet 2014, art. 9) a grouping of ESS
 enterprises with classic companies and local authorities; the same figures for the whole inventory
 are given next to it. The diversity index is Shannon's entropy of the kinds of structure divided by
-``ln(9)``, the entropy of the nine kinds in equal numbers: 0 = one kind only, 1 = all nine kinds
-equally represented. Shannon rather than Simpson because it weighs rare kinds more (the single local
-authority of a collective of associations counts), and dividing by the nine possible kinds rather
-than by the kinds present (Pielou) keeps richness in the measure: two kinds half and half give 0.32,
+``ln(14)``, the entropy of the fourteen kinds of ``KINDS`` in equal numbers: 0 = one kind only, 1 = all
+kinds equally represented. Shannon rather than Simpson because it weighs rare kinds more (the single local
+authority of a collective of associations counts), and dividing by the possible kinds rather
+than by the kinds present (Pielou) keeps richness in the measure: two kinds half and half give 0.26,
 not a perfect 1. Alerts have the form of the territorial ones: ``code, niveau, chiffres, message``.
 """
 
@@ -20,12 +20,13 @@ import pandas as pd
 
 from .actor_schema import INVOLVED_LEVELS, INVOLVEMENT_LEVELS, KINDS, fold, split_list
 from .alerts import LEVELS  # same levels as the territorial alerts
+from .collective.analysis import drift_alerts
 from .errors import ActorError, TerritoryError
 
 __all__ = ["ActorSummary", "summarise_actors", "diversity_index", "ALERT_COLUMNS", "LEVELS", "LOW_DIVERSITY"]
 
 ALERT_COLUMNS = ("code", "niveau", "chiffres", "message")
-LOW_DIVERSITY = 0.35  # below: about two kinds or fewer in practice (two equal kinds = 0.32, three = 0.50)
+LOW_DIVERSITY = 0.35  # below: about two kinds or fewer in practice (two equal kinds = 0.26, three = 0.42)
 UNKNOWN = "non renseigné"
 _NEEDED = ("nom", "type_structure", "ess", "thematiques", "implication", "code_commune")
 
@@ -167,7 +168,7 @@ def _collective_alerts(actors: pd.DataFrame, involved: pd.Series, plurality: pd.
     for code, niveau, failed, message in checks:
         if failed:
             out.append(_alert(code, niveau, f"0 sur {_n(n_inv)} acteurs impliqués", message))
-    return out
+    return out + (drift_alerts(collective) if "interet" in collective else [])
 
 
 def _territory_alerts(actors: pd.DataFrame, by_epci: pd.DataFrame, blank: pd.DataFrame, outside: pd.DataFrame,

@@ -268,16 +268,18 @@ def _diagnose_run(args: argparse.Namespace) -> int:
         if args.epci or args.communes or args.polygon or args.exclude:
             print("Erreur : --project remplace --epci/--communes/--polygon/--exclude (le territoire vient du projet).", file=sys.stderr)
             return 2
-        diag, inventory = diagnose_project(ref, open_project(args.project))
+        opened = open_project(args.project)
+        diag, inventory = diagnose_project(ref, opened)
+        findings = opened.findings
         territory, notes = diag.territory, []
     else:
         definition, notes = _definition(args)
         territory = build_territory(ref, definition)
-        diag, inventory = diagnose(ref, territory), None
+        diag, inventory, findings = diagnose(ref, territory), None, None
     if args.actors:
         inventory = summarise_inventory(load_inventory(ref, args.actors), ref, list(territory.communes.index))
     flavour = "excel-fr" if args.excel_fr else "standard"
-    extra = inventory_files(inventory, flavour) if inventory is not None else None
+    extra = inventory_files(inventory, flavour, findings) if inventory is not None else None
     written = write_diagnostic(diag, args.out, flavour, _diagnose_command(args), extra)
     o = diag.overview
     print(f"Territoire : {o['communes']} communes, {fr_number(o['population'])} habitants, {fr_number(o['surface_km2'])} km², "

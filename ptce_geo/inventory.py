@@ -15,6 +15,7 @@ import pandas as pd
 
 from .actors import Geocoder, actors_to_csv_bytes, place_actors, read_actors, validate_actors
 from .actors_summary import ActorSummary, summarise_actors
+from .collective.analysis import collective_tables
 from .csvsafe import to_csv_bytes
 from .reference import Reference
 
@@ -48,10 +49,12 @@ def summarise_inventory(inventory: Inventory, ref: Reference, territory_communes
     return Inventory(inventory.actors, inventory.report, summary)
 
 
-def inventory_files(inventory: Inventory, flavour: str = "standard") -> dict[str, bytes]:
-    """``acteurs.csv``, the validation report and every summary table, as export files."""
+def inventory_files(inventory: Inventory, flavour: str = "standard", findings: pd.DataFrame | None = None) -> dict[str, bytes]:
+    """``acteurs.csv``, the validation report, every summary table and the collective's readings
+    (interest × involvement, compétences, problématiques and their crossing by theme with ``findings``, visions)."""
     files = {"acteurs.csv": actors_to_csv_bytes(inventory.actors, flavour),
              "acteurs_rapport.csv": to_csv_bytes(inventory.report, flavour)}
     if inventory.summary is not None:
         files.update({f"{stem}.csv": to_csv_bytes(table, flavour) for stem, table in inventory.summary.tables().items()})
+    files.update({f"{stem}.csv": to_csv_bytes(table, flavour) for stem, table in collective_tables(inventory.actors, findings).items()})
     return files

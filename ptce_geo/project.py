@@ -37,12 +37,14 @@ from filelock import FileLock, Timeout
 from pathvalidate import sanitize_filename
 
 from ._jsonsafe import too_deep
+from .actor_schema import canonical_theme
 from .errors import ProjectError, os_reason
 
 __all__ = [
     "SCHEMA_VERSION",
     "APPLICATION",
     "PROFILE_DEFAULTS",
+    "OLD_PROFILE_VALUES",
     "MATURITY_MARKERS",
     "Project",
     "ProjectConflictError",
@@ -70,24 +72,28 @@ MAX_JSON_DEPTH = 32  # a territory definition with a MultiPolygon nests 6 levels
 STALE_TEMP_S = 3_600.0
 STALE_LOCK_S = 86_400.0
 
+# the six markers of maturity of the Institut Godin guide (2025, « Maturité des PTCE »), in its order and close to its words
 MATURITY_MARKERS: dict[str, str] = {
-    "besoins": "Besoins du territoire identifiés",
-    "pluralite": "Pluralité des parties prenantes",
-    "structuration": "Structuration du collectif",
+    "besoins": "Identification et construction des besoins du territoire",
+    "pluralite": "Pluralité et hétérogénéité des parties prenantes",
+    "structuration": "Structuration du collectif autour de la démarche et de ses axes de développement",
     "implication": "Implication des parties prenantes",
-    "realisations": "Projets réalisés",
-    "modelisation": "Capacité à modéliser et essaimer la démarche",
+    "realisations": "Concrétisations du pôle en projets",
+    "modelisation": "Capacité à conscientiser et modéliser l'action pour l'essaimer",
 }
+# no preset answer: a field nobody filled stays unanswered (None, no marker scored)
 PROFILE_DEFAULTS: dict[str, object] = {
-    "type_ptce": "PTCE de territoire",  # ou "PTCE filière"
+    "type_ptce": None,  # "PTCE de territoire" ou "PTCE filière"
     "logiques_action": [],  # interconnaissance et réseau, accompagnement-incubation, ingénierie et développement de projets
     "logique_dominante": "",
-    "stade": "émergent",  # émergent / en développement / historique
-    "marqueurs": {key: 0 for key in MATURITY_MARKERS},  # auto-évaluation 0 (absent) à 4 (acquis)
-    "gouvernance": "aucune",  # portage par une structure existante / association / SCIC / aucune
+    "stade": None,  # émergent / existant / historique (guide de l'Institut Godin, 2025)
+    "marqueurs": {},  # auto-évaluation 0 (absent) à 4 (acquis), échelle propre à l'application ; absent = non évalué
+    "gouvernance": None,  # portage par une structure existante / association / SCIC / aucune
     "fonctions": [],  # coordination, animation, ingénierie
-    "tiers_lieu": False,
+    "tiers_lieu": None,
 }
+# values written by older versions, read in the guide's words
+OLD_PROFILE_VALUES: dict[str, dict[str, str]] = {"stade": {"en développement": "existant"}}
 FINDING_COLUMNS = ["id", "texte", "theme", "auteur", "date", "communes", "epci"]
 SNAPSHOT_COLUMNS = ["id", "date", "libelle", "territoire", "contenu"]
 
@@ -453,8 +459,10 @@ def _assemble(meta: dict[str, str], layers: dict[str, pd.DataFrame], path: Path,
     if "constats" in layers:
         project.findings = layers["constats"].reindex(columns=FINDING_COLUMNS).fillna("")
         project.findings["id"] = pd.to_numeric(project.findings["id"]).astype("int64")
+        project.findings["theme"] = project.findings["theme"].map(canonical_theme)  # themes of older versions, shared spelling
     if "profil" in layers:
         stored = {str(r["cle"]): _loads(r["valeur"], f"profil (« {r['cle']} »)", name) for r in layers["profil"].to_dict("records")}
+        stored = {k: OLD_PROFILE_VALUES.get(k, {}).get(v, v) if isinstance(v, str) else v for k, v in stored.items()}
         project.profile = {**json.loads(json.dumps(PROFILE_DEFAULTS)), **stored}
     if "instantanes" in layers:
         project.snapshots = layers["instantanes"].reindex(columns=SNAPSHOT_COLUMNS)

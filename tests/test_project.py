@@ -140,7 +140,7 @@ def test_schema_1_file_is_migrated(tmp_path):
     pyogrio.write_dataframe(pd.DataFrame({"cle": ["application", "schema_version", "nom", "revision"],
                                           "valeur": ["ptce-geo", "1", "Ancien", "4"]}), path, layer="ptce_meta")
     p = open_project(path)
-    assert p.profile["stade"] == "historique" and p.profile["tiers_lieu"] is True and p.profile["type_ptce"] == "PTCE de territoire"
+    assert p.profile["stade"] == "historique" and p.profile["tiers_lieu"] is True and p.profile["type_ptce"] is None
     assert p.findings.loc[0, "texte"] == "Ancien constat" and p.findings.loc[0, "epci"] == ""
     save_project(p, path)
     with sqlite3.connect(path) as con:

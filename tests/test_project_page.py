@@ -50,7 +50,7 @@ def create(at: AppTest, name: str) -> AppTest:
     return at.button(key="prj_create").click().run()
 
 
-def add_finding(at: AppTest, text: str, theme: str = "Mobilité", author: str = "") -> AppTest:
+def add_finding(at: AppTest, text: str, theme: str = "mobilité", author: str = "") -> AppTest:
     at.text_area(key="prj_f_text").input(text)
     at.selectbox(key="prj_f_theme").set_value(theme)
     at.text_input(key="prj_f_author").input(author)
@@ -72,7 +72,7 @@ def test_create_add_a_finding_then_a_new_tab_finds_it_from_the_url(folder):
     path = project_path(folder, "PTCE du Val / Loue")
     assert path.exists() and path.parent == folder.resolve()
     assert at.query_params["projet"] in (path.stem, [path.stem])
-    at = add_finding(at, "Les jeunes quittent le territoire faute de logements", "Logement", "Réunion du 12 mars")
+    at = add_finding(at, "Les jeunes quittent le territoire faute de logements", "habitat", "Réunion du 12 mars")
     assert not at.exception and "Constat ajouté." in texts(at.success)
     assert open_project(path).findings["texte"].tolist() == ["Les jeunes quittent le territoire faute de logements"]
 
@@ -80,9 +80,9 @@ def test_create_add_a_finding_then_a_new_tab_finds_it_from_the_url(folder):
     assert not reloaded.exception and not reloaded.error
     assert "PTCE du Val / Loue" in texts(reloaded.markdown)
     assert findings_shown(reloaded) == ["Les jeunes quittent le territoire faute de logements"]
-    assert "Logement · soulevé par Réunion du 12 mars" in texts(reloaded.markdown)
+    assert "habitat · soulevé par Réunion du 12 mars" in texts(reloaded.markdown)
 
-    add_finding(reloaded, "Pas de [lien](javascript:alert(1)) ni <b>HTML</b>", "Mobilité")
+    add_finding(reloaded, "Pas de [lien](javascript:alert(1)) ni <b>HTML</b>", "mobilité")
     assert "\\[lien\\](javascript:alert(1)) ni &lt;b&gt;HTML&lt;/b&gt;" in texts(reloaded.markdown)
     reloaded.button(key="prj_f_del_1").click().run()
     assert open_project(path).findings["id"].tolist() == [2]
@@ -295,7 +295,7 @@ def test_snapshot_diff_labels_and_signs():
                              "alertes": ["a", "b"]}, date="2026-01-01T10:00:00+00:00")
     diff = ui_project.snapshot_diff(p, 1, 2).set_index("Élément")
     assert diff.loc["Territoire — communes", "Écart"] == "+2"
-    assert diff.loc["Marqueur — Pluralité des parties prenantes", "Après"] == "3"
+    assert diff.loc["Marqueur — Pluralité et hétérogénéité des parties prenantes", "Après"] == "3"
     assert diff.loc["Alertes", "Après"] == "a, b"
     assert "Indicateur — Densité de population (hab./km²)" not in diff.index
     assert len(ui_project.snapshot_diff(p, 1, 2, changed_only=False)) == 4

@@ -424,9 +424,9 @@ def summary_panel(state: EditableInventory, current: Current) -> None:
     row = plural.iloc[0]
     c = st.columns(4)
     c[0].metric("Acteurs impliqués", int(row["acteurs"]), help="Noyau dur, cellule de pilotage, groupes thématiques et projets")
-    c[1].metric("Types de structure", int(row["types_differents"]), help="Sur 9 types possibles")
+    c[1].metric("Types de structure", int(row["types_differents"]), help=f"Sur {len(KINDS)} types possibles")
     c[2].metric("Indice de diversité", "—" if pd.isna(row["indice_diversite"]) else f"{row['indice_diversite']:.2f}".replace(".", ","),
-                help="Entropie de Shannon des types divisée par ln(9) : 0 = un seul type, 1 = les 9 types à parts égales")
+                help=f"Entropie de Shannon des types divisée par ln({len(KINDS)}) : 0 = un seul type, 1 = les {len(KINDS)} types à parts égales")
     c[3].metric("Structures de l'ESS", int(row["acteurs_ess"]))
     _table(summary.plurality, {"perimetre": "Périmètre", "acteurs": "Acteurs", "types_differents": "Types différents",
                                "indice_diversite": st.column_config.NumberColumn("Indice de diversité", format="%.2f"),

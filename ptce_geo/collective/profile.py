@@ -1,7 +1,10 @@
 """The PTCE profile: its vocabulary (kinds, action logics, stages, governance, functions, marker scale) and its changes.
 
-The words are those of the PTCE framework (Labo de l'ESS) and are stored as written in the project file;
-a value written by another version of the tool is kept, never dropped.
+The words follow the guide of the Institut Godin (2025): maturity stages émergent / existant / historique,
+its six maturity markers. The guide names the markers without scoring them: the 0-4 scale is the app's own.
+Values are stored as written in the project file; a value written by another version of the tool is kept,
+never dropped (``project.OLD_PROFILE_VALUES`` reads the old « en développement » as « existant »).
+Nothing is preset: an unanswered field stays unanswered.
 """
 
 from __future__ import annotations
@@ -9,15 +12,19 @@ from __future__ import annotations
 from ..errors import ProjectError
 from ..project import MATURITY_MARKERS, Project
 
-__all__ = ["KINDS", "ACTION_LOGICS", "STAGES", "GOVERNANCE", "FUNCTIONS", "MARKER_SCALE", "MARKER_PREFIX", "set_profile_field",
+__all__ = ["KINDS", "ACTION_LOGICS", "STAGES", "GOVERNANCE", "FUNCTIONS", "MARKER_SCALE", "MARKER_SCALE_NOTE", "NOT_SCORED", "MARKER_PREFIX",
+           "set_profile_field",
            "marker_scores"]
 
 KINDS = ("PTCE de territoire", "PTCE filière")
 ACTION_LOGICS = ("interconnaissance et réseau", "accompagnement-incubation", "ingénierie et développement de projets")
-STAGES = ("émergent", "en développement", "historique")
+STAGES = ("émergent", "existant", "historique")  # the guide's word is « existant » (Institut Godin 2025)
 GOVERNANCE = ("aucune", "portage par une structure existante", "association", "SCIC")
 FUNCTIONS = ("coordination", "animation", "ingénierie")
 MARKER_SCALE = {0: "absent", 1: "amorcé", 2: "en cours", 3: "avancé", 4: "acquis"}
+MARKER_SCALE_NOTE = ("Échelle de 0 à 4 propre à l'application : le guide de l'Institut Godin (2025) décrit les six marqueurs "
+                     "sans leur donner de note.")
+NOT_SCORED = "non évalué"
 MARKER_PREFIX = "marqueurs/"  # ``marqueurs/<clé>`` names one maturity marker
 
 
@@ -44,11 +51,12 @@ def set_profile_field(project: Project, key: str, value: object) -> None:
         profile["logique_dominante"] = ""
 
 
-def marker_scores(profile: dict) -> list[tuple[str, int, str]]:
-    """(label, score, level) of the six maturity markers, in the framework's order (a missing score is 0)."""
-    scores = profile.get("marqueurs", {})
+def marker_scores(profile: dict) -> list[tuple[str, int | None, str]]:
+    """(label, score, level) of the six maturity markers, in the guide's order (an unscored marker: None, « non évalué »)."""
+    scores = profile.get("marqueurs") or {}
     out = []
     for key, label in MATURITY_MARKERS.items():
-        score = int(scores.get(key, 0) or 0)
-        out.append((label, score, MARKER_SCALE.get(score, "")))
+        value = scores.get(key)
+        score = None if value is None or value == "" else int(value)
+        out.append((label, score, NOT_SCORED if score is None else MARKER_SCALE.get(score, "")))
     return out

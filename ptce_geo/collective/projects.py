@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..actor_schema import THEMES, canonical_theme
 from ..errors import ProjectError
 from ..project import Project, free_project_path, list_projects, open_project, project_info, project_path, save_project
 
@@ -22,8 +23,7 @@ PROJECTS_ENV = "PTCE_GEO_PROJECTS_DIR"
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "projets"
 MAX_UPLOAD_MB = 50
 DEFAULT_TERRITORY = "Territoire d'action"
-FINDING_THEMES = ("Emploi et activité", "Mobilité", "Logement", "Alimentation", "Transition écologique", "Santé et services",
-                  "Formation et insertion", "Foncier et locaux", "Culture et lien social", "Coopération entre acteurs", "Numérique")
+FINDING_THEMES = THEMES  # one vocabulary with the actors' themes, so that findings and actors can be crossed
 
 
 def projects_dir() -> Path:
@@ -77,7 +77,7 @@ def import_project_file(folder: Path, data: bytes, filename: str) -> tuple[Proje
 def add_finding(project: Project, texte: str, theme: str | None, auteur: str | None, date: str,
                 communes: list[str], epci: list[str]) -> None:
     """A shared finding, its author's name trimmed (an empty text is refused by ``Project.add_finding``)."""
-    project.add_finding(texte, theme=theme or "", auteur=(auteur or "").strip(), date=date, communes=communes, epci=epci)
+    project.add_finding(texte, theme=canonical_theme(theme or ""), auteur=(auteur or "").strip(), date=date, communes=communes, epci=epci)
 
 
 def remove_findings(project: Project, ids: list[int]) -> None:
