@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -28,6 +29,7 @@ from tests.conftest import SHARED
 
 DOMBES, BOURG = "200069193", "200071751"  # CC de la Dombes, CA du Bassin de Bourg-en-Bresse (Ain)
 NNBSP = "\u202f"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def soup_of(html: str) -> BeautifulSoup:
@@ -180,7 +182,8 @@ def test_pdf_has_one_page_per_section_and_text_inside_the_page(embedded_dossier,
     starts = [next(i for i, t in enumerate(texts) if i > 0 and heading in t) for heading in
               ("1. Chiffres clés et comparaisons", "2. Les EPCI du territoire", "3. Rural et urbain", "4. Alertes", "5. Les acteurs",
                "6. Le projet", "7. Sources et méthodes")]
-    assert starts[0] >= 1 and starts == sorted(set(starts)), starts  # each section on its own page, after the cover
+    assert starts[0] == 1 and starts == sorted(set(starts)), starts  # each section on its own page, after a one-page cover
+    assert "Sommaire" in texts[0] and "Définition" in texts[0]
     assert all(f"page {i + 1} / {len(texts)}" in t for i, t in enumerate(texts[1:], start=1))
     starts_x: list[tuple[float, str]] = []
 
@@ -219,3 +222,68 @@ def test_embedded_images_decode(embedded_dossier):
         header, data = src.split(",", 1)
         raw = base64.b64decode(data)
         assert raw.startswith(b"\x89PNG") if "png" in header else b"<svg" in raw[:500]
+
+
+# --- the app: « Dossier » downloads prepared once per territory and project state -------------------------
+
+
+@pytest.fixture
+def app_folder(embedded_root, monkeypatch, tmp_path):
+    import streamlit as st
+
+    from ui import project as ui_project
+
+    monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(embedded_root))
+    monkeypatch.setenv(ui_project.PROJECTS_ENV, str(tmp_path / "projets"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield tmp_path / "projets"
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def dossier_buttons(at) -> dict[str, bool]:
+    """Label -> disabled of the dossier download buttons on the page."""
+    return {b.proto.label: b.proto.disabled for b in at.get("download_button") if b.proto.label.startswith("Dossier")}
+
+
+def test_diagnostic_and_projet_pages_offer_the_dossier(app_folder, embedded):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "pages" / "2_Diagnostic.py"), default_timeout=90)
+    at.query_params["epci"] = DOMBES
+    at.run()
+    assert not at.exception
+    assert dossier_buttons(at) == {"Dossier (HTML)": False, "Dossier (PDF)": False}
+    assert "Sans inventaire d'acteurs" in " ".join(c.value for c in at.caption)
+
+    project, _ = new_project(embedded, "PTCE Dombes", TerritoryDefinition(epci=[DOMBES]))
+    app_folder.mkdir(parents=True)
+    save_project(project, app_folder / "ptce-dombes.gpkg")
+    page = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    page.switch_page("pages/5_Projet.py")
+    page.query_params["projet"] = "ptce-dombes"
+    page.run()
+    assert not page.exception and dossier_buttons(page) == {"Dossier (HTML)": False, "Dossier (PDF)": False}
+    assert "Projet inclus." in " ".join(c.value for c in page.caption)
+
+
+def test_dossier_file_is_built_once_per_state_and_again_after_a_change(app_folder, embedded, project_with_history):
+    import time
+
+    from ui.dossier import dossier_file, project_key
+
+    project, diag, inventory = project_with_history
+    keys = ("g", diag.territory.definition.to_json(), "inv", project_key(project))
+    started = time.perf_counter()
+    first = dossier_file(*keys, "html", diag, inventory, project)
+    built = time.perf_counter() - started
+    started = time.perf_counter()
+    again = dossier_file(*keys, "html", diag, inventory, project)
+    assert again == first and time.perf_counter() - started < built / 5  # from the cache
+    assert "Peu de mobilité" in first.decode("utf-8")
+    before = project_key(project)
+    project.add_finding("Un second constat partagé")
+    assert project_key(project) != before
+    changed = dossier_file(*keys[:3], project_key(project), "html", diag, inventory, project)
+    assert "Un second constat partagé" in changed.decode("utf-8")

@@ -56,9 +56,9 @@ def comparison_chart(items: list[tuple[str, str, list[tuple[str, float]]]]) -> F
             names, numbers = [n for n, _ in values], np.array([v for _, v in values], dtype="float64")
             colors = [TERRITORY if i == 0 else FRANCE if n == "France" else OTHER for i, n in enumerate(names)]
             bars = ax.barh(range(len(names)), numbers, color=colors, height=0.62)
-            ax.set_yticks(range(len(names)), [_short(n, 24) for n in names], fontsize=7)
+            ax.set_yticks(range(len(names)), [_short(n, 30) for n in names], fontsize=6.5)
             ax.invert_yaxis()
-            ax.set_title(textwrap.fill(f"{label} ({unit})", 44), loc="left", fontsize=7.5, fontweight="bold")
+            ax.set_title(textwrap.fill(f"{label} ({unit})", 30), loc="left", fontsize=7.5, fontweight="bold")
             ax.tick_params(axis="x", labelsize=6.5)
             ax.xaxis.set_major_formatter(lambda x, _, unit=unit: fr_value(x, unit, with_unit=False))
             ax.xaxis.set_major_locator(MaxNLocator(4))
