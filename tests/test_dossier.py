@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -178,7 +179,7 @@ def test_pdf_has_one_page_per_section_and_text_inside_the_page(embedded_dossier,
     _, html = embedded_dossier
     reader = PdfReader(io.BytesIO(html_to_pdf(html)))
     assert not [r.getMessage() for r in caplog.records if r.name == "weasyprint"]  # every CSS rule understood
-    texts = [page.extract_text() for page in reader.pages]
+    texts = [unicodedata.normalize("NFKC", page.extract_text()) for page in reader.pages]
     starts = [next(i for i, t in enumerate(texts) if i > 0 and heading in t) for heading in
               ("1. Chiffres clés et comparaisons", "2. Les EPCI du territoire", "3. Rural et urbain", "4. Alertes", "5. Les acteurs",
                "6. Le projet", "7. Sources et méthodes")]
