@@ -20,6 +20,8 @@ from ptce_geo.actors import actor_template_csv
 from ptce_geo.cli import main
 from ptce_geo.diagnostic import diagnose
 from ptce_geo.dossier import build_html, html_to_pdf, output_form, territory_name, write_dossier
+from ptce_geo.dossier.charts import MAX_EPCI_BARS, epci_chart
+from ptce_geo.dossier.sections import MAX_COMPARATORS, comparators
 from ptce_geo.errors import PtceGeoError
 from ptce_geo.inventory import load_inventory, summarise_inventory
 from ptce_geo.project import save_project
@@ -288,3 +290,44 @@ def test_dossier_file_is_built_once_per_state_and_again_after_a_change(app_folde
     assert project_key(project) != before
     changed = dossier_file(*keys[:3], project_key(project), "html", diag, inventory, project)
     assert "Un second constat partagé" in changed.decode("utf-8")
+
+
+# --- limits, at their boundary ---------------------------------------------------------------------------
+
+
+def parts_frame(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"nom": [f"EPCI n°{i}" for i in range(n)], "population_dans_territoire": [1000.0 + i for i in range(n)],
+                         "taux": [5.0 + i % 7 for i in range(n)]})
+
+
+@pytest.mark.parametrize("n, drawn", [(1, None), (2, 2), (MAX_EPCI_BARS, MAX_EPCI_BARS), (MAX_EPCI_BARS + 1, MAX_EPCI_BARS)])
+def test_epci_chart_draws_at_most_the_most_populated_parts_and_says_so(n, drawn):
+    fig = epci_chart(parts_frame(n), [("taux", "Taux", "%", 6.0, 7.0)])
+    if drawn is None:
+        assert fig is None  # a single EPCI part: nothing to compare
+        return
+    named = [f"EPCI n°{i} " for i in range(n) if f"EPCI n°{i} " in fig.alt]
+    assert len(named) == drawn and ("EPCI n°0 " in fig.alt) == (n <= MAX_EPCI_BARS)  # the least populated is left out first
+    assert bool(fig.caption) == (n > MAX_EPCI_BARS) and (f"sur {n}" in fig.caption) == (n > MAX_EPCI_BARS)
+
+
+def test_territory_is_named_after_up_to_three_whole_epci(embedded):
+    four = embedded.epci.sort_values("communes_total", kind="stable").index[:4].tolist()
+    for count in (3, 4):
+        diag = diagnose(embedded, build_territory(embedded, TerritoryDefinition(epci=four[:count])))
+        name = territory_name(diag)
+        if count == 3:
+            assert name == " + ".join(diag.epci["nom"])
+        else:
+            assert name.startswith(f"Territoire de {diag.overview['communes']} communes autour de ")
+
+
+@pytest.mark.parametrize("deps, shown_deps, shown_regs", [(("01", "38", "69"), 3, 1), (("01", "38", "69", "73"), 3, 1),
+                                                       (("01", "21", "75"), 3, 2), (("01", "21", "75", "29"), 3, 2)])
+def test_at_most_three_departements_and_two_regions_are_compared_then_france(embedded, deps, shown_deps, shown_regs):
+    codes = [c for dep in deps for c in embedded.communes.index[embedded.communes["code_dep"] == dep][:2]]
+    diag = diagnose(embedded, build_territory(embedded, TerritoryDefinition(communes=codes)))
+    shown = [c for c, _ in comparators(diag)]
+    assert shown[-1] == "france"
+    assert sum(c.startswith("departement_") for c in shown) == shown_deps == min(len(deps), MAX_COMPARATORS["departement"])
+    assert sum(c.startswith("region_") for c in shown) == shown_regs <= MAX_COMPARATORS["region"]

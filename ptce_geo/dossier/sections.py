@@ -22,7 +22,7 @@ from .guide import LEVEL_LABELS, guide_for
 __all__ = ["comparators", "key_figures", "indicator_rows", "comparison_figure", "epci_section", "rural_urban_section",
            "alert_items", "actors_section", "project_section", "sources_section", "MAX_COMPARATORS", "ACTORS_HINT", "PROJECT_HINT"]
 
-MAX_COMPARATORS = 3  # départements and régions shown next to the territory (most populated part first), then France
+MAX_COMPARATORS = {"departement": 3, "region": 2}  # zones shown next to the territory (most populated part first), then France
 ACTORS_HINT = ("Chargez l'inventaire des acteurs (modèle CSV ou XLSX) sur la page Acteurs de l'application, ou ajoutez "
                "--actors FICHIER à la commande python -m ptce_geo report.")
 PROJECT_HINT = ("Ouvrez ou créez un projet sur la page Projet de l'application (constats partagés, profil, instantanés), ou passez "
@@ -35,7 +35,7 @@ def comparators(diag: Diagnostic) -> list[tuple[str, str]]:
     zones = diag.zones
     out = []
     for level in ("departement", "region"):
-        rows = zones[zones["niveau"] == level].head(MAX_COMPARATORS - (1 if level == "region" else 0))
+        rows = zones[zones["niveau"] == level].head(MAX_COMPARATORS[level])
         out += [(f"{level}_{r.code}", f"{r.nom} ({r.code})") for r in rows.itertuples() if f"{level}_{r.code}" in diag.summary]
     return [*out, ("france", "France")] if "france" in diag.summary else out
 
