@@ -74,7 +74,7 @@ def build_html(ref: Reference, diag: Diagnostic, inventory: Inventory | None = N
     shown = {c for c, _ in cols}
     others = [f"{r.nom} ({r.code})" for r in zones.itertuples() if f"{r.niveau}_{r.code}" not in shown]
     context = {
-        "title": name, "date": _fr_date(today or date.today()), "definition": diag.overview["definition"],
+        "title": name, "date": _fr_date(today or date.today()), "definition": sections.short_definition(diag.overview["definition"], 240),
         "css": (Path(__file__).parent / "templates" / "dossier.css").read_text(encoding="utf-8"),
         "title_map": maps.territory_map(base, name), "vintages": _vintages(diag), "key_figures": sections.key_figures(diag),
         "indicators": _grouped(sections.indicator_rows(diag)), "comparator_heads": [h for _, h in cols],

@@ -136,16 +136,21 @@ def _main_communes(base: MapBase) -> gpd.GeoDataFrame:
 def _labels(ax, base: MapBase) -> list[str]:
     """EPCI names (largest parts) in bold, main communes as dots with names; returns the names written."""
     written = []
+    minx, miny, maxx, maxy = base.bounds
+    span = max(maxx - minx, maxy - miny)
+    taken: list[tuple[float, float]] = []  # EPCI names are long: one closer than this to a written one is left out
     for code, row in base.epci.nlargest(MAX_EPCI_LABELS, "population").iterrows():
         if row.geometry is None or row.geometry.is_empty or code == NO_EPCI:
             continue
         point = row.geometry.representative_point()
+        if any(abs(point.x - x) < 0.2 * span and abs(point.y - y) < 0.04 * span for x, y in taken):
+            continue
+        taken.append((point.x, point.y))
         ax.annotate(row["nom"], (point.x, point.y), ha="center", va="center", fontsize=7.5, fontweight="bold", color="#252525",
                     path_effects=_HALO, wrap=True)
         written.append(row["nom"])
-    minx, miny, maxx, maxy = base.bounds
-    gap = 0.06 * max(maxx - minx, maxy - miny)  # two town names closer than this would overlap: the smaller is left out
-    placed: list[tuple[float, float]] = []
+    gap = 0.06 * span  # two town names closer than this would overlap: the smaller is left out
+    placed: list[tuple[float, float]] = list(taken)  # nor on an EPCI name
     for _, row in _main_communes(base).iterrows():
         point = row.geometry.representative_point()
         if any(abs(point.x - x) < gap and abs(point.y - y) < gap / 2 for x, y in placed):

@@ -19,8 +19,8 @@ from . import charts, maps
 from ._format import MISSING, fr_decimal, fr_int, fr_share, fr_value, is_missing
 from .guide import LEVEL_LABELS, guide_for
 
-__all__ = ["comparators", "key_figures", "indicator_rows", "comparison_figure", "epci_section", "rural_urban_section",
-           "alert_items", "actors_section", "project_section", "sources_section", "MAX_COMPARATORS", "ACTORS_HINT", "PROJECT_HINT"]
+__all__ = ["short_definition", "comparators", "key_figures", "indicator_rows", "comparison_figure", "epci_section", "rural_urban_section",
+           "alert_items", "actors_section", "project_section", "sources_section", "MAX_COMPARATORS", "MAX_EPCI_ROWS", "ACTORS_HINT", "PROJECT_HINT"]
 
 MAX_COMPARATORS = {"departement": 3, "region": 2}  # zones shown next to the territory (most populated part first), then France
 ACTORS_HINT = ("Chargez l'inventaire des acteurs (modèle CSV ou XLSX) sur la page Acteurs de l'application, ou ajoutez "
@@ -28,6 +28,16 @@ ACTORS_HINT = ("Chargez l'inventaire des acteurs (modèle CSV ou XLSX) sur la pa
 PROJECT_HINT = ("Ouvrez ou créez un projet sur la page Projet de l'application (constats partagés, profil, instantanés), ou passez "
                 "--project FICHIER.gpkg à la commande python -m ptce_geo report.")
 _LEVEL_ORDER = {"alerte": 0, "vigilance": 1, "info": 2}
+MAX_FIGURE_CHARS = 400  # an alert figure longer than this (e.g. 160 EPCI codes) is cut; alertes.csv has it whole
+MAX_EPCI_ROWS = 40  # EPCI parts listed (most populated first); a table across many pages is slow to lay out and to read
+
+
+def short_definition(text: str, limit: int) -> str:
+    """The definition sentence cut after ``limit`` characters: a région given by its 4,000 commune codes would fill pages
+    (and one 28,000-character paragraph takes WeasyPrint minutes to break into lines)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit].rsplit(',', 1)[0]}, … (définition complète dans territoire.json de l'export du diagnostic)."
 
 
 def comparators(diag: Diagnostic) -> list[tuple[str, str]]:
@@ -84,7 +94,7 @@ def epci_section(diag: Diagnostic) -> dict:
     """EPCI parts table, disparity measures and one chart per main indicator."""
     e, inds = diag.epci, _main_indicators(diag)
     rows = []
-    for code, r in e.iterrows():
+    for code, r in e.head(MAX_EPCI_ROWS).iterrows():  # sorted by population inside the territory
         rows.append({"nom": "Communes sans EPCI" if code == NO_EPCI else r["nom"], "code": code or MISSING,
                      "type": EPCI_TYPE_LABELS.get(str(r["type"]), str(r["type"]) or MISSING),
                      "communes": f"{fr_int(r['communes_dans_territoire'])} / {fr_int(r['communes_total'])}",
@@ -107,7 +117,9 @@ def epci_section(diag: Diagnostic) -> dict:
         })
     heads = [f"{indicator(i).label} ({indicator(i).unit})" for i in inds]
     single = len(parts) < 2
-    return {"rows": rows, "heads": heads, "figure": figure, "disparities": disparities,
+    more = (f"Seules les {MAX_EPCI_ROWS} parties d'EPCI les plus peuplées sur {len(e)} sont listées ; toutes sont dans epci.csv "
+            "(export du diagnostic)." if len(e) > MAX_EPCI_ROWS else "")
+    return {"rows": rows, "heads": heads, "figure": figure, "disparities": disparities, "more": more,
             "missing": "" if inds else "Aucun indicateur socio-économique n'est chargé : les parts d'EPCI ne sont comparées que par "
                                        "leur population. Pour les obtenir : " + diag.fetch_hint,
             "single": "Le territoire ne touche qu'un EPCI : pas de disparité entre EPCI à mesurer." if single else ""}
@@ -150,6 +162,10 @@ def _figure_text(value: object) -> str:
     return str(value)
 
 
+def _capped(text: str, limit: int = MAX_FIGURE_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " … (suite dans alertes.csv de l'export)"
+
+
 def alert_items(alerts: list[Alert]) -> list[dict]:
     """Territorial alerts, most serious first, with their figures, why they matter and what to do."""
     items = []
@@ -157,7 +173,7 @@ def alert_items(alerts: list[Alert]) -> list[dict]:
         why, todo = guide_for(a.code)
         items.append({"level": a.level, "level_label": LEVEL_LABELS.get(a.level, a.level), "code": a.code, "message": a.message,
                       "why": why, "todo": todo,
-                      "figures": [(k.replace("_", " "), _figure_text(v)) for k, v in a.figures.items()]})
+                      "figures": [(k.replace("_", " "), _capped(_figure_text(v))) for k, v in a.figures.items()]})
     return items
 
 
@@ -286,6 +302,6 @@ def sources_section(diag: Diagnostic) -> dict:
                    f"ou coefficient de variation pondéré d'au moins {fr_decimal(c)}." for k, (r, c) in p.disparity.items()]
     return {"datasets": datasets, "indicators": indicators, "thresholds": thresholds, "warnings": list(diag.territory.warnings),
             "geography": diag.territory.geography_vintage, "created": f"{diag.created[:10]} à {diag.created[11:16]}",
-            "definition": diag.overview["definition"],
+            "definition": short_definition(diag.overview["definition"], 600),
             "fetch_hint": diag.fetch_hint, "missing": [s.at[i, "libelle"] for i in diag.missing if i in s.index]}
 
