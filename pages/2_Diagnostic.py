@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import loaders, maps, panels, project, report, zonings_panel
+from ui import dossier, loaders, maps, panels, project, report, zonings_panel
 
 st.set_page_config(page_title="Diagnostic — ptce-geo", page_icon="📊", layout="wide")
 st.title("Diagnostic du territoire")
@@ -36,4 +36,5 @@ if panels.banner(current):
     if sources.open:
         with sources:
             report.sources(diag)
+    dossier.for_diagnostic(diag, current.definition.to_json())
     panels.page_link("pages/3_Export.py", "Télécharger la base du diagnostic (CSV, GeoJSON, GeoPackage)", ":material/download:")

@@ -9,7 +9,7 @@ import streamlit as st
 from ptce_geo.collective import profile, projects
 from ptce_geo.errors import ProjectError
 from ptce_geo.project import MATURITY_MARKERS, project_path
-from ui import loaders, project, state
+from ui import dossier, loaders, project, state
 from ui.project import md
 
 st.set_page_config(page_title="Projet — ptce-geo", page_icon="🗺️", layout="wide")
@@ -105,6 +105,8 @@ b1, b2 = actions.columns(2)
 b1.download_button("Télécharger (.gpkg)", icon=":material/download:", data=current.path.read_bytes, file_name=current.path.name,
                    mime="application/geopackage+sqlite3", key="prj_download", on_click="ignore")
 b2.button("Fermer le projet", key="prj_close", icon=":material/close:", on_click=project.close)
+with actions:
+    dossier.for_project(p)
 
 tab_ter, tab_find, tab_prof, tab_snap = st.tabs(["Territoires", "Constats partagés", "Profil du PTCE", "Instantanés"])
 

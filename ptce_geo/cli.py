@@ -344,6 +344,56 @@ def _project_run(args: argparse.Namespace) -> int:
 COMMANDS["project"] = (_project_configure, _project_run)
 
 
+def _report_configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("Dossier du diagnostic : un fichier HTML autonome (cartes et graphiques inclus, imprimable en A4) "
+                          "ou son PDF, selon l'extension de --out.")
+    _territory_options(parser)
+    parser.add_argument("--project", help="projet ptce-geo (.gpkg) : son territoire actif, ses acteurs, constats, profil et instantanés")
+    parser.add_argument("--actors", help="inventaire des acteurs (CSV ou XLSX) : ajoute la partie « acteurs »")
+    parser.add_argument("--title", help="titre du dossier (défaut : nom du projet ou des EPCI)")
+    parser.add_argument("--out", required=True, help="fichier à écrire : .html ou .pdf")
+    parser.add_argument("--data-dir", help="dossier du cache (défaut : data/ ou $PTCE_GEO_DATA_DIR)")
+
+
+def _report_run(args: argparse.Namespace) -> int:
+    from .diagnostic import diagnose
+    from .dossier import build_html, output_form, write_dossier
+    from .inventory import load_inventory, summarise_inventory
+    from .project import open_project
+    from .reference import load_reference
+    from .territory import build_territory
+    from .workspace import diagnose_project
+
+    output_form(args.out)  # a bad extension or an unwritable folder fails before any work
+    project = None
+    if args.project:
+        if args.epci or args.communes or args.polygon or args.exclude:
+            print("Erreur : --project remplace --epci/--communes/--polygon/--exclude (le territoire vient du projet).", file=sys.stderr)
+            return 2
+    elif not (args.epci or args.communes or args.polygon):
+        print("Erreur : donnez un territoire (--epci, --communes ou --polygon) ou un projet (--project).", file=sys.stderr)
+        return 2
+    ref = load_reference(args.data_dir)
+    if args.project:
+        project = open_project(args.project)
+        diag, inventory = diagnose_project(ref, project)
+    else:
+        definition, notes = _definition(args)
+        diag, inventory = diagnose(ref, build_territory(ref, definition)), None
+        for note in notes:
+            print(f"  ! {note}")
+    if args.actors:
+        inventory = summarise_inventory(load_inventory(ref, args.actors), ref, list(diag.territory.communes.index))
+    path = write_dossier(build_html(ref, diag, inventory, project, title=args.title), args.out)
+    print(f"Dossier écrit dans {path} ({path.stat().st_size / 1e6:.1f} Mo) : {diag.overview['communes']} communes, "
+          f"{len(diag.alerts)} alerte(s), acteurs {'inclus' if inventory is not None else 'absents'}, "
+          f"projet {'inclus' if project is not None else 'absent'}.")
+    return 0
+
+
+COMMANDS["report"] = (_report_configure, _report_run)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = FrenchArgumentParser(prog="python -m ptce_geo", description="Diagnostic territorial des PTCE")
     sub = parser.add_subparsers(dest="command", required=True)
