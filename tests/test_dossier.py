@@ -143,7 +143,7 @@ def test_actors_and_project_sections(embedded, project_with_history):
     assert "<b>solidaire" not in str(section.find("b") or "") and "&lt;b&gt;" in html
     assert soup.h1.get_text() == "PTCE <Dombes> & Bresse — Territoire d'action"
     markers = [img for img in section.find_all("img") if img["alt"].startswith("Marqueurs de maturité")]
-    assert markers and "Besoins du territoire identifiés 4 sur 4" in markers[0]["alt"]
+    assert markers and "Identification et construction des besoins du territoire 4 sur 4" in markers[0]["alt"]
     table = section.find_all("table")[-1]
     rows = {tr.find_all("td")[0].get_text(): [td.get_text() for td in tr.find_all("td")[1:]] for tr in table.select("tbody tr")}
     first = diag.overview["communes"]
@@ -231,18 +231,8 @@ def test_embedded_images_decode(embedded_dossier):
 
 
 @pytest.fixture
-def app_folder(embedded_root, monkeypatch, tmp_path):
-    import streamlit as st
-
-    from ui import project as ui_project
-
-    monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(embedded_root))
-    monkeypatch.setenv(ui_project.PROJECTS_ENV, str(tmp_path / "projets"))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield tmp_path / "projets"
-    st.cache_resource.clear()
-    st.cache_data.clear()
+def app_folder(projects_folder):
+    return projects_folder
 
 
 def dossier_buttons(at) -> dict[str, bool]:

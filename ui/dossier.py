@@ -20,8 +20,7 @@ from ptce_geo.dossier import PDF_HINT, build_html, dossier_bytes, territory_name
 from ptce_geo.errors import PtceGeoError
 from ptce_geo.inventory import Inventory, summarise_inventory
 from ptce_geo.project import Project
-from ui import loaders
-from ui.exports import ACTORS_KEY
+from ui import loaders, state
 
 __all__ = ["buttons", "for_diagnostic", "for_project", "inventory_key", "project_key", "dossier_file", "pdf_available"]
 
@@ -73,8 +72,8 @@ def pdf_available() -> str:
 
 def buttons(diag: Diagnostic, definition_json: str, project: Project | None, key: str) -> None:
     """Two download buttons, « Dossier (HTML) » and « Dossier (PDF) », for this territory, inventory and project."""
-    inventory = st.session_state.get(ACTORS_KEY)
-    inventory = inventory if isinstance(inventory, Inventory) else None
+    editable = state.inventory()
+    inventory = editable.inventory if editable is not None else None
     generation = loaders.reference().manifest.get("generation", "")
     keys = (generation, definition_json, inventory_key(inventory), project_key(project))
     stem = sanitize_filename(f"dossier - {territory_name(diag, project)}", max_len=80) or "dossier"
@@ -95,9 +94,7 @@ def buttons(diag: Diagnostic, definition_json: str, project: Project | None, key
 
 def for_diagnostic(diag: Diagnostic, definition_json: str) -> None:
     """Diagnostic page: the session's territory, with the session's inventory and the open project if any."""
-    from ui import project
-
-    opened = project.opened()
+    opened = state.opened()
     buttons(diag, definition_json, opened.project if opened is not None else None, key="diag")
 
 
