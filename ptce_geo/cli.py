@@ -254,9 +254,9 @@ def _definition(args: argparse.Namespace):
 
 
 def _diagnose_run(args: argparse.Namespace) -> int:
-    from .alerts import fr_number
     from .diagnostic import diagnose
     from .export import write_diagnostic
+    from .fr_format import fr_number
     from .inventory import inventory_files, load_inventory, summarise_inventory
     from .project import open_project
     from .reference import load_reference

@@ -21,6 +21,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ptce_geo import project as pr
+from ptce_geo.collective.projects import PROJECTS_ENV
 from ptce_geo.errors import ProjectError
 from ptce_geo.project import Project, clean_stale_files, open_project, project_info, project_path, save_project, snapshot_rows
 
@@ -194,10 +195,9 @@ def test_a_save_cleans_up_the_folder(tmp_path):
 
 @pytest.fixture
 def folder(embedded_root, monkeypatch, tmp_path) -> Path:
-    from ui import project as ui_project
 
     monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(embedded_root))
-    monkeypatch.setenv(ui_project.PROJECTS_ENV, str(tmp_path / "projets"))
+    monkeypatch.setenv(PROJECTS_ENV, str(tmp_path / "projets"))
     st.cache_resource.clear()
     st.cache_data.clear()
     yield tmp_path / "projets"

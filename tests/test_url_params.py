@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ptce_geo import shape_store
+from ptce_geo.collective.projects import PROJECTS_ENV
 from ptce_geo.errors import GeometryError
 from ptce_geo.project import Project, project_path, save_project
 from ui.state import MAX_PARAM_CHARS, Selection, encode_rings, link_conflict, parse_query
@@ -65,10 +66,9 @@ def test_a_link_with_a_project_and_a_territory_says_the_project_wins():
 
 @pytest.fixture
 def app_folder(embedded_root, monkeypatch, tmp_path) -> Path:
-    from ui import project as ui_project
 
     monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(embedded_root))
-    monkeypatch.setenv(ui_project.PROJECTS_ENV, str(tmp_path / "projets"))
+    monkeypatch.setenv(PROJECTS_ENV, str(tmp_path / "projets"))
     st.cache_resource.clear()
     st.cache_data.clear()
     yield tmp_path / "projets"

@@ -18,9 +18,9 @@ import shapely
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from ptce_geo.alerts import fr_number
 from ptce_geo.codes import normalize_commune_code
 from ptce_geo.errors import PtceGeoError
+from ptce_geo.fr_format import fr_number
 from ptce_geo.geometry import polygonal
 from ptce_geo.indicators import Indicator
 from ptce_geo.reference import Reference

@@ -7,16 +7,17 @@ same colour-blind-safe palette as the maps.
 
 from __future__ import annotations
 
-import json
+import re
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ptce_geo.alerts import EPCI_TYPE_LABELS, Alert, fr_number
+from ptce_geo.alerts import EPCI_TYPE_LABELS, Alert
 from ptce_geo.diagnostic import NO_EPCI, Diagnostic, figure_note
 from ptce_geo.disparity import MARGINAL_LABEL, MARGINAL_MAX_POPULATION, MARGINAL_MAX_SHARE
 from ptce_geo.export import sources_text
+from ptce_geo.fr_format import D3_LOCALE, count, fr_number, yes_no
 from ptce_geo.indicators import DENSITY_LEVELS, indicator
 from ptce_geo.mapping import DENSITY_COLORS
 from ui.panels import fr_int, fr_value, md, md_multiline
@@ -54,8 +55,9 @@ def alerts_line(diag: Diagnostic) -> None:
         st.success("Aucune alerte sur ce territoire.", icon=":material/check_circle:")
         return
     counts = pd.Series([a.level for a in diag.alerts]).value_counts()
-    parts = [f":{_LEVEL_STYLE[level][2]}-badge[{counts[level]} {level}]" for level in ("alerte", "vigilance", "info") if level in counts]
-    st.markdown(f"**{len(diag.alerts)} alerte{'s' if len(diag.alerts) > 1 else ''}** : " + " · ".join(parts) + " — détail dans l'onglet *Alertes*.")
+    parts = [f":{_LEVEL_STYLE[level][2]}-badge[{count(counts[level], level, level + 's')}]" for level in ("alerte", "vigilance", "info")
+             if level in counts]
+    st.markdown(f"**{count(len(diag.alerts), 'alerte', 'alertes')}** : " + " · ".join(parts) + " — détail dans l'onglet *Alertes*.")
 
 
 def _comparison_columns(diag: Diagnostic) -> dict[str, str]:
@@ -119,8 +121,9 @@ def epci_table(diag: Diagnostic) -> None:
     st.dataframe(table.style.format(formats), hide_index=True, width="stretch")
     if "methode_med_niveau_vie" in e:
         published = int((e["methode_med_niveau_vie"] == "publié INSEE").sum())
-        st.caption(f"Médiane du niveau de vie et taux de pauvreté : {published} EPCI entier(s) avec la valeur publiée par l'INSEE, "
-                   f"{len(e) - published} estimé(s) sur toutes leurs communes dans le territoire (voir « Sources et méthodes »).")
+        st.caption(f"Médiane du niveau de vie et taux de pauvreté : {count(published, 'EPCI entier', 'EPCI entiers')} avec la valeur "
+                   f"publiée par l'INSEE, {count(len(e) - published, 'estimé', 'estimés')} sur toutes leurs communes dans le territoire "
+                   "(voir « Sources et méthodes »).")
 
 
 def disparity_chart(diag: Diagnostic) -> None:
@@ -156,7 +159,8 @@ def disparity_chart(diag: Diagnostic) -> None:
         tooltip=[alt.Tooltip("repere:N", title="Repère"), alt.Tooltip("texte:N", title=ind.label)])
     st.markdown(f"**{md(title)} par EPCI** (partie dans le territoire)")
     # height by step, no chart title: Streamlit counts a title or a bottom legend in a fixed height, leaving no room for the bars
-    st.altair_chart((bars + rules).properties(height=alt.Step(30)).configure_axis(labelFontSize=12), width="stretch")
+    st.altair_chart((bars + rules).properties(height=alt.Step(30)).configure_axis(labelFontSize=12).configure(locale=D3_LOCALE),
+                    width="stretch")
     if len(data) < 2:
         st.caption("Un seul EPCI : pas de disparité entre EPCI à mesurer.")
 
@@ -227,7 +231,7 @@ def rural_urban(diag: Diagnostic, density_map) -> None:
     c2.metric("Population en commune urbaine", _pct(mix.urban_share), help="Niveaux 1 à 4")
     c3.metric("Hétérogénéité (0 à 1)", fr_number(mix.heterogeneity, 2),
               help="Entropie normalisée des parts de population sur les 7 niveaux : 0 = un seul niveau, 1 = population également répartie")
-    st.altair_chart(_stacked_bars(mix.levels), width="stretch")
+    st.altair_chart(_stacked_bars(mix.levels).configure(locale=D3_LOCALE), width="stretch")
     left, right = st.columns([3, 2])
     with left:
         density_map(diag)
@@ -260,15 +264,31 @@ EXPLANATIONS: dict[str, str] = {
 }
 
 
+def _label(key: object) -> str:
+    """``nombre_epci`` -> ``Nombre EPCI``: a figure's key read as words."""
+    text = re.sub(r"\bepci\b", "EPCI", str(key).replace("_", " "))
+    return text[:1].upper() + text[1:]
+
+
 def _figure_text(value: object) -> str:
+    """A figure as words: French numbers, oui/non, lists and pairs joined, mappings as « clé : valeur » (never JSON)."""
+    if value is None:
+        return "—"
     if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, int | float) and not isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, int | float):
         if pd.isna(value):
             return "—"
-        return fr_number(value, 0 if float(value).is_integer() and abs(value) >= 1 else 4 if abs(value) < 1 else 2)
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
+        if float(value).is_integer():
+            return fr_number(value)
+        text = fr_number(value, 4 if abs(value) < 1 else 2)
+        return text.rstrip("0").rstrip(",") if "," in text else text
+    if isinstance(value, dict):
+        return " ; ".join(f"{_label(k) if not str(k).isdigit() else k} : {_figure_text(v)}" for k, v in value.items()) or "—"
+    if isinstance(value, tuple) and len(value) == 2:
+        return f"{_figure_text(value[0])} et {_figure_text(value[1])}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_figure_text(v) for v in value) or "—"
     return str(value)
 
 
@@ -276,11 +296,11 @@ def _figures(alert: Alert) -> pd.DataFrame:
     rows = []
     for key, value in alert.figures.items():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            rows += [{"Chiffre": f"{key.replace('_', ' ')} — {v.get('nom') or v.get('code_epci') or i + 1}",
-                      "Valeur": " ; ".join(f"{k.replace('_', ' ')} : {_figure_text(x)}" for k, x in v.items() if k != "nom")}
+            rows += [{"Chiffre": f"{_label(key)} — {v.get('nom') or v.get('code_epci') or i + 1}",
+                      "Valeur": " ; ".join(f"{_label(k).lower()} : {_figure_text(x)}" for k, x in v.items() if k != "nom")}
                      for i, v in enumerate(value)]
         else:
-            rows.append({"Chiffre": key.replace("_", " "), "Valeur": _figure_text(value)})
+            rows.append({"Chiffre": _label(key), "Valeur": _figure_text(value)})
     return pd.DataFrame(rows)
 
 

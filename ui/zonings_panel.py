@@ -10,8 +10,8 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from ptce_geo.alerts import fr_number
 from ptce_geo.diagnostic import Diagnostic
+from ptce_geo.fr_format import fr_number, plural
 from ptce_geo.mapping import zoning_layer
 from ptce_geo.zonings import ABSENT_HINT, NO_AAV, ZONINGS, outside_share, zone_outlines
 from ui import loaders
@@ -53,12 +53,14 @@ def block(diag: Diagnostic) -> None:
     for zoning_id in zonings.present:
         zoning, part = ZONINGS[zoning_id], zonings.of(zoning_id)
         real = part[part["code"] != ""]
-        count = (f"zones touchées : {len(real)}, dont {int(real['coupee'].sum())} coupées par le territoire" if zoning.places
+        cut = int(real["coupee"].sum())
+        count = (f"zones touchées : {len(real)}, dont {cut} {plural(cut, 'coupée', 'coupées')} par le territoire" if zoning.places
                  else f"classes présentes : {len(real)}")
         st.markdown(f"**{zoning.label}** — {count}")
         if zoning.places and zoning_id in diag.zoning_params.zonings:
             share, outside = outside_share(zonings.table, zoning_id, diag.zoning_params)
-            st.caption(f"Hors zone principale, {_pct(share)} de la population vit dans {len(outside)} zone(s) dont moins de "
+            st.caption(f"Hors zone principale, {_pct(share)} de la population vit dans {len(outside)} "
+                       f"{plural(len(outside), 'zone', 'zones')} dont moins de "
                        f"{_pct(diag.zoning_params.zone_inside_min)} de la population est dans le territoire.")
         st.dataframe(_zone_table(part, zoning.places), hide_index=True, width="stretch")
         source = zonings.sources.get(zoning_id)
