@@ -91,3 +91,10 @@ def test_alert_figures_are_words_not_json():
     values = dict(zip(*_figures(alert).to_dict("list").values(), strict=True))
     assert values == {"Nombre EPCI": "2", "Types": "CA : 1 ; CC : 1", "Seuils": "1,6 et 0,25", "Partiel": "oui",
                       "Codes": "80021, 80001", "Part": "0,1234", "Population": "123\u202f456"}
+
+
+def test_snapshot_differences_never_show_a_signed_zero_or_a_boolean():
+    from ui.project import _number, _signed
+
+    assert [_signed(v) for v in (0.001, -0.001, 2.5, -3, 0, None)] == ["0,00", "0,00", "+2,50", "-3", "0", ""]
+    assert (_number(True), _number(False), _number(12.0), _number(1234.56)) == ("oui", "non", "12", "1\u202f234,6")
