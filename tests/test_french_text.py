@@ -98,3 +98,11 @@ def test_snapshot_differences_never_show_a_signed_zero_or_a_boolean():
 
     assert [_signed(v) for v in (0.001, -0.001, 2.5, -3, 0, None)] == ["0,00", "0,00", "+2,50", "-3", "0", ""]
     assert (_number(True), _number(False), _number(12.0), _number(1234.56)) == ("oui", "non", "12", "1\u202f234,6")
+
+
+def test_acteurs_page_with_an_inventory_reads_as_french(app_data):
+    from tests.test_collective_editing import BAD, MONTARGOISE
+
+    at = open_page("pages/4_Acteurs.py", epci=MONTARGOISE)
+    at.file_uploader(key="act_fichier").set_value(("acteurs.csv", BAD.encode(), "text/csv"))
+    check(at.run(), "Acteurs avec inventaire")
