@@ -47,6 +47,10 @@ def check(at: AppTest, where: str) -> None:
     leaks = [t for t in rendered_text(at) if LEAKS.search(t)]
     assert not leaks, (where, [LEAKS.search(t).group(0) + " in " + t[:160] for t in leaks])
     assert not table_leaks(at), (where, table_leaks(at))
+    # an empty multiselect shows its placeholder, Streamlit's English « Choose options » unless one is given
+    english = [w.label for w in at.multiselect if not w.placeholder or w.placeholder.startswith("Choose")]
+    english += [w.label for w in at.selectbox if (w.placeholder or "").startswith("Choose")]
+    assert not english, (where, "placeholder anglais", english)
 
 
 def open_page(page: str, **params) -> AppTest:

@@ -293,7 +293,7 @@ def report_panel(state: EditableInventory) -> None:
     notes = list(dict.fromkeys([*state.notes, *report.attrs.get("notes", [])]))
     if notes:
         st.markdown("\n".join(f"- {actors.md(n)}" for n in notes))
-    statuses = st.multiselect("Statuts affichés", list(STATUSES), default=list(STATUSES), key="act_rapport_statut")
+    statuses = st.multiselect("Statuts affichés", list(STATUSES), default=list(STATUSES), key="act_rapport_statut", placeholder="Choisir…")
     shown = report[report["statut"].isin(statuses)]
     st.caption(f"{count(len(shown), 'ligne affichée', 'lignes affichées')} sur {_n(len(report))} : {_counts_text(state)}.")
     st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * max(len(shown), 1), 460),
