@@ -11,11 +11,11 @@ import pandas as pd
 import streamlit as st
 
 from ptce_geo.diagnostic import Diagnostic
-from ptce_geo.fr_format import fr_number, plural
+from ptce_geo.fr_format import fr_int, fr_number, plural
 from ptce_geo.mapping import zoning_layer
 from ptce_geo.zonings import ABSENT_HINT, NO_AAV, ZONINGS, outside_share, zone_outlines
 from ui import loaders
-from ui.panels import fr_int, md
+from ui.panels import md
 from ui.territory import Current
 
 __all__ = ["block", "map_layers"]
