@@ -7,7 +7,7 @@ rule), decimals use a comma, and a value that rounds to zero never shows as « -
 
 from __future__ import annotations
 
-import math
+import pandas as pd
 
 __all__ = ["NNBSP", "D3_LOCALE", "fr_number", "fr_int", "fr_percent", "plural", "count", "yes_no"]
 
@@ -18,12 +18,8 @@ D3_LOCALE = {"number": {"decimal": ",", "thousands": NNBSP, "grouping": [3], "cu
 
 
 def _missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        return math.isnan(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
+    """None, NaN, pandas' NA and NaT: shown as a dash."""
+    return pd.api.types.is_scalar(value) and bool(pd.isna(value))
 
 
 def fr_number(value: float | None, digits: int = 0) -> str:

@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from ptce_geo.fr_format import NNBSP, count, fr_int, fr_number, fr_percent, plural, yes_no
@@ -27,7 +29,7 @@ def test_a_negative_value_rounding_to_zero_has_no_minus_sign(value, digits, expe
     assert fr_number(value, digits) == expected
 
 
-@pytest.mark.parametrize("missing", [None, math.nan, float("nan")])
+@pytest.mark.parametrize("missing", [None, math.nan, float("nan"), pd.NA, np.float32("nan")])
 def test_missing_values_show_a_dash_never_none_or_nan(missing):
     assert fr_number(missing) == fr_percent(missing) == fr_int(missing) == yes_no(missing) == "—"
 
