@@ -110,3 +110,14 @@ def test_acteurs_page_with_an_inventory_reads_as_french(app_data):
     at = open_page("pages/4_Acteurs.py", epci=MONTARGOISE)
     at.file_uploader(key="act_fichier").set_value(("acteurs.csv", BAD.encode(), "text/csv"))
     check(at.run(), "Acteurs avec inventaire")
+
+
+def test_alert_shares_read_as_percentages_and_indicators_by_name():
+    from ptce_geo.indicators import indicator
+
+    alert = Alert("X", "info", "m", {"part_population": 0.4665, "indicateurs_manquants": ["taux_chomage", "med_niveau_vie"],
+                                     "epci_partiels": [{"code_epci": "200070993", "nom": "CA Baie", "communes_total": 43}]})
+    values = dict(zip(*_figures(alert).to_dict("list").values(), strict=True))
+    assert values == {"Part population": "46,7 %",
+                      "Indicateurs manquants": f"{indicator('taux_chomage').label}, {indicator('med_niveau_vie').label}",
+                      "EPCI partiels — CA Baie": "SIREN : 200070993 ; communes de l'EPCI : 43"}

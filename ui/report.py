@@ -260,14 +260,34 @@ EXPLANATIONS: dict[str, str] = {
 }
 
 
+_FIGURE_LABELS = {"departements": "Départements touchés", "seuil_departements": "Seuil de départements", "diametre_km": "Diamètre (km)",
+                  "seuil_diametre_km": "Seuil de diamètre (km)", "code_epci": "SIREN", "communes_total": "Communes de l'EPCI",
+                  "cv_pondere": "Coefficient de variation pondéré", "ratio_max_min": "Rapport max/min", "unite": "Unité",
+                  "theil_part_inter_epci": "Part inter-EPCI du Theil", "parties_marginales_ecartees": "Parties marginales écartées"}
+
+
 def _label(key: object) -> str:
     """``nombre_epci`` -> ``Nombre EPCI``: a figure's key read as words."""
+    if key in _FIGURE_LABELS:
+        return _FIGURE_LABELS[key]
     text = re.sub(r"\bepci\b", "EPCI", str(key).replace("_", " "))
     return text[:1].upper() + text[1:]
 
 
-def _figure_text(value: object) -> str:
-    """A figure as words: French numbers, oui/non, lists and pairs joined, mappings as « clé : valeur » (never JSON)."""
+def _is_share(key: object) -> bool:
+    return str(key).startswith(("part_", "couverture", "seuil_part", "theil_part")) or key == "seuil_vigilance"
+
+
+def _indicator_names(value: list) -> list[str] | None:
+    try:
+        return [indicator(v).label for v in value]
+    except (KeyError, TypeError):
+        return None
+
+
+def _figure_text(value: object, key: object = "") -> str:
+    """A figure as words: French numbers, shares as percentages, oui/non, indicator names, lists and pairs joined,
+    mappings as « clé : valeur » (never JSON)."""
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -275,17 +295,24 @@ def _figure_text(value: object) -> str:
     if isinstance(value, int | float):
         if pd.isna(value):
             return "—"
+        if _is_share(key) and 0 <= value <= 1:
+            return fr_percent(value, 1)
         if float(value).is_integer():
             return fr_number(value)
         text = fr_number(value, 4 if abs(value) < 1 else 2)
         return text.rstrip("0").rstrip(",") if "," in text else text
     if isinstance(value, dict):
-        return " ; ".join(f"{_label(k) if not str(k).isdigit() else k} : {_figure_text(v)}" for k, v in value.items()) or "—"
+        return " ; ".join(f"{_label(k) if not str(k).isdigit() else k} : {_figure_text(v, k)}" for k, v in value.items()) or "—"
     if isinstance(value, tuple) and len(value) == 2:
         return f"{_figure_text(value[0])} et {_figure_text(value[1])}"
     if isinstance(value, list | tuple):
-        return ", ".join(_figure_text(v) for v in value) or "—"
+        return ", ".join(_indicator_names(value) or [_figure_text(v) for v in value]) or "—"
     return str(value)
+
+
+def _inner(label: str) -> str:
+    """A label inside a sentence: lower-case first letter, acronyms (SIREN, EPCI) kept."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
 
 
 def _figures(alert: Alert) -> pd.DataFrame:
@@ -293,10 +320,10 @@ def _figures(alert: Alert) -> pd.DataFrame:
     for key, value in alert.figures.items():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             rows += [{"Chiffre": f"{_label(key)} — {v.get('nom') or v.get('code_epci') or i + 1}",
-                      "Valeur": " ; ".join(f"{_label(k).lower()} : {_figure_text(x)}" for k, x in v.items() if k != "nom")}
+                      "Valeur": " ; ".join(f"{_inner(_label(k))} : {_figure_text(x, k)}" for k, x in v.items() if k != "nom")}
                      for i, v in enumerate(value)]
         else:
-            rows.append({"Chiffre": _label(key), "Valeur": _figure_text(value)})
+            rows.append({"Chiffre": _label(key), "Valeur": _figure_text(value, key)})
     return pd.DataFrame(rows)
 
 
