@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from ptce_geo.alerts import fr_number
 from ptce_geo.csvsafe import FLAVOURS
+from ptce_geo.fr_format import fr_number
 from ui import exports, loaders, panels, project
 
 st.set_page_config(page_title="Export — ptce-geo", page_icon="📦", layout="wide")

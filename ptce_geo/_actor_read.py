@@ -23,6 +23,7 @@ from charset_normalizer import from_bytes
 
 from .actor_schema import INPUT_COLUMNS, match_column
 from .errors import ActorError
+from .fr_format import count
 from .sources.safe_files import check_workbook
 
 __all__ = ["decode", "csv_rows", "workbook_rows", "table_from_rows", "HEADER_SCAN", "MAX_FIELD_CHARS"]
@@ -238,7 +239,7 @@ def table_from_rows(rows: list[list[str]], lines: list[int], name: str, notes: l
         body.append(cells)
         index.append(line)
     if blank:
-        notes.append(f"{blank} ligne(s) vide(s) ignorée(s)")
+        notes.append(f"{count(blank, 'ligne vide ignorée', 'lignes vides ignorées')}")
     frame = pd.DataFrame(body, columns=header, index=pd.Index(index, name="ligne"), dtype="str") if body else \
         pd.DataFrame({c: pd.Series(dtype="str") for c in header}, index=pd.Index([], name="ligne", dtype="int64"))
     frame.attrs["notes"] = notes

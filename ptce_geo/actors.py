@@ -46,6 +46,7 @@ from .actor_schema import (
 )
 from .csvsafe import FORMULA_PREFIXES, to_csv_bytes
 from .errors import ActorError, PtceGeoError
+from .fr_format import count, fr_int, plural
 
 __all__ = [
     "STATUSES",
@@ -159,7 +160,8 @@ def _map_columns(headers: list[str], notes: list[str]) -> dict[str, str]:
         heads.sort(key=lambda h: fold(h) != fold(canon))
         mapping[canon] = heads[0]
         if len(heads) > 1:
-            notes.append(f"plusieurs colonnes pour « {canon} » : « {heads[0]} » lue, ignorée(s) : {', '.join(heads[1:])}")
+            notes.append(f"plusieurs colonnes pour « {canon} » : « {heads[0]} » lue, "
+                         f"{plural(len(heads) - 1, 'ignorée', 'ignorées')} : {', '.join(heads[1:])}")
     if unknown:
         notes.append(f"colonnes non reconnues, ignorées : {', '.join(unknown)}")
     return mapping
@@ -428,9 +430,10 @@ def validate_actors(raw: pd.DataFrame, communes: gpd.GeoDataFrame, *, departemen
     touched = _scrub_personal(v, log, keep_personal)
     if personal:
         notes.append(f"données personnelles {'conservées à la demande' if keep_personal else 'non conservées (RGPD)'} : "
-                     f"colonne(s) {', '.join(personal)}")
+                     f"{plural(len(personal), 'colonne', 'colonnes')} {', '.join(personal)}")
     if touched and not keep_personal:
-        notes.append(f"{touched} cellule(s) de texte contenaient un courriel ou un téléphone : retirés")
+        notes.append(f"{count(touched, 'cellule de texte contenait', 'cellules de texte contenaient')} un courriel ou un téléphone : "
+                     f"{plural(touched, 'retiré', 'retirés')}")
     lat, lon = _check_coordinates(v, log)
     codes = _check_communes(v, log, communes, departements, lat, lon)
     _check_duplicates(v["nom"], codes, lines, log)
@@ -508,7 +511,7 @@ def place_actors(actors: pd.DataFrame, communes: gpd.GeoDataFrame, geocoder: Geo
     out.loc[unplaced, "placement"] = "non placé"
     out.loc[unplaced & out["placement_note"].isna(), "placement_note"] = "ni coordonnées, ni adresse géocodée, ni commune"
     if progress is not None:
-        progress(1.0, f"Placement terminé : {int((~unplaced).sum())} acteur(s) sur {len(out)} placés")
+        progress(1.0, f"Placement terminé : {count(int((~unplaced).sum()), 'acteur placé', 'acteurs placés')} sur {fr_int(len(out))}")
     geometry = gpd.points_from_xy(out["longitude"], out["latitude"], crs="EPSG:4326")
     geometry[unplaced.to_numpy()] = None
     return gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326")

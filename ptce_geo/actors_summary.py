@@ -22,6 +22,7 @@ from .actor_schema import INVOLVED_LEVELS, INVOLVEMENT_LEVELS, KINDS, fold, spli
 from .alerts import LEVELS  # same levels as the territorial alerts
 from .collective.analysis import drift_alerts
 from .errors import ActorError, TerritoryError
+from .fr_format import count, fr_int, fr_number
 
 __all__ = ["ActorSummary", "summarise_actors", "diversity_index", "ALERT_COLUMNS", "LEVELS", "LOW_DIVERSITY"]
 
@@ -64,10 +65,6 @@ def diversity_index(kinds: pd.Series, n_kinds: int = len(KINDS)) -> float:
         return float("nan")
     entropy = -sum((c / total) * math.log(c / total) for c in counts if c)
     return round(entropy / math.log(n_kinds), 4)
-
-
-def _n(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f")
 
 
 def _count(values: pd.Series, involved: pd.Series, order: list[str]) -> pd.DataFrame:
@@ -143,19 +140,19 @@ def _alert(code: str, niveau: str, chiffres: str, message: str) -> dict:
 def _collective_alerts(actors: pd.DataFrame, involved: pd.Series, plurality: pd.DataFrame) -> list[dict]:
     n_inv = int(involved.sum())
     if n_inv == 0:
-        return [_alert("collectif_aucun_implique", "alerte", f"0 acteur impliqué sur {_n(len(actors))}",
+        return [_alert("collectif_aucun_implique", "alerte", f"0 acteur impliqué sur {fr_int(len(actors))}",
                        "Aucun acteur inventorié n'est impliqué dans le PTCE (noyau dur, cellule de pilotage ou groupes).")]
     collective = actors[involved]
     kinds = collective["type_structure"].dropna()
     out = []
     row = plurality.iloc[0]
     if n_inv >= 2 and kinds.nunique() == 1:
-        out.append(_alert("collectif_un_seul_type", "alerte", f"1 type ({kinds.iloc[0]}) pour {_n(n_inv)} acteurs impliqués",
+        out.append(_alert("collectif_un_seul_type", "alerte", f"1 type ({kinds.iloc[0]}) pour {fr_int(n_inv)} acteurs impliqués",
                           f"Le collectif n'est composé que de structures de type « {kinds.iloc[0]} » : la coopération "
                           "économique territoriale suppose des structures de natures différentes."))
     elif n_inv >= 3 and row["indice_diversite"] < LOW_DIVERSITY:
-        out.append(_alert("collectif_peu_divers", "vigilance", f"indice de diversité {row['indice_diversite']:.2f} "
-                          f"({row['types_differents']} types, « {row['type_dominant']} » {row['part_type_dominant_pct']:.0f} %)",
+        out.append(_alert("collectif_peu_divers", "vigilance", f"indice de diversité {fr_number(row['indice_diversite'], 2)} "
+                          f"({row['types_differents']} types, « {row['type_dominant']} » {fr_number(row['part_type_dominant_pct'])} %)",
                           "Le collectif est peu divers : un type de structure domine largement."))
     checks = (("collectif_sans_ess", "alerte", collective["ess"].fillna(False).astype(bool).sum() == 0,
                "Aucune structure de l'ESS n'est impliquée : un PTCE se constitue autour d'entreprises de l'ESS."),
@@ -167,7 +164,7 @@ def _collective_alerts(actors: pd.DataFrame, involved: pd.Series, plurality: pd.
                "Des acteurs sont impliqués mais aucun n'est déclaré dans le noyau dur."))
     for code, niveau, failed, message in checks:
         if failed:
-            out.append(_alert(code, niveau, f"0 sur {_n(n_inv)} acteurs impliqués", message))
+            out.append(_alert(code, niveau, f"0 sur {fr_int(n_inv)} acteurs impliqués", message))
     return out + (drift_alerts(collective) if "interet" in collective else [])
 
 
@@ -176,11 +173,12 @@ def _territory_alerts(actors: pd.DataFrame, by_epci: pd.DataFrame, blank: pd.Dat
     out = []
     for _, row in by_epci[by_epci["acteurs"] == 0].iterrows():
         out.append(_alert("epci_sans_acteur", "vigilance",
-                          f"0 acteur · {_n(row['communes_territoire'])} commune(s) · {_n(row['population_territoire'])} hab.",
+                          f"0 acteur · {count(row['communes_territoire'], 'commune', 'communes')} · {fr_int(row['population_territoire'])} hab.",
                           f"{row['nom']} ({row['code_epci']}) n'a aucun acteur inventorié sur le territoire."))
     if len(blank):
         share = 100 * blank["population"].sum() / population_total if population_total else float("nan")
-        out.append(_alert("communes_sans_acteur", "info", f"{_n(len(blank))} commune(s) sur {_n(communes_total)} ({share:.0f} % de la population)",
+        out.append(_alert("communes_sans_acteur", "info", f"{count(len(blank), 'commune', 'communes')} sur {fr_int(communes_total)} "
+                          f"({fr_number(share)} % de la population)",
                           "Communes du territoire sans aucun acteur inventorié (zones blanches)."))
     for motif, code, niveau, message in (("hors territoire", "acteurs_hors_territoire", "info",
                                           "Acteurs situés hors du territoire d'action (à confirmer ou à rattacher)."),
@@ -188,7 +186,7 @@ def _territory_alerts(actors: pd.DataFrame, by_epci: pd.DataFrame, blank: pd.Dat
                                           "Acteurs sans commune : ils ne comptent pas dans la couverture du territoire.")):
         n = int((outside["motif"] == motif).sum())
         if n:
-            out.append(_alert(code, niveau, f"{_n(n)} acteur(s) sur {_n(len(actors))}", message))
+            out.append(_alert(code, niveau, f"{count(n, 'acteur', 'acteurs')} sur {fr_int(len(actors))}", message))
     return out
 
 
@@ -219,12 +217,12 @@ def summarise_actors(actors: pd.DataFrame, territory_communes: list[str], commun
         alerts += _territory_alerts(actors, by_epci, blank, outside, len(territory),
                                     float(communes.loc[territory, "population"].sum()))
         if len(isolated):
-            alerts.append(_alert("thematiques_isolees", "info", f"{_n(len(isolated))} thématique(s)",
+            alerts.append(_alert("thematiques_isolees", "info", f"{count(len(isolated), 'thématique', 'thématiques')}",
                                  "Thématiques portées par un seul acteur : " + ", ".join(isolated["thematique"].head(15)) +
                                  (" …" if len(isolated) > 15 else "") + "."))
         n_unknown = int(actors["type_structure"].isna().sum())
         if n_unknown:
-            alerts.append(_alert("type_non_renseigne", "info", f"{_n(n_unknown)} acteur(s)",
+            alerts.append(_alert("type_non_renseigne", "info", f"{count(n_unknown, 'acteur', 'acteurs')}",
                                  "Type de structure non renseigné : ces acteurs ne comptent pas dans la pluralité."))
     order = {lvl: i for i, lvl in enumerate(reversed(LEVELS))}
     alerts_frame = pd.DataFrame(alerts, columns=list(ALERT_COLUMNS))

@@ -13,10 +13,11 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 from .disparity import MARGINAL_MAX_POPULATION, MARGINAL_MAX_SHARE
+from .fr_format import count, fr_number, fr_percent, plural
 from .indicators import indicator
 
 __all__ = [
-    "AlertParams", "Alert", "LEVELS", "EPCI_TYPE_LABELS", "DISPARITY_THRESHOLDS", "alerts_table", "fr_number", "fr_percent",
+    "AlertParams", "Alert", "LEVELS", "EPCI_TYPE_LABELS", "DISPARITY_THRESHOLDS", "alerts_table",
     "epci_alerts", "disparity_alerts", "mixed_alert", "size_alert", "data_alerts",
 ]
 
@@ -97,15 +98,6 @@ def _plain(value: object) -> object:
     return str(value)
 
 
-def fr_number(value: float, digits: int = 0) -> str:
-    """``12345.6`` -> ``12 345,6``: numbers as a French reader expects them."""
-    return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
-
-
-def fr_percent(share: float, digits: int = 0) -> str:
-    return f"{fr_number(100 * share, digits)} %"
-
-
 def _r(value: float, digits: int = 4) -> float | None:
     return None if pd.isna(value) else round(float(value), digits)
 
@@ -126,7 +118,7 @@ def epci_alerts(epci: pd.DataFrame) -> list[Alert]:
     partial = real[real["partiel"]]
     if len(partial):
         rows = partial.reset_index().to_dict("records")
-        listed = "; ".join(f"{row['nom']} ({row['communes_dans_territoire']} communes sur {row['communes_total']}, "
+        listed = "; ".join(f"{row['nom']} ({count(row['communes_dans_territoire'], 'commune', 'communes')} sur {fr_number(row['communes_total'])}, "
                            f"{fr_percent(row['part_population'])} de sa population)" for row in rows[:_LISTED])
         listed += f" et {len(rows) - _LISTED} autres (voir epci.csv)" if len(rows) > _LISTED else ""
         out.append(Alert(
@@ -157,8 +149,9 @@ def disparity_alerts(disparities: pd.DataFrame, params: AlertParams) -> list[Ale
         ind = indicator(ind_id)
         digits = 0 if ind.unit.startswith("€") else 1
         marginal = int(row.get("parties_marginales", 0))
-        aside = (f" {marginal} partie(s) marginale(s) d'EPCI (moins de {fr_number(MARGINAL_MAX_POPULATION)} habitants et de "
-                 f"{fr_percent(MARGINAL_MAX_SHARE)} de leur EPCI) écartée(s) de la comparaison.") if marginal else ""
+        aside = (f" {count(marginal, 'partie marginale', 'parties marginales')} d'EPCI (moins de {fr_number(MARGINAL_MAX_POPULATION)} "
+                 f"habitants et de {fr_percent(MARGINAL_MAX_SHARE)} de leur EPCI) {plural(marginal, 'écartée', 'écartées')} "
+                 "de la comparaison.") if marginal else ""
         out.append(Alert(
             "DISPARITE_FORTE", "alerte" if all(over) else "vigilance",
             f"Forte disparité de « {ind.label.lower()} » entre les parties d'EPCI : de {fr_number(row['min'], digits)} "
@@ -217,7 +210,8 @@ def data_alerts(summary: pd.DataFrame, params: AlertParams, fetch_hint: str) -> 
                  else ", ".join(missing["libelle"].str.lower()))
         out.append(Alert(
             "INDICATEURS_MANQUANTS", "info",
-            f"{len(missing)} indicateur(s) sur {len(summary)} absents des données chargées ({which}). Pour les obtenir : {fetch_hint}",
+            f"{count(len(missing), 'indicateur', 'indicateurs')} sur {len(summary)} {plural(len(missing), 'absent', 'absents')} "
+            f"des données chargées ({which}). Pour les obtenir : {fetch_hint}",
             {"indicateurs_manquants": missing.index.tolist(), "commande": fetch_hint}))
     low = summary[summary["disponible"] & (summary["couverture"] < params.min_coverage)]
     if len(low):

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 
 from .errors import PtceGeoError, os_reason
+from .fr_format import count, fr_number, plural
 
 __all__ = ["main", "COMMANDS"]
 
@@ -206,7 +207,8 @@ def _actors_run(args: argparse.Namespace) -> int:
         name = row.nom if isinstance(row.nom, str) else "(sans nom)"
         print(f"ligne {row.ligne:>6}  {row.statut:8}  {name[:40]:40}  {row.messages}")
     counts = report_counts(report)
-    print(f"Bilan : {len(report)} ligne(s) — {counts['accepté']} acceptée(s), {counts['corrigé']} corrigée(s), {counts['refusé']} refusée(s).")
+    print(f"Bilan : {count(len(report), 'ligne', 'lignes')} — {count(counts['accepté'], 'acceptée', 'acceptées')}, "
+          f"{count(counts['corrigé'], 'corrigée', 'corrigées')}, {count(counts['refusé'], 'refusée', 'refusées')}.")
     return 1 if counts["refusé"] else 0
 
 
@@ -254,7 +256,6 @@ def _definition(args: argparse.Namespace):
 
 
 def _diagnose_run(args: argparse.Namespace) -> int:
-    from .alerts import fr_number
     from .diagnostic import diagnose
     from .export import write_diagnostic
     from .inventory import inventory_files, load_inventory, summarise_inventory
@@ -283,13 +284,14 @@ def _diagnose_run(args: argparse.Namespace) -> int:
     written = write_diagnostic(diag, args.out, flavour, _diagnose_command(args), extra)
     o = diag.overview
     print(f"Territoire : {o['communes']} communes, {fr_number(o['population'])} habitants, {fr_number(o['surface_km2'])} km², "
-          f"{o['epci']} EPCI, département(s) {', '.join(o['departements'])} ({o['millesime_geographie']}).")
+          f"{o['epci']} EPCI, {plural(len(o['departements']), 'département', 'départements')} {', '.join(o['departements'])} "
+          f"({o['millesime_geographie']}).")
     for warning in notes + territory.warnings + (diag.zonings.notes if diag.zonings is not None else []):
         print(f"  ! {warning}")
     for alert in diag.alerts:
         print(f"  [{alert.level}] {alert.code} : {alert.message}")
     if inventory is not None:
-        print(f"Acteurs : {len(inventory.actors)} placés, {inventory.refused} ligne(s) refusée(s) à l'import.")
+        print(f"Acteurs : {len(inventory.actors)} placés, {count(inventory.refused, 'ligne refusée', 'lignes refusées')} à l'import.")
         for alert in inventory.summary.alerts.itertuples(index=False):
             print(f"  [{alert.niveau}] {alert.code} : {alert.message}")
     print(f"{len(written)} fichiers écrits dans {args.out} : {', '.join(p.name for p in written)}")

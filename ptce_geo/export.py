@@ -20,17 +20,19 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+from .alerts import AlertParams
 from .cache import atomic_write_bytes
 from .csvsafe import FLAVOURS, check_flavour, to_csv_bytes
 from .diagnostic import Diagnostic
 from .errors import PtceGeoError
+from .fr_format import fr_number, fr_percent, yes_no
 from .income import MEASURED_ERROR, METHOD
-from .indicators import DENSITY_LEVELS
+from .indicators import DENSITY_LEVELS, indicator
 from .reference import FETCH_HINT
 from .zonings import COLUMNS as ZONING_COLUMNS
 from .zonings import zonings_markdown
 
-__all__ = ["FLAVOURS", "to_csv_bytes", "tables", "geo_layers", "sources_text", "write_diagnostic", "export_zip"]
+__all__ = ["FLAVOURS", "to_csv_bytes", "tables", "geo_layers", "sources_text", "thresholds_table", "write_diagnostic", "export_zip"]
 _GEO_COLUMNS = ["nom", "code_epci", "code_dep", "population", "surface_km2", "part_surface", "selected_by"]
 _DISPARITY_COLUMNS = {"n_epci": "n_epci", "parties_marginales": "parties_marginales",
                       "min": "min_epci", "epci_min": "epci_min", "max": "max_epci", "epci_max": "epci_max",
@@ -91,14 +93,17 @@ def census_columns(diag: Diagnostic) -> dict[str, str]:
     return out
 
 
-def _no_negative_zero(frame: pd.DataFrame) -> pd.DataFrame:
-    """``-0.0`` written as ``0.0`` (IEEE: ``-0.0 + 0.0`` is ``+0.0``), in float columns and float cells of text columns."""
+def _as_written(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells as a reader should see them: ``-0.0`` as ``0.0`` (IEEE: ``-0.0 + 0.0`` is ``+0.0``) and booleans as
+    ``oui``/``non`` (never ``True``/``False``), in typed columns and in cells of mixed text columns."""
     out = frame.copy()
     for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
+        if pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].map(yes_no)
+        elif pd.api.types.is_float_dtype(out[col]):
             out[col] = out[col] + 0.0
         elif out[col].dtype == object:
-            out[col] = out[col].map(lambda v: v + 0.0 if isinstance(v, float) else v)
+            out[col] = out[col].map(lambda v: v + 0.0 if isinstance(v, float) else yes_no(v) if isinstance(v, bool) else v)
     return out
 
 
@@ -120,7 +125,7 @@ def tables(diag: Diagnostic) -> dict[str, pd.DataFrame]:
     }
     if diag.territory.definition.polygon is not None:
         out["communes_coupees"] = diag.territory.edge.reset_index()
-    return {stem: _no_negative_zero(frame) for stem, frame in out.items()}
+    return {stem: _as_written(frame) for stem, frame in out.items()}
 
 
 def geo_layers(diag: Diagnostic) -> dict[str, gpd.GeoDataFrame]:
@@ -147,7 +152,7 @@ def sources_text(diag: Diagnostic, command: str | None = None) -> str:
     """Markdown: date, command, territory, datasets with vintages, per-indicator sources, methods, thresholds."""
     t, s = diag.territory, diag.summary
     per_indicator = s[["libelle", "source", "millesime", "couverture", "approximatif"]].reset_index()
-    per_indicator["couverture"] = per_indicator["couverture"].map(lambda v: f"{v:.0%}".replace("%", " %"))
+    per_indicator["couverture"] = per_indicator["couverture"].map(fr_percent)
     per_indicator["approximatif"] = per_indicator["approximatif"].map({True: "oui", False: "non"})
     lines = [
         "# Diagnostic territorial — sources, millésimes et méthodes", "",
@@ -183,15 +188,23 @@ def sources_text(diag: Diagnostic, command: str | None = None) -> str:
         "  et intra-EPCI (base de chaque indice dans `synthese.csv`, colonne `base_theil`).",
         "- Indice d'hétérogénéité rural/urbain : entropie de Shannon normalisée des parts de population par niveau de densité",
         "  (0 = toute la population dans un niveau, 1 = population également répartie).", "",
-        "## Seuils des alertes", "",
-        f"- Communes : plus de {p.max_communes} ; départements : plus de {p.max_departements} ; diamètre : plus de {p.max_diameter_km:g} km.",
-        f"- Mixité rurale/urbaine : chacune au moins {p.mixed_min_share:.0%} de la population.".replace("%", " %"),
-        "- Disparité forte (rapport max/min, coefficient de variation pondéré) : "
-        + " ; ".join(f"{k} ({r:g}, {c:g})" for k, (r, c) in p.disparity.items()) + ".",
-        f"- Couverture d'un indicateur signalée sous {p.min_coverage:.0%} de la population.".replace("%", " %"), "",
+        "## Seuils des alertes", "", _table_md(thresholds_table(p)), "",
     ]
     lines += zonings_markdown(diag.zonings, diag.zoning_params)
     return "\n".join(lines)
+
+
+def thresholds_table(p: AlertParams) -> pd.DataFrame:
+    """The alert thresholds as a table for people: what is measured, when it alerts, in French figures and units."""
+    rows = [("Territoire trop vaste", "Nombre de communes", f"plus de {fr_number(p.max_communes)}"),
+            ("Territoire trop vaste", "Départements touchés", f"plus de {fr_number(p.max_departements)}"),
+            ("Territoire trop vaste", "Plus grande distance entre deux points", f"plus de {fr_number(p.max_diameter_km)} km"),
+            ("Mixité rurale/urbaine", "Part de la population rurale et part urbaine", f"chacune au moins {fr_percent(p.mixed_min_share)}"),
+            ("Couverture incomplète", "Part de la population où l'indicateur est connu", f"moins de {fr_percent(p.min_coverage)}")]
+    rows += [("Disparité forte entre EPCI", indicator(ind_id).label,
+              f"rapport max/min d'au moins {fr_number(ratio, 2)} ou coefficient de variation pondéré d'au moins {fr_number(cv, 2)}")
+             for ind_id, (ratio, cv) in p.disparity.items()]
+    return pd.DataFrame(rows, columns=["Alerte", "Mesure", "Seuil"])
 
 
 def _quality_lines(diag: Diagnostic) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .fr_format import count, fr_percent
 from .indicators import AAV_CATEGORIES, DENSITY_GROUPS, DENSITY_LEVELS
 
 __all__ = ["RuralUrban", "rural_urban", "evenness", "RURAL_LEVELS"]
@@ -99,8 +100,8 @@ def rural_urban(table: pd.DataFrame) -> RuralUrban:
     known_share = float(pop[level >= 0].sum() / total) if total > 0 else 0.0
     if known_share < 1.0:
         unknown = int((level < 0).sum())
-        notes.append(f"Niveau de densité inconnu pour {unknown} commune(s) ({1 - known_share:.1%} de la population) : parts calculées "
-                     "sur toute la population, elles ne totalisent donc pas 100 %.".replace("%)", " %)"))
+        notes.append(f"Niveau de densité inconnu pour {count(unknown, 'commune', 'communes')} ({fr_percent(1 - known_share, 1)} de la "
+                     "population) : parts calculées sur toute la population, elles ne totalisent donc pas 100 %.")
     shares = levels["part_population"].to_numpy()
     rural = float(shares[[k - 1 for k in RURAL_LEVELS]].sum())
     urban = float(shares[[k - 1 for k in DENSITY_LEVELS if k not in RURAL_LEVELS]].sum())

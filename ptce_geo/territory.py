@@ -24,6 +24,7 @@ from ._jsonsafe import too_deep
 from ._spatial import commune_index
 from .codes import COMMUNE_RE, SIREN_RE, arrondissement_commune, normalize_commune_code, normalize_siren, split_codes
 from .errors import CodeError, GeometryError, TerritoryError
+from .fr_format import count, fr_percent
 from .geometry import FRANCE_BOUNDS, polygonal
 from .reference import Reference
 
@@ -297,11 +298,11 @@ def _empty_message(share: np.ndarray, codes: pd.Index, definition: TerritoryDefi
     shares = pd.Series(share, index=codes).dropna()
     if len(shares):
         best = shares.sort_values(ascending=False).head(5)
-        listed = ", ".join(f"{code} ({share:.0%})".replace("%", " %") for code, share in best.items())
-        msg += (f" Le polygone coupe {len(shares)} commune(s), aucune n'a au moins {definition.min_share:.0%} de sa surface dedans"
-                f" (les plus couvertes : {listed}) : abaissez le seuil ou agrandissez le polygone.").replace("% de", " % de")
+        listed = ", ".join(f"{code} ({fr_percent(share)})" for code, share in best.items())
+        msg += (f" Le polygone coupe {count(len(shares), 'commune', 'communes')}, aucune n'a au moins {fr_percent(definition.min_share)} "
+                f"de sa surface dedans (les plus couvertes : {listed}) : abaissez le seuil ou agrandissez le polygone.")
     if excluded:
-        msg += f" {excluded} commune(s) retirée(s) par la liste d'exclusion."
+        msg += f" {count(excluded, 'commune retirée', 'communes retirées')} par la liste d'exclusion."
     if definition.is_empty:
         msg += " Indiquez des EPCI, des communes ou un polygone."
     return msg

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .alerts import Alert, fr_percent
+from .alerts import Alert
+from .fr_format import fr_percent
 
 __all__ = ["ZONINGS", "Zoning", "ZoningParams", "Zonings", "territory_zonings", "outside_share", "zoning_alerts",
            "zone_outlines", "zonings_markdown", "ABSENT_HINT", "COLUMNS", "NO_AAV"]

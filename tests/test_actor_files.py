@@ -105,4 +105,4 @@ def test_cli_reads_the_chosen_sheet(tmp_path, embedded_root):
     path.write_bytes(_two_sheets())
     run = subprocess.run([sys.executable, "-m", "ptce_geo", "actors", "check", str(path), "--sheet", "Lyon",
                           "--data-dir", str(embedded_root)], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert "feuille « Lyon » lue" in run.stdout and "3 ligne(s)" in run.stdout, run.stderr
+    assert "feuille « Lyon » lue" in run.stdout and "3 lignes" in run.stdout, run.stderr

@@ -152,7 +152,7 @@ def test_line_numbers_follow_the_file_with_multiline_cells_and_blank_rows(embedd
     text = f'{HEADER}\n"Atelier";asso;noyau dur;45208;;;\n\n"Tiers-lieu";asso;;45004;;;\n"Café\nassociatif";asso;;45004;;;\n;;;;;;\n'
     raw, _, report = check(embedded, text)
     assert report["ligne"].tolist() == [2, 4, 5]
-    assert any("ligne(s) vide(s)" in n for n in raw.attrs["notes"])
+    assert any("lignes vides ignorées" in n for n in raw.attrs["notes"])
 
 
 @pytest.mark.parametrize("header, canon", [
@@ -441,7 +441,7 @@ def test_cli_actors_check(embedded_root, tmp_path, capsys):
     bad.write_text(f"{HEADER}\nA;asso;vaguement;45208;;;\nB;asso;noyau dur;45208;;;\n", encoding="utf-8")
     assert main(["actors", "check", str(bad), "--data-dir", str(embedded_root)]) == 1
     out = capsys.readouterr().out
-    assert "1 refusée(s)" in out and "vaguement" in out
+    assert "1 refusée." in out and "vaguement" in out
 
 
 def test_cli_empty_file_is_an_error(embedded_root, tmp_path, capsys):

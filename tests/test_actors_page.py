@@ -103,7 +103,7 @@ def test_page_import_report_map_and_summary(app_data):
     at.multiselect(key="act_rapport_statut").set_value(["refusé"]).run()
     assert at.dataframe[0].value["ligne"].tolist() == [5]
     at.multiselect(key="act_f_types").set_value(["entreprise"]).run()
-    assert not at.exception and any("1 acteur(s) sur la carte (1 retenus par les filtres sur 3)" in c.value for c in at.caption)
+    assert not at.exception and any("1 acteur sur la carte (1 retenu par les filtres sur 3)" in c.value for c in at.caption)
 
 
 def test_page_lets_the_user_choose_among_several_sheets_of_actors(app_data):
@@ -140,7 +140,7 @@ def test_page_edit_then_validate(app_data):
     assert not at.exception
     state = held(at)
     assert status(state) == {3: "corrigé", 4: "accepté", 5: "corrigé", 6: "corrigé"}
-    assert "1 ligne(s) supprimée(s)" in texts(at)
+    assert "1 ligne supprimée" in texts(at)
 
 
 def test_page_add_actor_with_the_form(app_data):

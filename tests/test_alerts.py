@@ -70,7 +70,7 @@ def test_thresholds_come_from_the_parameters_and_marginal_parts_are_named():
     assert disparity_alerts(disparities(below(2.0), below(0.5)), custom) == []
     alert = disparity_alerts(disparities(2.0, 0.1, marginal=1), custom)[0]
     assert alert.level == "vigilance" and alert.figures["parties_marginales_ecartees"] == 1
-    assert "1 partie(s) marginale(s) d'EPCI (moins de 2\u202f000 habitants et de 10 % de leur EPCI) écartée(s)" in alert.message
+    assert "1 partie marginale d'EPCI (moins de 2\u202f000 habitants et de 10 % de leur EPCI) écartée" in alert.message
 
 
 # ---- marginal parts of an EPCI ----------------------------------------------------------------------

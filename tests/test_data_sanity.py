@@ -277,10 +277,10 @@ def test_embedded_vintages_name_a_geography_not_a_file(embedded):
 
 def test_negative_zero_is_never_written():
     from ptce_geo.csvsafe import to_csv_bytes
-    from ptce_geo.export import _no_negative_zero
+    from ptce_geo.export import _as_written
 
     frame = pd.DataFrame({"x": [-0.0, 1.5, -2.0], "v": ["a", -0.0, 3]})
-    text = to_csv_bytes(_no_negative_zero(frame)).decode()
+    text = to_csv_bytes(_as_written(frame)).decode()
     assert "-0.0" not in text and "-2.0" in text
 
 
@@ -334,3 +334,12 @@ def test_actors_accept_arrondissement_codes_with_a_note(embedded):
     assert actors["code_commune"].tolist() == ["75056", "69123"]
     messages = report["messages"].astype(str).tolist()
     assert "75120 rattaché à la commune" in messages[0] and "inconnu" in messages[2]
+
+
+def test_booleans_are_written_oui_non_never_true_false():
+    from ptce_geo.csvsafe import to_csv_bytes
+    from ptce_geo.export import _as_written
+
+    frame = pd.DataFrame({"partiel": [True, False], "mixte": ["a", True], "vide": [None, "b"]})
+    text = to_csv_bytes(_as_written(frame)).decode()
+    assert text == "partiel,mixte,vide\noui,a,\nnon,oui,b\n"

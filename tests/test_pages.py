@@ -62,7 +62,7 @@ def test_home_shows_counts(app_data):
     at = run(str(ROOT / "app.py"))
     assert not at.exception
     values = metrics(at)
-    assert values["Communes"] == "34 875" and values["EPCI"] == "1 253"
+    assert values["Communes"] == "34\u202f875" and values["EPCI"] == "1\u202f253"
 
 
 def test_url_selection_is_restored(app_data):

@@ -22,6 +22,7 @@ from ptce_geo.actors_map import COLOUR_BY, actors_base_map, clicked_point_layer,
 from ptce_geo.collective import editing
 from ptce_geo.collective.editing import EditableInventory
 from ptce_geo.errors import PtceGeoError
+from ptce_geo.fr_format import count, fr_number
 from ptce_geo.geocode import BanGeocoder
 from ptce_geo.inventory import Inventory, inventory_files, summarise_inventory
 from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP
@@ -39,8 +40,8 @@ GDPR_NOTE = ("Courriels, téléphones et noms de personnes ne sont pas nécessai
 BAN_NOTE = ("Envoie les adresses des acteurs sans coordonnées à l'API Adresse (BAN, api-adresse.data.gouv.fr) : nécessite "
             "Internet. Sans cette option, un acteur sans coordonnées est placé dans sa commune.")
 MAP_KEY, _CLICK, _FLASH, _READ, _ERROR, _SUMMARY = "act_carte", "act_clic", "_act_flash", "_act_fichier_lu", "_act_erreur", "_act_summary"
-_COUNT_LABELS = {"modalite": "Modalité", "acteurs": "Acteurs", "impliques": "Impliqués", "part_pct": st.column_config.NumberColumn(
-    "Part (%)", format="%.1f")}
+_COUNT_LABELS = {"modalite": "Modalité", "acteurs": "Acteurs", "impliques": "Impliqués", "part_pct": "Part (%)"}
+_DIGITS = {"indice_diversite": 2}  # decimals of a float column shown in a table; 1 otherwise
 _FLAVOURS = {"excel-fr": "Excel français (;  virgule décimale)", "standard": "Standard (,  point décimal)"}
 
 
@@ -76,7 +77,8 @@ def _show_flash() -> None:
 
 def _counts_text(state: EditableInventory) -> str:
     counts = report_counts(state.inventory.report)
-    return f"{counts['accepté']} acceptée(s), {counts['corrigé']} corrigée(s), {counts['refusé']} refusée(s)"
+    return ", ".join(count(counts[status], f"{label}e", f"{label}es") for status, label in
+                     (("accepté", "accepté"), ("corrigé", "corrigé"), ("refusé", "refusé")))
 
 
 def _memo(name: str, source: object, key: tuple, compute):
@@ -240,9 +242,9 @@ def map_panel(ref: Reference, state: EditableInventory, current: Current) -> Non
         st_folium(m, key=MAP_KEY, height=540, use_container_width=True, returned_objects=["last_clicked"],
                   feature_group_to_add=[layer, clicked_point_layer(*click)], on_change=_on_map_click)
         unplaced = int(shown.geometry.isna().sum()) if len(shown) else 0
-        text = f"{_n(layer.marker_count)} acteur(s) sur la carte"
+        text = f"{count(layer.marker_count, 'acteur', 'acteurs')} sur la carte"
         if len(shown) != len(inventory):
-            text += f" ({_n(len(shown))} retenus par les filtres sur {_n(len(inventory))})"
+            text += f" ({count(len(shown), 'retenu', 'retenus')} par les filtres sur {_n(len(inventory))})"
         if unplaced:
             text += f" ; {_n(unplaced)} sans position (ni coordonnées, ni adresse géocodée, ni commune)"
         if layer.marker_count < len(shown) - unplaced:
@@ -308,9 +310,9 @@ def report_panel(state: EditableInventory) -> None:
     notes = list(dict.fromkeys([*state.notes, *report.attrs.get("notes", [])]))
     if notes:
         st.markdown("\n".join(f"- {actors.md(n)}" for n in notes))
-    statuses = st.multiselect("Statuts affichés", list(STATUSES), default=list(STATUSES), key="act_rapport_statut")
+    statuses = st.multiselect("Statuts affichés", list(STATUSES), default=list(STATUSES), key="act_rapport_statut", placeholder="Choisir…")
     shown = report[report["statut"].isin(statuses)]
-    st.caption(f"{len(shown)} ligne(s) affichée(s) sur {len(report)} : {_counts_text(state)}.")
+    st.caption(f"{count(len(shown), 'ligne affichée', 'lignes affichées')} sur {_n(len(report))} : {_counts_text(state)}.")
     st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * max(len(shown), 1), 460),
                  column_config={"ligne": st.column_config.NumberColumn("Ligne", format="%d", width="small"),
                                 "nom": st.column_config.TextColumn("Nom"), "statut": st.column_config.TextColumn("Statut", width="small"),
@@ -364,7 +366,7 @@ def editor_panel(ref: Reference, state: EditableInventory) -> None:
         removed = len(set(state.table.index) - set(new.table.index))
         actors.store(new)
         _flash("success" if not new.inventory.refused else "warning", f"Tableau vérifié : {_counts_text(new)}"
-               + (f" ; {removed} ligne(s) supprimée(s)" if removed else "") + ".")
+               + (f" ; {count(removed, 'ligne supprimée', 'lignes supprimées')}" if removed else "") + ".")
         st.rerun()
 
 
@@ -399,7 +401,11 @@ def alerts_panel(alerts: pd.DataFrame) -> None:
 
 
 def _table(frame: pd.DataFrame, labels: dict | None = None, height: int | None = None) -> None:
+    """A summary table with French labels; decimal numbers as French text (Streamlit's number formats print a dot)."""
     config = {k: (v if not isinstance(v, str) else st.column_config.Column(v)) for k, v in (labels or {}).items()}
+    frame = frame.copy()
+    for col in frame.columns[[pd.api.types.is_float_dtype(t) for t in frame.dtypes]]:
+        frame[col] = [fr_number(v, _DIGITS.get(col, 1)) for v in frame[col]]
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config,
                  height=height or min(38 + 35 * max(len(frame), 1), 400))
 
@@ -425,13 +431,12 @@ def summary_panel(state: EditableInventory, current: Current) -> None:
     c = st.columns(4)
     c[0].metric("Acteurs impliqués", int(row["acteurs"]), help="Noyau dur, cellule de pilotage, groupes thématiques et projets")
     c[1].metric("Types de structure", int(row["types_differents"]), help=f"Sur {len(KINDS)} types possibles")
-    c[2].metric("Indice de diversité", "—" if pd.isna(row["indice_diversite"]) else f"{row['indice_diversite']:.2f}".replace(".", ","),
+    c[2].metric("Indice de diversité", fr_number(row["indice_diversite"], 2),
                 help=f"Entropie de Shannon des types divisée par ln({len(KINDS)}) : 0 = un seul type, 1 = les {len(KINDS)} types à parts égales")
     c[3].metric("Structures de l'ESS", int(row["acteurs_ess"]))
     _table(summary.plurality, {"perimetre": "Périmètre", "acteurs": "Acteurs", "types_differents": "Types différents",
-                               "indice_diversite": st.column_config.NumberColumn("Indice de diversité", format="%.2f"),
-                               "type_dominant": "Type dominant", "part_type_dominant_pct": st.column_config.NumberColumn(
-                                   "Part du type dominant (%)", format="%.1f"), "acteurs_ess": "Acteurs ESS"})
+                               "indice_diversite": "Indice de diversité", "type_dominant": "Type dominant",
+                               "part_type_dominant_pct": "Part du type dominant (%)", "acteurs_ess": "Acteurs ESS"})
     left, right = st.columns(2)
     with left:
         st.markdown("**Par type de structure**")
@@ -525,11 +530,11 @@ def keeping_panel(editable: EditableInventory | None) -> None:
     if current is not None:
         held = project.held_back()
         if held:
-            st.warning(f"L'inventaire de cette session est vide, mais le projet « {actors.md(current.project.name)} » garde ses "
-                       f"{_n(held)} acteur(s) : ils ne sont retirés du fichier que si vous le confirmez.", icon=":material/warning:")
+            st.warning(f"L'inventaire de cette session est vide, mais le projet « {actors.md(current.project.name)} » garde "
+                       f"{count(held, 'acteur', 'acteurs')} : le fichier ne change que si vous le confirmez.", icon=":material/warning:")
             c1, c2 = st.columns(2)
-            c1.button(f"Reprendre les {_n(held)} acteur(s) du projet", key="act_reprendre_projet", on_click=project.reload_actors)
-            c2.button(f"Retirer aussi les {_n(held)} acteur(s) du projet", key="act_retirer_projet", on_click=_clear)
+            c1.button(f"Reprendre les acteurs du projet ({_n(held)})", key="act_reprendre_projet", on_click=project.reload_actors)
+            c2.button(f"Retirer aussi les acteurs du projet ({_n(held)})", key="act_retirer_projet", on_click=_clear)
         return
     if editable is None:
         return

@@ -18,9 +18,9 @@ import shapely
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from ptce_geo.alerts import fr_number
 from ptce_geo.codes import normalize_commune_code
 from ptce_geo.errors import PtceGeoError
+from ptce_geo.fr_format import count, fr_int, fr_number, fr_percent
 from ptce_geo.geometry import polygonal
 from ptce_geo.indicators import Indicator
 from ptce_geo.reference import Reference
@@ -28,7 +28,7 @@ from ptce_geo.territory import polygon_from_file
 from ui import loaders, state, territory
 
 __all__ = [
-    "MAX_UPLOAD_MB", "fr_int", "fr_value", "decimals_for_unit", "md", "md_multiline", "indicator_label", "selection_summary",
+    "MAX_UPLOAD_MB", "fr_value", "decimals_for_unit", "md", "md_multiline", "indicator_label", "selection_summary",
     "drawing_text", "commune_lists", "page_link", "toggle_communes", "glance", "banner", "describe", "edge_communes", "upload_contour",
     "commune_search", "search_communes",
 ]
@@ -36,10 +36,6 @@ __all__ = [
 MAX_UPLOAD_MB = 5  # an imported contour; the uploader itself refuses beyond HARD_UPLOAD_MB (Streamlit's own English message)
 HARD_UPLOAD_MB = 50
 _UPLOAD_VERSION, _EDGE_VERSION = "_ter_upload_version", "_ter_edge_version"
-
-
-def fr_int(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f")
 
 
 def decimals_for_unit(unit: str, value: float | None = None) -> int:
@@ -291,21 +287,21 @@ def edge_communes(ref: Reference, sel: state.Selection, current: territory.Curre
         st.caption("Aucune commune coupée par le polygone.")
         return
     inside = int(edge["dans_territoire"].sum())
-    st.markdown(f"**{len(edge)} communes coupées par le polygone** ({inside} retenues) — cochez ou décochez pour inclure ou exclure.")
+    st.markdown(f"**{count(len(edge), 'commune coupée', 'communes coupées')} par le polygone** "
+                f"({count(inside, 'retenue', 'retenues')}) — cochez ou décochez pour inclure ou exclure.")
     names = ref.epci["nom"]
     by_rule = [bool(share >= sel.min_share or epci in sel.epci) for share, epci in zip(edge["part_surface"], edge["code_epci"], strict=True)]
     table = pd.DataFrame({
         "Commune": edge["nom"].astype(str), "Code": edge.index.astype(str),
         "EPCI": [str(names.get(c, "")) for c in edge["code_epci"]],
-        "Population": edge["population"].astype("float64"),
-        "Part dans le polygone (%)": (edge["part_surface"].astype("float64") * 100).round(1),
+        "Population": [fr_int(v) for v in edge["population"]],
+        "Part dans le polygone": [fr_percent(v, 1) for v in edge["part_surface"]],
         "Dans le territoire": edge["dans_territoire"].astype(bool),
     }).reset_index(drop=True)
     widget = f"ter_coupees_{st.session_state.get(_EDGE_VERSION, 0)}"
     st.data_editor(table, key=widget, hide_index=True, disabled=[c for c in table.columns if c != "Dans le territoire"],
                    on_change=_edge_changed, args=(widget, list(table["Code"]), by_rule), height=min(38 + 35 * len(table), 320),
-                   column_config={"Population": st.column_config.NumberColumn(format="%d"),
-                                  "Part dans le polygone (%)": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.1f %%")})
+                   column_config={"Dans le territoire": st.column_config.CheckboxColumn("Dans le territoire", pinned=True)})
 
 
 def _uploaded(widget: str) -> None:

@@ -38,6 +38,7 @@ from ptce_geo.collective.projects import add_finding as add_project_finding
 from ptce_geo.collective.sync import InventoryWipeError, decide_actors, save_collective
 from ptce_geo.diagnostic import Diagnostic, diagnose
 from ptce_geo.errors import ProjectError, PtceGeoError
+from ptce_geo.fr_format import fr_number, yes_no
 from ptce_geo.indicators import INDICATORS
 from ptce_geo.project import MATURITY_MARKERS, Project, ProjectConflictError, compare_snapshots, open_project, project_path, snapshot_rows
 from ptce_geo.reference import Reference
@@ -84,10 +85,11 @@ def _number(value: object, decimals: int = 1) -> str:
     """French number text (narrow no-break space, decimal comma); lists joined; missing values as a dash."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool):
+        return yes_no(value)
+    if not isinstance(value, int | float):
         return ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
-    text = f"{value:,.{decimals if value != int(value) else 0}f}"
-    return text.replace(",", "\u202f").replace(".", ",")
+    return fr_number(value, 0 if float(value).is_integer() else decimals)
 
 
 def _key_figures(diag: Diagnostic) -> dict[str, str]:
@@ -163,7 +165,8 @@ def snapshot_diff(project: Project, before_id: int, after_id: int, changed_only:
 def _signed(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return ("+" if value > 0 else "") + _number(value, 2)
+    text = _number(value, 2)
+    return ("+" if value > 0 and text.strip("0,") else "") + text  # never « +0,00 » nor « -0,00 » (fr_number drops that sign)
 
 
 def markers_frame(profile: dict) -> pd.DataFrame:

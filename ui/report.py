@@ -7,19 +7,20 @@ same colour-blind-safe palette as the maps.
 
 from __future__ import annotations
 
-import json
+import re
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ptce_geo.alerts import EPCI_TYPE_LABELS, Alert, fr_number
+from ptce_geo.alerts import EPCI_TYPE_LABELS, Alert
 from ptce_geo.diagnostic import NO_EPCI, Diagnostic, figure_note
 from ptce_geo.disparity import MARGINAL_LABEL, MARGINAL_MAX_POPULATION, MARGINAL_MAX_SHARE
 from ptce_geo.export import sources_text
+from ptce_geo.fr_format import D3_LOCALE, count, fr_int, fr_number, fr_percent, yes_no
 from ptce_geo.indicators import DENSITY_LEVELS, indicator
 from ptce_geo.mapping import DENSITY_COLORS
-from ui.panels import fr_int, fr_value, md, md_multiline
+from ui.panels import fr_value, md, md_multiline
 
 __all__ = ["key_figures", "alerts_line", "summary_table", "epci_table", "disparity_chart", "disparity_table", "rural_urban",
            "alerts", "sources", "EXPLANATIONS"]
@@ -32,10 +33,6 @@ BAR_COLOR, TERRITORY_COLOR, FRANCE_COLOR = "#2c7fb8", "#d95f02", "#525252"
 
 def _noted(text: str, note: str) -> str:
     return f"{text} ({note})" if note and text and text != "—" else text
-
-
-def _pct(share: float, digits: int = 0) -> str:
-    return "—" if pd.isna(share) else f"{fr_number(100 * float(share), digits)} %"
 
 
 def key_figures(diag: Diagnostic) -> None:
@@ -54,8 +51,9 @@ def alerts_line(diag: Diagnostic) -> None:
         st.success("Aucune alerte sur ce territoire.", icon=":material/check_circle:")
         return
     counts = pd.Series([a.level for a in diag.alerts]).value_counts()
-    parts = [f":{_LEVEL_STYLE[level][2]}-badge[{counts[level]} {level}]" for level in ("alerte", "vigilance", "info") if level in counts]
-    st.markdown(f"**{len(diag.alerts)} alerte{'s' if len(diag.alerts) > 1 else ''}** : " + " · ".join(parts) + " — détail dans l'onglet *Alertes*.")
+    parts = [f":{_LEVEL_STYLE[level][2]}-badge[{count(counts[level], level, level + 's')}]" for level in ("alerte", "vigilance", "info")
+             if level in counts]
+    st.markdown(f"**{count(len(diag.alerts), 'alerte', 'alertes')}** : " + " · ".join(parts) + " — détail dans l'onglet *Alertes*.")
 
 
 def _comparison_columns(diag: Diagnostic) -> dict[str, str]:
@@ -76,11 +74,11 @@ def summary_table(diag: Diagnostic) -> None:
                "Territoire": _noted(fr_value(r["valeur_territoire"], r["unite"]), figure_note(r["methode"], r["couverture"], floor))}
         row.update({heading: _noted(fr_value(r[col], r["unite"]), figure_note(r[f"methode_{col}"], r[f"couverture_{col}"], floor))
                     for col, heading in comparisons.items()})
-        row.update({"Couverture": _pct(r["couverture"]), "Millésime": r["millesime"], "Source": r["source"]})
+        row.update({"Couverture": fr_percent(r["couverture"]), "Millésime": r["millesime"], "Source": r["source"]})
         rows.append(row)
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=min(40 + 35 * len(rows), 720))
     st.caption("Couverture : part de la population des communes où l'indicateur est connu (secret statistique ; 100 % pour une "
-               f"valeur publiée par l'INSEE). Toute valeur couverte à moins de {_pct(floor)} porte sa "
+               f"valeur publiée par l'INSEE). Toute valeur couverte à moins de {fr_percent(floor)} porte sa "
                "couverture entre parenthèses. Taux recalculés à partir des numérateurs et dénominateurs sommés. Médiane du niveau de "
                "vie et taux de pauvreté : « publié INSEE » pour un EPCI, un département, une région ou la France métropolitaine quand "
                "l'INSEE publie la valeur du même millésime que les communes, sinon « estimé » sur toutes les communes (méthode et "
@@ -114,13 +112,14 @@ def epci_table(diag: Diagnostic) -> None:
         table[heading] = e[ind_id].astype("float64").to_numpy()
         units[heading] = ind.unit
     table.loc[table["SIREN"] == NO_EPCI, ["EPCI", "SIREN"]] = ["Communes sans EPCI", "—"]
-    formats = {"Population dans le territoire": lambda v: fr_value(v), "Part de la population de l'EPCI": _pct,
+    formats = {"Population dans le territoire": lambda v: fr_value(v), "Part de la population de l'EPCI": fr_percent,
                **{h: (lambda v, u=u: fr_value(v, u, with_unit=False)) for h, u in units.items()}}
     st.dataframe(table.style.format(formats), hide_index=True, width="stretch")
     if "methode_med_niveau_vie" in e:
         published = int((e["methode_med_niveau_vie"] == "publié INSEE").sum())
-        st.caption(f"Médiane du niveau de vie et taux de pauvreté : {published} EPCI entier(s) avec la valeur publiée par l'INSEE, "
-                   f"{len(e) - published} estimé(s) sur toutes leurs communes dans le territoire (voir « Sources et méthodes »).")
+        st.caption(f"Médiane du niveau de vie et taux de pauvreté : {count(published, 'EPCI entier', 'EPCI entiers')} avec la valeur "
+                   f"publiée par l'INSEE, {count(len(e) - published, 'estimé', 'estimés')} sur toutes leurs communes dans le territoire "
+                   "(voir « Sources et méthodes »).")
 
 
 def disparity_chart(diag: Diagnostic) -> None:
@@ -156,7 +155,8 @@ def disparity_chart(diag: Diagnostic) -> None:
         tooltip=[alt.Tooltip("repere:N", title="Repère"), alt.Tooltip("texte:N", title=ind.label)])
     st.markdown(f"**{md(title)} par EPCI** (partie dans le territoire)")
     # height by step, no chart title: Streamlit counts a title or a bottom legend in a fixed height, leaving no room for the bars
-    st.altair_chart((bars + rules).properties(height=alt.Step(30)).configure_axis(labelFontSize=12), width="stretch")
+    st.altair_chart((bars + rules).properties(height=alt.Step(30)).configure_axis(labelFontSize=12).configure(locale=D3_LOCALE),
+                    width="stretch")
     if len(data) < 2:
         st.caption("Un seul EPCI : pas de disparité entre EPCI à mesurer.")
 
@@ -173,7 +173,7 @@ def disparity_table(diag: Diagnostic) -> None:
                      "Maximum": f"{fr_value(r['max'], unit)} ({r['epci_max']})" if r["epci_max"] else "—",
                      "Rapport max/min": fr_value(r["ratio_max_min"], "", False) if pd.isna(r["ratio_max_min"]) else fr_number(r["ratio_max_min"], 2),
                      "Coefficient de variation pondéré": "—" if pd.isna(r["cv_pondere"]) else fr_number(r["cv_pondere"], 2),
-                     "Part inter-EPCI du Theil": _pct(r["part_inter_epci"])})
+                     "Part inter-EPCI du Theil": fr_percent(r["part_inter_epci"])})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.caption("Rapport max/min et coefficient de variation pondéré par la population entre parties d'EPCI ; indice de Theil sur les "
                "valeurs communales, décomposé entre EPCI (part inter) et à l'intérieur des EPCI. Les taux d'évolution n'ont ni rapport "
@@ -193,7 +193,7 @@ def _stacked_bars(levels: pd.DataFrame) -> alt.Chart:
         for measure, share, value in (("Population", r["part_population"], fr_int(r["population"]) + " hab."),
                                       ("Surface", r["part_surface"], f"{fr_number(r['surface_km2'])} km²")):
             rows.append({"mesure": measure, "niveau": f"{code}. {r['libelle']}", "ordre": int(code), "part": float(share),
-                         "texte": f"{_pct(share, 1)} ({value})", "communes": int(r["communes"])})
+                         "texte": f"{fr_percent(share, 1)} ({value})", "communes": int(r["communes"])})
     data = pd.DataFrame(rows)
     domain = [f"{code}. {label}" for code, label in DENSITY_LEVELS.items()]
     return alt.Chart(data).mark_bar().encode(
@@ -210,9 +210,9 @@ def _stacked_bars(levels: pd.DataFrame) -> alt.Chart:
 def _share_table(frame: pd.DataFrame, label: str) -> pd.DataFrame:
     return pd.DataFrame({label: frame["libelle"].astype(str), "Communes": [fr_int(v) for v in frame["communes"]],
                          "Population": [fr_int(v) for v in frame["population"]],
-                         "Part de la population": [_pct(v, 1) for v in frame["part_population"]],
+                         "Part de la population": [fr_percent(v, 1) for v in frame["part_population"]],
                          "Surface (km²)": [fr_number(v) for v in frame["surface_km2"]],
-                         "Part de la surface": [_pct(v, 1) for v in frame["part_surface"]]})
+                         "Part de la surface": [fr_percent(v, 1) for v in frame["part_surface"]]})
 
 
 def rural_urban(diag: Diagnostic, density_map) -> None:
@@ -223,11 +223,11 @@ def rural_urban(diag: Diagnostic, density_map) -> None:
                 + f" Pour l'obtenir : `{diag.fetch_hint}`", icon=":material/info:")
         return
     c1, c2, c3 = st.columns(3)
-    c1.metric("Population en commune rurale", _pct(mix.rural_share), help="Niveaux 5 à 7 de la grille communale de densité")
-    c2.metric("Population en commune urbaine", _pct(mix.urban_share), help="Niveaux 1 à 4")
+    c1.metric("Population en commune rurale", fr_percent(mix.rural_share), help="Niveaux 5 à 7 de la grille communale de densité")
+    c2.metric("Population en commune urbaine", fr_percent(mix.urban_share), help="Niveaux 1 à 4")
     c3.metric("Hétérogénéité (0 à 1)", fr_number(mix.heterogeneity, 2),
               help="Entropie normalisée des parts de population sur les 7 niveaux : 0 = un seul niveau, 1 = population également répartie")
-    st.altair_chart(_stacked_bars(mix.levels), width="stretch")
+    st.altair_chart(_stacked_bars(mix.levels).configure(locale=D3_LOCALE), width="stretch")
     left, right = st.columns([3, 2])
     with left:
         density_map(diag)
@@ -260,27 +260,70 @@ EXPLANATIONS: dict[str, str] = {
 }
 
 
-def _figure_text(value: object) -> str:
+_FIGURE_LABELS = {"departements": "Départements touchés", "seuil_departements": "Seuil de départements", "diametre_km": "Diamètre (km)",
+                  "seuil_diametre_km": "Seuil de diamètre (km)", "code_epci": "SIREN", "communes_total": "Communes de l'EPCI",
+                  "cv_pondere": "Coefficient de variation pondéré", "ratio_max_min": "Rapport max/min", "unite": "Unité",
+                  "theil_part_inter_epci": "Part inter-EPCI du Theil", "parties_marginales_ecartees": "Parties marginales écartées"}
+
+
+def _label(key: object) -> str:
+    """``nombre_epci`` -> ``Nombre EPCI``: a figure's key read as words."""
+    if key in _FIGURE_LABELS:
+        return _FIGURE_LABELS[key]
+    text = re.sub(r"\bepci\b", "EPCI", str(key).replace("_", " "))
+    return text[:1].upper() + text[1:]
+
+
+def _is_share(key: object) -> bool:
+    return str(key).startswith(("part_", "couverture", "seuil_part", "theil_part")) or key == "seuil_vigilance"
+
+
+def _indicator_names(value: list) -> list[str] | None:
+    try:
+        return [indicator(v).label for v in value]
+    except (KeyError, TypeError):
+        return None
+
+
+def _figure_text(value: object, key: object = "") -> str:
+    """A figure as words: French numbers, shares as percentages, oui/non, indicator names, lists and pairs joined,
+    mappings as « clé : valeur » (never JSON)."""
+    if value is None:
+        return "—"
     if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, int | float) and not isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, int | float):
         if pd.isna(value):
             return "—"
-        return fr_number(value, 0 if float(value).is_integer() and abs(value) >= 1 else 4 if abs(value) < 1 else 2)
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
+        if _is_share(key) and 0 <= value <= 1:
+            return fr_percent(value, 1)
+        if float(value).is_integer():
+            return fr_number(value)
+        text = fr_number(value, 4 if abs(value) < 1 else 2)
+        return text.rstrip("0").rstrip(",") if "," in text else text
+    if isinstance(value, dict):
+        return " ; ".join(f"{_label(k) if not str(k).isdigit() else k} : {_figure_text(v, k)}" for k, v in value.items()) or "—"
+    if isinstance(value, tuple) and len(value) == 2:
+        return f"{_figure_text(value[0])} et {_figure_text(value[1])}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_indicator_names(value) or [_figure_text(v) for v in value]) or "—"
     return str(value)
+
+
+def _inner(label: str) -> str:
+    """A label inside a sentence: lower-case first letter, acronyms (SIREN, EPCI) kept."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
 
 
 def _figures(alert: Alert) -> pd.DataFrame:
     rows = []
     for key, value in alert.figures.items():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            rows += [{"Chiffre": f"{key.replace('_', ' ')} — {v.get('nom') or v.get('code_epci') or i + 1}",
-                      "Valeur": " ; ".join(f"{k.replace('_', ' ')} : {_figure_text(x)}" for k, x in v.items() if k != "nom")}
+            rows += [{"Chiffre": f"{_label(key)} — {v.get('nom') or v.get('code_epci') or i + 1}",
+                      "Valeur": " ; ".join(f"{_inner(_label(k))} : {_figure_text(x, k)}" for k, x in v.items() if k != "nom")}
                      for i, v in enumerate(value)]
         else:
-            rows.append({"Chiffre": key.replace("_", " "), "Valeur": _figure_text(value)})
+            rows.append({"Chiffre": _label(key), "Valeur": _figure_text(value, key)})
     return pd.DataFrame(rows)
 
 
@@ -311,9 +354,9 @@ def sources(diag: Diagnostic) -> None:
     s = diag.summary
     table = pd.DataFrame({"Indicateur": s["libelle"], "Disponible": s["disponible"].map({True: "oui", False: "non"}),
                           "Source": s["source"], "Millésime": s["millesime"], "Méthode": s["methode"],
-                          "Couverture territoire": [_pct(v) for v in s["couverture"]]})
+                          "Couverture territoire": [fr_percent(v) for v in s["couverture"]]})
     for col, heading in _comparison_columns(diag).items():
-        table[f"Couverture {heading}"] = [_pct(v) for v in s[f"couverture_{col}"]]
+        table[f"Couverture {heading}"] = [fr_percent(v) for v in s[f"couverture_{col}"]]
         table[f"Méthode {heading}"] = s[f"methode_{col}"].to_numpy()
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption(f"Géographie de référence : {diag.territory.geography_vintage}. Diagnostic calculé le {diag.created[:10]}.")

@@ -10,12 +10,12 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from ptce_geo.alerts import fr_number
 from ptce_geo.diagnostic import Diagnostic
+from ptce_geo.fr_format import fr_int, fr_percent, plural
 from ptce_geo.mapping import zoning_layer
 from ptce_geo.zonings import ABSENT_HINT, NO_AAV, ZONINGS, outside_share, zone_outlines
 from ui import loaders
-from ui.panels import fr_int, md
+from ui.panels import md
 from ui.territory import Current
 
 __all__ = ["block", "map_layers"]
@@ -24,20 +24,16 @@ _MAP_ZONINGS = ("bv2022", "ze2020", "aav2020")
 _COLOR_NAMES = {"bv2022": "violet, tirets courts", "ze2020": "vert, tirets longs", "aav2020": "jaune, pointillés"}
 
 
-def _pct(share: float) -> str:
-    return "—" if pd.isna(share) else f"{fr_number(100 * float(share))} %"
-
-
 def _zone_table(part: pd.DataFrame, places: bool) -> pd.DataFrame:
     table = pd.DataFrame({
         "Zone": part["nom"], "Code": part["code"],
         "Communes dans le territoire": [f"{fr_int(n)} / {fr_int(t)}" if t else fr_int(n)
                                         for n, t in zip(part["communes_dans_territoire"], part["communes_zone"], strict=True)],
         "Population dans le territoire": part["population_dans_territoire"].map(fr_int),
-        "Part du territoire": part["part_du_territoire"].map(_pct),
+        "Part du territoire": part["part_du_territoire"].map(fr_percent),
     })
     if places:
-        table["Part de la zone dans le territoire"] = part["part_de_la_zone"].map(_pct)
+        table["Part de la zone dans le territoire"] = part["part_de_la_zone"].map(fr_percent)
         table["Coupée"] = part["coupee"].map({True: "oui", False: "non"})
     return table
 
@@ -53,13 +49,15 @@ def block(diag: Diagnostic) -> None:
     for zoning_id in zonings.present:
         zoning, part = ZONINGS[zoning_id], zonings.of(zoning_id)
         real = part[part["code"] != ""]
-        count = (f"zones touchées : {len(real)}, dont {int(real['coupee'].sum())} coupées par le territoire" if zoning.places
+        cut = int(real["coupee"].sum())
+        count = (f"zones touchées : {len(real)}, dont {cut} {plural(cut, 'coupée', 'coupées')} par le territoire" if zoning.places
                  else f"classes présentes : {len(real)}")
         st.markdown(f"**{zoning.label}** — {count}")
         if zoning.places and zoning_id in diag.zoning_params.zonings:
             share, outside = outside_share(zonings.table, zoning_id, diag.zoning_params)
-            st.caption(f"Hors zone principale, {_pct(share)} de la population vit dans {len(outside)} zone(s) dont moins de "
-                       f"{_pct(diag.zoning_params.zone_inside_min)} de la population est dans le territoire.")
+            st.caption(f"Hors zone principale, {fr_percent(share)} de la population vit dans {len(outside)} "
+                       f"{plural(len(outside), 'zone', 'zones')} dont moins de "
+                       f"{fr_percent(diag.zoning_params.zone_inside_min)} de la population est dans le territoire.")
         st.dataframe(_zone_table(part, zoning.places), hide_index=True, width="stretch")
         source = zonings.sources.get(zoning_id)
         if source:

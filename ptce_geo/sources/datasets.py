@@ -206,7 +206,7 @@ def _variables_frame(frame: pd.DataFrame, code_col: str, name: str, columns: dic
     for var, (col, year, millesime) in columns.items():
         values = pd.Series(to_number(frame[col], decimal).to_numpy(), index=table.index)
         if var in VARIABLES and VARIABLES[var].kind in ("count", "median"):
-            values, refused = reject(values, negative(values), table["code_commune"], var, "négative(s)", name)
+            values, refused = reject(values, negative(values), table["code_commune"], var, "sous zéro", name)
             rejected += [refused] if refused else []
         table[var] = values
         variables[var] = {"annee": year, "millesime": millesime}

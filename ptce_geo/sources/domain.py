@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from ..fr_format import count, plural
+
 __all__ = ["RATE_MIN", "RATE_MAX", "CENSUS_RULE", "STALE_RATIO", "STALE_MIN_KM2", "UNION_RATIO", "Rejection", "rate_outside", "negative",
            "census_zero", "reject", "stale_contour", "hors_domaine", "describe"]
 
@@ -82,4 +84,5 @@ def hors_domaine(entry: dict) -> str:
 def describe(record: dict, shown: int = 20) -> str:
     """A ``Rejection.as_dict()`` record in words, with its first ``shown`` codes."""
     codes = ", ".join(record["codes"][:shown]) + (" …" if record["nb"] > shown else "")
-    return f"{record['variable']} : {record['nb']} valeur(s) {record['rule']} mise(s) à « manquant » ({codes})"
+    n = record["nb"]
+    return f"{record['variable']} : {count(n, 'valeur', 'valeurs')} {record['rule']} {plural(n, 'mise', 'mises')} à « manquant » ({codes})"

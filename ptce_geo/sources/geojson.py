@@ -16,6 +16,7 @@ import pyogrio
 import shapely
 
 from ..errors import GeometryError, SourceFileError
+from ..fr_format import count, plural
 from ..geometry import polygonal
 from .safe_files import check_archive, gunzip
 
@@ -52,7 +53,7 @@ def _refuse_non_finite(frame: gpd.GeoDataFrame, name: str) -> None:
     coords, index = shapely.get_coordinates(frame.geometry.to_numpy(), return_index=True)
     bad = np.unique(index[~np.isfinite(coords).all(axis=1)])
     if len(bad):
-        raise GeometryError(f"{name} : {len(bad)} entité(s) ont une coordonnée qui n'est pas un nombre (NaN) ou infinie "
+        raise GeometryError(f"{name} : {count(len(bad), 'entité a', 'entités ont')} une coordonnée qui n'est pas un nombre (NaN) ou infinie "
                             f"(entité n° {int(bad[0]) + 1}…) : fichier refusé, corrigez-le.")
 
 
@@ -93,9 +94,11 @@ def read_polygons(source: Path | str | bytes, name: str | None = None) -> tuple[
     dropped = int(frame.geometry.isna().sum())
     frame = frame[frame.geometry.notna()].copy()
     if invalid:
-        warnings.append(f"{name} : {invalid} polygone(s) invalide(s) (auto-intersection…) réparé(s).")
+        warnings.append(f"{name} : {count(invalid, 'polygone invalide', 'polygones invalides')} (auto-intersection…) "
+                        f"{plural(invalid, 'réparé', 'réparés')}.")
     if dropped:
-        warnings.append(f"{name} : {dropped} entité(s) sans surface (points, lignes, vides) ignorée(s).")
+        warnings.append(f"{name} : {count(dropped, 'entité', 'entités')} sans surface (points, lignes, vides) "
+                        f"{plural(dropped, 'ignorée', 'ignorées')}.")
     if frame.empty:
         raise GeometryError(f"{name} : aucun polygone utilisable dans le fichier.")
     frame = frame.set_geometry(shapely.force_2d(frame.geometry.to_numpy()), crs=4326)

@@ -40,7 +40,7 @@ def test_upload_review_map_add_and_export(page, server, tmp_path):
     source = tmp_path / "acteurs.csv"
     source.write_text(INVENTORY, encoding="utf-8")
     page.locator('input[type="file"]').set_input_files(str(source))
-    page.get_by_text("acteurs.csv importé : 1 acceptée(s), 2 corrigée(s), 1 refusée(s)").wait_for(timeout=LONG)
+    page.get_by_text("acteurs.csv importé : 1 acceptée, 2 corrigées, 1 refusée").wait_for(timeout=LONG)
     assert [metric(page, m) for m in ("Lignes", "Acceptées", "Corrigées", "Refusées", "Sur la carte")] == ["4", "1", "2", "1", "3"]
 
     frame = page.frame_locator(MAP_IFRAME)
@@ -81,7 +81,7 @@ def test_upload_review_map_add_and_export(page, server, tmp_path):
     shot(page, "12_actors_added_by_click")
 
     page.get_by_role("tab", name="Rapport d'import").click()
-    page.get_by_text("5 ligne(s) affichée(s) sur 5").wait_for()
+    page.get_by_text("5 lignes affichées sur 5").wait_for()
     page.get_by_role("tab", name="Exporter").click()
     with page.expect_download() as download:
         page.get_by_role("button", name="acteurs.csv").first.click()

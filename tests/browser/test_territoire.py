@@ -29,6 +29,10 @@ def test_home_shows_counts_and_starts(page, server):
     page.goto(server["url"])
     page.get_by_text("Communes", exact=True).wait_for(timeout=LONG)
     assert page.get_by_text("34 875").count() >= 1 and page.get_by_text("1 253").count() >= 1
+    nav = page.get_by_test_id("stSidebarNav")
+    assert nav.get_by_role("link", name="Accueil").count() == 1 and nav.get_by_role("link", name="app").count() == 0
+    # no English developer menu or « Deploy » button (client.toolbarMode = "minimal")
+    assert page.get_by_test_id("stMainMenu").count() == 0 and page.get_by_text("Deploy", exact=True).count() == 0
     shot(page, "02_home")
     page.get_by_role("button", name="Commencer : définir le territoire").click()
     page.wait_for_url("**/Territoire*")
