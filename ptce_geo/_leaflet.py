@@ -105,7 +105,11 @@ class OutlineGeoJson(_ScriptElement):
 
 
 class HtmlLegend(_ScriptElement):
-    """A Leaflet control holding legend HTML built (and escaped) in Python; no external script needed."""
+    """A Leaflet control holding legend HTML built (and escaped) in Python; no external script needed.
+
+    The legend lets every pointer event through (``pointer-events: none``): a click or a drawing vertex placed
+    on it reaches the map underneath instead of being silently swallowed.
+    """
 
     _template = Template(
         """
@@ -114,7 +118,7 @@ class HtmlLegend(_ScriptElement):
         {{ this.get_name() }}.onAdd = function () {
             var div = L.DomUtil.create("div", "ptce-legend");
             div.innerHTML = {{ this.html }};
-            L.DomEvent.disableClickPropagation(div);
+            div.style.pointerEvents = "none";
             return div;
         };
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});

@@ -91,6 +91,19 @@ def test_draw_a_polygon_with_mouse_clicks(page, server):
     assert page.failed == [] and page.external == []
 
 
+def test_a_vertex_placed_on_the_legend_reaches_the_map(page, server):
+    """The legend lets clicks through: a drawing vertex placed on it is kept, not silently swallowed."""
+    frame = open_map(page, server)
+    box, legend = page.locator(MAP_IFRAME).bounding_box(), frame.locator(".ptce-legend").bounding_box()
+    on_legend = ((legend["x"] + legend["width"] / 2 - box["x"]) / box["width"],
+                 (legend["y"] + legend["height"] / 2 - box["y"]) / box["height"])
+    draw_polygon(page, frame, [(0.40, 0.40), (0.60, 0.38), on_legend, (0.42, 0.62), (0.40, 0.40)])
+    page.wait_for_function("() => location.search.includes('polygone=')", timeout=LONG)
+    settle(page)
+    page.get_by_role("tab", name="Dessin ou contour").click()
+    page.get_by_text("1 forme, 4 sommets").wait_for(timeout=LONG)
+
+
 def test_saving_an_unchanged_drawing_keeps_the_epci_clicked_before(page, server):
     """streamlit-folium reports « Enregistrer » of the edit toolbar as one more click, with the last clicked tooltip."""
     frame = open_map(page, server)
