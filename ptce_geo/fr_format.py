@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["NNBSP", "D3_LOCALE", "fr_number", "fr_int", "fr_percent", "plural", "count", "yes_no"]
+__all__ = ["NNBSP", "MISSING", "D3_LOCALE", "is_missing", "fr_number", "fr_int", "fr_percent", "decimals_for_unit", "fr_value", "plural",
+           "count", "yes_no"]
 
 NNBSP = "\u202f"  # narrow no-break space: thousands separator, never broken across lines
 MISSING = "—"
@@ -17,14 +18,14 @@ MISSING = "—"
 D3_LOCALE = {"number": {"decimal": ",", "thousands": NNBSP, "grouping": [3], "currency": ["", "\u00a0€"], "percent": "\u00a0%"}}
 
 
-def _missing(value: object) -> bool:
+def is_missing(value: object) -> bool:
     """None, NaN, pandas' NA and NaT: shown as a dash."""
     return pd.api.types.is_scalar(value) and bool(pd.isna(value))
 
 
 def fr_number(value: float | None, digits: int = 0) -> str:
     """``1234567.891`` -> ``1 234 567,9`` (``digits=1``); ``-0.04`` -> ``0,0``; missing -> ``—``."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     number = float(value)  # type: ignore[arg-type]
     if float(f"{number:.{digits}f}") == 0:
@@ -39,7 +40,28 @@ def fr_int(value: float | None) -> str:
 
 def fr_percent(share: float | None, digits: int = 0) -> str:
     """A share between 0 and 1: ``0.154`` -> ``15 %`` (``digits=1``: ``15,4 %``); missing -> ``—``."""
-    return MISSING if _missing(share) else f"{fr_number(100 * float(share), digits)} %"  # type: ignore[arg-type]
+    return MISSING if is_missing(share) else f"{fr_number(100 * float(share), digits)} %"  # type: ignore[arg-type]
+
+
+def decimals_for_unit(unit: str, value: float | None = None) -> int:
+    """Decimals a French reader expects in ``unit``: counts whole, rates to 0.1, growth and household size to 0.01,
+    densities to 0.1 below 100."""
+    if unit in ("%/an", "pers./ménage"):
+        return 2
+    if unit == "%":
+        return 1
+    if unit == "hab./km²":
+        return 0 if value is not None and abs(value) >= 100 else 1
+    return 0
+
+
+def fr_value(value: object, unit: str = "", with_unit: bool = True) -> str:
+    """``12 345``, ``15,4 %``, ``19 650 €/an`` (no-break space before the unit); ``—`` when missing."""
+    if is_missing(value):
+        return MISSING
+    number = float(value)  # type: ignore[arg-type]
+    text = fr_number(number, decimals_for_unit(unit, number))
+    return f"{text}\u00a0{unit}" if with_unit and unit else text
 
 
 def plural(n: float, singular: str, plural_form: str) -> str:
@@ -58,6 +80,6 @@ def count(n: float, singular: str, plural_form: str) -> str:
 
 def yes_no(value: object) -> str:
     """``True`` -> ``oui``, ``False`` -> ``non``, missing -> ``—``: a boolean as a cell for people."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     return "oui" if bool(value) else "non"

@@ -8,7 +8,6 @@ and the previous territory stays.
 from __future__ import annotations
 
 import html
-import math
 import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
@@ -20,7 +19,7 @@ from streamlit.errors import StreamlitAPIException
 
 from ptce_geo.codes import normalize_commune_code
 from ptce_geo.errors import PtceGeoError
-from ptce_geo.fr_format import count, fr_int, fr_number, fr_percent
+from ptce_geo.fr_format import count, fr_int, fr_number, fr_percent, fr_value
 from ptce_geo.geometry import polygonal
 from ptce_geo.indicators import Indicator
 from ptce_geo.reference import Reference
@@ -28,7 +27,7 @@ from ptce_geo.territory import polygon_from_file
 from ui import loaders, state, territory
 
 __all__ = [
-    "MAX_UPLOAD_MB", "fr_value", "decimals_for_unit", "md", "md_multiline", "indicator_label", "selection_summary",
+    "MAX_UPLOAD_MB", "md", "md_multiline", "indicator_label", "selection_summary",
     "drawing_text", "commune_lists", "page_link", "toggle_communes", "glance", "banner", "describe", "edge_communes", "upload_contour",
     "commune_search", "search_communes",
 ]
@@ -38,23 +37,6 @@ HARD_UPLOAD_MB = 50
 _UPLOAD_VERSION, _EDGE_VERSION = "_ter_upload_version", "_ter_edge_version"
 
 
-def decimals_for_unit(unit: str, value: float | None = None) -> int:
-    """Decimals a French reader expects for a value in ``unit``: counts whole, rates to 0.1, growth to 0.01."""
-    if unit in ("%/an", "pers./ménage"):
-        return 2
-    if unit == "%":
-        return 1
-    if unit == "hab./km²":
-        return 0 if value is not None and abs(value) >= 100 else 1
-    return 0
-
-
-def fr_value(value: object, unit: str = "", with_unit: bool = True) -> str:
-    """``12 345``, ``15,4 %``, ``19 650 €/an``; ``—`` when missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return "—"
-    text = fr_number(float(value), decimals_for_unit(unit, float(value)))
-    return f"{text} {unit}".strip() if with_unit and unit else text
 
 
 def md(text: object) -> str:

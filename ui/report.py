@@ -17,10 +17,10 @@ from ptce_geo.alerts import EPCI_TYPE_LABELS, Alert
 from ptce_geo.diagnostic import NO_EPCI, Diagnostic, figure_note
 from ptce_geo.disparity import MARGINAL_LABEL, MARGINAL_MAX_POPULATION, MARGINAL_MAX_SHARE
 from ptce_geo.export import sources_text
-from ptce_geo.fr_format import D3_LOCALE, count, fr_int, fr_number, fr_percent, yes_no
+from ptce_geo.fr_format import D3_LOCALE, count, fr_int, fr_number, fr_percent, fr_value, yes_no
 from ptce_geo.indicators import DENSITY_LEVELS, indicator
 from ptce_geo.mapping import DENSITY_COLORS
-from ui.panels import fr_value, md, md_multiline
+from ui.panels import md, md_multiline
 
 __all__ = ["key_figures", "alerts_line", "summary_table", "epci_table", "disparity_chart", "disparity_table", "rural_urban",
            "alerts", "sources", "EXPLANATIONS"]

@@ -13,10 +13,10 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from ..fr_format import fr_percent, fr_value
 from ..indicators import DENSITY_LEVELS
 from ..mapping import DENSITY_COLORS
 from ._figure import Figure, new_figure, plotting, to_figure
-from ._format import fr_share, fr_value
 
 __all__ = ["comparison_chart", "epci_chart", "density_bars", "markers_chart", "BAR", "TERRITORY", "FRANCE", "MAX_EPCI_BARS"]
 
@@ -115,7 +115,7 @@ def epci_chart(parts: pd.DataFrame, items: list[tuple[str, str, str, float, floa
 
 def density_bars(levels: pd.DataFrame) -> Figure:
     """Population and surface stacked by the 7 density levels of INSEE's grid (1 = grands centres urbains)."""
-    parts = [f"{code}. {DENSITY_LEVELS[int(code)]} : population {fr_share(r['part_population'], 1)}, surface {fr_share(r['part_surface'], 1)}"
+    parts = [f"{code}. {DENSITY_LEVELS[int(code)]} : population {fr_percent(r['part_population'], 1)}, surface {fr_percent(r['part_surface'], 1)}"
              for code, r in levels.iterrows()]
     with plotting():
         fig = new_figure(17, 5.2)
@@ -127,13 +127,13 @@ def density_bars(levels: pd.DataFrame) -> Figure:
                 ax.barh(row, share, left=left, color=DENSITY_COLORS[int(code)], edgecolor="white", linewidth=0.5,
                         label=f"{code}. {DENSITY_LEVELS[int(code)]}" if row == 0 else None)
                 if share >= 0.06:
-                    ax.text(left + share / 2, row, fr_share(share), ha="center", va="center", fontsize=7,
+                    ax.text(left + share / 2, row, fr_percent(share), ha="center", va="center", fontsize=7,
                             color="white" if int(code) <= 4 else "#1a1a1a")
                 left += share
         ax.set_yticks([0, 1], ["Population", "Surface"])
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
-        ax.xaxis.set_major_formatter(lambda x, _: fr_share(x))
+        ax.xaxis.set_major_formatter(lambda x, _: fr_percent(x))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=3, fontsize=7, frameon=False)
         return to_figure(fig, "Parts de la population et de la surface par niveau de la grille de densité : " + " ; ".join(parts) + ".")
 

@@ -12,11 +12,11 @@ import pandas as pd
 
 from ..alerts import EPCI_TYPE_LABELS, Alert
 from ..diagnostic import NO_EPCI, Diagnostic
+from ..fr_format import MISSING, fr_int, fr_number, fr_percent, fr_value, is_missing
 from ..indicators import indicator
 from ..inventory import Inventory
 from ..project import MATURITY_MARKERS, Project, compare_snapshots, snapshot_rows
 from . import charts, maps
-from ._format import MISSING, fr_decimal, fr_int, fr_share, fr_value, is_missing
 from .guide import LEVEL_LABELS, guide_for
 
 __all__ = ["short_definition", "comparators", "key_figures", "indicator_rows", "comparison_figure", "epci_section", "rural_urban_section",
@@ -73,7 +73,7 @@ def indicator_rows(diag: Diagnostic) -> list[dict]:
             "id": ind_id, "theme": r["theme"], "label": r["libelle"], "unit": r["unite"], "approx": bool(r["approximatif"]),
             "territory": fr_value(r["valeur_territoire"], r["unite"], with_unit=False),
             "comparisons": [fr_value(r[c], r["unite"], with_unit=False) for c, _ in cols],
-            "vintage": r["millesime"], "source": r["source"], "coverage": fr_share(r["couverture"]), "note": r.get("note", "") or "",
+            "vintage": r["millesime"], "source": r["source"], "coverage": fr_percent(r["couverture"]), "note": r.get("note", "") or "",
         })
     return rows
 
@@ -98,7 +98,7 @@ def epci_section(diag: Diagnostic) -> dict:
         rows.append({"nom": "Communes sans EPCI" if code == NO_EPCI else r["nom"], "code": code or MISSING,
                      "type": EPCI_TYPE_LABELS.get(str(r["type"]), str(r["type"]) or MISSING),
                      "communes": f"{fr_int(r['communes_dans_territoire'])} / {fr_int(r['communes_total'])}",
-                     "population": fr_int(r["population_dans_territoire"]), "part": fr_share(r["part_population"]),
+                     "population": fr_int(r["population_dans_territoire"]), "part": fr_percent(r["part_population"]),
                      "short": _short_name(str(r["nom"])) if code != NO_EPCI else "Communes sans EPCI",
                      "values": [fr_value(r[i], indicator(i).unit, with_unit=False) for i in inds]})
     parts = e[e.index != NO_EPCI]
@@ -112,8 +112,8 @@ def epci_section(diag: Diagnostic) -> dict:
             "label": r["libelle"], "n": fr_int(r["n_epci"]),
             "min": f"{fr_value(r['min'], unit)} ({r['epci_min']})" if r["epci_min"] else MISSING,
             "max": f"{fr_value(r['max'], unit)} ({r['epci_max']})" if r["epci_max"] else MISSING,
-            "ratio": fr_decimal(r["ratio_max_min"]),
-            "cv": fr_decimal(r["cv_pondere"]), "inter": fr_share(r["part_inter_epci"]),
+            "ratio": fr_number(r["ratio_max_min"], 2),
+            "cv": fr_number(r["cv_pondere"], 2), "inter": fr_percent(r["part_inter_epci"]),
         })
     heads = [f"{indicator(i).label} ({indicator(i).unit})" for i in inds]
     single = len(parts) < 2
@@ -131,8 +131,8 @@ def _short_name(name: str) -> str:
 
 def _share_rows(frame: pd.DataFrame) -> list[dict]:
     return [{"label": str(r["libelle"]), "communes": fr_int(r["communes"]), "population": fr_int(r["population"]),
-             "part_population": fr_share(r["part_population"], 1), "surface": fr_value(r["surface_km2"], "km²", with_unit=False),
-             "part_surface": fr_share(r["part_surface"], 1)} for _, r in frame.iterrows()]
+             "part_population": fr_percent(r["part_population"], 1), "surface": fr_value(r["surface_km2"], "km²", with_unit=False),
+             "part_surface": fr_percent(r["part_surface"], 1)} for _, r in frame.iterrows()]
 
 
 def rural_urban_section(diag: Diagnostic, base: maps.MapBase) -> dict:
@@ -141,8 +141,8 @@ def rural_urban_section(diag: Diagnostic, base: maps.MapBase) -> dict:
     if not mix.available:
         return {"missing": "Répartition rurale/urbaine non calculable avec les données chargées (grille communale de densité de "
                            f"l'INSEE absente). {' '.join(mix.notes)} Pour l'obtenir : {diag.fetch_hint}"}
-    return {"missing": "", "rural": fr_share(mix.rural_share), "urban": fr_share(mix.urban_share),
-            "heterogeneity": fr_decimal(mix.heterogeneity),
+    return {"missing": "", "rural": fr_percent(mix.rural_share), "urban": fr_percent(mix.urban_share),
+            "heterogeneity": fr_number(mix.heterogeneity, 2),
             "bars": charts.density_bars(mix.levels), "map": maps.density_map(base, diag.communes["densite_niveau"].astype("float64")),
             "groups": _share_rows(mix.groups), "aav": _share_rows(mix.aav) if len(mix.aav) else [], "notes": list(mix.notes)}
 
@@ -154,7 +154,7 @@ def _figure_text(value: object) -> str:
         if is_missing(value):
             return MISSING
         number = float(value)
-        return fr_decimal(number, 0 if number.is_integer() else 4 if abs(number) < 1 else 2)
+        return fr_number(number, 0 if number.is_integer() else 4 if abs(number) < 1 else 2)
     if isinstance(value, dict):
         return " ; ".join(f"{k} : {_figure_text(v)}" for k, v in value.items())
     if isinstance(value, list):
@@ -184,7 +184,7 @@ def _cell(value: object) -> str:
     if is_missing(value):
         return MISSING
     number = float(value)
-    return fr_int(number) if number.is_integer() else fr_decimal(number, 2 if abs(number) < 10 else 1)
+    return fr_int(number) if number.is_integer() else fr_number(number, 2 if abs(number) < 10 else 1)
 
 
 def _table(frame: pd.DataFrame, columns: dict[str, str], limit: int | None = None) -> dict:
@@ -231,7 +231,7 @@ def actors_section(inventory: Inventory | None, base: maps.MapBase) -> dict:
 
 def _snapshot_value(value: object) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return fr_decimal(value, 0 if float(value).is_integer() else 2)
+        return fr_number(value, 0 if float(value).is_integer() else 2)
     if isinstance(value, list):
         return ", ".join(map(str, value)) or MISSING
     return MISSING if value is None else str(value)
@@ -290,16 +290,16 @@ def sources_section(diag: Diagnostic) -> dict:
                  "licence": _licence(str(r.get("jeu", "")), str(r.get("origine", "")))} for r in diag.sources.to_dict("records")]
     s = diag.summary
     indicators = [{"label": r["libelle"], "available": "oui" if r["disponible"] else "non", "source": r["source"] or MISSING,
-                   "vintage": r["millesime"] or MISSING, "coverage": fr_share(r["couverture"]),
+                   "vintage": r["millesime"] or MISSING, "coverage": fr_percent(r["couverture"]),
                    "method": ("Agrégat approché. " if r["approximatif"] else "") + str(r.get("note", "") or "")}
                   for _, r in s.iterrows()]
     p = diag.params
     thresholds = [f"Territoire étendu : plus de {fr_int(p.max_communes)} communes, plus de {fr_int(p.max_departements)} départements "
                   f"ou plus de {fr_value(p.max_diameter_km, 'km')} d'un bout à l'autre.",
-                  f"Mixité rurale/urbaine : rurale et urbaine chacune au moins {fr_share(p.mixed_min_share)} de la population.",
-                  f"Couverture d'un indicateur signalée sous {fr_share(p.min_coverage)} de la population."]
-    thresholds += [f"Disparité forte de « {indicator(k).label.lower()} » : rapport max/min d'au moins {fr_decimal(r)} "
-                   f"ou coefficient de variation pondéré d'au moins {fr_decimal(c)}." for k, (r, c) in p.disparity.items()]
+                  f"Mixité rurale/urbaine : rurale et urbaine chacune au moins {fr_percent(p.mixed_min_share)} de la population.",
+                  f"Couverture d'un indicateur signalée sous {fr_percent(p.min_coverage)} de la population."]
+    thresholds += [f"Disparité forte de « {indicator(k).label.lower()} » : rapport max/min d'au moins {fr_number(r, 2)} "
+                   f"ou coefficient de variation pondéré d'au moins {fr_number(c, 2)}." for k, (r, c) in p.disparity.items()]
     return {"datasets": datasets, "indicators": indicators, "thresholds": thresholds, "warnings": list(diag.territory.warnings),
             "geography": diag.territory.geography_vintage, "created": f"{diag.created[:10]} à {diag.created[11:16]}",
             "definition": short_definition(diag.overview["definition"], 600),
