@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 
-from tests.browser.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, TIMINGS, shot
-
-STARTUP_S = 180  # a cold ``streamlit run`` on a loaded 2-core machine; measured here: < 1 s idle, a few s loaded
+from tests.browser.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, TIMINGS, running_server, shot, watch
 
 
 def pytest_collection_modifyitems(config, items):
@@ -37,69 +31,12 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def _start(embedded_root, projects) -> tuple[subprocess.Popen, str, float]:
-    """Start ``streamlit run app.py`` on a free port; (process, URL, start time). A port taken meanwhile makes it exit."""
-    port = _free_port()
-    env = {**os.environ, "PTCE_GEO_DATA_DIR": str(embedded_root), "PTCE_GEO_PROJECTS_DIR": str(projects),
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    log = open(ARTIFACTS / "streamlit.log", "ab")  # noqa: SIM115 - the child holds it; closed with the process
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    log.close()
-    return proc, f"http://127.0.0.1:{port}", time.perf_counter()
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture(scope="session")
 def server(embedded_root, tmp_path_factory):
-    """URL of a streamlit server on a free port, with a private projects folder; stopped (its process only) at the end.
-
-    Waits for the health endpoint up to ``STARTUP_S``; a server that exits at once (port taken between the probe and
-    the bind) is started again on another port, twice at most.
-    """
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "streamlit.log").write_bytes(b"")
-    projects = tmp_path_factory.mktemp("projets")
-    for attempt in range(3):
-        proc, url, started = _start(embedded_root, projects)
-        while not _healthy(url) and proc.poll() is None and time.perf_counter() - started < STARTUP_S:
-            time.sleep(0.25)  # polling an HTTP endpoint: the only way to see a server come up
-        if _healthy(url):
-            break
-        exited = proc.poll() is not None  # on its own: most likely the port, taken between the probe and the bind
-        _stop(proc)
-        if not exited or attempt == 2:
-            raise RuntimeError(f"streamlit did not answer within {STARTUP_S} s (exit {proc.returncode}); see {ARTIFACTS / 'streamlit.log'}")
-    TIMINGS["server_health_s"] = time.perf_counter() - started
-    try:
+    """URL of a streamlit server on the embedded cache, with a private projects folder, for the whole session."""
+    with running_server(embedded_root, tmp_path_factory.mktemp("projets")) as (url, started):
+        TIMINGS["server_health_s"] = time.perf_counter() - started
         yield {"url": url, "started": started}
-    finally:
-        _stop(proc)
 
 
 @pytest.fixture(scope="session")
@@ -127,12 +64,7 @@ def page(browser, server, request):
     """
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
     context.set_default_timeout(45_000)
-    pg = context.new_page()
-    pg.failed, pg.external = [], []
-    # net::ERR_ABORTED is a request the page cancelled itself (a reload or a page change while Streamlit was still
-    # fetching a script chunk): not a failed load. Requests leaving the machine are recorded apart, in ``external``.
-    pg.on("requestfailed", lambda r: None if "ERR_ABORTED" in (r.failure or "") else pg.failed.append(f"{r.url} ({r.failure})"))
-    pg.on("request", lambda r: None if r.url.startswith((server["url"], "data:", "blob:", "about:")) else pg.external.append(r.url))
+    pg = watch(context.new_page(), server["url"])
     yield pg
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:

@@ -8,8 +8,14 @@ runs a rerun in seconds, not milliseconds) but bounded.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
 from pathlib import Path
 
 __all__ = [
@@ -49,6 +55,18 @@ _DRAW_READY_JS = f"""() => {{
     const h = ({_DRAW_HANDLER_JS})();
     return h !== null && (!h.enabled() || (!h._clickHandled && !h._disableMarkers && !h._mouseDownOrigin));
 }}"""
+
+
+def watch(page, base_url: str):
+    """Record on ``page.failed`` the loads that failed and on ``page.external`` the requests leaving ``base_url``.
+
+    net::ERR_ABORTED is a request the page cancelled itself (a reload or a page change while Streamlit was still
+    fetching a script chunk): not a failed load.
+    """
+    page.failed, page.external = [], []
+    page.on("requestfailed", lambda r: None if "ERR_ABORTED" in (r.failure or "") else page.failed.append(f"{r.url} ({r.failure})"))
+    page.on("request", lambda r: None if r.url.startswith((base_url, "data:", "blob:", "about:")) else page.external.append(r.url))
+    return page
 
 
 def shot(page, name: str) -> None:
@@ -125,3 +143,70 @@ def uploader(page, key: str):
     """The file input of the uploader with widget key ``key`` (and only it: a rerun may briefly show the previous one)."""
     return page.locator(f'[data-testid="stElementContainer"].st-key-{key}:not([data-stale="true"]) '
                         '[data-testid="stFileUploaderDropzoneInput"]')
+
+
+STARTUP_S = 180  # a cold ``streamlit run`` on a loaded 2-core machine; measured here: < 1 s idle, a few s loaded
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _start(data_root, projects, log_name: str) -> tuple[subprocess.Popen, str, float]:
+    """Start ``streamlit run app.py`` on a free port; (process, URL, start time). A port taken meanwhile makes it exit."""
+    port = _free_port()
+    env = {**os.environ, "PTCE_GEO_DATA_DIR": str(data_root), "PTCE_GEO_PROJECTS_DIR": str(projects),
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    log = open(ARTIFACTS / log_name, "ab")  # noqa: SIM115 - the child holds it; closed with the process
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    log.close()
+    return proc, f"http://127.0.0.1:{port}", time.perf_counter()
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextlib.contextmanager
+def running_server(data_root, projects, log_name: str = "streamlit.log"):
+    """(URL, start time) of a streamlit server on ``data_root``, with its own projects folder; stopped (its process only)
+    on exit.
+
+    Waits for the health endpoint up to ``STARTUP_S``; a server that exits at once (port taken between the probe and
+    the bind) is started again on another port, twice at most.
+    """
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / log_name).write_bytes(b"")
+    for attempt in range(3):
+        proc, url, started = _start(data_root, projects, log_name)
+        while not _healthy(url) and proc.poll() is None and time.perf_counter() - started < STARTUP_S:
+            time.sleep(0.25)  # polling an HTTP endpoint: the only way to see a server come up
+        if _healthy(url):
+            break
+        exited = proc.poll() is not None  # on its own: most likely the port, taken between the probe and the bind
+        _stop(proc)
+        if not exited or attempt == 2:
+            raise RuntimeError(f"streamlit did not answer within {STARTUP_S} s (exit {proc.returncode}); see {ARTIFACTS / log_name}")
+    try:
+        yield url, started
+    finally:
+        _stop(proc)
