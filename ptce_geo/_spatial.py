@@ -175,10 +175,7 @@ class CommuneIndex:
 
 def commune_index(ref) -> CommuneIndex:
     """The reference's commune index, built on first use and kept on the reference."""
-    index = ref._derived.get(_KEY)
-    if index is None:
-        index = ref._derived[_KEY] = CommuneIndex(ref.communes)
-    return index
+    return ref.derived(_KEY, lambda: CommuneIndex(ref.communes))
 
 
 def _hull_diameter_km(coords: np.ndarray) -> float:

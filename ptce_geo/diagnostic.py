@@ -99,9 +99,7 @@ class _Lookups:
 
     @classmethod
     def of(cls, ref: Reference) -> _Lookups:
-        if "diagnostic_lookups" not in ref._derived:
-            ref._derived["diagnostic_lookups"] = cls(ref)
-        return ref._derived["diagnostic_lookups"]
+        return ref.derived("diagnostic_lookups", lambda: cls(ref))
 
 
 def _vintage_text(ref: Reference, variables: tuple[str, ...], key: str) -> str:
@@ -111,11 +109,12 @@ def _vintage_text(ref: Reference, variables: tuple[str, ...], key: str) -> str:
 
 def income_model(ref: Reference) -> IncomeModel | None:
     """The income estimator fitted on every commune of ``ref`` (once per reference), ``None`` without Filosofi."""
-    if "income_model" not in ref._derived:
+    def fit() -> IncomeModel | None:
         variables = ref.variables
         ok = "med_niveau_vie" in variables and variables["med_niveau_vie"].notna().any()
-        ref._derived["income_model"] = fit_model(variables, ref.communes["code_dep"].reindex(variables.index)) if ok else None
-    return ref._derived["income_model"]  # type: ignore[return-value]
+        return fit_model(variables, ref.communes["code_dep"].reindex(variables.index)) if ok else None
+
+    return ref.derived("income_model", fit)
 
 
 def _income(model: IncomeModel | None, look: _Lookups, key: pd.Series) -> pd.DataFrame | None:

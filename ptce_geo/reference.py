@@ -6,8 +6,10 @@ by their code as a string; geometries are EPSG:4326.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -16,6 +18,8 @@ from .build import ensure_cache
 from .cache import Generation, data_dir
 from .indicators import INDICATORS, Indicator
 from .zoning_tables import read_zonings
+
+T = TypeVar("T")
 
 __all__ = ["Reference", "load_reference", "FETCH_HINT"]
 
@@ -65,13 +69,18 @@ class Reference:
             self._levels[niveau] = part.set_index("code").drop(columns="niveau")
         return self._levels[niveau]
 
+    def derived(self, key: str, build: Callable[[], T]) -> T:
+        """The object ``key`` derived from these tables (spatial index, fitted model…): built by ``build`` on first use,
+        then kept with the reference (the tables never change once loaded)."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]  # type: ignore[return-value]
+
     def accepted_commune_codes(self) -> pd.Index:
         """Codes a user may type for a commune: current ones, plus the old codes and arrondissements municipaux
         of the passage table (``territory`` maps those onto their commune with a note)."""
-        codes = self._derived.get("accepted_commune_codes")
-        if codes is None:
-            codes = self._derived["accepted_commune_codes"] = self.communes.index.union(pd.Index(self.passage["code_ancien"].astype(str)))
-        return codes
+        return self.derived("accepted_commune_codes",
+                            lambda: self.communes.index.union(pd.Index(self.passage["code_ancien"].astype(str))))
 
     @property
     def geography_vintage(self) -> str:

@@ -118,9 +118,7 @@ class _Lookups:
 
     @classmethod
     def of(cls, ref) -> _Lookups:
-        if "zoning_lookups" not in ref._derived:
-            ref._derived["zoning_lookups"] = cls(ref)
-        return ref._derived["zoning_lookups"]
+        return ref.derived("zoning_lookups", lambda: cls(ref))
 
 
 def _rows(zoning: Zoning, look: _Lookups, positions: np.ndarray, population: np.ndarray) -> list[tuple]:
@@ -215,7 +213,7 @@ def zone_outlines(ref, zoning: str, codes: list[str] | tuple[str, ...], toleranc
     Only the zones asked for are dissolved (a few tens of ms each), and simplified by ~50 m in degrees
     for display: figures never use these outlines.
     """
-    memo: dict = ref._derived.setdefault("zone_outlines", {})
+    memo: dict = ref.derived("zone_outlines", dict)
     missing = [c for c in codes if (zoning, c) not in memo]
     if missing and zoning in ref.zonings.columns:
         members = ref.zonings[zoning].reindex(ref.communes.index).to_numpy(dtype=object, na_value=None)
