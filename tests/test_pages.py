@@ -271,6 +271,8 @@ def test_diagnostic_on_real_data_shows_disparities_and_rural_urban(shared_app):
     assert not at.exception
     epci = at.dataframe[0].value
     assert list(epci["SIREN"]) == [AMIENS, VAL_DE_SOMME]
+    assert "Taux de chômage des 15-64 ans (recensement) (%, RP 2021)" in epci.columns  # census years shown
+    assert "Taux de logements vacants (%, RP 2018)" in epci.columns
     assert any("Rapport max/min" in df.value.columns for df in at.dataframe)
     at.session_state["diag_onglet"] = "Rural / urbain"
     at.run()

@@ -108,7 +108,10 @@ def epci_table(diag: Diagnostic) -> None:
     units = {}
     for ind_id in inds:
         ind = indicator(ind_id)
-        heading = f"{ind.label} ({ind.unit})"
+        # the vintage's short form (« RP 2021 », « Populations légales 2023 »): RP 2021 next to RP 2018 is visible here,
+        # its full wording stays in the synthesis table
+        vintage = str(diag.summary.at[ind_id, "millesime"]).split(" (")[0].split(" ;")[0] if ind_id in diag.summary.index else ""
+        heading = f"{ind.label} ({ind.unit}{', ' + vintage if vintage else ''})"
         table[heading] = e[ind_id].astype("float64").to_numpy()
         units[heading] = ind.unit
     table.loc[table["SIREN"] == NO_EPCI, ["EPCI", "SIREN"]] = ["Communes sans EPCI", "—"]
