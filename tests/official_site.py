@@ -19,11 +19,12 @@ from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
 import pandas as pd
 
-__all__ = ["build_site", "serve", "write_xlsx", "zip_bytes", "QuietHandler"]
+__all__ = ["build_site", "frr_workbook", "site_path", "serve", "write_xlsx", "zip_bytes", "QuietHandler"]
 
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -186,6 +187,20 @@ def _cog(shared: Path) -> dict[str, bytes]:
             for name, frame in (("v_commune_2025.csv", v_commune), ("v_departement_2025.csv", v_dep), ("v_region_2025.csv", v_reg))}
 
 
+def frr_workbook(shared: Path) -> bytes:
+    """The DGCL workbook « Liste communes FRR_juillet2025.xlsx »: one sheet, header on the first row, codes as text
+    (the copy in ``../shared/data`` is its CSV conversion, with a trailing ``;``)."""
+    frame = pd.read_csv(shared / "anct_france_ruralites_revitalisation_2025" / "liste-communes-FRR-juillet2025.csv", sep=";",
+                        dtype=str, keep_default_na=False)
+    frame = frame[[c for c in frame.columns if not c.startswith("Unnamed")]].fillna("")
+    return write_xlsx({"Feuil1": [list(frame.columns)] + frame.to_numpy().tolist()})
+
+
+def site_path(folder: Path, file) -> Path:
+    """Where a catalogue file lives in a served folder: the HTTP server decodes the URL's percent-escapes."""
+    return folder / unquote(file.path)
+
+
 def build_site(folder: Path, shared: Path) -> dict[str, Path]:
     """Write every catalogue file under ``folder`` at its relative path; returns name -> path."""
     from ptce_geo.sources.official import CATALOGUE
@@ -197,10 +212,11 @@ def build_site(folder: Path, shared: Path) -> dict[str, Path]:
         "appartenance": _appartenance(shared), "aav2020": _aav(shared), "epci": _intercommunalite(shared),
         "cog_communes": cog["v_commune_2025.csv"], "cog_departements": cog["v_departement_2025.csv"], "cog_regions": cog["v_region_2025.csv"],
         "contours": gzip.decompress((shared / "geo_communes_epci" / "communes_2025_datafrance.geojson.gz").read_bytes()),
+        "frr": frr_workbook(shared),
     }
     paths = {}
     for file in CATALOGUE:
-        path = folder / file.path
+        path = site_path(folder, file)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(contents[file.name])
         paths[file.name] = path

@@ -24,7 +24,7 @@ from ptce_geo.sources.download import fetch, update
 from ptce_geo.sources.local import scan
 from ptce_geo.sources.official import BASE_URL_ENV, BASES, CATALOGUE, select, url_of
 from tests.conftest import SHARED, needs_shared
-from tests.official_site import QuietHandler, build_site, serve, write_xlsx, zip_bytes
+from tests.official_site import QuietHandler, build_site, serve, site_path, write_xlsx, zip_bytes
 
 FAST = {"timeout": 2.0, "retries": 0, "backoff": 0.01, "progress": False}
 COMPARATEUR = next(f for f in CATALOGUE if f.name == "comparateur")
@@ -43,7 +43,7 @@ def site_with(tmp_path: Path, files: dict[str, bytes]) -> Path:
     """A served folder holding ``files`` (catalogue name -> bytes) at their catalogue paths."""
     by_name = {f.name: f for f in CATALOGUE}
     for name, data in files.items():
-        path = tmp_path / "site" / by_name[name].path
+        path = site_path(tmp_path / "site", by_name[name])
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     (tmp_path / "site").mkdir(exist_ok=True)

@@ -22,7 +22,7 @@ from .tables import to_number
 __all__ = ["Dataset", "SPECS", "recognise", "join_filosofi_parts", "EXPECTED_HEADERS"]
 
 # header cells that identify a header row in xlsx files with title rows
-EXPECTED_HEADERS = ("CODGEO", "code_insee", "insee_com", "EPCI", "DEP", "REG", "COM", "code", "epci_siren", "code_ancien")
+EXPECTED_HEADERS = ("CODGEO", "code_insee", "Code_insee", "insee_com", "EPCI", "DEP", "REG", "COM", "code", "epci_siren", "code_ancien")
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from ..errors import DownloadError
 
@@ -24,7 +25,11 @@ DEFAULT_RETRIES = 3  # further attempts after a transient failure
 BASES = {
     "insee": "https://www.insee.fr/fr/statistiques/fichier",
     "etalab": "https://etalab-datasets.geo.data.gouv.fr/contours-administratifs",
+    "dgcl": "https://www.collectivites-locales.gouv.fr",
 }
+# the DGCL page « Le plan France ruralités » links this workbook (classement au 10 juillet 2025)
+_FRR_PATH = ("files/files/3.%20Animer%20les%20territoires/5.%20La%20coh%C3%A9sion%20territoriale%20et%20l'am%C3%A9nagement"
+             "%20du%20territoire/Liste%20communes%20FRR_juillet2025.xlsx")
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,8 @@ class OfficialFile:
 
     @property
     def filename(self) -> str:
-        return self.path.rsplit("/", 1)[-1]
+        """The file's name as saved (percent-escapes of the URL decoded)."""
+        return unquote(self.path.rsplit("/", 1)[-1])
 
     def missing(self, ids: set[str]) -> list[str]:
         """The expected ids (``fnmatch`` patterns: a supra file's ids carry its year) that ``ids`` does not yield."""
@@ -73,6 +79,8 @@ CATALOGUE: tuple[OfficialFile, ...] = (
                  "8377162/v_region_2025.csv", "csv", ("cog_regions",)),
     OfficialFile("contours", "Etalab, contours administratifs 2025 des communes (ADMIN EXPRESS, 1000 m)", "etalab",
                  "2025/geojson/communes-1000m.geojson", "geojson", ("contours_communes",)),
+    OfficialFile("frr", "DGCL/ANCT, France Ruralités Revitalisation : classement des communes au 10 juillet 2025", "dgcl",
+                 _FRR_PATH, "xlsx", ("zonage_frr", "noms_frr")),
 )
 
 
