@@ -30,6 +30,7 @@ if panels.banner(current):
     if zonings.open:
         with zonings:
             zonings_panel.block(diag)
+            zonings_panel.qpv_block(ref, diag)
     if alerts.open:
         with alerts:
             report.alerts(diag)

@@ -22,6 +22,7 @@ from .geometry import areas_km2, zone_of
 from .income import COMPUTED, ESTIMATED, INCOME_IDS, estimate_by, fit_model, with_published
 from .indicators import INDICATORS, VARIABLES, aggregate_by, coverage_by
 from .passage import to_reference, with_arrondissements
+from .qpv import qpv_warnings
 from .sources.datasets import Dataset
 from .sources.domain import CENSUS_RULE, STALE_RATIO, census_zero, reject, stale_contour
 from .sources.embedded import embedded_datasets
@@ -68,7 +69,7 @@ def previous_pairs(root: Path) -> list[tuple[Dataset, FileRecord]]:
     for entry in manifest.get("jeux", []):
         if entry["origine"] == EMBEDDED:
             continue
-        table = gen.read(entry["id"], gen.source_path(entry["id"]), geo=entry["type"] == "contours")
+        table = gen.read(entry["id"], gen.source_path(entry["id"]), geo=entry["type"] in ("contours", "qpv"))
         ds = Dataset(entry["type"], entry["id"], entry["libelle"], table, entry["millesime"], entry["fichier"],
                      variables=entry.get("variables") or {}, warnings=entry.get("avertissements") or [],
                      rejected=[r for r in entry.get("valeurs_hors_domaine") or [] if r["rule"] != CENSUS_RULE])
@@ -359,7 +360,10 @@ def build_cache(new: list[tuple[Dataset, FileRecord]], root: Path | str | None =
             gen.write("variables", variables)
             gen.write("comparaisons", comparisons)
             write_zonings(gen, chosen, communes.index, warnings)
-            gen.write("passage", with_arrondissements(chosen["passage"][0].table if "passage" in chosen else None))
+            passage = with_arrondissements(chosen["passage"][0].table if "passage" in chosen else None)
+            if "qpv2024" in chosen:
+                warnings += qpv_warnings(chosen["qpv2024"][0].table, communes.index, passage, chosen["qpv2024"][0].origin)
+            gen.write("passage", passage)
             _store_sources(gen, chosen)
             manifest = {
                 "construit_le": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -17,6 +17,7 @@ import pandas as pd
 from .build import ensure_cache
 from .cache import Generation, data_dir
 from .indicators import INDICATORS, Indicator
+from .qpv import read_qpv_table
 from .zoning_tables import read_zonings
 
 T = TypeVar("T")
@@ -41,6 +42,7 @@ class Reference:
     # zone of each commune per zoning (bv2022, ze2020, aav2020, frr) and zone names; empty without zoning files
     zonings: pd.DataFrame = field(default_factory=pd.DataFrame)
     zone_names: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"zonage": [], "code": [], "nom": []}, dtype="str"))
+    qpv: gpd.GeoDataFrame | None = None  # QPV 2024 (ANCT) when imported or downloaded
     _levels: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     # objects derived once from these tables (spatial index…), built on first use by their owner module
     _derived: dict[str, object] = field(default_factory=dict, repr=False)
@@ -107,6 +109,7 @@ def load_reference(root: Path | str | None = None) -> Reference:
         passage=_read_passage(gen),
         zonings=zonings,
         zone_names=zone_names,
+        qpv=read_qpv_table(gen),
     )
 
 

@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 
 import pandas as pd
 
-__all__ = ["build_site", "frr_workbook", "site_path", "serve", "write_xlsx", "zip_bytes", "QuietHandler"]
+__all__ = ["build_site", "frr_workbook", "qpv_zip", "qpv_geojson", "QPV_ROWS", "site_path", "serve", "write_xlsx", "zip_bytes", "QuietHandler"]
 
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -196,6 +196,45 @@ def frr_workbook(shared: Path) -> bytes:
     return write_xlsx({"Feuil1": [list(frame.columns)] + frame.to_numpy().tolist()})
 
 
+def _ring(lon: float, lat: float, dx: float, dy: float) -> list[list[float]]:
+    """A small irregular octagon around (lon, lat), counter-clockwise, closed (a quartier is a few hundred metres wide)."""
+    import math
+
+    points = [[round(lon + dx * (1 + 0.15 * (i % 3)) * math.cos(i * math.pi / 4), 6),
+               round(lat + dy * (1 + 0.1 * (i % 2)) * math.sin(i * math.pi / 4), 6)] for i in range(8)]
+    return points + [points[0]]
+
+
+# (code_qp, lib_qp, insee_dep, insee_com, lib_com, insee_reg, siren_epci, lon, lat): QPV 2024 as the ANCT lists them
+QPV_ROWS = [
+    ("QN08001M", "Quartier Nord", "80", "80021", "Amiens", "32", "248000531", 2.2915, 49.9155),
+    ("QN08002M", "Étouvie", "80", "80021", "Amiens", "32", "248000531", 2.2560, 49.9080),
+    ("QN07536M", "La Chapelle - Évangile", "75", "75118", "Paris 18e Arrondissement", "11", "200054781", 2.3600, 48.8930),
+    ("QN97414I", "Le Gol", "974", "97414", "Saint-Louis", "04", "200011710", 55.4120, -21.2860),
+]
+
+
+def qpv_geojson(rows: list[tuple] = QPV_ROWS) -> str:
+    """The ANCT's combined WGS84 GeoJSON: FeatureCollection named after the file, CRS84, one MultiPolygon per QPV."""
+    import json
+
+    features = [{"type": "Feature", "properties": {"code_qp": r[0], "lib_qp": r[1], "insee_dep": r[2], "insee_com": r[3], "lib_com": r[4],
+                                                   "insee_reg": r[5], "siren_epci": r[6]},
+                 "geometry": {"type": "MultiPolygon", "coordinates": [[_ring(r[7], r[8], 0.004, 0.0025)]]}} for r in rows]
+    return json.dumps({"type": "FeatureCollection", "name": "QP2024_France_Hexagonale_Outre_Mer_WGS84",
+                       "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}, "features": features},
+                      ensure_ascii=False)
+
+
+def qpv_zip(geojson: str | None = None) -> bytes:
+    """The ANCT zip layout: GEOJSON/ (combined WGS84 file, and a Lambert-93 one that must not be read) and SHP/ folders."""
+    text = qpv_geojson() if geojson is None else geojson
+    decoy = text.replace('"Quartier Nord"', '"LAMBERT-93 : ne pas lire"')
+    return zip_bytes({"GEOJSON/QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson": text.encode("utf-8"),
+                      "GEOJSON/QP2024_France_hexagonale_LB93.geojson": decoy.encode("utf-8"),
+                      "SHP/LISEZMOI.txt": b"Quartiers prioritaires 2024"})
+
+
 def site_path(folder: Path, file) -> Path:
     """Where a catalogue file lives in a served folder: the HTTP server decodes the URL's percent-escapes."""
     return folder / unquote(file.path)
@@ -213,6 +252,7 @@ def build_site(folder: Path, shared: Path) -> dict[str, Path]:
         "cog_communes": cog["v_commune_2025.csv"], "cog_departements": cog["v_departement_2025.csv"], "cog_regions": cog["v_region_2025.csv"],
         "contours": gzip.decompress((shared / "geo_communes_epci" / "communes_2025_datafrance.geojson.gz").read_bytes()),
         "frr": frr_workbook(shared),
+        "qpv": qpv_zip(),  # not in ../shared/data: generated in the official layout
     }
     paths = {}
     for file in CATALOGUE:

@@ -5,13 +5,20 @@ Expected values are read from the served files with plain pandas / json, never t
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import pandas as pd
+import pytest
+import shapely
 
 from ptce_geo.cli import main
+from ptce_geo.qpv import territory_qpv
 from ptce_geo.reference import load_reference
 from ptce_geo.sources.official import BASES, select, url_of
 from tests.conftest import SHARED, needs_shared
-from tests.official_site import frr_workbook, serve, site_path
+from tests.official_site import frr_workbook, qpv_geojson, qpv_zip, serve, site_path
 
 FRR_CSV = SHARED / "anct_france_ruralites_revitalisation_2025" / "liste-communes-FRR-juillet2025.csv"
 
@@ -45,3 +52,75 @@ def test_update_only_frr_fills_the_frr_zoning(tmp_path, capsys):
     assert len(common) > 34_000
     assert (got[common] == expected[common]).all()
     assert got.value_counts()["FRR+"] == (expected[common] == "FRR+").sum()
+
+
+# --- QPV (ANCT) ----------------------------------------------------------------------------------
+
+def _serve_qpv(tmp_path: Path, data: bytes) -> Path:
+    site = tmp_path / "site"
+    path = site_path(site, select("qpv")[0])
+    path.parent.mkdir(parents=True)
+    path.write_bytes(data)
+    return site
+
+
+def test_qpv_url_is_the_data_gouv_resource(monkeypatch):
+    monkeypatch.delenv("PTCE_GEO_BASE_URL", raising=False)
+    qpv = select("qpv")[0]
+    assert url_of(qpv) == "https://www.data.gouv.fr/api/1/datasets/r/942d4ee8-8142-4556-8ea1-335537ce1119"
+    assert qpv.filename.endswith(".zip")
+
+
+def test_update_only_qpv_then_qpv_of_a_territory(embedded_root, tmp_path, capsys):
+    root = tmp_path / "cache"
+    shutil.copytree(embedded_root, root)
+    site = _serve_qpv(tmp_path, qpv_zip())
+    with serve(site) as base:
+        assert main(["data", "update", "--only", "qpv", "--base-url", base, "--data-dir", str(root), "--timeout", "10"]) == 0
+    capsys.readouterr()
+    ref = load_reference(root)
+    raw = json.loads(qpv_geojson())["features"]
+    assert sorted(ref.qpv["code_qp"]) == sorted(f["properties"]["code_qp"] for f in raw)
+    assert "LAMBERT-93 : ne pas lire" not in set(ref.qpv["nom"])  # the combined WGS84 file is the one read
+    le_gol = ref.qpv.set_index("code_qp").loc["QN97414I"]
+    expected = shapely.geometry.shape(next(f for f in raw if f["properties"]["code_qp"] == "QN97414I")["geometry"])
+    assert le_gol.geometry.equals_exact(expected, 1e-9)
+    amiens = ref.communes.index[ref.communes["code_epci"] == ref.communes.loc["80021", "code_epci"]]
+    summary = territory_qpv(ref.qpv, amiens, ref.passage, "QPV 2024")
+    assert list(summary.table["code_qp"]) == ["QN08001M", "QN08002M"] and summary.population is None
+    paris = territory_qpv(ref.qpv, pd.Index(["75056"]), ref.passage)  # 75118, an arrondissement, belongs to Paris
+    assert list(paris.table["code_qp"]) == ["QN07536M"] and paris.table["code_commune"].tolist() == ["75056"]
+    assert territory_qpv(ref.qpv, pd.Index(["80001"]), ref.passage).count == 0
+    assert territory_qpv(None, amiens, ref.passage) is None
+
+
+def _manifest(root: Path) -> str:
+    return (root / "manifest.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda t: t.replace('"code_qp": "QN08002M"', '"code_qp": "ZUS-80-2"'), "1 codes de QPV inconnus dans « code_qp »"),
+    (lambda t: t.replace('"lib_qp"', '"libelle"'), "colonnes manquantes pour les QPV : lib_qp"),
+    (lambda t: t.replace('"insee_com": "80021"', '"insee_com": "Amiens"'), "2 codes commune illisibles dans « insee_com »"),
+])
+def test_a_bad_qpv_file_is_refused_and_the_cache_stays(embedded_root, tmp_path, capsys, change, message):
+    root = tmp_path / "cache"
+    shutil.copytree(embedded_root, root)
+    before = _manifest(root)
+    site = _serve_qpv(tmp_path, qpv_zip(change(qpv_geojson())))
+    with serve(site) as base:
+        assert main(["data", "update", "--only", "qpv", "--base-url", base, "--data-dir", str(root), "--timeout", "10"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "QP2024_contours.zip" in err
+    assert _manifest(root) == before
+
+
+def test_qpv_of_unknown_communes_are_named_in_the_warnings(embedded_root, tmp_path, capsys):
+    root = tmp_path / "cache"
+    shutil.copytree(embedded_root, root)
+    site = _serve_qpv(tmp_path, qpv_zip(qpv_geojson().replace('"insee_com": "97414"', '"insee_com": "99999"')))
+    with serve(site) as base:
+        assert main(["data", "update", "--only", "qpv", "--base-url", base, "--data-dir", str(root), "--timeout", "10"]) == 0
+    capsys.readouterr()
+    warnings = " ".join(load_reference(root).manifest["avertissements"])
+    assert "1 QPV rattachés à des codes commune inconnus" in warnings and "99999" in warnings

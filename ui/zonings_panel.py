@@ -13,12 +13,15 @@ import streamlit as st
 from ptce_geo.diagnostic import Diagnostic
 from ptce_geo.fr_format import fr_int, fr_percent, plural
 from ptce_geo.mapping import zoning_layer
+from ptce_geo.qpv import ABSENT as QPV_ABSENT
+from ptce_geo.qpv import NO_POPULATION, territory_qpv
+from ptce_geo.reference import Reference
 from ptce_geo.zonings import ABSENT_HINT, NO_AAV, ZONINGS, outside_share, zone_outlines
 from ui import loaders
 from ui.panels import md
 from ui.territory import Current
 
-__all__ = ["block", "map_layers"]
+__all__ = ["block", "qpv_block", "map_layers"]
 
 _MAP_ZONINGS = ("bv2022", "ze2020", "aav2020")
 _COLOR_NAMES = {"bv2022": "violet, tirets courts", "ze2020": "vert, tirets longs", "aav2020": "jaune, pointillés"}
@@ -62,6 +65,22 @@ def block(diag: Diagnostic) -> None:
         source = zonings.sources.get(zoning_id)
         if source:
             st.caption(md(f"Source : {source[0]} ({source[1]})."))
+
+
+def qpv_block(ref: Reference, diag: Diagnostic) -> None:
+    """Quartiers prioritaires (QPV 2024) attached to a member commune; population in QPV when the data has it."""
+    st.markdown("**Quartiers prioritaires de la politique de la ville (QPV)**")
+    vintage = next((e["millesime"] for e in ref.manifest.get("jeux", []) if e["id"] == "qpv2024"), "")
+    summary = territory_qpv(ref.qpv, diag.territory.communes.index, ref.passage, vintage)
+    if summary is None:
+        st.info(QPV_ABSENT, icon=":material/info:")
+        return
+    population = NO_POPULATION if summary.population is None else f"population en QPV : {fr_int(summary.population)}"
+    st.caption(f"{summary.vintage} — {fr_int(summary.count)} {plural(summary.count, 'quartier', 'quartiers')} "
+               f"dans le territoire ; {population}.")
+    if summary.count:
+        st.dataframe(summary.table.rename(columns={"code_qp": "Code", "nom": "Quartier", "code_commune": "Commune"}),
+                     hide_index=True, width="stretch")
 
 
 def map_layers(current: Current) -> list[folium.FeatureGroup]:

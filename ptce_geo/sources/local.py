@@ -12,6 +12,7 @@ from ..codes import normalize_commune_codes
 from ..errors import PtceGeoError, SourceFileError
 from .datasets import EXPECTED_HEADERS, Dataset, join_filosofi_parts, recognise
 from .geojson import CODE_PROPERTIES, read_polygons
+from .qpv_files import is_qpv_file, read_qpv
 from .tables import read_table
 from .zoning_files import recognise_zonings
 
@@ -55,7 +56,9 @@ def scan(folder: Path | str, origin: str = IMPORTED) -> ScanResult:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         name = path.name.lower()
         try:
-            if name.endswith(_GEO_SUFFIXES):
+            if name.endswith((".zip", ".geojson")) and is_qpv_file(path):
+                datasets = [read_qpv(path)]
+            elif name.endswith(_GEO_SUFFIXES):
                 ds = read_contours(path)
                 datasets = [ds] if ds is not None else []
             elif name.endswith(_TABLE_SUFFIXES):

@@ -26,6 +26,7 @@ BASES = {
     "insee": "https://www.insee.fr/fr/statistiques/fichier",
     "etalab": "https://etalab-datasets.geo.data.gouv.fr/contours-administratifs",
     "dgcl": "https://www.collectivites-locales.gouv.fr",
+    "datagouv": "https://www.data.gouv.fr",
 }
 # the DGCL page « Le plan France ruralités » links this workbook (classement au 10 juillet 2025)
 _FRR_PATH = ("files/files/3.%20Animer%20les%20territoires/5.%20La%20coh%C3%A9sion%20territoriale%20et%20l'am%C3%A9nagement"
@@ -42,11 +43,12 @@ class OfficialFile:
     path: str  # relative to the host's base URL
     kind: str  # zip | xlsx | csv | geojson
     expected: tuple[str, ...]  # dataset ids it must yield
+    save_as: str = ""  # local name when the URL does not end with one (data.gouv.fr's stable resource links)
 
     @property
     def filename(self) -> str:
         """The file's name as saved (percent-escapes of the URL decoded)."""
-        return unquote(self.path.rsplit("/", 1)[-1])
+        return self.save_as or unquote(self.path.rsplit("/", 1)[-1])
 
     def missing(self, ids: set[str]) -> list[str]:
         """The expected ids (``fnmatch`` patterns: a supra file's ids carry its year) that ``ids`` does not yield."""
@@ -81,6 +83,9 @@ CATALOGUE: tuple[OfficialFile, ...] = (
                  "2025/geojson/communes-1000m.geojson", "geojson", ("contours_communes",)),
     OfficialFile("frr", "DGCL/ANCT, France Ruralités Revitalisation : classement des communes au 10 juillet 2025", "dgcl",
                  _FRR_PATH, "xlsx", ("zonage_frr", "noms_frr")),
+    # data.gouv.fr « Quartiers prioritaires de la politique de la ville (QPV) » (ANCT, 26 avril 2024): stable link of its zip
+    OfficialFile("qpv", "ANCT, quartiers prioritaires de la politique de la ville 2024 (contours)", "datagouv",
+                 "api/1/datasets/r/942d4ee8-8142-4556-8ea1-335537ce1119", "zip", ("qpv2024",), "QP2024_contours.zip"),
 )
 
 

@@ -1,0 +1,69 @@
+"""The quartiers prioritaires de la politique de la ville (QPV 2024) of a territory.
+
+A QPV is counted in the territory when the commune it is attached to (``code_commune``, brought onto
+the reference geography) is a member. The ANCT contour file carries no population: the population
+living in QPV is given only when a ``population`` column is present (INSEE's legal populations of
+the QPV, not read yet), and the diagnostic says « population en QPV : données absentes » otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from .sources.qpv_files import QPV_ID
+
+__all__ = ["QPV_FILE", "QpvSummary", "territory_qpv", "read_qpv_table", "qpv_warnings", "ABSENT", "NO_POPULATION"]
+
+QPV_FILE = "qpv"
+ABSENT = ("QPV : données absentes. Pour les obtenir : python -m ptce_geo data update --only qpv "
+          "(contours 2024 des quartiers prioritaires, ANCT)")
+NO_POPULATION = "population en QPV : données absentes (le fichier des contours de l'ANCT ne la porte pas)"
+
+
+@dataclass
+class QpvSummary:
+    """The QPV of a territory: one row per QPV (code_qp, nom, code_commune), the total population in QPV when known."""
+
+    table: pd.DataFrame
+    population: float | None
+    vintage: str
+
+    @property
+    def count(self) -> int:
+        return len(self.table)
+
+
+def _to_reference(codes: pd.Series, reference: pd.Index, passage: pd.DataFrame) -> pd.Series:
+    lookup = passage.set_index("code_ancien")["code_actuel"] if len(passage) else pd.Series(dtype=str)
+    target = codes.where(codes.isin(reference), codes.map(lookup))
+    return target.where(target.isin(reference))
+
+
+def qpv_warnings(table: pd.DataFrame, reference: pd.Index, passage: pd.DataFrame | None, origin: str) -> list[str]:
+    """A build warning naming the file when QPV are attached to commune codes the reference does not know."""
+    passage = passage if passage is not None else pd.DataFrame({"code_ancien": [], "code_actuel": []})
+    unknown = table.loc[_to_reference(table["code_commune"], reference, passage).isna(), "code_commune"]
+    if unknown.empty:
+        return []
+    return [f"{origin} : {len(unknown)} QPV rattachés à des codes commune inconnus de la géographie de référence, ignorés "
+            f"(ex. {', '.join(unknown.astype(str).unique()[:5])})."]
+
+
+def read_qpv_table(gen) -> gpd.GeoDataFrame | None:
+    """The QPV kept in the cache generation ``gen`` (``None`` when no QPV file was imported or downloaded)."""
+    path = gen.source_path(QPV_ID)
+    return gen.read(QPV_ID, path, geo=True) if path.exists() else None
+
+
+def territory_qpv(qpv: gpd.GeoDataFrame | None, members: pd.Index, passage: pd.DataFrame, vintage: str = "") -> QpvSummary | None:
+    """The QPV attached to a member commune of the territory; ``None`` when no QPV data is loaded."""
+    if qpv is None:
+        return None
+    communes = _to_reference(qpv["code_commune"], members, passage)
+    inside = qpv[communes.notna()].assign(code_commune=communes[communes.notna()])
+    population = float(inside["population"].sum()) if "population" in inside.columns else None
+    table = pd.DataFrame(inside[["code_qp", "nom", "code_commune"]]).sort_values("code_qp").reset_index(drop=True)
+    return QpvSummary(table, population, vintage)
