@@ -107,7 +107,8 @@ def _update_options(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--base-url", help=f"adresse remplaçant celles des producteurs : chaque fichier est lu à <base>/<chemin> "
                                            f"(défaut : ${BASE_URL_ENV}, sinon insee.fr et etalab)")
-    parser.add_argument("--only", help=f"jeux à télécharger, séparés par des virgules : {','.join(f.name for f in CATALOGUE)}")
+    parser.add_argument("--only", help=f"jeux à télécharger, séparés par des virgules : {','.join(f.name for f in CATALOGUE)} ; "
+                                       "sirene (stocks Sirene de l'INSEE, environ 3 Go, seulement sur demande)")
     parser.add_argument("--timeout", type=_positive(float), default=DEFAULT_TIMEOUT,
                         help="secondes d'attente (connexion, puis entre deux blocs reçus)")
     parser.add_argument("--retries", type=_positive(int), default=DEFAULT_RETRIES,
@@ -116,10 +117,29 @@ def _update_options(parser: argparse.ArgumentParser) -> None:
                         help=f"secondes au plus pour un fichier, tentatives comprises (défaut {DEFAULT_DEADLINE:g})")
 
 
+def _run_sirene(args: argparse.Namespace) -> None:
+    from .sources.sirene_update import update_sirene
+
+    meta = update_sirene(args.base_url, args.data_dir, timeout=args.timeout, retries=args.retries, deadline=args.deadline)
+    from .fr_format import fr_int
+
+    for f in meta["fichiers"]:
+        print(f"  {f['jeu']:22} {fr_int(f['taille']):>14} octets  {f['url']}")
+    print(f"Sirene : {fr_int(meta['etablissements_actifs'])} établissements actifs, dont {fr_int(meta['etablissements_ess'])} "
+          f"d'unités légales de l'ESS, en {meta['duree_s']:g} s.")
+
+
 def _run_update(args: argparse.Namespace) -> int:
     from .sources.download import update
+    from .sources.sirene_update import SIRENE
 
-    manifest, fetched = update(args.only, args.base_url, args.data_dir, timeout=args.timeout, retries=args.retries,
+    names = [n.strip() for n in (args.only or "").split(",") if n.strip()]
+    if SIRENE in names:
+        _run_sirene(args)
+        names.remove(SIRENE)
+        if not names:
+            return 0
+    manifest, fetched = update(names, args.base_url, args.data_dir, timeout=args.timeout, retries=args.retries,
                                deadline=args.deadline)
     for f in fetched:
         sha = f.found[0][1].sha256 if f.found else ""

@@ -27,6 +27,7 @@ BASES = {
     "etalab": "https://etalab-datasets.geo.data.gouv.fr/contours-administratifs",
     "dgcl": "https://www.collectivites-locales.gouv.fr",
     "datagouv": "https://www.data.gouv.fr",
+    "files": "https://files.data.gouv.fr",  # INSEE's Sirene stock files (sources/sirene_update.py)
 }
 # the DGCL page « Le plan France ruralités » links this workbook (classement au 10 juillet 2025)
 _FRR_PATH = ("files/files/3.%20Animer%20les%20territoires/5.%20La%20coh%C3%A9sion%20territoriale%20et%20l'am%C3%A9nagement"

@@ -1,0 +1,284 @@
+"""INSEE's Sirene stock files, streamed into the per-commune counts of ESS establishments.
+
+Two passes, never loading a file whole: the legal units (``StockUniteLegale``) give the ESS units
+(``economieSocialeSolidaireUniteLegale == "O"``) and their legal category; then the establishments
+(``StockEtablissement``) are read in chunks of ``CHUNK_ROWS`` rows, only the needed columns, and each
+active one (``etatAdministratifEtablissement == "A"``) is counted per commune and NAF rev. 2 section,
+and, for those of an ESS unit, per family, employer status and size band, and listed with its
+location. Files: the official CSV zips (UTF-8, ``,``), a bare CSV, or INSEE's parquet layout.
+
+Output (``<cache>/sirene/``, replaced in one switch; a failed update leaves the previous one in service):
+``etablissements_actifs.parquet`` (code_commune, section, n), ``ess.parquet`` (code_commune, famille,
+employeur, tranche, section, n), ``ess_liste.parquet`` (one row per ESS establishment) and ``sirene.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import SourceFileError
+from ..fr_format import fr_int
+
+__all__ = ["UNIT_COLUMNS", "ESTABLISHMENT_COLUMNS", "CHUNK_ROWS", "family_of", "section_of", "size_band", "aggregate",
+           "read_sirene_store", "SireneStore", "sirene_dir", "FAMILIES", "SIZE_BANDS", "SECTIONS"]
+
+CHUNK_ROWS = 500_000
+UNIT_COLUMNS = ("siren", "categorieJuridiqueUniteLegale", "economieSocialeSolidaireUniteLegale", "denominationUniteLegale")
+ESTABLISHMENT_COLUMNS = ("siren", "siret", "codeCommuneEtablissement", "etatAdministratifEtablissement",
+                         "activitePrincipaleEtablissement", "nomenclatureActivitePrincipaleEtablissement",
+                         "caractereEmployeurEtablissement", "trancheEffectifsEtablissement",
+                         "coordonneeLambertAbscisseEtablissement", "coordonneeLambertOrdonneeEtablissement",
+                         "enseigne1Etablissement", "denominationUsuelleEtablissement")
+
+# ESS family from INSEE's catégorie juridique (niveau III, 4 digits). Associations: 92xx (déclarée, d'insertion,
+# reconnue d'utilité publique, droit local…); fondations: 93xx; mutuelles: 82xx (mutuelle, assurance mutuelle, autre
+# organisme mutualiste); coopératives: agricultural 6316-6318, banks and credit 5191-5196, and the « coopérative »
+# SARL/SA codes 54xx/55xx/56xx ending in 32, 43, 47, 51-55, 58-60 (SICA, construction, HLM, consommation, artisanale,
+# maritime, transport, SCOP, unions, autres coopératives); any other ESS unit is a « société commerciale de l'ESS ».
+FAMILIES = {"associations": "Associations", "cooperatives": "Coopératives", "mutuelles": "Mutuelles", "fondations": "Fondations",
+            "societes_ess": "Sociétés commerciales de l'ESS"}
+_COOP_ENDINGS = {"32", "43", "47", "51", "52", "53", "54", "55", "58", "59", "60"}
+_COOP_CODES = {"6316", "6317", "6318", "5191", "5192", "5193", "5194", "5195", "5196"}
+# trancheEffectifs code -> band (NN: non-employing unit; 00: no employee at year end)
+SIZE_BANDS = {"0": "0 salarié ou non renseigné", "1-9": "1 à 9 salariés", "10-49": "10 à 49 salariés",
+              "50-249": "50 à 249 salariés", "250+": "250 salariés ou plus"}
+_TRANCHES = {"01": "1-9", "02": "1-9", "03": "1-9", "11": "10-49", "12": "10-49", "21": "50-249", "22": "50-249", "31": "50-249",
+             "32": "250+", "41": "250+", "42": "250+", "51": "250+", "52": "250+", "53": "250+"}
+# NAF rev. 2 division (2 digits) -> section
+SECTIONS = {"A": (1, 3), "B": (5, 9), "C": (10, 33), "D": (35, 35), "E": (36, 39), "F": (41, 43), "G": (45, 47), "H": (49, 53),
+            "I": (55, 56), "J": (58, 63), "K": (64, 66), "L": (68, 68), "M": (69, 75), "N": (77, 82), "O": (84, 84), "P": (85, 85),
+            "Q": (86, 88), "R": (90, 93), "S": (94, 96), "T": (97, 98), "U": (99, 99)}
+_DIVISION_SECTION = np.full(100, "", dtype=object)
+for _section, (_low, _high) in SECTIONS.items():
+    _DIVISION_SECTION[_low:_high + 1] = _section
+UNKNOWN_SECTION = "?"
+
+Progress = Callable[[str, int, float | None], None]  # (file label, rows read, fraction done or None)
+
+
+def family_of(categories: pd.Series) -> pd.Series:
+    """ESS family of each legal category code (see ``FAMILIES``)."""
+    code = categories.fillna("").astype(str).str.strip().str.zfill(4)
+    out = pd.Series("societes_ess", index=code.index, dtype=object)
+    out[code.str[:2] == "92"] = "associations"
+    out[code.str[:2] == "93"] = "fondations"
+    out[code.str[:2] == "82"] = "mutuelles"
+    coop = code.isin(_COOP_CODES) | (code.str[:2].isin(["54", "55", "56"]) & code.str[2:].isin(_COOP_ENDINGS))
+    out[coop] = "cooperatives"
+    return out
+
+
+def section_of(activity: pd.Series, nomenclature: pd.Series) -> pd.Series:
+    """NAF rev. 2 section of each activity code (``88.99B`` -> Q); ``?`` for another nomenclature or an unreadable code."""
+    division = pd.to_numeric(activity.fillna("").astype(str).str[:2], errors="coerce")
+    ok = division.notna() & nomenclature.fillna("").astype(str).str.upper().eq("NAFREV2")
+    sections = np.full(len(activity), UNKNOWN_SECTION, dtype=object)
+    sections[ok.to_numpy()] = _DIVISION_SECTION[division[ok].astype(int).to_numpy()]
+    sections[sections == ""] = UNKNOWN_SECTION
+    return pd.Series(sections, index=activity.index)
+
+
+def size_band(tranche: pd.Series) -> pd.Series:
+    return tranche.fillna("").astype(str).str.strip().map(_TRANCHES).fillna("0")
+
+
+# --- streaming readers ---------------------------------------------------------------------------
+
+def _missing(columns: list[str], needed: tuple[str, ...], name: str, label: str) -> None:
+    missing = [c for c in needed if c not in columns]
+    if missing:
+        raise SourceFileError(f"{name} : colonnes manquantes pour {label} : {', '.join(missing)} "
+                              f"(colonnes lues : {', '.join(columns[:8])}{'…' if len(columns) > 8 else ''}). "
+                              "Le jeu Sirene précédent reste en service.")
+
+
+def _parquet_chunks(path: Path, needed: tuple[str, ...], label: str, progress: Progress | None) -> Iterator[pd.DataFrame]:
+    try:
+        handle = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise SourceFileError(f"{path.name} : fichier parquet illisible ou tronqué ({exc}). Le jeu Sirene précédent reste en service.") from exc
+    _missing(handle.schema_arrow.names, needed, path.name, label)
+    total, done = handle.metadata.num_rows, 0
+    try:
+        for batch in handle.iter_batches(batch_size=CHUNK_ROWS, columns=list(needed)):
+            frame = batch.to_pandas()
+            done += len(frame)
+            if progress:
+                progress(label, done, done / total if total else None)
+            yield frame
+    except (pa.ArrowException, OSError) as exc:
+        raise SourceFileError(f"{path.name} : fichier parquet tronqué ou corrompu après {done} lignes ({exc}). "
+                              "Le jeu Sirene précédent reste en service.") from exc
+
+
+def _csv_chunks(stream, size: int | None, name: str, needed: tuple[str, ...], label: str,
+                progress: Progress | None) -> Iterator[pd.DataFrame]:
+    header = stream.readline().decode("utf-8-sig").strip().split(",")
+    header = [h.strip('"') for h in header]
+    _missing(header, needed, name, label)
+    done = 0
+    try:
+        reader = pd.read_csv(stream, names=header, usecols=list(needed), dtype=str, keep_default_na=False, chunksize=CHUNK_ROWS,
+                             encoding="utf-8", engine="c")
+        for frame in reader:
+            done += len(frame)
+            if progress:
+                progress(label, done, stream.tell() / size if size else None)
+            yield frame
+    except (zipfile.BadZipFile, EOFError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise SourceFileError(f"{name} : fichier tronqué ou corrompu après {done} lignes ({exc}). "
+                              "Le jeu Sirene précédent reste en service.") from exc
+
+
+def _chunks(path: Path, needed: tuple[str, ...], label: str, progress: Progress | None) -> Iterator[pd.DataFrame]:
+    """The file's rows, ``needed`` columns only, ``CHUNK_ROWS`` at a time, as text (parquet columns keep their types)."""
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic == b"PAR1":
+        yield from _parquet_chunks(path, needed, label, progress)
+        return
+    if magic.startswith(b"PK"):
+        try:
+            archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise SourceFileError(f"{path.name} : archive zip tronquée ou corrompue ({exc}). Le jeu Sirene précédent reste en service.") from exc
+        with archive:
+            members = [i for i in archive.infolist() if i.filename.lower().endswith(".csv")]
+            if not members:
+                raise SourceFileError(f"{path.name} : aucun fichier CSV dans l'archive.")
+            with archive.open(members[0]) as stream:
+                yield from _csv_chunks(stream, members[0].file_size, f"{path.name}/{members[0].filename}", needed, label, progress)
+        return
+    with path.open("rb") as stream:
+        yield from _csv_chunks(stream, path.stat().st_size, path.name, needed, label, progress)
+
+
+def _text(column: pd.Series) -> pd.Series:
+    return column.fillna("").astype(str).str.strip()
+
+
+def _ess_units(path: Path, progress: Progress | None) -> pd.DataFrame:
+    """ESS legal units: siren (index) -> famille, nom."""
+    parts = []
+    for chunk in _chunks(path, UNIT_COLUMNS, "unités légales", progress):
+        ess = chunk[_text(chunk["economieSocialeSolidaireUniteLegale"]).eq("O")]
+        parts.append(pd.DataFrame({"siren": _text(ess["siren"]).str.zfill(9).to_numpy(),
+                                   "famille": family_of(ess["categorieJuridiqueUniteLegale"]).to_numpy(),
+                                   "categorie_juridique": _text(ess["categorieJuridiqueUniteLegale"]).to_numpy(),
+                                   "nom": _text(ess["denominationUniteLegale"]).to_numpy()}))
+    units = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["siren", "famille", "categorie_juridique", "nom"])
+    return units.drop_duplicates("siren").set_index("siren")
+
+
+def aggregate(units_path: Path, establishments_path: Path, progress: Progress | None = None) -> dict[str, pd.DataFrame]:
+    """Stream both files into the three tables kept (see the module docstring)."""
+    units = _ess_units(Path(units_path), progress)
+    totals, ess_counts, listed = [], [], []
+    keys = ["code_commune", "famille", "employeur", "tranche", "section"]
+    for chunk in _chunks(Path(establishments_path), ESTABLISHMENT_COLUMNS, "établissements", progress):
+        active = chunk[_text(chunk["etatAdministratifEtablissement"]).eq("A")]
+        commune = _text(active["codeCommuneEtablissement"])
+        section = section_of(active["activitePrincipaleEtablissement"], active["nomenclatureActivitePrincipaleEtablissement"])
+        frame = pd.DataFrame({"code_commune": commune.to_numpy(), "section": section.to_numpy()})
+        totals.append(frame.groupby(["code_commune", "section"]).size().rename("n").reset_index())
+        siren = _text(active["siren"]).str.zfill(9)
+        ess = siren.isin(units.index).to_numpy()
+        if not ess.any():
+            continue
+        sub = active[ess]
+        unit = units.loc[siren[ess]]
+        rows = pd.DataFrame({
+            "siret": _text(sub["siret"]).str.zfill(14).to_numpy(), "siren": siren[ess].to_numpy(),
+            "code_commune": commune[ess].to_numpy(), "famille": unit["famille"].to_numpy(),
+            "categorie_juridique": unit["categorie_juridique"].to_numpy(),
+            "employeur": _text(sub["caractereEmployeurEtablissement"]).map({"O": "oui", "N": "non"}).fillna("inconnu").to_numpy(),
+            "tranche": size_band(sub["trancheEffectifsEtablissement"]).to_numpy(), "section": section[ess].to_numpy(),
+            "activite": _text(sub["activitePrincipaleEtablissement"]).to_numpy(),
+            "nom": _name(unit["nom"].to_numpy(), sub),
+            "x": pd.to_numeric(sub["coordonneeLambertAbscisseEtablissement"], errors="coerce").to_numpy(),
+            "y": pd.to_numeric(sub["coordonneeLambertOrdonneeEtablissement"], errors="coerce").to_numpy()})
+        ess_counts.append(rows.groupby(keys).size().rename("n").reset_index())
+        listed.append(rows)
+    total = _sum(totals, ["code_commune", "section"])
+    counts = _sum(ess_counts, keys)
+    liste = pd.concat(listed, ignore_index=True) if listed else pd.DataFrame(columns=["siret", "siren", "code_commune", "famille"])
+    return {"etablissements_actifs": total, "ess": counts, "ess_liste": liste}
+
+
+def _name(unit_names: np.ndarray, sub: pd.DataFrame) -> np.ndarray:
+    """The establishment's sign or usual name, else its unit's name."""
+    own = _text(sub["enseigne1Etablissement"]).where(lambda s: s.ne(""), _text(sub["denominationUsuelleEtablissement"]))
+    return np.where(own.to_numpy() != "", own.to_numpy(), unit_names)
+
+
+def _sum(parts: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
+    if not parts:
+        return pd.DataFrame({**{k: pd.Series(dtype=str) for k in keys}, "n": pd.Series(dtype="int64")})
+    return pd.concat(parts, ignore_index=True).groupby(keys, as_index=False)["n"].sum()
+
+
+# --- the store in the cache ------------------------------------------------------------------------
+
+def sirene_dir(root: Path) -> Path:
+    return Path(root) / "sirene"
+
+
+def write_store(root: Path, tables: dict[str, pd.DataFrame], meta: dict) -> None:
+    """Write the tables into a temporary folder, then switch it in place of the previous one."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".sirene-", dir=root))
+    try:
+        for name, table in tables.items():
+            table.to_parquet(tmp / f"{name}.parquet", index=False)
+        (tmp / "sirene.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+        final, old = sirene_dir(root), root / f".sirene-ancien-{os.getpid()}"
+        if final.exists():
+            os.replace(final, old)
+        os.replace(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@dataclass
+class SireneStore:
+    """The per-commune ESS tables and their provenance, as kept in the cache."""
+
+    totals: pd.DataFrame
+    ess: pd.DataFrame
+    listing: pd.DataFrame
+    meta: dict
+
+
+def read_sirene_store(root: Path) -> SireneStore | None:
+    """The Sirene tables of the cache at ``root``; ``None`` when Sirene was never fetched."""
+    folder = sirene_dir(root)
+    if not (folder / "sirene.json").exists():
+        return None
+    return SireneStore(pd.read_parquet(folder / "etablissements_actifs.parquet"), pd.read_parquet(folder / "ess.parquet"),
+                       pd.read_parquet(folder / "ess_liste.parquet"), json.loads((folder / "sirene.json").read_text(encoding="utf-8")))
+
+
+def print_progress(label: str, rows: int, fraction: float | None, _last: list = [0.0]) -> None:  # noqa: B006 - throttle state
+    """Progress on stderr, at most every 2 seconds."""
+    now = time.monotonic()
+    if now - _last[0] < 2.0 and fraction not in (None, 1.0):
+        return
+    _last[0] = now
+    share = f" ({round(fraction * 100)} %)" if fraction is not None else ""
+    print(f"  Sirene, {label} : {fr_int(rows)} lignes lues{share}", file=sys.stderr, flush=True)
