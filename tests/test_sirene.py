@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from pyproj import Transformer
 
 from ptce_geo.cli import main
 from ptce_geo.sources import sirene
@@ -82,6 +83,11 @@ def test_aggregation_matches_plain_pandas(frames, files, monkeypatch):
     assert sorted(listing["siret"]) == sorted(merged["siret"])
     first = listing.set_index("siret").loc[merged["siret"].iloc[0]]
     assert first["x"] == float(merged["coordonneeLambertAbscisseEtablissement"].iloc[0])
+    paris = listing[listing["code_commune"] == "75056"].iloc[0]  # Lambert-93 -> WGS84, checked with pyproj directly
+    lon, lat = Transformer.from_crs(2154, 4326, always_xy=True).transform(paris["x"], paris["y"])
+    assert (paris["lon"], paris["lat"]) == pytest.approx((lon, lat))
+    reunion = listing[listing["code_commune"] == "97414"].iloc[0]  # La Réunion: RGR92 UTM 40S
+    assert reunion["lon"] == pytest.approx(Transformer.from_crs(2975, 4326, always_xy=True).transform(reunion["x"], reunion["y"])[0])
     assert {label for label, _, _ in seen} == {"unités légales", "établissements"}
     assert seen[-1][1] == len(estabs) and 0.9 < seen[-1][2] <= 1.0
 

@@ -23,18 +23,20 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pyproj import Transformer
 
 from ..errors import SourceFileError
 from ..fr_format import fr_int
 
 __all__ = ["UNIT_COLUMNS", "ESTABLISHMENT_COLUMNS", "CHUNK_ROWS", "family_of", "section_of", "size_band", "aggregate",
-           "read_sirene_store", "SireneStore", "sirene_dir", "FAMILIES", "SIZE_BANDS", "SECTIONS"]
+           "read_sirene_store", "SireneStore", "to_wgs84", "sirene_dir", "FAMILIES", "SIZE_BANDS", "SECTIONS"]
 
 CHUNK_ROWS = 500_000
 UNIT_COLUMNS = ("siren", "categorieJuridiqueUniteLegale", "economieSocialeSolidaireUniteLegale", "denominationUniteLegale")
@@ -211,12 +213,32 @@ def aggregate(units_path: Path, establishments_path: Path, progress: Progress | 
             "nom": _name(unit["nom"].to_numpy(), sub),
             "x": pd.to_numeric(sub["coordonneeLambertAbscisseEtablissement"], errors="coerce").to_numpy(),
             "y": pd.to_numeric(sub["coordonneeLambertOrdonneeEtablissement"], errors="coerce").to_numpy()})
+        rows["lon"], rows["lat"] = to_wgs84(rows["x"].to_numpy(), rows["y"].to_numpy(), rows["code_commune"])
         ess_counts.append(rows.groupby(keys).size().rename("n").reset_index())
         listed.append(rows)
     total = _sum(totals, ["code_commune", "section"])
     counts = _sum(ess_counts, keys)
     liste = pd.concat(listed, ignore_index=True) if listed else pd.DataFrame(columns=["siret", "siren", "code_commune", "famille"])
     return {"etablissements_actifs": total, "ess": counts, "ess_liste": liste}
+
+
+# INSEE gives each establishment's coordinates in the legal projection of its territory
+_DROM_CRS = {"971": 5490, "972": 5490, "973": 2972, "974": 2975, "976": 4471}
+
+
+@lru_cache(maxsize=8)
+def _transformer(epsg: int) -> Transformer:
+    return Transformer.from_crs(epsg, 4326, always_xy=True)
+
+
+def to_wgs84(x: np.ndarray, y: np.ndarray, communes: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude of Sirene's Lambert coordinates (Lambert-93 in metropolitan France, each DROM's own CRS)."""
+    lon, lat = np.full(len(x), np.nan), np.full(len(x), np.nan)
+    epsg = communes.str[:3].map(_DROM_CRS).fillna(2154).astype(int).to_numpy()
+    for code in np.unique(epsg):
+        mask = epsg == code
+        lon[mask], lat[mask] = _transformer(int(code)).transform(x[mask], y[mask])
+    return lon, lat
 
 
 def _name(unit_names: np.ndarray, sub: pd.DataFrame) -> np.ndarray:
