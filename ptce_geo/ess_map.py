@@ -1,0 +1,30 @@
+"""The ESS establishments of a territory as a folium layer (a separate hook: the map modules stay untouched)."""
+
+from __future__ import annotations
+
+import html
+
+import folium
+import pandas as pd
+
+from .sources.sirene import FAMILIES
+
+__all__ = ["ess_layer", "FAMILY_COLOURS", "MAX_ESS_MARKERS"]
+
+MAX_ESS_MARKERS = 3_000  # beyond, the map payload grows past what a browser redraws smoothly
+FAMILY_COLOURS = {"associations": "#1b9e77", "cooperatives": "#d95f02", "mutuelles": "#7570b3", "fondations": "#e7298a",
+                  "societes_ess": "#66a61e"}
+
+
+def ess_layer(establishments: pd.DataFrame, max_markers: int = MAX_ESS_MARKERS, name: str = "Établissements de l'ESS (Sirene)"
+              ) -> folium.FeatureGroup:
+    """One circle per located establishment (the first ``max_markers``), coloured by family; names escaped."""
+    group = folium.FeatureGroup(name=name)
+    placed = establishments.dropna(subset=["lat", "lon"]) if not establishments.empty else establishments
+    for row in placed.head(max(int(max_markers), 0)).itertuples(index=False):
+        label = f"{row.nom} — {FAMILIES.get(row.famille, row.famille)} ({row.siret})"
+        folium.CircleMarker([round(float(row.lat), 6), round(float(row.lon), 6)], radius=4, weight=1,
+                            color=FAMILY_COLOURS.get(row.famille, "#666666"), fill=True, fill_opacity=0.7,
+                            tooltip=folium.Tooltip(html.escape(label))).add_to(group)
+    group.marker_count = min(len(placed), max(int(max_markers), 0))
+    return group
