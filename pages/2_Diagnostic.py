@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import dossier, loaders, maps, panels, project, report, zonings_panel
+from ui import dossier, ess_panel, loaders, maps, panels, project, report, zonings_panel
 
 st.set_page_config(page_title="Diagnostic — ptce-geo", page_icon="📊", layout="wide")
 st.title("Diagnostic du territoire")
@@ -13,9 +13,9 @@ if panels.banner(current):
     diag = current.diagnostic
     report.key_figures(diag)
     report.alerts_line(diag)
-    tabs = st.tabs(["Synthèse", "EPCI et disparités", "Rural / urbain", "Zonages", "Alertes", "Sources"], key="diag_onglet",
+    tabs = st.tabs(["Synthèse", "EPCI et disparités", "Rural / urbain", "Zonages", "Alertes", "Sources", "ESS"], key="diag_onglet",
                    on_change="rerun")
-    summary, epci, mix, zonings, alerts, sources = tabs
+    summary, epci, mix, zonings, alerts, sources, ess = tabs
     if summary.open:
         with summary:
             report.summary_table(diag)
@@ -37,5 +37,8 @@ if panels.banner(current):
     if sources.open:
         with sources:
             report.sources(diag)
+    if ess.open:
+        with ess:
+            ess_panel.block(ref, diag)
     dossier.for_diagnostic(diag, current.definition.to_json())
     panels.page_link("pages/3_Export.py", "Télécharger la base du diagnostic (CSV, GeoJSON, GeoPackage)", ":material/download:")

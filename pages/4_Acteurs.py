@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import actor_panels as panels
-from ui import actors, collective_panel, loaders, project
+from ui import actors, collective_panel, ess_panel, loaders, project
 
 st.set_page_config(page_title="Acteurs — ptce-geo", page_icon="🤝", layout="wide")
 st.title("Inventaire des acteurs")
@@ -23,6 +23,7 @@ if inventory is None:
 inventory = panels.summarised(ref, inventory, current)
 panels.overview(inventory)
 panels.map_panel(ref, inventory, current)
+ess_panel.suggestions(ref, inventory.inventory.actors, current.territory.communes.index if current.territory is not None else None)
 
 report, edit, summary, collective, export = st.tabs(["Rapport d'import", "Modifier le tableau", "Synthèse du territoire", "Collectif",
                                                      "Exporter"])
