@@ -31,11 +31,14 @@ NATIONAL_UNITS, NATIONAL_ESTABLISHMENTS = 29_000_000, 42_000_000  # order of mag
 _BLOCK = 250_000
 _COMMUNES = [f"{d:02d}{c:03d}" for d in range(1, 96) if d != 20 for c in range(1, 400, 7)]
 _CHILD = """
-import sys, time, resource
+import sys, time
+from pathlib import Path
+import pyarrow.parquet as pq
 from ptce_geo.sources.sirene import aggregate, print_progress
 t = time.perf_counter()
-tables = aggregate(sys.argv[1], sys.argv[2], print_progress)
-print(time.perf_counter() - t, int(tables["ess"]["n"].sum()), len(tables["ess_liste"]), int(tables["etablissements_actifs"]["n"].sum()))
+tables = aggregate(sys.argv[1], sys.argv[2], Path(sys.argv[1]).parent, print_progress)
+print(time.perf_counter() - t, int(tables["ess"]["n"].sum()), pq.ParquetFile(tables["ess_liste"]).metadata.num_rows,
+      int(tables["etablissements_actifs"]["n"].sum()))
 """
 
 

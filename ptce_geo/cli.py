@@ -104,6 +104,7 @@ def _data_configure(parser: argparse.ArgumentParser) -> None:
 def _update_options(parser: argparse.ArgumentParser) -> None:
     from .sources.download import DEFAULT_DEADLINE
     from .sources.official import BASE_URL_ENV, CATALOGUE, DEFAULT_RETRIES, DEFAULT_TIMEOUT
+    from .sources.sirene_update import SIRENE_DEADLINE
 
     parser.add_argument("--base-url", help=f"adresse remplaçant celles des producteurs : chaque fichier est lu à <base>/<chemin> "
                                            f"(défaut : ${BASE_URL_ENV}, sinon insee.fr et etalab)")
@@ -113,14 +114,16 @@ def _update_options(parser: argparse.ArgumentParser) -> None:
                         help="secondes d'attente (connexion, puis entre deux blocs reçus)")
     parser.add_argument("--retries", type=_positive(int), default=DEFAULT_RETRIES,
                         help="nouvelles tentatives après une erreur passagère (délai croissant)")
-    parser.add_argument("--deadline", type=_positive(float), default=DEFAULT_DEADLINE,
-                        help=f"secondes au plus pour un fichier, tentatives comprises (défaut {DEFAULT_DEADLINE:g})")
+    parser.add_argument("--deadline", type=_positive(float), default=None,
+                        help=f"secondes au plus pour un fichier, tentatives comprises (défaut {DEFAULT_DEADLINE:g} ; "
+                             f"{SIRENE_DEADLINE:g} pour chaque stock Sirene)")
 
 
 def _run_sirene(args: argparse.Namespace) -> None:
-    from .sources.sirene_update import update_sirene
+    from .sources.sirene_update import SIRENE_DEADLINE, update_sirene
 
-    meta = update_sirene(args.base_url, args.data_dir, timeout=args.timeout, retries=args.retries, deadline=args.deadline)
+    meta = update_sirene(args.base_url, args.data_dir, timeout=args.timeout, retries=args.retries,
+                         deadline=args.deadline or SIRENE_DEADLINE)
     from .fr_format import fr_int
 
     for f in meta["fichiers"]:
@@ -139,8 +142,10 @@ def _run_update(args: argparse.Namespace) -> int:
         names.remove(SIRENE)
         if not names:
             return 0
+    from .sources.download import DEFAULT_DEADLINE
+
     manifest, fetched = update(names, args.base_url, args.data_dir, timeout=args.timeout, retries=args.retries,
-                               deadline=args.deadline)
+                               deadline=args.deadline or DEFAULT_DEADLINE)
     for f in fetched:
         sha = f.found[0][1].sha256 if f.found else ""
         print(f"  {f.file.name:17} {f.size:>12,} octets  sha256 {sha[:16]}  {f.url}")
@@ -174,6 +179,19 @@ def _print_status(manifest: dict) -> None:
     print(f"Contours périmés (moins de la moitié de la superficie officielle) : {len(stale)}" + (f" : {', '.join(stale)}" if stale else ""))
 
 
+def _print_sirene(root: str | None) -> None:
+    from .cache import data_dir
+    from .ess import ABSENT
+    from .sources.sirene import read_sirene_store
+
+    store = read_sirene_store(data_dir(root))
+    if store is None:
+        print(ABSENT)
+    else:
+        print(f"Sirene : téléchargé le {store.meta.get('date', '?')[:10]}, {store.meta.get('etablissements_actifs', '?')} établissements "
+              f"actifs dont {store.meta.get('etablissements_ess', '?')} de l'ESS (chiffres non vérifiés sur le stock réel).")
+
+
 def _data_run(args: argparse.Namespace) -> int:
     from .build import build_cache, ensure_cache
     from .reference import FETCH_HINT, load_reference
@@ -193,6 +211,7 @@ def _data_run(args: argparse.Namespace) -> int:
         _print_status(build_cache([], args.data_dir, keep_previous=False))
         return 0
     _print_status(ensure_cache(args.data_dir))
+    _print_sirene(args.data_dir)
     missing = load_reference(args.data_dir).missing_indicators()
     if missing:
         print(f"Indicateurs manquants ({len(missing)}) : {', '.join(i.id for i in missing)}")

@@ -38,7 +38,7 @@ def sirene_root(embedded_root, embedded, tmp_path):
     amiens = list(embedded.communes.index[embedded.communes["code_epci"] == AMIENS][:6]) + ["75101", "13055"]
     ul = write_zip(tmp_path / "ul.zip", "StockUniteLegale_utf8.csv", [units_frame(500)], UNIT_HEADER)
     et = write_zip(tmp_path / "et.zip", "StockEtablissement_utf8.csv", [establishments_frame(4_000, 500, amiens)], ESTABLISHMENT_HEADER)
-    tables = aggregate(ul, et)
+    tables = aggregate(ul, et, tmp_path)
     write_store(root, tables, {"date": "2026-11-27T12:00:00+00:00", "fichiers": [{"url": "http://127.0.0.1/StockUniteLegale_utf8.zip"}]})
     yield root, tables
     st.cache_resource.clear()

@@ -63,10 +63,10 @@ def test_boundaries_of_sections_bands_and_families():
          "cooperatives", "societes_ess", "societes_ess", "societes_ess"]
 
 
-def test_aggregation_matches_plain_pandas(frames, files, monkeypatch):
+def test_aggregation_matches_plain_pandas(frames, files, monkeypatch, tmp_path):
     monkeypatch.setattr(sirene, "CHUNK_ROWS", 1_500)  # many chunks: sums across chunks must add up
     seen = []
-    tables = aggregate(*files, progress=lambda label, rows, fraction: seen.append((label, rows, fraction)))
+    tables = aggregate(*files, tmp_path, progress=lambda label, rows, fraction: seen.append((label, rows, fraction)))
     units, estabs = frames
     merged = oracle(units, estabs)
     active = estabs[estabs["etatAdministratifEtablissement"] == "A"]
@@ -79,7 +79,7 @@ def test_aggregation_matches_plain_pandas(frames, files, monkeypatch):
     assert ess.groupby("section")["n"].sum().to_dict() == merged["section"].value_counts().to_dict()
     employer = merged["caractereEmployeurEtablissement"].map({"O": "oui", "N": "non"}).fillna("inconnu")
     assert ess.groupby("employeur")["n"].sum().to_dict() == employer.value_counts().to_dict()
-    listing = tables["ess_liste"]
+    listing = pd.read_parquet(tables["ess_liste"])
     assert sorted(listing["siret"]) == sorted(merged["siret"])
     first = listing.set_index("siret").loc[merged["siret"].iloc[0]]
     assert first["x"] == float(merged["coordonneeLambertAbscisseEtablissement"].iloc[0])
@@ -94,10 +94,13 @@ def test_aggregation_matches_plain_pandas(frames, files, monkeypatch):
 
 def test_parquet_layout_gives_the_same_tables(frames, files, tmp_path):
     units, estabs = frames
-    from_parquet = aggregate(write_parquet(tmp_path / "ul.parquet", units), write_parquet(tmp_path / "et.parquet", estabs))
-    from_zip = aggregate(*files)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    from_parquet = aggregate(write_parquet(tmp_path / "ul.parquet", units), write_parquet(tmp_path / "et.parquet", estabs), tmp_path / "a")
+    from_zip = aggregate(*files, tmp_path / "b")
     for name in ("etablissements_actifs", "ess"):
         pd.testing.assert_frame_equal(from_parquet[name], from_zip[name])
+    pd.testing.assert_frame_equal(pd.read_parquet(from_parquet["ess_liste"]), pd.read_parquet(from_zip["ess_liste"]))
 
 
 def site(tmp_path: Path, units: bytes, estabs: bytes) -> Path:

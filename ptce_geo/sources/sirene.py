@@ -173,53 +173,80 @@ def _text(column: pd.Series) -> pd.Series:
     return column.fillna("").astype(str).str.strip()
 
 
+def _siren_numbers(column: pd.Series) -> np.ndarray:
+    """SIREN as int64 (9 digits fit): a compact key for 1.5 M ESS units; unreadable ones become -1."""
+    return pd.to_numeric(column, errors="coerce").fillna(-1).astype("int64").to_numpy()
+
+
 def _ess_units(path: Path, progress: Progress | None) -> pd.DataFrame:
-    """ESS legal units: siren (index) -> famille, nom."""
+    """ESS legal units: siren (int64 index) -> famille, categorie_juridique (categoricals), nom."""
     parts = []
     for chunk in _chunks(path, UNIT_COLUMNS, "unités légales", progress):
         ess = chunk[_text(chunk["economieSocialeSolidaireUniteLegale"]).eq("O")]
-        parts.append(pd.DataFrame({"siren": _text(ess["siren"]).str.zfill(9).to_numpy(),
-                                   "famille": family_of(ess["categorieJuridiqueUniteLegale"]).to_numpy(),
-                                   "categorie_juridique": _text(ess["categorieJuridiqueUniteLegale"]).to_numpy(),
-                                   "nom": _text(ess["denominationUniteLegale"]).to_numpy()}))
-    units = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["siren", "famille", "categorie_juridique", "nom"])
-    return units.drop_duplicates("siren").set_index("siren")
+        parts.append(pd.DataFrame({"famille": family_of(ess["categorieJuridiqueUniteLegale"]).astype("category").to_numpy(),
+                                   "categorie_juridique": _text(ess["categorieJuridiqueUniteLegale"]).astype("category").to_numpy(),
+                                   "nom": _text(ess["denominationUniteLegale"]).to_numpy()},
+                                  index=pd.Index(_siren_numbers(ess["siren"]), name="siren")))
+    if not parts:
+        return pd.DataFrame({"famille": [], "categorie_juridique": [], "nom": []}, index=pd.Index([], dtype="int64", name="siren"))
+    units = pd.concat(parts)
+    units = units[~units.index.duplicated()]
+    return units.astype({"famille": "category", "categorie_juridique": "category"})
 
 
-def aggregate(units_path: Path, establishments_path: Path, progress: Progress | None = None) -> dict[str, pd.DataFrame]:
-    """Stream both files into the three tables kept (see the module docstring)."""
+_LIST_SCHEMA = pa.schema([(c, pa.string()) for c in ("siret", "siren", "code_commune", "famille", "categorie_juridique", "employeur",
+                                                      "tranche", "section", "activite", "nom")]
+                         + [(c, pa.float64()) for c in ("x", "y", "lon", "lat")])
+_KEYS = ["code_commune", "famille", "employeur", "tranche", "section"]
+
+
+def _listed(sub: pd.DataFrame, unit: pd.DataFrame, commune: pd.Series, section: pd.Series) -> pd.DataFrame:
+    """One row per active ESS establishment of the chunk, in ``_LIST_SCHEMA``'s columns."""
+    rows = pd.DataFrame({
+        "siret": _text(sub["siret"]).str.zfill(14).to_numpy(), "siren": _text(sub["siren"]).str.zfill(9).to_numpy(),
+        "code_commune": commune.to_numpy(), "famille": unit["famille"].astype(str).to_numpy(),
+        "categorie_juridique": unit["categorie_juridique"].astype(str).to_numpy(),
+        "employeur": _text(sub["caractereEmployeurEtablissement"]).map({"O": "oui", "N": "non"}).fillna("inconnu").to_numpy(),
+        "tranche": size_band(sub["trancheEffectifsEtablissement"]).to_numpy(), "section": section.to_numpy(),
+        "activite": _text(sub["activitePrincipaleEtablissement"]).to_numpy(), "nom": _name(unit["nom"].to_numpy(), sub),
+        "x": pd.to_numeric(sub["coordonneeLambertAbscisseEtablissement"], errors="coerce").to_numpy(dtype=float),
+        "y": pd.to_numeric(sub["coordonneeLambertOrdonneeEtablissement"], errors="coerce").to_numpy(dtype=float)})
+    rows["lon"], rows["lat"] = to_wgs84(rows["x"].to_numpy(), rows["y"].to_numpy(), rows["code_commune"])
+    return rows
+
+
+def _add(total: pd.DataFrame | None, part: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Running sum over chunks, kept as small as the distinct keys (never one table per chunk)."""
+    part = part.groupby(keys, observed=True).size().rename("n").reset_index()
+    if total is None:
+        return part
+    return pd.concat([total, part], ignore_index=True).groupby(keys, as_index=False, observed=True)["n"].sum()
+
+
+def aggregate(units_path: Path, establishments_path: Path, folder: Path, progress: Progress | None = None) -> dict:
+    """Stream both files: returns the two count tables and the path of ``ess_liste.parquet``, written into ``folder``
+    chunk by chunk (the listing never sits whole in memory)."""
     units = _ess_units(Path(units_path), progress)
-    totals, ess_counts, listed = [], [], []
-    keys = ["code_commune", "famille", "employeur", "tranche", "section"]
-    for chunk in _chunks(Path(establishments_path), ESTABLISHMENT_COLUMNS, "établissements", progress):
-        active = chunk[_text(chunk["etatAdministratifEtablissement"]).eq("A")]
-        commune = _text(active["codeCommuneEtablissement"])
-        section = section_of(active["activitePrincipaleEtablissement"], active["nomenclatureActivitePrincipaleEtablissement"])
-        frame = pd.DataFrame({"code_commune": commune.to_numpy(), "section": section.to_numpy()})
-        totals.append(frame.groupby(["code_commune", "section"]).size().rename("n").reset_index())
-        siren = _text(active["siren"]).str.zfill(9)
-        ess = siren.isin(units.index).to_numpy()
-        if not ess.any():
-            continue
-        sub = active[ess]
-        unit = units.loc[siren[ess]]
-        rows = pd.DataFrame({
-            "siret": _text(sub["siret"]).str.zfill(14).to_numpy(), "siren": siren[ess].to_numpy(),
-            "code_commune": commune[ess].to_numpy(), "famille": unit["famille"].to_numpy(),
-            "categorie_juridique": unit["categorie_juridique"].to_numpy(),
-            "employeur": _text(sub["caractereEmployeurEtablissement"]).map({"O": "oui", "N": "non"}).fillna("inconnu").to_numpy(),
-            "tranche": size_band(sub["trancheEffectifsEtablissement"]).to_numpy(), "section": section[ess].to_numpy(),
-            "activite": _text(sub["activitePrincipaleEtablissement"]).to_numpy(),
-            "nom": _name(unit["nom"].to_numpy(), sub),
-            "x": pd.to_numeric(sub["coordonneeLambertAbscisseEtablissement"], errors="coerce").to_numpy(),
-            "y": pd.to_numeric(sub["coordonneeLambertOrdonneeEtablissement"], errors="coerce").to_numpy()})
-        rows["lon"], rows["lat"] = to_wgs84(rows["x"].to_numpy(), rows["y"].to_numpy(), rows["code_commune"])
-        ess_counts.append(rows.groupby(keys).size().rename("n").reset_index())
-        listed.append(rows)
-    total = _sum(totals, ["code_commune", "section"])
-    counts = _sum(ess_counts, keys)
-    liste = pd.concat(listed, ignore_index=True) if listed else pd.DataFrame(columns=["siret", "siren", "code_commune", "famille"])
-    return {"etablissements_actifs": total, "ess": counts, "ess_liste": liste}
+    totals = counts = None
+    listing = Path(folder) / "ess_liste.parquet"
+    with pq.ParquetWriter(listing, _LIST_SCHEMA) as writer:
+        for chunk in _chunks(Path(establishments_path), ESTABLISHMENT_COLUMNS, "établissements", progress):
+            active = chunk[_text(chunk["etatAdministratifEtablissement"]).eq("A")]
+            commune = _text(active["codeCommuneEtablissement"])
+            section = section_of(active["activitePrincipaleEtablissement"], active["nomenclatureActivitePrincipaleEtablissement"])
+            totals = _add(totals, pd.DataFrame({"code_commune": commune.to_numpy(), "section": section.to_numpy()}),
+                          ["code_commune", "section"])
+            siren = _siren_numbers(active["siren"])
+            ess = pd.Index(siren).isin(units.index)
+            if not ess.any():
+                continue
+            rows = _listed(active[ess], units.loc[siren[ess]], commune[ess], section[ess])
+            counts = _add(counts, rows[_KEYS], _KEYS)
+            writer.write_table(pa.Table.from_pandas(rows, schema=_LIST_SCHEMA, preserve_index=False))
+    empty = {k: pd.Series(dtype=str) for k in _KEYS}
+    return {"etablissements_actifs": totals if totals is not None else pd.DataFrame({"code_commune": [], "section": [], "n": []}),
+            "ess": counts if counts is not None else pd.DataFrame({**empty, "n": pd.Series(dtype="int64")}),
+            "ess_liste": listing}
 
 
 # INSEE gives each establishment's coordinates in the legal projection of its territory
@@ -247,26 +274,24 @@ def _name(unit_names: np.ndarray, sub: pd.DataFrame) -> np.ndarray:
     return np.where(own.to_numpy() != "", own.to_numpy(), unit_names)
 
 
-def _sum(parts: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
-    if not parts:
-        return pd.DataFrame({**{k: pd.Series(dtype=str) for k in keys}, "n": pd.Series(dtype="int64")})
-    return pd.concat(parts, ignore_index=True).groupby(keys, as_index=False)["n"].sum()
-
-
 # --- the store in the cache ------------------------------------------------------------------------
 
 def sirene_dir(root: Path) -> Path:
     return Path(root) / "sirene"
 
 
-def write_store(root: Path, tables: dict[str, pd.DataFrame], meta: dict) -> None:
-    """Write the tables into a temporary folder, then switch it in place of the previous one."""
+def write_store(root: Path, tables: dict, meta: dict) -> None:
+    """Write the tables (a DataFrame, or the path of a parquet file already written) into a temporary folder, then
+    switch it in place of the previous one."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".sirene-", dir=root))
     try:
         for name, table in tables.items():
-            table.to_parquet(tmp / f"{name}.parquet", index=False)
+            if isinstance(table, Path):
+                shutil.move(table, tmp / f"{name}.parquet")
+            else:
+                table.to_parquet(tmp / f"{name}.parquet", index=False)
         (tmp / "sirene.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         final, old = sirene_dir(root), root / f".sirene-ancien-{os.getpid()}"
         if final.exists():

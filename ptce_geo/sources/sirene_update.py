@@ -16,13 +16,14 @@ from pathlib import Path
 import requests
 
 from ..cache import data_dir
-from .download import DEFAULT_DEADLINE, fetch
+from .download import fetch
 from .official import DEFAULT_RETRIES, DEFAULT_TIMEOUT, OfficialFile, url_of
 from .sirene import Progress, aggregate, print_progress, write_store
 
-__all__ = ["SIRENE", "SIRENE_FILES", "update_sirene"]
+__all__ = ["SIRENE", "SIRENE_FILES", "SIRENE_DEADLINE", "update_sirene"]
 
 SIRENE = "sirene"
+SIRENE_DEADLINE = 4 * 3600.0  # seconds per stock file: the establishments zip (~2 GB) needs ~150 kB/s
 SIRENE_FILES = (
     OfficialFile("sirene_unites_legales", "INSEE, Sirene : stock des unités légales (CSV zippé, UTF-8)", "files",
                  "insee-sirene/StockUniteLegale_utf8.zip", "sirene", ()),
@@ -32,7 +33,7 @@ SIRENE_FILES = (
 
 
 def update_sirene(base_url: str | None = None, root: Path | str | None = None, timeout: float = DEFAULT_TIMEOUT,
-                  retries: int = DEFAULT_RETRIES, deadline: float = DEFAULT_DEADLINE, progress: bool = True,
+                  retries: int = DEFAULT_RETRIES, deadline: float = SIRENE_DEADLINE, progress: bool = True,
                   on_rows: Progress | None = print_progress) -> dict:
     """Download, aggregate and store Sirene; returns the stored metadata (also ``<cache>/sirene/sirene.json``)."""
     root = data_dir(root)
@@ -48,7 +49,7 @@ def update_sirene(base_url: str | None = None, root: Path | str | None = None, t
                 size = fetch(session, file, url, dest, timeout, retries, progress=progress, deadline=deadline)
                 paths.append(dest)
                 files.append({"jeu": file.name, "libelle": file.label, "url": url, "taille": size})
-        tables = aggregate(paths[0], paths[1], on_rows)
+        tables = aggregate(paths[0], paths[1], tmp, on_rows)
         meta = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "fichiers": files,
                 "duree_s": round(time.perf_counter() - started, 1),
                 "etablissements_actifs": int(tables["etablissements_actifs"]["n"].sum()),
