@@ -55,3 +55,14 @@ def test_with_sirene_the_tab_gives_the_ess_weight(sirene_root, monkeypatch):
     assert overview.loc["Territoire", "Part de l'ESS"] == f"{round(100 * expected)} %"
     assert "France" in overview.index
     assert any("vérifiée que sur des fichiers générés" in c.value for c in at.caption)
+
+
+def test_zonages_tab_says_qpv_absent_without_the_anct_file(app_data, monkeypatch):
+    monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(app_data))
+    at = AppTest.from_file(DIAGNOSTIC, default_timeout=90)
+    at.query_params["epci"] = AMIENS
+    at.run()
+    at.session_state["diag_onglet"] = "Zonages"
+    at.run()
+    assert not at.exception
+    assert any(i.value.startswith("QPV : données absentes") and "--only qpv" in i.value for i in at.info)
