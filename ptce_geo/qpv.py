@@ -15,9 +15,8 @@ import pandas as pd
 
 from .sources.qpv_files import QPV_ID
 
-__all__ = ["QPV_FILE", "QpvSummary", "territory_qpv", "read_qpv_table", "qpv_warnings", "ABSENT", "NO_POPULATION"]
+__all__ = ["QpvSummary", "territory_qpv", "read_qpv_table", "qpv_warnings", "ABSENT", "NO_POPULATION"]
 
-QPV_FILE = "qpv"
 ABSENT = ("QPV : données absentes. Pour les obtenir : python -m ptce_geo data update --only qpv "
           "(contours 2024 des quartiers prioritaires, ANCT)")
 NO_POPULATION = "population en QPV : données absentes (le fichier des contours de l'ANCT ne la porte pas)"
