@@ -12,7 +12,8 @@ Past uvicorn, Streamlit itself drops a query string over 512 Ki characters or 1,
 which the page reports in French (``ui.state.parse_query``).
 
 Everything else comes from Streamlit's configuration (``.streamlit/config.toml``) as with ``streamlit run``; the port
-and the address can also be given as ``--server.port 8502 --server.address 127.0.0.1``.
+and the address can also be given as ``--server.port 8502 --server.address 127.0.0.1``, and ``--server.headless true``
+keeps the browser closed (it opens at start, as with ``streamlit run``, when a screen is there).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
+import webbrowser
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -80,6 +82,8 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--server.port", dest="port", type=int, default=None, help="port (défaut : server.port, 8501)")
     parser.add_argument("--server.address", dest="address", default=None,
                         help="adresse d'écoute (défaut : server.address, sinon toutes les interfaces)")
+    parser.add_argument("--server.headless", dest="headless", choices=("true", "false"), default=None,
+                        help="true : ne pas ouvrir le navigateur (défaut : server.headless, vrai sans écran)")
     return parser.parse_args(argv)
 
 
@@ -90,11 +94,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     address = args.address or st.get_option("server.address") or "0.0.0.0"  # every interface: streamlit run's default
     port = args.port if args.port is not None else int(st.get_option("server.port"))
     try:
-        sock = socket.create_server((address, port))
+        sock = socket.create_server((address, port), family=socket.AF_INET6 if ":" in address else socket.AF_INET)
     except OSError as exc:
         sys.exit(f"ptce-geo : impossible d'écouter sur {address}:{port} : {exc.strerror}")
-    host = "localhost" if address in ("0.0.0.0", "::") else address
-    print(f"ptce-geo : ouvrir http://{host}:{port} dans le navigateur (Ctrl+C pour arrêter).", flush=True)
+    host = "localhost" if address in ("0.0.0.0", "::") else f"[{address}]" if ":" in address else address
+    url = f"http://{host}:{port}"
+    print(f"ptce-geo : ouvrir {url} dans le navigateur (Ctrl+C pour arrêter).", flush=True)
+    if not (args.headless == "true" if args.headless else st.get_option("server.headless")):
+        webbrowser.open(url)  # as streamlit run does; the socket already listens, so the page waits for the app's start
     with sock:
         uvicorn.Server(uvicorn.Config(app, host=address, port=port, **uvicorn_options())).run(sockets=[sock])
 

@@ -167,11 +167,10 @@ def _start(data_root, projects, log_name: str) -> tuple[subprocess.Popen, str, f
 
     A port taken meanwhile makes it exit at once."""
     port = _free_port()
-    env = {**os.environ, "PTCE_GEO_DATA_DIR": str(data_root), "PTCE_GEO_PROJECTS_DIR": str(projects),
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    env = {**os.environ, "PTCE_GEO_DATA_DIR": str(data_root), "PTCE_GEO_PROJECTS_DIR": str(projects)}  # no usage stats: config.toml
     log = open(ARTIFACTS / log_name, "ab")  # noqa: SIM115 - the child holds it; closed with the process
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ui.serve", "--server.port", str(port), "--server.address", "127.0.0.1"],
+        [sys.executable, "-m", "ui.serve", "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     log.close()
