@@ -315,8 +315,9 @@ def query_too_long(query: str) -> bool:
 def _too_long_link(sizes: str) -> str:
     """The warning for a link ui/serve.py cut off: ``sizes`` is « characters,parameters » of its query string."""
     chars, _, fields = sizes.partition(",")
+    numbers = all(n.isascii() and n.isdigit() and len(n) < 10 for n in (chars, fields))  # typed by hand: anything
     measured = (f"{count(int(chars), 'caractère', 'caractères')} et {count(int(fields), 'paramètre', 'paramètres')}"
-                if chars.isdigit() and fields.isdigit() else "au-delà des limites")
+                if numbers else "au-delà des limites")
     return (f"Lien trop long, tous ses paramètres sont ignorés : {measured}, pour {fr_int(MAX_QUERY_CHARS)} caractères "
             f"et {fr_int(MAX_QUERY_FIELDS)} paramètres au plus (un dessin détaillé est enregistré sur le serveur et le lien "
             "porte « dessin= »).")
