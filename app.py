@@ -1,4 +1,4 @@
-"""Entry point of ``streamlit run app.py``: the navigation, in French, over every page of pages/.
+"""The app's script (served by ``python -m ui.serve``, or ``streamlit run app.py``): the navigation, in French, over every page of pages/.
 
 Declared with st.navigation so the home page reads « Accueil » instead of the script's name; the list
 is still read from pages/ (sorted by their number prefix), so a new page needs no edit here. URL paths

@@ -1,7 +1,7 @@
 """Map figures: display-layer build, payload sizes, per-rerun cost, and (``--browser``) start-to-map time.
 
     python bench/bench_map.py              # uses the current cache (PTCE_GEO_DATA_DIR or data/)
-    python bench/bench_map.py --browser    # also starts `streamlit run app.py` and times the map in chromium
+    python bench/bench_map.py --browser    # also starts the app (python -m ui.serve) and times the map in chromium
 
 Payloads: the standalone HTML of the map, and what streamlit-folium sends to the browser per
 rerun (its component arguments as JSON): the France-wide view and the view around a territory (its
@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import socket
 import subprocess
 import sys
@@ -136,9 +135,9 @@ def browser_figures(runs: int) -> None:
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-                             str(port), "--server.address", "127.0.0.1"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"})
+    proc = subprocess.Popen([sys.executable, "-m", "ui.serve", "--server.port", str(port), "--server.address", "127.0.0.1",
+                             "--server.headless", "true"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -154,7 +153,7 @@ def browser_figures(runs: int) -> None:
                 page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator("path.leaflet-interactive").nth(1000).wait_for(
                     timeout=120_000)
                 now = time.perf_counter()
-                label = "streamlit run -> map (cold)" if run == 0 else f"page open -> map (warm #{run})"
+                label = "server start -> map (cold)" if run == 0 else f"page open -> map (warm #{run})"
                 print(f"{label:37} {now - (started if run == 0 else opened):6.2f} s")
                 page.close()
             browser.close()
@@ -165,7 +164,7 @@ def browser_figures(runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--browser", action="store_true", help="time streamlit run -> rendered map in Debian's chromium")
+    parser.add_argument("--browser", action="store_true", help="time server start -> rendered map in Debian's chromium")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     static_figures()

@@ -37,6 +37,7 @@ from ptce_geo.cache import data_dir
 from ptce_geo.codes import normalize_commune_code, normalize_siren, split_codes
 from ptce_geo.collective.editing import EditableInventory, from_stored
 from ptce_geo.errors import CodeError, GeometryError
+from ptce_geo.fr_format import count, fr_int
 from ptce_geo.geometry import polygonal
 from ptce_geo.project import Project
 from ptce_geo.territory import TerritoryDefinition
@@ -49,6 +50,10 @@ __all__ = [
     "parse_query",
     "link_conflict",
     "MAX_PARAM_CHARS",
+    "MAX_QUERY_CHARS",
+    "MAX_QUERY_FIELDS",
+    "LINK_TOO_LONG_PARAM",
+    "query_too_long",
     "encode_rings",
     "decode_rings",
     "rings_from_features",
@@ -81,6 +86,11 @@ PROJECT_PARAM = "projet"
 DEFAULT_MIN_SHARE = 0.5
 MAX_URL_VERTICES = 400  # ~9,000 characters of URL: beyond, the drawing is stored server-side under an id
 MAX_PARAM_CHARS = 20_000  # a longer parameter was not written by the app (a drawing this large travels as dessin=ID)
+# Streamlit drops, silently, a whole query string longer than this or with more parameters
+# (streamlit.runtime.state.query_params): ui/serve.py sends such a link to its page with ?lien_trop_long=<chars>,<params>
+MAX_QUERY_CHARS = 512 * 1024
+MAX_QUERY_FIELDS = 1000
+LINK_TOO_LONG_PARAM = "lien_trop_long"
 _LISTS = ("epci", "communes", "exclues")  # repeated list parameters are all read (epci=A&epci=B = epci=A,B)
 _STATE, _URL, _WARNINGS, _NOTICES = "selection", "_selection_url", "_selection_url_warnings", "_selection_notices"
 _PROJECT, _INVENTORY, _SYNCED = "project_open", "actors_inventory", "project_synced"
@@ -263,7 +273,10 @@ def parse_query(params: Mapping[str, str | list[str]], current: Selection | None
     """
     sel = current or Selection()
     params, warnings = _single_values(params)
-    warnings += [f"Paramètre d'URL inconnu ignoré : « {_short(k)} »." for k in params if k not in (*QUERY_KEYS, PROJECT_PARAM)]
+    if LINK_TOO_LONG_PARAM in params:
+        warnings.append(_too_long_link(params[LINK_TOO_LONG_PARAM]))
+    warnings += [f"Paramètre d'URL inconnu ignoré : « {_short(k)} »." for k in params
+                 if k not in (*QUERY_KEYS, PROJECT_PARAM, LINK_TOO_LONG_PARAM)]
     for key, attr, normalize, known, what in (
         ("epci", "epci", normalize_siren, known_epci, "EPCI"),
         ("communes", "communes", normalize_commune_code, known_communes, "Communes"),
@@ -294,6 +307,22 @@ def parse_query(params: Mapping[str, str | list[str]], current: Selection | None
     return sel, warnings
 
 
+def query_too_long(query: str) -> bool:
+    """True for a query string (without « ? ») that Streamlit would drop without a word."""
+    return len(query) > MAX_QUERY_CHARS or query.count("&") + 1 > MAX_QUERY_FIELDS
+
+
+def _too_long_link(sizes: str) -> str:
+    """The warning for a link ui/serve.py cut off: ``sizes`` is « characters,parameters » of its query string."""
+    chars, _, fields = sizes.partition(",")
+    numbers = all(n.isascii() and n.isdigit() and len(n) < 10 for n in (chars, fields))  # typed by hand: anything
+    measured = (f"{count(int(chars), 'caractère', 'caractères')} et {count(int(fields), 'paramètre', 'paramètres')}"
+                if numbers else "au-delà des limites")
+    return (f"Lien trop long, tous ses paramètres sont ignorés : {measured}, pour {fr_int(MAX_QUERY_CHARS)} caractères "
+            f"et {fr_int(MAX_QUERY_FIELDS)} paramètres au plus (un dessin détaillé est enregistré sur le serveur et le lien "
+            "porte « dessin= »).")
+
+
 def _single_values(params: Mapping[str, str | list[str]]) -> tuple[dict[str, str], list[str]]:
     """One text per parameter: repeated lists joined, a repeated value with different values dropped, overlong ones dropped."""
     out, warnings = {}, []
@@ -304,8 +333,8 @@ def _single_values(params: Mapping[str, str | list[str]]) -> tuple[dict[str, str
             continue
         text = ",".join(str(v) for v in values)
         if len(text) > MAX_PARAM_CHARS:
-            warnings.append(f"Paramètre d'URL « {_short(key)} » ignoré : {len(text):,} caractères, {MAX_PARAM_CHARS:,} au plus "
-                            "(un dessin plus détaillé est enregistré sur le serveur et le lien porte « dessin= »).".replace(",", " "))
+            warnings.append(f"Paramètre d'URL « {_short(key)} » ignoré : {fr_int(len(text))} caractères, {fr_int(MAX_PARAM_CHARS)} au "
+                            "plus (un dessin plus détaillé est enregistré sur le serveur et le lien porte « dessin= »).")
             continue
         out[key] = text
     return out, warnings

@@ -1,4 +1,4 @@
-"""A real ``streamlit run app.py`` and Debian's chromium driven by Playwright.
+"""The app started as the README says (``python -m ui.serve``) and Debian's chromium driven by Playwright.
 
 The server reads the embedded cache built once per test session (``embedded_root``), so no test
 needs the network. Each page records failed requests and any request leaving 127.0.0.1: the maps
@@ -33,7 +33,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def server(embedded_root, tmp_path_factory):
-    """URL of a streamlit server on the embedded cache, with a private projects folder, for the whole session."""
+    """URL of the app's server on the embedded cache, with a private projects folder, for the whole session."""
     with running_server(embedded_root, tmp_path_factory.mktemp("projets")) as (url, started):
         TIMINGS["server_health_s"] = time.perf_counter() - started
         yield {"url": url, "started": started}

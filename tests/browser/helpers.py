@@ -88,7 +88,7 @@ def map_frame(page):
 def open_map(page, server: dict, path: str = "/Territoire", paths: int = 1000):
     """Open the page, wait until the map shows more than ``paths`` EPCI paths and the app is idle; its frame locator.
 
-    The first map of the session also gives the time from ``streamlit run`` to a rendered map.
+    The first map of the session also gives the time from the server's start to a rendered map.
     """
     page.goto(server["url"] + path)
     frame = page.frame_locator(MAP_IFRAME)
@@ -145,7 +145,7 @@ def uploader(page, key: str):
                         '[data-testid="stFileUploaderDropzoneInput"]')
 
 
-STARTUP_S = 180  # a cold ``streamlit run`` on a loaded 2-core machine; measured here: < 1 s idle, a few s loaded
+STARTUP_S = 180  # a cold start of the app on a loaded 2-core machine; measured here: < 1 s idle, a few s loaded
 
 
 def _free_port() -> int:
@@ -163,14 +163,14 @@ def _healthy(url: str) -> bool:
 
 
 def _start(data_root, projects, log_name: str) -> tuple[subprocess.Popen, str, float]:
-    """Start ``streamlit run app.py`` on a free port; (process, URL, start time). A port taken meanwhile makes it exit."""
+    """Start the app as the README does (``python -m ui.serve``) on a free port; (process, URL, start time).
+
+    A port taken meanwhile makes it exit at once."""
     port = _free_port()
-    env = {**os.environ, "PTCE_GEO_DATA_DIR": str(data_root), "PTCE_GEO_PROJECTS_DIR": str(projects),
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    env = {**os.environ, "PTCE_GEO_DATA_DIR": str(data_root), "PTCE_GEO_PROJECTS_DIR": str(projects)}  # no usage stats: config.toml
     log = open(ARTIFACTS / log_name, "ab")  # noqa: SIM115 - the child holds it; closed with the process
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
+        [sys.executable, "-m", "ui.serve", "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     log.close()
