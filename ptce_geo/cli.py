@@ -193,7 +193,7 @@ def _actors_configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _actors_run(args: argparse.Namespace) -> int:
-    from .actors import read_actors, report_counts, validate_actors
+    from .collective.actors import read_actors, report_counts, validate_actors
     from .reference import load_reference
 
     ref = load_reference(args.data_dir)
@@ -256,9 +256,9 @@ def _definition(args: argparse.Namespace):
 
 
 def _diagnose_run(args: argparse.Namespace) -> int:
+    from .collective.inventory import inventory_files, load_inventory, summarise_inventory
     from .diagnostic import diagnose
     from .export import write_diagnostic
-    from .inventory import inventory_files, load_inventory, summarise_inventory
     from .project import open_project
     from .reference import load_reference
     from .territory import build_territory
@@ -315,7 +315,7 @@ def _project_configure(parser: argparse.ArgumentParser) -> None:
 def _project_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .inventory import load_inventory
+    from .collective.inventory import load_inventory
     from .project import save_project
     from .reference import load_reference
     from .workspace import new_project
@@ -358,9 +358,9 @@ def _report_configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _report_run(args: argparse.Namespace) -> int:
+    from .collective.inventory import load_inventory, summarise_inventory
     from .diagnostic import diagnose
     from .dossier import build_html, output_form, write_dossier
-    from .inventory import load_inventory, summarise_inventory
     from .project import open_project
     from .reference import load_reference
     from .territory import build_territory

@@ -37,7 +37,7 @@ from filelock import FileLock, Timeout
 from pathvalidate import sanitize_filename
 
 from ._jsonsafe import too_deep
-from .actor_schema import canonical_theme
+from .collective.actor_schema import canonical_theme
 from .errors import ProjectError, os_reason
 
 __all__ = [

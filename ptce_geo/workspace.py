@@ -9,9 +9,9 @@ import math
 import pandas as pd
 
 from .collective.editing import REPORT_COLUMNS
+from .collective.inventory import Inventory, summarise_inventory
 from .diagnostic import Diagnostic, diagnose
 from .errors import ProjectError
-from .inventory import Inventory, summarise_inventory
 from .project import Project
 from .reference import Reference
 from .territory import Territory, TerritoryDefinition, build_territory

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..actor_schema import THEMES, canonical_theme
 from ..errors import ProjectError
 from ..project import Project, free_project_path, list_projects, open_project, project_info, project_path, save_project
+from .actor_schema import THEMES, canonical_theme
 
 __all__ = ["PROJECTS_ENV", "MAX_UPLOAD_MB", "DEFAULT_TERRITORY", "FINDING_THEMES", "projects_dir", "catalogue", "create_project",
            "import_project_file", "add_finding", "remove_findings", "remove_territory", "snapshot_label"]
