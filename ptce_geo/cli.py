@@ -310,9 +310,26 @@ def _project_configure(parser: argparse.ArgumentParser) -> None:
     new.add_argument("--out", required=True, help="fichier du projet à écrire (.gpkg)")
     new.add_argument("--force", action="store_true", help="remplacer un projet existant de même nom")
     new.add_argument("--data-dir", help="dossier du cache (défaut : data/ ou $PTCE_GEO_DATA_DIR)")
+    export = sub.add_parser("export", help="écrire chaque table d'un projet en CSV (acteurs, groupes, projets d'activité, "
+                                           "rencontres, constats, profil…) et sources.md")
+    export.add_argument("file", help="fichier du projet (.gpkg)")
+    export.add_argument("--out", required=True, help="dossier de sortie")
+    export.add_argument("--excel-fr", action="store_true", help="CSV pour Excel en français (;, virgule décimale, BOM)")
+
+
+def _project_export(args: argparse.Namespace) -> int:
+    from .project import open_project
+    from .project_export import write_project_tables
+
+    project = open_project(args.file)
+    written = write_project_tables(project, args.out, "excel-fr" if args.excel_fr else "standard", source=args.file)
+    print(f"Projet « {project.name} » : {len(written)} fichiers écrits dans {args.out} : {', '.join(p.name for p in written)}")
+    return 0
 
 
 def _project_run(args: argparse.Namespace) -> int:
+    if args.action == "export":
+        return _project_export(args)
     from pathlib import Path
 
     from .collective.inventory import load_inventory
