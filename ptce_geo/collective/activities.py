@@ -8,10 +8,15 @@ the ESS) gives the criteria listed in ``INNOVATION_CRITERIA``, in our words.
 
 from __future__ import annotations
 
-from ..geometry import FRANCE_BOUNDS
-from .tables import ACTORS, FINDINGS, Field, Table, register
+from collections.abc import Mapping
 
-__all__ = ["ACTIVITIES", "STATUSES", "CARRYING", "INNOVATION_CRITERIA"]
+import geopandas as gpd
+import pandas as pd
+
+from ..geometry import FRANCE_BOUNDS
+from .tables import ACTORS, FINDINGS, Field, Table, register, split_items
+
+__all__ = ["ACTIVITIES", "STATUSES", "CARRYING", "INNOVATION_CRITERIA", "activity_counts", "activity_points", "criteria_counts"]
 
 STATUSES = ("idée", "étude", "expérimentation", "en cours", "arrêté")
 CARRYING = ("portage direct", "porteur accompagné")
@@ -45,3 +50,29 @@ ACTIVITIES = register(Table("projets_activite", "Projets d'activité", (
 ), date_order=(("date_debut", "date_fin"),),
    doc="Projets d'activité du PTCE : statut, portage, partenaires, besoin et constats liés, critères d'innovation sociale, "
        "résultats, lieu (WGS 84)."))
+
+
+def activity_counts(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Activity projects per status (the guide's order, every status shown), with the jobs they declare (FTE)."""
+    frame = tables.get(ACTIVITIES.layer, ACTIVITIES.empty())
+    grouped = frame.groupby("statut")["emplois"]
+    out = pd.DataFrame({"statut": list(STATUSES)})
+    out["projets"] = out["statut"].map(frame["statut"].value_counts()).fillna(0).astype("int64")
+    out["emplois_etp"] = out["statut"].map(grouped.sum(min_count=1)).astype("float64")
+    return out
+
+
+def criteria_counts(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """How many activity projects meet each social-innovation criterion of the guide (every criterion shown)."""
+    frame = tables.get(ACTIVITIES.layer, ACTIVITIES.empty())
+    met = pd.Series([c for cell in frame["criteres_innovation"] for c in split_items(cell)], dtype="object").value_counts()
+    return pd.DataFrame({"critere": list(INNOVATION_CRITERIA),
+                         "projets": [int(met.get(c, 0)) for c in INNOVATION_CRITERIA]})
+
+
+def activity_points(tables: Mapping[str, pd.DataFrame]) -> gpd.GeoDataFrame:
+    """The activity projects placed on the map (both coordinates given), as WGS 84 points."""
+    frame = tables.get(ACTIVITIES.layer, ACTIVITIES.empty())
+    placed = frame[frame["longitude"].notna() & frame["latitude"].notna()]
+    return gpd.GeoDataFrame(placed.drop(columns=["longitude", "latitude"]),
+                            geometry=gpd.points_from_xy(placed["longitude"], placed["latitude"]), crs=4326)

@@ -8,9 +8,13 @@ structure of the inventory (personal data stays at the level of structures).
 
 from __future__ import annotations
 
-from .tables import ACTORS, Field, Table, register
+from collections.abc import Mapping
 
-__all__ = ["GROUPS", "GROUP_KINDS"]
+import pandas as pd
+
+from .tables import ACTORS, Field, Table, register, split_items
+
+__all__ = ["GROUPS", "GROUP_KINDS", "memberships"]
 
 GROUP_KINDS = ("groupe thématique", "groupe projet")
 
@@ -24,3 +28,12 @@ GROUPS = register(Table("groupes", "Groupes", (
     Field("date_creation", "Date de création", kind="date"),
     Field("notes", "Notes"),
 ), doc="Groupes thématiques et groupes projet du collectif, leurs membres (structures de l'inventaire), animateur et rythme."))
+
+
+def memberships(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per structure sitting in at least one group: how many groups, and which (an actor may be in several)."""
+    frame = tables.get(GROUPS.layer, GROUPS.empty())
+    pairs = [(name, g["nom"]) for g in frame.to_dict("records") for name in split_items(g["membres"])]
+    long = pd.DataFrame(pairs, columns=["acteur", "groupe"])
+    out = long.groupby("acteur", sort=True)["groupe"].agg(groupes="count", noms=lambda s: "; ".join(sorted(s)))
+    return out.reset_index()

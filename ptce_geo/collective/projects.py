@@ -75,9 +75,11 @@ def import_project_file(folder: Path, data: bytes, filename: str) -> tuple[Proje
 
 
 def add_finding(project: Project, texte: str, theme: str | None, auteur: str | None, date: str,
-                communes: list[str], epci: list[str]) -> None:
-    """A shared finding, its author's name trimmed (an empty text is refused by ``Project.add_finding``)."""
-    project.add_finding(texte, theme=canonical_theme(theme or ""), auteur=(auteur or "").strip(), date=date, communes=communes, epci=epci)
+                communes: list[str], epci: list[str], souleve_par: str | None = None, partage_par: list[str] | None = None) -> None:
+    """A shared finding, its author's name trimmed; ``souleve_par``/``partage_par``: structures of the inventory (an empty
+    text or an unknown structure is refused by ``Project.add_finding``)."""
+    project.add_finding(texte, theme=canonical_theme(theme or ""), auteur=(auteur or "").strip(), date=date, communes=communes, epci=epci,
+                        souleve_par=souleve_par or "", partage_par=[a for a in partage_par or [] if a != souleve_par])
 
 
 def remove_findings(project: Project, ids: list[int]) -> None:
