@@ -99,3 +99,14 @@ def test_a_structure_deleted_from_the_inventory_is_flagged_and_kept(saved):
     at = tab(saved)
     assert "référence à une structure ou un constat absent du projet" in messages(at) and "Mairie de Val" in messages(at)
     assert open_project(saved).tables["groupes"].loc[0, "membres"] == "Ressourcerie; Mairie de Val"
+
+
+def test_placed_activity_is_drawn_on_the_map(saved):
+    from ptce_geo.collective import tables as ct
+
+    p = open_project(saved)
+    p.tables = ct.add_row(p.tables, "projets_activite", {"nom": "Recyclerie", "statut": "en cours", "latitude": 49.1, "longitude": 2.1}, NAMES)
+    save_project(p, saved)
+    at = tab(saved)
+    assert not at.exception
+    assert "1 projet d’activité placé (anneaux sombres)" in " ".join(str(c.value) for c in at.caption)
