@@ -110,3 +110,23 @@ def test_placed_activity_is_drawn_on_the_map(saved):
     at = tab(saved)
     assert not at.exception
     assert "1 projet d’activité placé (anneaux sombres)" in " ".join(str(c.value) for c in at.caption)
+
+
+def test_group_edited_in_the_table_is_checked_then_saved(saved):
+    from ptce_geo.collective import tables as ct
+
+    p = open_project(saved)
+    p.tables = ct.add_row(p.tables, "groupes", {"nom": "Mobilité", "type": "groupe projet", "membres": "Ressourcerie"}, NAMES)
+    save_project(p, saved)
+    at = tab(saved)
+    # the data editor's edits, in the form the browser sends them
+    at.session_state["grp_editor"] = {"edited_rows": {0: {"membres": "Ressourcerie; Inconnue"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="grp_save").click().run()
+    assert "Membres » : acteur absent de l'inventaire : « Inconnue »" in messages(at)
+    assert open_project(saved).tables["groupes"].loc[0, "membres"] == "Ressourcerie"
+    at.session_state["grp_editor"] = {"edited_rows": {0: {"membres": "Ressourcerie; Mairie de Val"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="grp_save").click().run()
+    assert open_project(saved).tables["groupes"].loc[0, "membres"] == "Ressourcerie; Mairie de Val"
+    assert "Groupes : modifications enregistrées." in messages(at)

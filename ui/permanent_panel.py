@@ -66,13 +66,36 @@ def _add(layer: str, values: dict, success: str) -> None:
     _change(lambda t: ct.add_row(t, layer, values, actor_names(p), _finding_ids(p)), success)
 
 
-def _show(spec: ct.Table, frame: pd.DataFrame) -> None:
+def _column(f: ct.Field) -> object:
+    """The editor column of a field: a list for a closed single value, numbers as numbers, the rest as text."""
+    if f.choices and f.kind != "list":
+        return st.column_config.SelectboxColumn(f.label, options=list(f.choices), required=f.required)
+    if f.kind in ("float", "int"):
+        return st.column_config.NumberColumn(f.label, format="%.1f" if f.kind == "float" else "%d", min_value=f.minimum, max_value=f.maximum)
+    if f.kind == "bool":
+        return st.column_config.CheckboxColumn(f.label)
+    hint = {"list": "plusieurs valeurs séparées par « ; »", "date": "date AAAA-MM-JJ"}.get(f.kind)
+    return st.column_config.TextColumn(f.label, help=hint, required=f.required)
+
+
+def _show(spec: ct.Table, frame: pd.DataFrame, key: str) -> None:
+    """The table, editable in place; « Enregistrer les modifications » checks every row before anything is saved."""
     if frame.empty:
         st.caption(f"{spec.label} : aucune ligne pour l'instant.")
         return
-    config = {"id": st.column_config.NumberColumn("n°", format="%d"),
-              **{f.name: (st.column_config.NumberColumn(f.label, format="%.1f") if f.kind == "float" else f.label) for f in spec.fields}}
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+    config = {"id": st.column_config.NumberColumn("n°", format="%d", disabled=True), **{f.name: _column(f) for f in spec.fields}}
+    edited = st.data_editor(frame, hide_index=True, width="stretch", column_config=config, num_rows="fixed", key=f"{key}_editor")
+    if st.button("Enregistrer les modifications", key=f"{key}_save", disabled=edited.equals(frame)):
+        p = state.opened().project
+        try:
+            p.tables = ct.replace_rows(p.tables, spec.layer, edited, actor_names(p), _finding_ids(p))
+        except ProjectError as exc:
+            st.error(md(exc))  # the edits stay in the table, to be fixed
+            return
+        if project.save():
+            project.note("success", f"{spec.label} : modifications enregistrées.")
+        st.session_state.pop(f"{key}_editor", None)
+        st.rerun()
 
 
 def _delete(spec: ct.Table, frame: pd.DataFrame, key: str) -> None:
@@ -132,7 +155,7 @@ def groups_tab(p: Project) -> None:
     if len(frame):
         listed = ", ".join(f"{r['nom']} ({count(len(ct.split_items(r['membres'])), 'membre', 'membres')})" for r in frame.head(12).to_dict("records"))
         st.markdown(md(f"{count(len(frame), 'groupe', 'groupes')} : {listed}{' …' if len(frame) > 12 else ''}."))
-    _show(GROUPS, frame)
+    _show(GROUPS, frame, "grp")
     _delete(GROUPS, frame, "grp")
     several = memberships(p.tables)
     several = several[several["groupes"] >= 2]
@@ -194,7 +217,7 @@ def activities_tab(p: Project) -> None:
         g2.number_input("Longitude (WGS 84)", value=None, format="%.5f", key="act_p_lon")
         st.form_submit_button("Ajouter le projet d'activité", on_click=_add_activity, type="primary")
     frame = p.tables.get(ACTIVITIES.layer, ACTIVITIES.empty())
-    _show(ACTIVITIES, frame)
+    _show(ACTIVITIES, frame, "act_p")
     _delete(ACTIVITIES, frame, "act_p")
     _activity_map(p)
     if len(frame):
@@ -268,7 +291,7 @@ def meetings_tab(p: Project) -> None:
         st.markdown(md(f"{count(len(meetings), 'rencontre', 'rencontres')} au journal ; la dernière, {last['type']}, le "
                        f"{date.fromisoformat(last['date']).strftime('%d/%m/%Y')}{about} "
                        f"({count(len(ct.split_items(last['participants'])), 'structure', 'structures')})."))
-    _show(MEETINGS, meetings)
+    _show(MEETINGS, meetings, "mtg")
     _delete(MEETINGS, meetings, "mtg")
 
     st.markdown("**Statut de contact et espace d'implication : un changement daté**")
