@@ -130,3 +130,10 @@ def test_group_edited_in_the_table_is_checked_then_saved(saved):
     at.button(key="grp_save").click().run()
     assert open_project(saved).tables["groupes"].loc[0, "membres"] == "Ressourcerie; Mairie de Val"
     assert "Groupes : modifications enregistrées." in messages(at)
+
+
+def test_snapshot_differences_name_the_collective_tables_in_french():
+    from ui.project import _element_label
+
+    assert _element_label("collectif / projets_activite / statut : étude") == "Collectif — Projets d'activité : statut : étude"
+    assert _element_label("collectif / groupes / lignes") == "Collectif — Groupes : nombre"
