@@ -7,9 +7,11 @@ import altair as alt
 import streamlit as st
 
 from ptce_geo.collective import profile, projects
+from ptce_geo.collective.evidence import marker_evidence
 from ptce_geo.errors import ProjectError
 from ptce_geo.project import MATURITY_MARKERS, project_path
-from ui import dossier, loaders, project, state
+from ptce_geo.project_export import project_zip
+from ui import dossier, loaders, permanent_panel, project, state
 from ui.project import md
 
 st.set_page_config(page_title="Projet — ptce-geo", page_icon="🗺️", layout="wide")
@@ -101,14 +103,19 @@ info.caption(f"Fichier `{md(current.path.name)}` · révision {p.revision}{vinta
 if p.geography_vintage and p.geography_vintage != ref.geography_vintage:
     info.warning(f"Projet enregistré avec la géographie {md(p.geography_vintage)} ; les territoires sont recalculés sur "
                  f"{md(ref.geography_vintage)}.")
-b1, b2 = actions.columns(2)
+b1, b3, b2 = actions.columns(3)
 b1.download_button("Télécharger (.gpkg)", icon=":material/download:", data=current.path.read_bytes, file_name=current.path.name,
                    mime="application/geopackage+sqlite3", key="prj_download", on_click="ignore")
+b3.download_button("Tables (CSV)", icon=":material/table:", data=lambda: project_zip(p, source=current.path.name),
+                   file_name=f"{current.path.stem}_tables.zip", mime="application/zip", key="prj_tables_zip", on_click="ignore",
+                   help="Chaque table du projet en CSV (acteurs, groupes, projets d'activité, rencontres, contacts, constats, profil…) "
+                        "et sources.md ; comme `python -m ptce_geo project export`.")
 b2.button("Fermer le projet", key="prj_close", icon=":material/close:", on_click=project.close)
 with actions:
     dossier.for_project(p)
 
-tab_ter, tab_find, tab_prof, tab_snap = st.tabs(["Territoires", "Constats partagés", "Profil du PTCE", "Instantanés"])
+tab_ter, tab_find, tab_prof, tab_groups, tab_acts, tab_meet, tab_snap = st.tabs(
+    ["Territoires", "Constats partagés", "Profil du PTCE", "Groupes", "Projets d'activité", "Rencontres et contacts", "Instantanés"])
 
 # --- territories -------------------------------------------------------------------------------------
 with tab_ter:
@@ -153,7 +160,7 @@ with tab_find:
     def add_finding() -> None:
         s = st.session_state
         attempt(project.add_finding, s["prj_f_text"], s["prj_f_theme"], s["prj_f_author"], (s["prj_f_date"] or date.today()).isoformat(),
-                s["prj_f_communes"], s["prj_f_epci"], success="Constat ajouté.")
+                s["prj_f_communes"], s["prj_f_epci"], s["prj_f_raised"], s["prj_f_shared"], success="Constat ajouté.")
 
     with st.form("prj_finding_form", clear_on_submit=True):
         st.text_area("Constat partagé", key="prj_f_text", max_chars=1000, height=80,
@@ -167,6 +174,10 @@ with tab_find:
                        format_func=lambda c: f"{commune_names.get(c, c)} ({c})", placeholder="Communes du territoire actif")
         g2.multiselect("EPCI concernés (facultatif)", epci_codes, key="prj_f_epci", format_func=lambda c: f"{epci_names.get(c, c)} ({c})",
                        placeholder="EPCI du territoire actif")
+        h1, h2 = st.columns(2)
+        structures = permanent_panel.actor_names(p)
+        h1.selectbox("Structure qui l'a soulevé (inventaire)", structures, index=None, key="prj_f_raised", placeholder="Aucune")
+        h2.multiselect("Structures qui le partagent", structures, key="prj_f_shared", placeholder="Choisir…")
         st.form_submit_button("Ajouter le constat", on_click=add_finding, type="primary")
 
     findings = p.findings.sort_values(["date", "id"], ascending=False)
@@ -182,7 +193,9 @@ with tab_find:
 
     for row in findings.itertuples():
         about = ", ".join(filter(None, [names(row.communes, commune_names), names(row.epci, epci_names)]))
-        meta = " · ".join(filter(None, [project.local_time(row.date), row.theme, row.auteur and f"soulevé par {row.auteur}",
+        raised = row.souleve_par and f"soulevé par la structure {row.souleve_par}"
+        shared = row.partage_par and f"partagé par {row.partage_par}"
+        meta = " · ".join(filter(None, [project.local_time(row.date), row.theme, row.auteur and f"soulevé par {row.auteur}", raised, shared,
                                         about and f"concerne {about}"]))
         text_col, delete_col = st.columns([6, 1], vertical_alignment="center")
         text_col.markdown(f"**n° {row.id}** — {md(row.texte)}  \n:gray[{md(meta)}]")
@@ -221,9 +234,11 @@ with tab_prof:
     with right:
         st.markdown("**Auto-évaluation des six marqueurs de maturité**")
         st.caption(" · ".join(f"{k} {v}" for k, v in profile.MARKER_SCALE.items()) + " — " + profile.MARKER_SCALE_NOTE)
+        evidence = marker_evidence(p)
         for key, label in MATURITY_MARKERS.items():
             st.session_state[f"prj_m_{key}"] = int(prof["marqueurs"].get(key, 0) or 0)
             st.slider(label, 0, 4, step=1, **widget(f"prj_m_{key}", f"marqueurs/{key}"))
+            st.caption(f"Ce que le projet contient : {md(evidence[key])}")
         markers = project.markers_frame(prof)
         chart = alt.Chart(markers).mark_bar().encode(
             x=alt.X("Score:Q", scale=alt.Scale(domain=[0, 4]), axis=alt.Axis(tickCount=5, format="d")),
@@ -232,14 +247,22 @@ with tab_prof:
         ).properties(height=220)
         st.altair_chart(chart, width="stretch")
 
+# --- groups, activity projects, meetings (the guide's « diagnostic permanent ») -------------------------
+for tab, draw in ((tab_groups, permanent_panel.groups_tab), (tab_acts, permanent_panel.activities_tab),
+                  (tab_meet, permanent_panel.meetings_tab)):
+    with tab:
+        permanent_panel.references_warning(p)
+        draw(p)
+
 # --- snapshots ---------------------------------------------------------------------------------------
 with tab_snap:
     s1, s2 = st.columns([3, 1], vertical_alignment="bottom")
     s1.text_input("Libellé de l'instantané", key="prj_snap_label", max_chars=120, placeholder="ex. Après le séminaire de juin")
     s2.button("Prendre un instantané", key="prj_snap", disabled=not p.territories,
               on_click=lambda: attempt(project.take_snapshot, st.session_state["prj_snap_label"], success="Instantané enregistré."))
-    st.caption("Un instantané garde les chiffres clés du territoire actif, ses indicateurs et alertes, les effectifs d'acteurs "
-               "et les marqueurs de maturité, pour comparer deux dates.")
+    st.caption("Un instantané garde les chiffres clés du territoire actif, ses indicateurs et alertes, les effectifs d'acteurs, "
+               "les marqueurs de maturité et les effectifs du collectif (groupes, projets d'activité par statut, emplois, rencontres, "
+               "contacts), pour comparer deux dates.")
     snaps = project.snapshot_table(p)
     if snaps.empty:
         st.caption("Aucun instantané pour l'instant.")

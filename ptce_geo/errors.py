@@ -16,6 +16,7 @@ __all__ = [
     "TerritoryError",
     "ActorError",
     "ProjectError",
+    "CollectiveError",
 ]
 
 
@@ -53,6 +54,10 @@ class ActorError(PtceGeoError):
 
 class ProjectError(PtceGeoError):
     """A project file is corrupt, foreign, or in conflict with another save."""
+
+
+class CollectiveError(ProjectError):
+    """A row of the project's collective tables is refused (unknown actor, dates in the wrong order, negative amount…)."""
 
 
 _OS_REASONS = {
