@@ -134,6 +134,7 @@ window.ptceLegend = window.ptceLegend || function (html, position, name) {
         L.DomEvent.on(button, "click", function (e) {
             L.DomEvent.stop(e);
             fold(!body.hidden);
+            if (control._map) { control._map.fire("ptcelegend"); }  // place names take the freed space, or leave it
             try { window.sessionStorage.setItem(key, body.hidden ? "1" : "0"); } catch (err) { /* private mode */ }
         });
         return div;
@@ -177,8 +178,8 @@ class LayerLegend(_ScriptElement):
         var {{ this.get_name() }} = (function () {
             var control = window.ptceLegend({{ this.html }}, {{ this.position }}, {{ this.title }});
             var Holder = L.Layer.extend({
-                onAdd: function (map) { control.addTo(map); },
-                onRemove: function () { control.remove(); }
+                onAdd: function (map) { control.addTo(map); map.fire("ptcelegend"); },
+                onRemove: function (map) { control.remove(); map.fire("ptcelegend"); }
             });
             return new Holder();
         })().addTo({{ this._parent.get_name() }});
@@ -194,24 +195,29 @@ class LayerLegend(_ScriptElement):
 
 
 # Place names drawn by the browser, without tiles: labels in priority order (largest first), only those in view,
-# never overlapping each other, at most one per ~9,000 px² of map. Names are inserted with textContent: no HTML.
+# never overlapping each other nor a control (legend, tools), at most one per ~12,000 px² of map. Names are inserted with textContent: no HTML.
 _LABELS_JS = """
 window.PtceLabels = window.PtceLabels || (function () {
     var PANE = "ptceLabels";
     function overlaps(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
     function render(map) {
-        var pane = map.getPane(PANE), size = map.getSize(), zoom = map.getZoom(), placed = [];
-        var cap = Math.max(8, Math.floor(size.x * size.y / 9000));
+        if (map._animatingZoom) { return; }  // zoomend, then moveend, render again
+        var pane = map.getPane(PANE), size = map.getSize(), zoom = map.getZoom(), origin = map.getContainer().getBoundingClientRect();
+        var cap = Math.max(8, Math.floor(size.x * size.y / 12000)), placed = [], controls = [];
+        map.getContainer().querySelectorAll(".leaflet-control").forEach(function (el) {  // a label under a legend is lost
+            var r = el.getBoundingClientRect();
+            if (r.width && r.height) { controls.push([r.left - origin.left, r.top - origin.top, r.right - origin.left, r.bottom - origin.top]); }
+        });
         pane.textContent = "";
         map._ptceLabelLayers.slice().sort(function (a, b) { return a.options.rank - b.options.rank; }).forEach(function (layer) {
             if (zoom < layer.options.minZoom || zoom > layer.options.maxZoom) { return; }
             var rows = layer._rows;
             for (var i = 0; i < rows.length && placed.length < cap; i++) {
-                var r = rows[i], p = map.latLngToContainerPoint([r[0], r[1]]);
-                var w = Math.min(r[2].length * 6.4, 150) / 2 + 3, h = r[2].length * 6.4 > 150 ? 15 : 8;
+                var r = rows[i], p = map.latLngToContainerPoint([r[0], r[1]]), width = r[2].length * layer.options.charWidth;
+                var w = Math.min(width, 150) / 2 + 3, h = Math.ceil(width / 150) * 6.6 + 2;  // wraps at 150 px, 13.2 px a line
                 var box = [p.x - w, p.y - h, p.x + w, p.y + h];
                 if (box[0] < 0 || box[1] < 0 || box[2] > size.x || box[3] > size.y) { continue; }
-                if (placed.some(function (b) { return overlaps(b, box); })) { continue; }
+                if (placed.some(function (b) { return overlaps(b, box); }) || controls.some(function (b) { return overlaps(b, box); })) { continue; }
                 placed.push(box);
                 var anchor = L.DomUtil.create("div", "ptce-label-anchor", pane);
                 var label = L.DomUtil.create("span", "ptce-label " + layer.options.className, anchor);
@@ -233,10 +239,15 @@ window.PtceLabels = window.PtceLabels || (function () {
         document.head.appendChild(css);
         map._ptceLabelLayers = [];
         map.on("zoomstart", function () { pane.style.display = "none"; });
-        map.on("moveend resize", function () { render(map); });
+        map.on("moveend resize ptcelegend", function () { render(map); });
+        if (window.ResizeObserver) {  // the iframe laid out late, a legend filled or folded: place the names again
+            var observer = new ResizeObserver(function () { render(map); });
+            observer.observe(map.getContainer());
+            Object.keys(map._controlCorners).forEach(function (key) { observer.observe(map._controlCorners[key]); });
+        }
     }
     return L.Layer.extend({
-        options: {rank: 0, minZoom: 0, maxZoom: 30, className: ""},
+        options: {rank: 0, minZoom: 0, maxZoom: 30, className: "", charWidth: 6.5},
         initialize: function (rows, options) { this._rows = rows; L.setOptions(this, options); },
         onAdd: function (map) {
             if (!map._ptceLabelLayers) { setUp(map); }
@@ -250,6 +261,11 @@ window.PtceLabels = window.PtceLabels || (function () {
     });
 })();
 """
+
+
+# px per character at 11 px (Chromium, DejaVu Sans: EPCI bold 6.7 on average, 7.0 at most; communes italic 6.2, 7.2 at most
+# for short names, which the 6 px margin of each box absorbs)
+_CHAR_WIDTH = {"epci": 7.0, "commune": 6.6}
 
 
 class PlaceLabels(_ScriptElement):
@@ -274,7 +290,8 @@ class PlaceLabels(_ScriptElement):
         self._name = "PlaceLabels"
         self.library = _LABELS_JS
         self.rows = js_literal([[lat, lon, str(name)] for lat, lon, name in rows])
-        self.options = js_literal({"rank": rank, "minZoom": min_zoom, "maxZoom": max_zoom, "className": f"ptce-label-{kind}"})
+        self.options = js_literal({"rank": rank, "minZoom": min_zoom, "maxZoom": max_zoom, "className": f"ptce-label-{kind}",
+                                   "charWidth": _CHAR_WIDTH.get(kind, 6.5)})
 
 
 # SVG patterns referenced by a fill of ``url(#id)``: one hidden <svg> per page, added once.

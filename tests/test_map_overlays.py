@@ -74,7 +74,8 @@ def test_place_names_are_text_never_html():
 
 def test_label_layers_zoom_ranges_and_priority():
     epci, communes = mo.epci_labels([]), mo.commune_labels([])
-    assert json.loads(epci.options) == {"rank": 1, "minZoom": 0, "maxZoom": mo.EPCI_LABELS_MAX_ZOOM, "className": "ptce-label-epci"}
+    assert json.loads(epci.options) == {"rank": 1, "minZoom": 0, "maxZoom": mo.EPCI_LABELS_MAX_ZOOM, "className": "ptce-label-epci",
+                                        "charWidth": 7.0}
     assert json.loads(communes.options)["minZoom"] == mo.COMMUNE_LABELS_MIN_ZOOM and json.loads(communes.options)["rank"] == 0
 
 
