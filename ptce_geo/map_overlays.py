@@ -23,6 +23,9 @@ __all__ = [
     "EPCI_LABELS_MAX_ZOOM",
     "COMMUNE_LABELS_MIN_ZOOM",
     "MAX_COMMUNE_LABELS",
+    "NEIGHBOUR_MARGIN_DEG",
+    "MAX_NEIGHBOUR_LABELS",
+    "named_communes",
     "EXCLUDED_STYLE",
     "CUT_STYLE",
     "short_epci_name",
@@ -37,6 +40,8 @@ __all__ = [
 EPCI_LABELS_MAX_ZOOM = 9  # beyond, commune names take over
 COMMUNE_LABELS_MIN_ZOOM = 9
 MAX_COMMUNE_LABELS = 1500  # the most populated: at the zooms where communes are named, the view holds far fewer
+NEIGHBOUR_MARGIN_DEG = 0.15  # ~15 km around the territory's extent: the communes named beside it
+MAX_NEIGHBOUR_LABELS = 300  # the most populated of them
 LABEL_DECIMALS = 3  # ~100 m: finer than a label's own size at any zoom where it shows
 EXCLUDED_STYLE = {"color": "#67001f", "weight": 2.0, "dashArray": "1 5", "lineCap": "round"}  # dotted, hatched fill
 CUT_STYLE = {"color": "#1a1a1a", "weight": 2.2, "dashArray": "10 4 2 4", "fill": False}  # dash-dot
@@ -72,6 +77,25 @@ def label_rows(points: pd.DataFrame, names: pd.Series, priority: pd.Series, limi
     frame = frame.dropna(subset=["name"]).sort_values(["priority", "name"], ascending=[False, True]).head(limit)
     return [(round(float(lat), LABEL_DECIMALS), round(float(lon), LABEL_DECIMALS), str(name))
             for lat, lon, name in zip(frame["lat"], frame["lon"], frame["name"], strict=True)]
+
+
+def named_communes(communes: pd.DataFrame, members: list[str] | tuple[str, ...], marked: list[str] | tuple[str, ...] = (),
+                   limit: int = MAX_COMMUNE_LABELS) -> list[str]:
+    """Communes whose names go on the map: the territory's, the marked ones and, within ``NEIGHBOUR_MARGIN_DEG`` of the
+    territory's extent, the ``MAX_NEIGHBOUR_LABELS`` most populated others; the ``limit`` most populated of all.
+
+    ``communes``: the reference table (index code, ``population``, ``geometry``); unknown codes are skipped.
+    """
+    inside = communes.index.intersection(list(members))
+    around: list[str] = []
+    if not inside.empty:
+        minx, miny, maxx, maxy = communes.geometry.loc[inside].total_bounds
+        m = NEIGHBOUR_MARGIN_DEG
+        rows = np.unique(communes.sindex.query(shapely.box(minx - m, miny - m, maxx + m, maxy + m), predicate="intersects"))
+        near = communes["population"].iloc[rows]
+        around = list(near[~near.index.isin(inside)].sort_values(ascending=False, kind="stable").head(MAX_NEIGHBOUR_LABELS).index)
+    codes = communes.index.intersection(list(dict.fromkeys([*inside, *marked, *around])), sort=False)
+    return list(communes["population"].reindex(codes).sort_values(ascending=False, kind="stable").index[:limit])
 
 
 def epci_labels(rows: list[tuple[float, float, str]]) -> PlaceLabels:

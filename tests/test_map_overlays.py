@@ -140,3 +140,30 @@ def test_an_online_basemap_says_when_it_cannot_load():
         assert json.dumps(TileErrorNotice.MESSAGE, ensure_ascii=False) in page
     assert TileErrorNotice.MESSAGE == ("Le fond de carte en ligne n'a pas pu être chargé (hors ligne ?) — la carte reste "
                                        "utilisable sans fond.")
+
+
+def _around(communes, members):
+    """Communes within the margin of the members' extent, outside them, by falling population (plain geopandas, no index)."""
+    minx, miny, maxx, maxy = communes.geometry.loc[members].total_bounds
+    m = mo.NEIGHBOUR_MARGIN_DEG
+    near = communes[communes.geometry.intersects(shapely.box(minx - m, miny - m, maxx + m, maxy + m)) & ~communes.index.isin(members)]
+    return near["population"].sort_values(ascending=False, kind="stable")
+
+
+@pytest.mark.parametrize(("epci", "capped"), [("243300316", False), ("200054781", True)])  # Bordeaux Métropole, Grand Paris
+def test_named_communes_are_the_territory_the_marked_and_the_largest_around(embedded, epci, capped):
+    communes = embedded.communes
+    members = list(communes.index[communes["code_epci"] == epci])
+    far = communes["population"].drop(members).idxmin()  # any commune: marked ones are always named
+    named = mo.named_communes(communes, members, [far, "99999"])
+    around = _around(communes, members)
+    assert (len(around) > mo.MAX_NEIGHBOUR_LABELS) == capped  # the neighbour cap exercised, or not
+    assert set(named) == set(members) | {far} | set(around.index[:mo.MAX_NEIGHBOUR_LABELS]) and "99999" not in named
+    population = communes["population"].reindex(named).to_numpy()
+    assert (population[:-1] >= population[1:]).all()
+    top3 = communes["population"].loc[list(set(members) | set(around.index[:mo.MAX_NEIGHBOUR_LABELS]))].nlargest(3).index
+    assert mo.named_communes(communes, members, limit=3) == list(top3)
+
+
+def test_without_territory_only_the_marked_communes_are_named(embedded):
+    assert mo.named_communes(embedded.communes, [], ["33063", "99999"]) == ["33063"]

@@ -7,18 +7,13 @@ cut communes travel with the territory's layers (``feature_group_to_add``), swap
 from __future__ import annotations
 
 import folium
-import numpy as np
-import shapely
 import streamlit as st
 
 from ptce_geo import map_overlays as mo
 from ui import loaders, state
 from ui.territory import Current
 
-__all__ = ["NEIGHBOUR_MARGIN_DEG", "MAX_NEIGHBOUR_LABELS", "add_epci_labels", "territory_marks"]
-
-NEIGHBOUR_MARGIN_DEG = 0.15  # ~15 km around the territory: the communes named beside it
-MAX_NEIGHBOUR_LABELS = 300
+__all__ = ["add_epci_labels", "territory_marks"]
 
 
 def _generation() -> str:
@@ -51,20 +46,6 @@ def _commune_rows(generation: str, codes: tuple[str, ...]) -> list[tuple[float, 
     return mo.label_rows(points, communes["nom"], communes["population"], limit=mo.MAX_COMMUNE_LABELS)
 
 
-def _neighbours(members: tuple[str, ...]) -> list[str]:
-    """The most populated communes within ``NEIGHBOUR_MARGIN_DEG`` of the territory's extent, outside it."""
-    communes = loaders.reference().communes
-    inside = communes.index.intersection(list(members))
-    if inside.empty:
-        return []
-    minx, miny, maxx, maxy = communes.loc[inside].total_bounds
-    box = shapely.box(minx - NEIGHBOUR_MARGIN_DEG, miny - NEIGHBOUR_MARGIN_DEG, maxx + NEIGHBOUR_MARGIN_DEG, maxy + NEIGHBOUR_MARGIN_DEG)
-    rows = np.unique(communes.sindex.query(box, predicate="intersects"))
-    around = communes.iloc[rows]
-    around = around[~around.index.isin(inside)]
-    return list(around["population"].sort_values(ascending=False).head(MAX_NEIGHBOUR_LABELS).index)
-
-
 def territory_marks(sel: state.Selection, current: Current, members: tuple[str, ...]) -> folium.FeatureGroup | None:
     """Excluded and cut communes marked, commune names of the territory and around it, and their key (``None``: nothing)."""
     ref = loaders.reference()
@@ -72,8 +53,7 @@ def territory_marks(sel: state.Selection, current: Current, members: tuple[str, 
     cut = tuple(current.territory.edge.index) if current.territory is not None else ()
     if not (members or excluded or cut):
         return None
-    named = list(dict.fromkeys([*members, *cut, *excluded, *_neighbours(members)]))
-    named = tuple(ref.communes["population"].reindex(named).sort_values(ascending=False).index[:mo.MAX_COMMUNE_LABELS])
+    named = tuple(mo.named_communes(ref.communes, members, (*cut, *excluded)))
     generation = _generation()
     labels = mo.commune_labels(_commune_rows(generation, named))
     return mo.marked_communes_layer(loaders.commune_outlines(excluded), loaders.commune_outlines(cut), labels,
