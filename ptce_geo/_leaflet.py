@@ -168,7 +168,7 @@ class HtmlLegend(_ScriptElement):
         self.html, self.position, self.title = js_literal(html), js_literal(position), js_literal(title)
 
 
-class LayerLegend(_ScriptElement):
+class LayerLegend(HtmlLegend):
     """A foldable legend that belongs to a layer group: shown while the group is on the map (``feature_group_to_add``)."""
 
     _template = Template(
@@ -188,10 +188,8 @@ class LayerLegend(_ScriptElement):
     )
 
     def __init__(self, html: str, position: str = "bottomleft", title: str = "Repères") -> None:
-        super().__init__()
+        super().__init__(html, position, title)
         self._name = "LayerLegend"
-        self.library = _LEGEND_JS
-        self.html, self.position, self.title = js_literal(html), js_literal(position), js_literal(title)
 
 
 # Place names drawn by the browser, without tiles: labels in priority order (largest first), only those in view,
