@@ -81,8 +81,9 @@ def label_rows(points: pd.DataFrame, names: pd.Series, priority: pd.Series, limi
 
 def named_communes(communes: pd.DataFrame, members: list[str] | tuple[str, ...], marked: list[str] | tuple[str, ...] = (),
                    limit: int = MAX_COMMUNE_LABELS) -> list[str]:
-    """Communes whose names go on the map: the territory's, the marked ones and, within ``NEIGHBOUR_MARGIN_DEG`` of the
-    territory's extent, the ``MAX_NEIGHBOUR_LABELS`` most populated others; the ``limit`` most populated of all.
+    """Communes whose names go on the map: the territory's, the marked ones and, among those whose bounding box comes
+    within ``NEIGHBOUR_MARGIN_DEG`` of the territory's extent, the ``MAX_NEIGHBOUR_LABELS`` most populated others; the
+    ``limit`` most populated of all.
 
     ``communes``: the reference table (index code, ``population``, ``geometry``); unknown codes are skipped.
     """
@@ -91,7 +92,7 @@ def named_communes(communes: pd.DataFrame, members: list[str] | tuple[str, ...],
     if not inside.empty:
         minx, miny, maxx, maxy = communes.geometry.loc[inside].total_bounds
         m = NEIGHBOUR_MARGIN_DEG
-        rows = np.unique(communes.sindex.query(shapely.box(minx - m, miny - m, maxx + m, maxy + m), predicate="intersects"))
+        rows = np.unique(communes.sindex.query(shapely.box(minx - m, miny - m, maxx + m, maxy + m)))  # boxes only: cheap
         near = communes["population"].iloc[rows]
         around = list(near[~near.index.isin(inside)].sort_values(ascending=False, kind="stable").head(MAX_NEIGHBOUR_LABELS).index)
     codes = communes.index.intersection(list(dict.fromkeys([*inside, *marked, *around])), sort=False)

@@ -143,10 +143,11 @@ def test_an_online_basemap_says_when_it_cannot_load():
 
 
 def _around(communes, members):
-    """Communes within the margin of the members' extent, outside them, by falling population (plain geopandas, no index)."""
+    """Communes whose box comes within the margin of the members' extent, outside them, by falling population (plain pandas)."""
     minx, miny, maxx, maxy = communes.geometry.loc[members].total_bounds
-    m = mo.NEIGHBOUR_MARGIN_DEG
-    near = communes[communes.geometry.intersects(shapely.box(minx - m, miny - m, maxx + m, maxy + m)) & ~communes.index.isin(members)]
+    m, boxes = mo.NEIGHBOUR_MARGIN_DEG, communes.geometry.bounds
+    touching = (boxes["minx"] <= maxx + m) & (boxes["maxx"] >= minx - m) & (boxes["miny"] <= maxy + m) & (boxes["maxy"] >= miny - m)
+    near = communes[touching & ~communes.index.isin(members)]
     return near["population"].sort_values(ascending=False, kind="stable")
 
 
