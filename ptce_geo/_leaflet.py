@@ -12,7 +12,8 @@ import json
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
-__all__ = ["js_literal", "ChoroplethGeoJson", "OutlineGeoJson", "HtmlLegend", "DrawLocale", "DRAW_LOCALE_FR"]
+__all__ = ["js_literal", "ChoroplethGeoJson", "OutlineGeoJson", "HtmlLegend", "LayerLegend", "PlaceLabels", "HatchedGeoJson",
+           "TileErrorNotice", "MetricScale", "DrawLocale", "DRAW_LOCALE_FR"]
 
 
 def js_literal(value: object) -> str:
@@ -104,32 +105,274 @@ class OutlineGeoJson(_ScriptElement):
         self.data, self.style = data, js_literal(style)
 
 
-class HtmlLegend(_ScriptElement):
-    """A Leaflet control holding legend HTML built (and escaped) in Python; no external script needed.
+# A legend control that folds into a small button: the box lets every pointer event through to the map
+# (a click or a drawing vertex placed on it is never swallowed); only the button takes clicks, and it is a real
+# <button> (keyboard, aria-label). The folded state is kept in the iframe's sessionStorage, so it survives reruns.
+_LEGEND_JS = """
+window.ptceLegend = window.ptceLegend || function (html, position, name) {
+    var control = L.control({position: position}), key = "ptce-legend-folded";
+    control.onAdd = function () {
+        var div = L.DomUtil.create("div", "ptce-legend");
+        div.style.cssText = "pointer-events:none;text-align:" + (position.indexOf("right") >= 0 ? "right" : "left");
+        var button = L.DomUtil.create("button", "ptce-legend-toggle", div);
+        button.type = "button";
+        button.style.cssText = "pointer-events:auto;cursor:pointer;border:1px solid #777;border-radius:3px;background:#fff;"
+            + "color:#1a1a1a;font:12px sans-serif;padding:2px 7px;margin:0 0 3px;box-shadow:0 1px 3px rgba(0,0,0,.3)";
+        var body = L.DomUtil.create("div", "ptce-legend-body", div);
+        body.style.textAlign = "left";
+        body.innerHTML = html;
+        function fold(folded) {
+            body.hidden = folded;
+            button.textContent = (folded ? "\u25B8 " : "\u25BE ") + name;
+            button.setAttribute("aria-expanded", folded ? "false" : "true");
+            button.setAttribute("aria-label", (folded ? "Afficher la légende : " : "Masquer la légende : ") + name);
+        }
+        var stored = null;
+        try { stored = window.sessionStorage.getItem(key); } catch (e) { stored = null; }
+        fold(stored === "1");
+        L.DomEvent.disableClickPropagation(button);
+        L.DomEvent.on(button, "click", function (e) {
+            L.DomEvent.stop(e);
+            fold(!body.hidden);
+            if (control._map) { control._map.fire("ptcelegend"); }  // place names take the freed space, or leave it
+            try { window.sessionStorage.setItem(key, body.hidden ? "1" : "0"); } catch (err) { /* private mode */ }
+        });
+        return div;
+    };
+    return control;
+};
+"""
 
-    The legend lets every pointer event through (``pointer-events: none``): a click or a drawing vertex placed
-    on it reaches the map underneath instead of being silently swallowed.
+
+class HtmlLegend(_ScriptElement):
+    """A foldable Leaflet control holding legend HTML built (and escaped) in Python; no external script needed.
+
+    The box lets every pointer event through (``pointer-events: none``): a click or a drawing vertex placed on it
+    reaches the map. Only its « Légende » button takes clicks (keyboard reachable, French ``aria-label``).
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: {{ this.position }}});
-        {{ this.get_name() }}.onAdd = function () {
-            var div = L.DomUtil.create("div", "ptce-legend");
-            div.innerHTML = {{ this.html }};
-            div.style.pointerEvents = "none";
-            return div;
-        };
+        {{ this.library }}
+        var {{ this.get_name() }} = window.ptceLegend({{ this.html }}, {{ this.position }}, {{ this.title }});
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, html: str, position: str = "bottomright") -> None:
+    def __init__(self, html: str, position: str = "bottomright", title: str = "Légende") -> None:
         super().__init__()
         self._name = "HtmlLegend"
-        self.html, self.position = js_literal(html), js_literal(position)
+        self.library = _LEGEND_JS
+        self.html, self.position, self.title = js_literal(html), js_literal(position), js_literal(title)
+
+
+class LayerLegend(HtmlLegend):
+    """A foldable legend that belongs to a layer group: shown while the group is on the map (``feature_group_to_add``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.library }}
+        var {{ this.get_name() }} = (function () {
+            var control = window.ptceLegend({{ this.html }}, {{ this.position }}, {{ this.title }});
+            var Holder = L.Layer.extend({
+                onAdd: function (map) { control.addTo(map); map.fire("ptcelegend"); },
+                onRemove: function (map) { control.remove(); map.fire("ptcelegend"); }
+            });
+            return new Holder();
+        })().addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str, position: str = "bottomleft", title: str = "Repères") -> None:
+        super().__init__(html, position, title)
+        self._name = "LayerLegend"
+
+
+# Place names drawn by the browser, without tiles: labels in priority order (largest first), only those in view,
+# never overlapping each other nor a control (legend, tools), at most one per ~12,000 px² of map. Names are inserted with textContent: no HTML.
+_LABELS_JS = """
+window.PtceLabels = window.PtceLabels || (function () {
+    var PANE = "ptceLabels";
+    function overlaps(a, b) { return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]; }
+    function render(map) {
+        if (map._animatingZoom) { return; }  // zoomend, then moveend, render again
+        var pane = map.getPane(PANE), size = map.getSize(), zoom = map.getZoom(), origin = map.getContainer().getBoundingClientRect();
+        var cap = Math.max(8, Math.floor(size.x * size.y / 12000)), placed = [], controls = [];
+        map.getContainer().querySelectorAll(".leaflet-control").forEach(function (el) {  // a label under a legend is lost
+            var r = el.getBoundingClientRect();
+            if (r.width && r.height) { controls.push([r.left - origin.left, r.top - origin.top, r.right - origin.left, r.bottom - origin.top]); }
+        });
+        pane.textContent = "";
+        map._ptceLabelLayers.slice().sort(function (a, b) { return a.options.rank - b.options.rank; }).forEach(function (layer) {
+            if (zoom < layer.options.minZoom || zoom > layer.options.maxZoom) { return; }
+            var rows = layer._rows;
+            for (var i = 0; i < rows.length && placed.length < cap; i++) {
+                var r = rows[i], p = map.latLngToContainerPoint([r[0], r[1]]), width = r[2].length * layer.options.charWidth;
+                var w = Math.min(width, 150) / 2 + 3, h = Math.ceil(width / 150) * 6.6 + 2;  // wraps at 150 px, 13.2 px a line
+                var box = [p.x - w, p.y - h, p.x + w, p.y + h];
+                if (box[0] < 0 || box[1] < 0 || box[2] > size.x || box[3] > size.y) { continue; }
+                if (placed.some(function (b) { return overlaps(b, box); }) || controls.some(function (b) { return overlaps(b, box); })) { continue; }
+                placed.push(box);
+                var anchor = L.DomUtil.create("div", "ptce-label-anchor", pane);
+                var label = L.DomUtil.create("span", "ptce-label " + layer.options.className, anchor);
+                label.textContent = r[2];
+                L.DomUtil.setPosition(anchor, map.latLngToLayerPoint([r[0], r[1]]));
+            }
+        });
+        pane.style.display = "";
+    }
+    function setUp(map) {
+        var pane = map.createPane(PANE);
+        pane.style.zIndex = 450;
+        pane.style.pointerEvents = "none";
+        var css = document.createElement("style");
+        css.textContent = ".ptce-label-anchor{position:absolute;width:0;height:0}"
+            + ".ptce-label{position:absolute;transform:translate(-50%,-50%);text-align:center;max-width:150px;width:max-content;"
+            + "font:11px/1.2 sans-serif;color:#1a1a1a;text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff,0 0 4px #fff}"
+            + ".ptce-label-epci{font-weight:600;color:#08306b}.ptce-label-commune{font-style:italic}";
+        document.head.appendChild(css);
+        map._ptceLabelLayers = [];
+        map.on("zoomstart", function () { pane.style.display = "none"; });
+        map.on("moveend resize ptcelegend", function () { render(map); });
+        if (window.ResizeObserver) {  // the iframe laid out late, a legend filled or folded: place the names again
+            var observer = new ResizeObserver(function () { render(map); });
+            observer.observe(map.getContainer());
+            Object.keys(map._controlCorners).forEach(function (key) { observer.observe(map._controlCorners[key]); });
+        }
+    }
+    return L.Layer.extend({
+        options: {rank: 0, minZoom: 0, maxZoom: 30, className: "", charWidth: 6.5},
+        initialize: function (rows, options) { this._rows = rows; L.setOptions(this, options); },
+        onAdd: function (map) {
+            if (!map._ptceLabelLayers) { setUp(map); }
+            map._ptceLabelLayers.push(this);
+            render(map);
+        },
+        onRemove: function (map) {
+            map._ptceLabelLayers.splice(map._ptceLabelLayers.indexOf(this), 1);
+            render(map);
+        }
+    });
+})();
+"""
+
+
+# px per character at 11 px (Chromium, DejaVu Sans: EPCI bold 6.7 on average, 7.0 at most; communes italic 6.2, 7.2 at most
+# for short names, which the 6 px margin of each box absorbs)
+_CHAR_WIDTH = {"epci": 7.0, "commune": 6.6}
+
+
+class PlaceLabels(_ScriptElement):
+    """Names drawn at points, largest first, without overlaps, shown between ``min_zoom`` and ``max_zoom``.
+
+    ``rows``: (lat, lon, name) in priority order. Layers of one map share the space: a lower ``rank``
+    is placed first. Names are plain text (``textContent``), never HTML: do not escape them beforehand.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.library }}
+        var {{ this.get_name() }} = new window.PtceLabels({{ this.rows }}, {{ this.options }})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[tuple[float, float, str]], kind: str, rank: int = 0, min_zoom: int = 0, max_zoom: int = 30) -> None:
+        super().__init__()
+        self._name = "PlaceLabels"
+        self.library = _LABELS_JS
+        self.rows = js_literal([[lat, lon, str(name)] for lat, lon, name in rows])
+        self.options = js_literal({"rank": rank, "minZoom": min_zoom, "maxZoom": max_zoom, "className": f"ptce-label-{kind}",
+                                   "charWidth": _CHAR_WIDTH.get(kind, 6.5)})
+
+
+# SVG patterns referenced by a fill of ``url(#id)``: one hidden <svg> per page, added once.
+_PATTERNS_JS = """
+(function () {
+    if (document.getElementById("ptce-patterns")) { return; }
+    var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
+    svg.id = "ptce-patterns";
+    svg.setAttribute("width", "0"); svg.setAttribute("height", "0");
+    svg.setAttribute("aria-hidden", "true");
+    svg.style.position = "absolute";
+    svg.innerHTML = '<defs><pattern id="ptce-hatch" patternUnits="userSpaceOnUse" width="7" height="7" patternTransform="rotate(45)">'
+        + '<line x1="0" y1="0" x2="0" y2="7" stroke="#67001f" stroke-width="2.2"/></pattern></defs>';
+    document.body.appendChild(svg);
+})();
+"""
+
+
+class HatchedGeoJson(_ScriptElement):
+    """Non-interactive polygons filled with diagonal hatching (SVG pattern ``ptce-hatch``) and outlined by ``style``."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.library }}
+        var {{ this.get_name() }} = L.geoJson({{ this.data }}, {style: {{ this.style }}, interactive: false})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: str, style: dict) -> None:
+        super().__init__()
+        self._name = "HatchedGeoJson"
+        self.library = _PATTERNS_JS
+        self.data = data  # shapely GeoJSON, numbers only
+        self.style = js_literal({**style, "fill": True, "fillColor": "url(#ptce-hatch)", "fillOpacity": 1})
+
+
+class TileErrorNotice(_ScriptElement):
+    """A French notice on the map, once, when the online basemap fails to load a tile (offline, blocked…)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.tiles }}.once("tileerror", function () {
+            var notice = L.control({position: "topright"});
+            notice.onAdd = function () {
+                var div = L.DomUtil.create("div", "ptce-tile-notice");
+                div.setAttribute("role", "status");
+                div.style.cssText = "pointer-events:none;background:#fff3cd;color:#5c4400;border:1px solid #b38600;border-radius:4px;"
+                    + "padding:5px 8px;font:12px/1.35 sans-serif;max-width:260px";
+                div.textContent = {{ this.message }};
+                return div;
+            };
+            notice.addTo({{ this._parent.get_name() }});
+        });
+        {% endmacro %}
+        """
+    )
+
+    MESSAGE = "Le fond de carte en ligne n'a pas pu être chargé (hors ligne ?) — la carte reste utilisable sans fond."
+
+    def __init__(self, tile_layer_name: str, message: str = MESSAGE) -> None:
+        super().__init__()
+        self._name = "TileErrorNotice"
+        self.tiles, self.message = tile_layer_name, js_literal(message)
+
+
+class MetricScale(_ScriptElement):
+    """Leaflet's scale bar in metres and kilometres only (its default adds miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
 
 
 DRAW_LOCALE_FR: dict = {

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._leaflet import ChoroplethGeoJson, DrawLocale, HtmlLegend, OutlineGeoJson, js_literal
+from ._leaflet import ChoroplethGeoJson, DrawLocale, HtmlLegend, MetricScale, OutlineGeoJson, TileErrorNotice, js_literal
 from .display import DisplayLayer
 from .indicators import Indicator
 
@@ -242,12 +242,15 @@ def base_map(assets: Assets, basemap: str = DEFAULT_BASEMAP, location: tuple[flo
     """A map loading only Leaflet from ``assets``, with the chosen background (none by default)."""
     if basemap not in BASEMAPS:
         raise ValueError(f"Fond de carte inconnu : {basemap!r} (attendu : {', '.join(BASEMAPS)})")
-    m = folium.Map(location=list(location), zoom_start=zoom, tiles=None, control_scale=True)
+    m = folium.Map(location=list(location), zoom_start=zoom, tiles=None)
     m.default_js = [("leaflet", assets.leaflet_js)]
     m.default_css = [("leaflet_css", assets.leaflet_css)]
+    MetricScale().add_to(m)
     tile = BASEMAPS[basemap]
     if tile.url:
-        folium.TileLayer(tiles=tile.url, attr=tile.attribution, name=tile.label, max_zoom=tile.max_zoom, max_native_zoom=tile.max_zoom).add_to(m)
+        tiles = folium.TileLayer(tiles=tile.url, attr=tile.attribution, name=tile.label, max_zoom=tile.max_zoom,
+                                 max_native_zoom=tile.max_zoom).add_to(m)
+        TileErrorNotice(tiles.get_name()).add_to(m)  # offline, the tiles fail: say so rather than show a blank map
     return m
 
 

@@ -22,7 +22,7 @@ from streamlit_folium import st_folium
 from ptce_geo import mapping
 from ptce_geo.diagnostic import Diagnostic
 from ptce_geo.indicators import DENSITY_LEVELS
-from ui import loaders, state, territory
+from ui import loaders, map_overlays, state, territory
 
 __all__ = [
     "RETURNED_OBJECTS", "MAX_OUTLINED_COMMUNES", "OUTLINE_BUDGET", "VIEWS", "epci_map", "preview_communes", "clear_drawing",
@@ -139,8 +139,11 @@ def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str
     start = st.session_state.get(_VIEW) or mapping.FRANCE_VIEW
     m = mapping.epci_map(display, assets, loaders.epci_choropleth(indicator_id, k, codes), basemap,
                          view=start if codes else mapping.FRANCE_VIEW)
+    map_overlays.add_epci_labels(m, codes)
     communes = tuple(current.territory.communes.index) if current.territory is not None else preview_communes(sel)
     groups = [mapping.selection_layer(display, list(sel.epci)), mapping.drawing_layer(sel.polygon), *(extra or [])]
+    if (marks := map_overlays.territory_marks(sel, current, communes)) is not None:
+        groups.append(marks)
     if 0 < len(communes) <= MAX_OUTLINED_COMMUNES:
         outline = mapping.outline_layer(loaders.commune_outlines(communes))
         if sum(len(child.data) for child in outline._children.values()) <= OUTLINE_BUDGET:

@@ -1,0 +1,158 @@
+"""Map overlays drawn by the browser itself, without any tile server: place names and marked communes.
+
+Place names: EPCI names at the national and regional scales, commune names once zoomed on a territory. Each
+label layer carries (lat, lon, name) rows in priority order (largest population first); the browser shows only
+those in view, never overlapping, a few dozen at most (``_leaflet.PlaceLabels``). Marked communes: those the user
+excluded (hatched, dotted outline) and those the polygon cuts (dash-dot outline), with their key. Styles differ
+by pattern and line, not only by hue, so they read without colour vision and in grey print.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import folium
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._leaflet import HatchedGeoJson, LayerLegend, OutlineGeoJson, PlaceLabels
+
+__all__ = [
+    "EPCI_LABELS_MAX_ZOOM",
+    "COMMUNE_LABELS_MIN_ZOOM",
+    "MAX_COMMUNE_LABELS",
+    "NEIGHBOUR_MARGIN_DEG",
+    "MAX_NEIGHBOUR_LABELS",
+    "named_communes",
+    "EXCLUDED_STYLE",
+    "CUT_STYLE",
+    "short_epci_name",
+    "label_points",
+    "label_rows",
+    "epci_labels",
+    "commune_labels",
+    "marks_legend_html",
+    "marked_communes_layer",
+]
+
+EPCI_LABELS_MAX_ZOOM = 9  # beyond, commune names take over
+COMMUNE_LABELS_MIN_ZOOM = 9
+MAX_COMMUNE_LABELS = 1500  # the most populated: at the zooms where communes are named, the view holds far fewer
+NEIGHBOUR_MARGIN_DEG = 0.15  # ~15 km around the territory's extent: the communes named beside it
+MAX_NEIGHBOUR_LABELS = 300  # the most populated of them
+LABEL_DECIMALS = 3  # ~100 m: finer than a label's own size at any zoom where it shows
+EXCLUDED_STYLE = {"color": "#67001f", "weight": 2.0, "dashArray": "1 5", "lineCap": "round"}  # dotted, hatched fill
+CUT_STYLE = {"color": "#1a1a1a", "weight": 2.2, "dashArray": "10 4 2 4", "fill": False}  # dash-dot
+TERRITORY_OUTLINE = {"color": "#252525", "weight": 0.8}  # mapping.COMMUNE_STYLE, as drawn in the key
+
+_PREFIXES = ((re.compile(r"^Communauté de communes\b\s*", re.I), "CC "), (re.compile(r"^Communauté d'agglomération\b\s*", re.I), "CA "),
+             (re.compile(r"^Communauté urbaine\b\s*", re.I), "CU "))
+
+
+def short_epci_name(name: str) -> str:
+    """The name as a map label: « Communauté de communes du Thouarsais » -> « CC du Thouarsais » (CA, CU likewise)."""
+    text = " ".join(str(name).split())
+    for pattern, short in _PREFIXES:
+        if pattern.match(text):
+            return short + pattern.sub("", text, count=1)
+    return text
+
+
+def label_points(geoms: pd.Series, tolerance_deg: float = 0.005) -> pd.DataFrame:
+    """(lat, lon) where each polygon's name goes: the centre of its largest inscribed circle (never outside,
+    unlike a centroid; away from edges, unlike ``point_on_surface``). Missing or empty geometries are dropped."""
+    geoms = geoms.dropna()
+    geoms = geoms[~shapely.is_empty(geoms.to_numpy())]
+    if geoms.empty:
+        return pd.DataFrame({"lat": [], "lon": []}, index=geoms.index, dtype="float64")
+    centres = shapely.get_point(shapely.maximum_inscribed_circle(geoms.to_numpy(), tolerance_deg), 0)
+    return pd.DataFrame({"lat": shapely.get_y(centres), "lon": shapely.get_x(centres)}, index=geoms.index)
+
+
+def label_rows(points: pd.DataFrame, names: pd.Series, priority: pd.Series, limit: int | None = None) -> list[tuple[float, float, str]]:
+    """(lat, lon, name) rows, highest ``priority`` first (ties: by name), at most ``limit``; rows without a name are dropped."""
+    frame = points.assign(name=names.reindex(points.index), priority=priority.reindex(points.index).fillna(-np.inf))
+    frame = frame.dropna(subset=["name"]).sort_values(["priority", "name"], ascending=[False, True]).head(limit)
+    return [(round(float(lat), LABEL_DECIMALS), round(float(lon), LABEL_DECIMALS), str(name))
+            for lat, lon, name in zip(frame["lat"], frame["lon"], frame["name"], strict=True)]
+
+
+def named_communes(communes: pd.DataFrame, members: list[str] | tuple[str, ...], marked: list[str] | tuple[str, ...] = (),
+                   limit: int = MAX_COMMUNE_LABELS) -> list[str]:
+    """Communes whose names go on the map: the territory's, the marked ones and, among those whose bounding box comes
+    within ``NEIGHBOUR_MARGIN_DEG`` of the territory's extent, the ``MAX_NEIGHBOUR_LABELS`` most populated others; the
+    ``limit`` most populated of all.
+
+    ``communes``: the reference table (index code, ``population``, ``geometry``); unknown codes are skipped.
+    """
+    inside = communes.index.intersection(list(members))
+    around: list[str] = []
+    if not inside.empty:
+        minx, miny, maxx, maxy = communes.geometry.loc[inside].total_bounds
+        m = NEIGHBOUR_MARGIN_DEG
+        rows = np.unique(communes.sindex.query(shapely.box(minx - m, miny - m, maxx + m, maxy + m)))  # boxes only: cheap
+        near = communes["population"].iloc[rows]
+        around = list(near[~near.index.isin(inside)].sort_values(ascending=False, kind="stable").head(MAX_NEIGHBOUR_LABELS).index)
+    codes = communes.index.intersection(list(dict.fromkeys([*inside, *marked, *around])), sort=False)
+    return list(communes["population"].reindex(codes).sort_values(ascending=False, kind="stable").index[:limit])
+
+
+def epci_labels(rows: list[tuple[float, float, str]]) -> PlaceLabels:
+    """The EPCI name layer (shown up to ``EPCI_LABELS_MAX_ZOOM``; commune names have priority where both show)."""
+    return PlaceLabels(rows, "epci", rank=1, max_zoom=EPCI_LABELS_MAX_ZOOM)
+
+
+def commune_labels(rows: list[tuple[float, float, str]]) -> PlaceLabels:
+    """The commune name layer (shown from ``COMMUNE_LABELS_MIN_ZOOM``), placed before EPCI names."""
+    return PlaceLabels(rows, "commune", rank=0, min_zoom=COMMUNE_LABELS_MIN_ZOOM)
+
+
+def _swatch(style: dict, hatched: bool = False, line_only: bool = False) -> str:
+    """An inline SVG drawing the same stroke (and hatching) as the map, so the key matches what is seen."""
+    dash = f' stroke-dasharray="{html.escape(style["dashArray"])}"' if style.get("dashArray") else ""
+    stroke = f'stroke="{html.escape(style["color"])}" stroke-width="{float(style["weight"])}"{dash}'
+    if line_only:
+        shape = f'<line x1="1" y1="7" x2="27" y2="7" {stroke}/>'
+    else:
+        shape = f'<rect x="1.5" y="1.5" width="25" height="11" fill="{"url(#ptce-hatch)" if hatched else "none"}" {stroke}/>'
+    return f'<svg width="28" height="14" aria-hidden="true" style="vertical-align:middle;margin-right:5px">{shape}</svg>'
+
+
+def marks_legend_html(excluded: bool, cut: bool, territory: bool = True) -> str:
+    """The key of the territory's marks: only the entries present on the map."""
+    rows = []
+    if territory:
+        rows.append((_swatch(TERRITORY_OUTLINE), "Commune du territoire"))
+    if excluded:
+        rows.append((_swatch(EXCLUDED_STYLE, hatched=True), "Commune exclue (hachures)"))
+    if cut:
+        rows.append((_swatch(CUT_STYLE, line_only=True), "Commune coupée par le polygone (trait mixte)"))
+    lines = "".join(f"<div>{svg}{html.escape(text)}</div>" for svg, text in rows)
+    return ('<div style="background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;font:12px/1.45 sans-serif;'
+            f'box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:260px">{lines}</div>')
+
+
+def _collection(geoms: pd.Series) -> str | None:
+    texts = list(shapely.to_geojson(geoms.dropna().to_numpy())) if len(geoms) else []
+    if not texts:
+        return None
+    return '{"type":"FeatureCollection","features":[' + ",".join(f'{{"type":"Feature","properties":{{}},"geometry":{t}}}' for t in texts) + "]}"
+
+
+def marked_communes_layer(excluded: pd.Series, cut: pd.Series, labels: PlaceLabels | None = None,
+                          territory: bool = True) -> folium.FeatureGroup:
+    """Excluded communes (hatched, dotted outline) and communes cut by the polygon (dash-dot outline), non-interactive,
+    with their key and the commune names; ``excluded``/``cut`` hold light outlines by commune code."""
+    group = folium.FeatureGroup(name="Repères")
+    shown_excluded, shown_cut = _collection(excluded), _collection(cut)
+    if shown_excluded is not None:
+        HatchedGeoJson(shown_excluded, EXCLUDED_STYLE).add_to(group)
+    if shown_cut is not None:
+        OutlineGeoJson(shown_cut, CUT_STYLE).add_to(group)
+    if labels is not None:
+        labels.add_to(group)
+    if territory or shown_excluded is not None or shown_cut is not None:
+        LayerLegend(marks_legend_html(shown_excluded is not None, shown_cut is not None, territory), title="Repères").add_to(group)
+    return group
