@@ -332,7 +332,8 @@ def _series(layers: list, previous: tuple | None, communes: gpd.GeoDataFrame, ch
     """Series, income models and comparator trends (``series_tables``) and their manifest entries."""
     datasets = [ds for ds, rec in layers if ds.kind == "variables" and rec.origin != EMBEDDED]
     passage = chosen["passage"][0].table if "passage" in chosen else None
-    series, meta = build_series(datasets, previous, communes.index, passage, communes["population"], vintages.get("population", {}),
+    legal = vintages.get("population", {}) if chosen["cog_communes"][1].origin != EMBEDDED else {}  # embedded: an estimate of about 2017
+    series, meta = build_series(datasets, previous, communes.index, passage, communes["population"], legal,
                                 chosen["cog_communes"][0].vintage)
     models, thresholds = income_models(series, communes["population"], communes["code_dep"])
     names = {"departement": deps["nom"].to_dict(), "region": regs["nom"].to_dict(), "france": {FRANCE_CODE: "France"}}

@@ -91,7 +91,10 @@ def _mapped(ds, picks: dict[str, str], reference: pd.Index, passage, reference_v
 def build_series(datasets: Iterable, previous: tuple[pd.DataFrame, dict] | None, reference: pd.Index, passage: pd.DataFrame | None,
                  legal: pd.Series, legal_meta: dict, reference_vintage: str) -> tuple[pd.DataFrame, dict]:
     """(series table indexed by the reference codes, column -> vintage) from ``datasets`` (variables datasets, lowest
-    priority first) over ``previous`` (the last cache's series, kept for dates no dataset gives any more)."""
+    priority first) over ``previous`` (the last cache's series, kept for dates no dataset gives any more).
+
+    ``legal`` is the reference population, a dated point of the series when ``legal_meta`` gives its year and it is a
+    legal population (an official file, not the census fallback nor the embedded estimate: empty ``legal_meta`` then)."""
     datasets = list(datasets)
     winners = _winners(datasets)
     parts = []
@@ -102,6 +105,12 @@ def build_series(datasets: Iterable, previous: tuple[pd.DataFrame, dict] | None,
     meta = {name: {**vintage, "serie": name.partition(SERIES_SEP)[0], "periode": name.partition(SERIES_SEP)[2],
                    "source": datasets[pos].label, "dataset": datasets[pos].id, "fichier": datasets[pos].origin}
             for name, (pos, _, vintage) in winners.items()}
+    year = legal_meta.get("annee")
+    if year and "dataset" not in legal_meta and legal.notna().any():
+        name = series_name("population_legale", year)
+        parts.append(pd.DataFrame({name: legal.reindex(reference).to_numpy(dtype="float64", na_value=np.nan)}, index=reference))
+        meta[name] = {"annee": int(year), "serie": "population_legale", "periode": str(year), "millesime": legal_meta.get("millesime", ""),
+                      "source": legal_meta.get("source", "")}
     if previous is not None:
         old, old_meta = previous
         keep = [c for c in old.columns if c not in meta and c in old_meta]
@@ -111,12 +120,6 @@ def build_series(datasets: Iterable, previous: tuple[pd.DataFrame, dict] | None,
                      for c in keep]
             parts.append(pd.DataFrame({c: m.iloc[:, 0].to_numpy() for c, m in zip(keep, moved, strict=True)}, index=reference))
             meta.update({c: old_meta[c] for c in keep})
-    year = legal_meta.get("annee")
-    if year and "dataset" not in legal_meta and legal.notna().any():
-        name = series_name("population_legale", year)
-        parts.append(pd.DataFrame({name: legal.reindex(reference).to_numpy(dtype="float64", na_value=np.nan)}, index=reference))
-        meta[name] = {"annee": int(year), "serie": "population_legale", "periode": str(year), "millesime": legal_meta.get("millesime", ""),
-                      "source": legal_meta.get("source", "")}
     table = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=reference)
     table = table[sorted(table.columns)]
     table.index.name = "code_commune"
