@@ -160,10 +160,8 @@ def level_trends(series: pd.DataFrame, meta: dict, communes: pd.DataFrame, names
     dep = communes["code_dep"].reindex(series.index)
     metro = ~dep.astype("string").str.startswith("97").fillna(True)
     frames = []
-    for niveau, key, income_key in (("departement", dep, None), ("region", communes["code_reg"].reindex(series.index), None),
-                                    ("france", pd.Series(FRANCE_CODE, index=series.index),
-                                     pd.Series(FRANCE_CODE, index=series.index).where(metro))):
-        key = key.astype(object)
-        groups = Groups.of(niveau, key, names.get(niveau, {}), legal)
-        frames.append(trends_by(series, meta, groups, models, income_key if income_key is not None else key))
+    for niveau, key, income_rows in (("departement", dep, None), ("region", communes["code_reg"].reindex(series.index), None),
+                                     ("france", pd.Series(FRANCE_CODE, index=series.index), metro.to_numpy(dtype=bool))):
+        groups = Groups.of(niveau, key.astype(object), names.get(niveau, {}), legal)
+        frames.append(trends_by(series, meta, groups, models, income_rows))
     return pd.concat(frames, ignore_index=True)

@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .income import METHOD, IncomeModel, estimate_by
+from .income import METHOD, IncomeModel, estimate_codes
 from .sources.census_series import AGE_SERIES, SERIES_SEP
+from .sources.supra import FRANCE_CODE
 
 if TYPE_CHECKING:
     from .reference import Reference
@@ -123,24 +124,32 @@ def _index(series: pd.DataFrame) -> dict[str, dict[str, str]]:
 
 
 class _Rows:
-    """Accumulates long rows, one block per (indicator, period) for every group at once."""
+    """Accumulates long rows as plain lists (one DataFrame at the end: building one per block costs milliseconds)."""
 
-    def __init__(self, groups: Groups) -> None:
-        self.groups, self.blocks = groups, []
+    def __init__(self, groups: Groups, columns: dict[str, list] | None = None) -> None:
+        self.groups = groups
+        self.columns: dict[str, list] = columns if columns is not None else {c: [] for c in COLUMNS}
+
+    def extend(self, ind: str, period: str, values: np.ndarray, source: str, notes: list[str]) -> None:
+        keep = ~np.isnan(values)
+        if not keep.any():
+            return
+        g, cols = self.groups, self.columns
+        at = np.flatnonzero(keep)
+        cols["indicateur"] += [ind] * len(at)
+        cols["niveau"] += [g.niveau] * len(at)
+        cols["code"] += [g.keys[i] for i in at]
+        cols["libelle"] += [g.labels[i] for i in at]
+        cols["annee"] += [period] * len(at)
+        cols["valeur"] += values[at].tolist()
+        cols["unite"] += [TREND_INDICATORS[ind].unit] * len(at)
+        cols["source"] += [source] * len(at)
+        cols["millesime"] += [notes[i] for i in at]
 
     def add(self, ind: str, period: str, values: np.ndarray, known: np.ndarray, source: str, millesime: str) -> None:
         cover = self.groups.coverage(known)
         notes = [millesime if c >= FULL_COVERAGE else f"{millesime} ; couverture {100 * c:.0f} %".replace(".", ",") for c in cover]
-        unit = TREND_INDICATORS[ind].unit
-        self.blocks.append(pd.DataFrame({
-            "indicateur": ind, "niveau": self.groups.niveau, "code": self.groups.keys, "libelle": self.groups.labels,
-            "annee": period, "valeur": values, "unite": unit, "source": source, "millesime": notes}))
-
-    def frame(self) -> pd.DataFrame:
-        if not self.blocks:
-            return pd.DataFrame(columns=COLUMNS)
-        out = pd.concat(self.blocks, ignore_index=True)
-        return out[out["valeur"].notna()].reset_index(drop=True)
+        self.extend(ind, period, values, source, notes)
 
 
 def _arrays(series: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
@@ -220,21 +229,40 @@ def _labour(rows: _Rows, index: dict, values: dict, meta: dict) -> None:
                 rows.add(ind, period, value, known, *_vintage(meta, column, other))
 
 
-def _income(rows: _Rows, models: dict[str, IncomeModel], key: pd.Series) -> None:
+def _stacked(models: dict[str, IncomeModel], codes: list[np.ndarray]) -> tuple[IncomeModel, np.ndarray, list[tuple[str, int, int]]]:
+    """One model over every (date, grouping), rows repeated and group codes offset: the bisection then runs once for all
+    (per call, its 48 steps cost far more than the rows)."""
+    parts, stacked, spans, offset = [], [], [], 0
     for period, model in sorted(models.items()):
-        est = estimate_by(model, key)
-        est = est.reindex(rows.groups.keys)
+        for grouping, c in enumerate(codes):
+            size = int(c.max()) + 1 if len(c) else 0
+            parts.append(model)
+            stacked.append(np.where(c >= 0, c + offset, -1))
+            spans.append((period, grouping, offset))
+            offset += size
+    fields = ("weight", "population", "log_median", "spread_low", "spread_high", "poor", "median_published", "poverty_published")
+    model = IncomeModel(**{f: np.concatenate([getattr(m, f) for m in parts]) for f in fields}, threshold=0.0)
+    return model, np.concatenate(stacked), spans
+
+
+def _income(rows: list[_Rows], models: dict[str, IncomeModel], mask: np.ndarray | None) -> None:
+    codes = [r.groups.codes if mask is None else np.where(mask, r.groups.codes, -1) for r in rows]
+    model, stacked, spans = _stacked(models, codes)
+    est = estimate_codes(model, stacked, int(stacked.max()) + 1 if len(stacked) else 0)
+    for period, grouping, offset in spans:
+        out, g = rows[grouping], rows[grouping].groups
         source = f"INSEE, Filosofi {period} (communes) ; {METHOD} (même méthode à chaque date et à chaque niveau)"
-        if rows.groups.niveau == "france":
+        if g.niveau == "france":
             source += " ; France métropolitaine, périmètre des valeurs nationales de l'INSEE"
         for ind in ("med_niveau_vie", "taux_pauvrete"):
-            cover = est[f"couverture_{ind}"].to_numpy(dtype="float64", na_value=np.nan)
-            values = est[ind].to_numpy(dtype="float64", na_value=np.nan)
-            rows.blocks.append(pd.DataFrame({
-                "indicateur": ind, "niveau": rows.groups.niveau, "code": rows.groups.keys, "libelle": rows.groups.labels,
-                "annee": period, "valeur": values, "unite": TREND_INDICATORS[ind].unit, "source": source,
-                "millesime": [f"Filosofi {period} ; communes publiant la valeur : {100 * c:.0f} % de la population".replace(".", ",")
-                              if c == c else f"Filosofi {period}" for c in cover]}))
+            values = est[ind][offset:offset + g.size]
+            cover = est[f"couverture_{ind}"][offset:offset + g.size]
+            if len(values) < g.size:  # groups without any row in the income mask
+                values = np.r_[values, np.full(g.size - len(values), np.nan)]
+                cover = np.r_[cover, np.full(g.size - len(cover), np.nan)]
+            notes = [f"Filosofi {period} ; communes publiant la valeur : {100 * c:.0f} % de la population".replace(".", ",")
+                     if c == c else f"Filosofi {period}" for c in cover]
+            out.extend(ind, period, values, source, notes)
 
 
 def _age(rows: _Rows, index: dict, values: dict, meta: dict) -> None:
@@ -264,25 +292,35 @@ def age_available(series: pd.DataFrame) -> bool:
     return bool(set.intersection(*bands))
 
 
-def trends_by(series: pd.DataFrame, meta: dict, groups: Groups, models: dict[str, IncomeModel] | None = None,
-              key: pd.Series | None = None) -> pd.DataFrame:
-    """Long table (``COLUMNS``) of every trend indicator for every group.
-
-    ``series`` rows are the communes grouped by ``groups``; ``models`` (Filosofi year -> income model
-    taken on the same rows) and ``key`` (the group of each row, as given to ``Groups.of``) add income.
-    """
+def _trend_columns(series: pd.DataFrame, meta: dict, groupings: list[Groups], models: dict[str, IncomeModel] | None,
+                   income_rows: np.ndarray | None) -> dict[str, list]:
     index = _index(series)
     values = _arrays(series, [c for c in series.columns if SERIES_SEP in c])
-    rows = _Rows(groups)
-    _population(rows, index, values, meta)
-    _change(rows, index, values, meta)
-    _labour(rows, index, values, meta)
-    if models and key is not None:
-        _income(rows, models, key)
-    _age(rows, index, values, meta)
-    out = rows.frame()
-    out["annee"] = out["annee"].astype(str)
-    return out
+    columns: dict[str, list] = {c: [] for c in COLUMNS}
+    rows = [_Rows(grouping, columns) for grouping in groupings]
+    for out in rows:
+        _population(out, index, values, meta)
+        _change(out, index, values, meta)
+        _labour(out, index, values, meta)
+    if models:
+        _income(rows, models, income_rows)
+    for out in rows:
+        _age(out, index, values, meta)
+    return columns
+
+
+def _frame(columns: dict[str, list]) -> pd.DataFrame:
+    return pd.DataFrame(columns, columns=COLUMNS).astype({"valeur": "float64"})
+
+
+def trends_by(series: pd.DataFrame, meta: dict, groups: Groups | list[Groups], models: dict[str, IncomeModel] | None = None,
+              income_rows: np.ndarray | None = None) -> pd.DataFrame:
+    """Long table (``COLUMNS``) of every trend indicator for every group of each grouping in ``groups``.
+
+    ``series`` rows are the communes grouped; ``models`` (Filosofi date -> income model taken on the same rows)
+    add income, over the rows where ``income_rows`` is true (all by default).
+    """
+    return _frame(_trend_columns(series, meta, groups if isinstance(groups, list) else [groups], models, income_rows))
 
 
 def as_index(frame: pd.DataFrame) -> pd.DataFrame:
@@ -308,14 +346,12 @@ def territory_trends(ref: Reference, communes: pd.DataFrame, parts: pd.Series, p
     legal = communes["population"][inside]
     models = {period: model.take(positions[inside]) for period, model in ref.trend_models().items()}
     whole = pd.Series("territoire", index=rows.index, dtype=object)
-    key = parts[inside].astype(object)
-    frames = [trends_by(rows, ref.series_meta, Groups.of("territoire", whole, {"territoire": "Territoire"}, legal), models, whole),
-              trends_by(rows, ref.series_meta, Groups.of("epci", key, part_labels, legal), models, key)]
-    levels = ref.trend_levels
-    if not levels.empty:
-        mask = levels["niveau"].eq("france").to_numpy().copy()
-        for niveau in ("departement", "region"):
-            codes = zones.loc[zones["niveau"] == niveau, "code"]
-            mask |= (levels["niveau"].eq(niveau) & levels["code"].isin(codes)).to_numpy()
-        frames.append(levels[mask])
-    return pd.concat(frames, ignore_index=True)[COLUMNS]
+    groupings = [Groups.of("territoire", whole, {"territoire": "Territoire"}, legal),
+                 Groups.of("epci", parts[inside].astype(object), part_labels, legal)]
+    columns = _trend_columns(rows, ref.series_meta, groupings, models, None)
+    by_zone = ref.derived("trend_levels_by_zone", lambda: {key: part.to_dict("list") for key, part in
+                                                           ref.trend_levels[COLUMNS].groupby(["niveau", "code"])})
+    for key in [*zones[["niveau", "code"]].itertuples(index=False, name=None), ("france", FRANCE_CODE)]:
+        for column, values in by_zone.get(tuple(key), {}).items():
+            columns[column] += values
+    return _frame(columns)

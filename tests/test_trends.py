@@ -20,8 +20,9 @@ from ptce_geo.cache import read_manifest
 from ptce_geo.diagnostic import diagnose
 from ptce_geo.errors import SourceFileError
 from ptce_geo.export import tables
+from ptce_geo.income import estimate_by, fit_model
 from ptce_geo.reference import load_reference
-from ptce_geo.sources.census_series import census_year
+from ptce_geo.sources.census_series import census_year, period_columns
 from ptce_geo.sources.datasets import recognise
 from ptce_geo.sources.local import import_directory
 from ptce_geo.territory import TerritoryDefinition, build_territory
@@ -101,6 +102,27 @@ def test_as_index_is_base_100_at_each_entity_first_date(small):
     assert out.loc[(out["code"] == "A") & (out["an"] == 2018), "indice"].iloc[0] == pytest.approx(1580 / 1500 * 100)
 
 
+def test_income_of_every_date_and_grouping_at_once_equals_the_estimator_group_by_group():
+    rng = np.random.default_rng(7)
+    n = 60
+    table = pd.DataFrame({"med_niveau_vie": rng.uniform(17_000, 30_000, n), "nb_pers_menages_fisc": rng.uniform(100, 5000, n),
+                          "nb_menages_fisc": rng.uniform(50, 2000, n), "population": rng.uniform(100, 6000, n)},
+                         index=[f"c{i}" for i in range(n)])
+    table["d1_niveau_vie"], table["d9_niveau_vie"] = table["med_niveau_vie"] * 0.55, table["med_niveau_vie"] * 1.9
+    models = {"2019": fit_model(table), "2021": fit_model(table.assign(med_niveau_vie=table["med_niveau_vie"] * 1.05))}
+    parts = pd.Series(rng.choice(["A", "B", "C"], n), index=table.index, dtype=object)
+    whole = pd.Series("T", index=table.index, dtype=object)
+    out = trends_by(pd.DataFrame(index=table.index), {}, [Groups.of("territoire", whole, {}, table["population"]),
+                                                          Groups.of("epci", parts, {}, table["population"])], models)
+    for period, model in models.items():
+        for key, niveau in ((whole, "territoire"), (parts, "epci")):
+            expected = estimate_by(model, key)
+            for code, row in expected.iterrows():
+                got = out[(out["niveau"] == niveau) & (out["code"] == code) & (out["annee"] == period)].set_index("indicateur")["valeur"]
+                assert got["med_niveau_vie"] == pytest.approx(row["med_niveau_vie"], rel=1e-9)
+                assert got["taux_pauvrete"] == pytest.approx(row["taux_pauvrete"], rel=1e-9)
+
+
 @pytest.mark.parametrize("yy, year", [("68", 1968), ("99", 1999), ("50", 1950), ("49", 2049), ("00", 2000), ("21", 2021)])
 def test_two_digit_census_years(yy, year):
     assert census_year(yy) == year
@@ -119,6 +141,14 @@ def test_historical_series_file_is_recognised_with_every_date_and_period():
     assert set(ds.variables) == {"pop_rp@2021", "pop_rp@2015", "pop_rp@1968", "naissances@2015-2021", "deces@2015-2021"}
     assert list(ds.table["code_commune"]) == ["80021", "80001"]  # arrondissements left out (their commune is in the file)
     assert "population sans doubles comptes" in ds.variables["pop_rp@1968"]["millesime"]
+
+
+@pytest.mark.parametrize("census, column, period", [(("P18_POP", "P13_POP"), "NAIS1318", "2013-2018"),  # 2022 comparateur
+                                                    (("P22_POP", "P16_POP"), "NAIS1621", "2016-2022"),  # 2025: years 2016 to 2021
+                                                    (("P22_POP", "P16_POP", "P11_POP"), "DECE1115", "2011-2016"),
+                                                    (("P21_POP", "D99_POP", "D90_POP"), "NAIS9099", "1990-1999")])
+def test_births_and_deaths_periods_end_at_a_census_date_of_the_file(census, column, period):
+    assert [k.partition("@")[2] for k in period_columns([*census, column])] == [period]
 
 
 def test_age_file_is_recognised_and_a_comparateur_with_age_columns_stays_the_comparateur():

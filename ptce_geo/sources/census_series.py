@@ -15,6 +15,7 @@ import re
 import pandas as pd
 
 from ..errors import SourceFileError
+from .tables import to_number
 
 __all__ = ["SERIES_SEP", "series_name", "census_year", "period_columns", "recognise_census_series", "check_geography",
            "AGE_SERIES"]
@@ -43,17 +44,22 @@ def census_year(yy: str | int) -> int:
 
 
 def period_columns(columns: list[str]) -> dict[str, tuple[str, int, str]]:
-    """Births and deaths between two census dates (``NAIS1318``: 01/01/2013 to 01/01/2018) as series columns.
+    """Births and deaths between two census dates as series columns: ``{series column: (source column, end year, vintage)}``.
 
-    Returns ``{series column: (source column, end year, vintage)}``; single-year counts (``NAISD20``) are not periods.
+    INSEE changed its naming: the 2022 comparateur's ``NAIS1318`` (with P13/P18) counts from 01/01/2013 to
+    01/01/2018, the 2025 edition's ``NAIS1621`` (with P16/P22) the years 2016 to 2021, i.e. to 01/01/2022. The end is
+    therefore read against the file's census dates: the year named if it is one, else the next year if that is one.
+    Single-year counts (``NAISD20``) are not periods.
     """
+    census = {census_year(m.group(1)) for c in columns if (m := _POP.fullmatch(c))}
     out = {}
     for column in columns:
         if match := _CIVIL.fullmatch(column):
             start, end = census_year(match.group(2)), census_year(match.group(3))
+            end = end + 1 if end not in census and end + 1 in census else end
             if end > start:
                 serie = "naissances" if match.group(1) == "NAIS" else "deces"
-                out[series_name(serie, f"{start}-{end}")] = (column, end, f"État civil {start}-{end}")
+                out[series_name(serie, f"{start}-{end}")] = (column, end, f"État civil du 1er janvier {start} au 1er janvier {end}")
     return out
 
 
@@ -84,6 +90,22 @@ def _kind(columns: list[str]) -> tuple[str, str] | None:
     return None
 
 
+def _with_75_plus(frame: pd.DataFrame) -> pd.DataFrame:
+    """``Pyy_POP75P`` from ``Pyy_POP7589`` + ``Pyy_POP90P`` where an edition splits the oldest band."""
+    decimal = frame.attrs.get("decimal", ".")
+    added = {}
+    for column in frame.columns:
+        if (match := re.fullmatch(r"P(\d\d)_POP7589", str(column))) and f"P{match.group(1)}_POP90P" in frame \
+                and f"P{match.group(1)}_POP75P" not in frame:
+            total = to_number(frame[column], decimal) + to_number(frame[f"P{match.group(1)}_POP90P"], decimal)
+            added[f"P{match.group(1)}_POP75P"] = total.map(lambda v: "" if pd.isna(v) else repr(float(v)).replace(".", decimal))
+    if not added:
+        return frame
+    out = frame.assign(**added)
+    out.attrs = dict(frame.attrs)
+    return out
+
+
 def check_geography(frame: pd.DataFrame, name: str) -> None:
     """A census file keyed by something else than communes (IRIS, départements, EPCI…) is refused, naming the file."""
     columns = [str(c) for c in frame.columns]
@@ -105,7 +127,8 @@ def recognise_census_series(frame: pd.DataFrame, name: str, build) -> object | N
     kind = _kind(columns) if "CODGEO" in columns else None
     if kind is None:
         return None
-    wanted = _census_columns(columns)
+    frame = _with_75_plus(frame)
+    wanted = _census_columns(list(frame.columns))
     if not wanted:
         return None
     rows = frame[~frame["CODGEO"].astype(str).str.match(_ARM)]
