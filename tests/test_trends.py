@@ -10,10 +10,13 @@ import gzip
 import io
 import shutil
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from ptce_geo.build import build_cache
 from ptce_geo.cache import read_manifest
@@ -30,6 +33,7 @@ from ptce_geo.trends import COLUMNS, FULL_COVERAGE, Groups, as_index, trends_by
 from tests.conftest import SHARED, needs_shared
 
 AMIENS, VAL_DE_SOMME = "248000531", "248000499"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _value(frame: pd.DataFrame, ind: str, annee: str, code: str = "A") -> float:
@@ -215,6 +219,42 @@ def test_the_trend_keeps_a_filosofi_year_replaced_by_a_newer_one_and_grows_with_
     assert all("même méthode à chaque date" in s for s in med["source"])
     build_cache([], root, keep_previous=False)  # data reset: the series go with the imports
     assert load_reference(root).series.filter(like="med_niveau_vie").empty
+
+
+def test_age_file_gives_age_structure_and_ageing_of_the_territory(embedded_root, embedded, tmp_path, monkeypatch):
+    root = tmp_path / "cache"
+    shutil.copytree(embedded_root, root)
+    codes = embedded.communes.index[embedded.communes["code_dep"] == "80"]
+    n = len(codes)
+    bands = {"P21_POP0014": 20, "P21_POP1529": 15, "P21_POP3044": 18, "P21_POP4559": 20, "P21_POP6074": 17, "P21_POP7589": 8,
+             "P21_POP90P": 2, "P21_POP0019": 26, "P21_POP65P": 21}
+    frame = pd.DataFrame({"CODGEO": codes, "P21_POP": np.full(n, 100), **{c: np.full(n, v) for c, v in bands.items()}})
+    folder = tmp_path / "age"
+    folder.mkdir()
+    _write_csv(frame, folder / "base-cc-evol-struct-pop-2021.CSV")
+    import_directory(folder, root)
+    ref = load_reference(root)
+    diag = diagnose(ref, build_territory(ref, TerritoryDefinition(epci=[AMIENS])))
+    t = diag.trends[diag.trends["niveau"] == "territoire"]
+    assert _value(t, "part_75p", "2021", "territoire") == pytest.approx(10.0)  # 7589 + 90P, over the sum of the six bands
+    assert _value(t, "part_65p", "2021", "territoire") == pytest.approx(21.0)
+    assert _value(t, "indice_vieillissement", "2021", "territoire") == pytest.approx(21 / 26 * 100)
+    somme = _level(ref, "departement", "80")
+    assert _value(somme, "part_0014", "2021", "80") == pytest.approx(20.0)
+
+    monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(root))  # the Trajectoire tab draws the age structure instead of the notice
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_file(str(ROOT / "pages" / "2_Diagnostic.py"), default_timeout=90)
+        at.query_params["epci"] = AMIENS
+        at.run()
+        at.session_state["diag_onglet"] = "Trajectoire"
+        at.run()
+        assert not at.exception
+        assert "Structure par âge en 2021" in " ".join(m.value for m in at.markdown)
+        assert not any("fichier absent" in i.value for i in at.info)
+    finally:
+        st.cache_resource.clear()
 
 
 # --- real data -----------------------------------------------------------------------------------
