@@ -109,7 +109,8 @@ def _balances(data: pd.DataFrame, names: list[str]) -> None:
     table = table.reindex(columns=["variation_population", "solde_naturel", "solde_migratoire_apparent"]).rename(
         columns={k: TREND_INDICATORS[k].label for k in TREND_INDICATORS})
     st.dataframe(table, width="stretch")
-    st.caption(f"Les deux composantes s'additionnent : leur somme est l'évolution annuelle totale. {md(MIGRATION_NOTE).capitalize()}.")
+    note = MIGRATION_NOTE[0].upper() + MIGRATION_NOTE[1:]
+    st.caption(f"Les deux composantes s'additionnent : leur somme est l'évolution annuelle totale. {md(note)}.")
     _sources(parts)
 
 
