@@ -1,8 +1,8 @@
-"""Diagnostic : chiffres clés, synthèse comparée, EPCI et disparités, rural/urbain, alertes, sources."""
+"""Diagnostic : chiffres clés, synthèse comparée, trajectoire, EPCI et disparités, rural/urbain, alertes, sources."""
 
 import streamlit as st
 
-from ui import dossier, ess_panel, loaders, maps, panels, project, report, zonings_panel
+from ui import dossier, ess_panel, loaders, maps, panels, project, report, trends_panel, zonings_panel
 
 st.set_page_config(page_title="Diagnostic — ptce-geo", page_icon="📊", layout="wide")
 st.title("Diagnostic du territoire")
@@ -13,12 +13,15 @@ if panels.banner(current):
     diag = current.diagnostic
     report.key_figures(diag)
     report.alerts_line(diag)
-    tabs = st.tabs(["Synthèse", "EPCI et disparités", "Rural / urbain", "Zonages", "Alertes", "Sources", "ESS"], key="diag_onglet",
-                   on_change="rerun")
-    summary, epci, mix, zonings, alerts, sources, ess = tabs
+    tabs = st.tabs(["Synthèse", "Trajectoire", "EPCI et disparités", "Rural / urbain", "Zonages", "Alertes", "Sources", "ESS"],
+                   key="diag_onglet", on_change="rerun")
+    summary, trajectory, epci, mix, zonings, alerts, sources, ess = tabs
     if summary.open:
         with summary:
             report.summary_table(diag)
+    if trajectory.open:
+        with trajectory:
+            trends_panel.block(diag)
     if epci.open:
         with epci:
             report.epci_table(diag)

@@ -23,6 +23,7 @@ from .income import COMPUTED, ESTIMATED, INCOME_IDS, estimate_by, fit_model, wit
 from .indicators import INDICATORS, VARIABLES, aggregate_by, coverage_by
 from .passage import to_reference, with_arrondissements
 from .qpv import qpv_warnings
+from .series_tables import LEVELS_FILE, MODELS_FILE, SERIES_FILE, build_series, income_models, level_trends, models_from
 from .sources.datasets import Dataset
 from .sources.domain import CENSUS_RULE, STALE_RATIO, census_zero, reject, stale_contour
 from .sources.embedded import embedded_datasets
@@ -317,6 +318,30 @@ def _comparisons(variables: pd.DataFrame, communes: gpd.GeoDataFrame, deps: pd.D
     return pd.concat(frames, ignore_index=True)
 
 
+def _previous_series(root: Path) -> tuple[pd.DataFrame, dict] | None:
+    """The series of the cache in service (kept for dates no file gives any more), ``None`` when it has none."""
+    manifest = read_manifest(root)
+    if not manifest or not manifest.get("series"):
+        return None
+    gen = Generation(root, manifest["generation"])
+    path = gen.path(SERIES_FILE)
+    return (gen.read(SERIES_FILE), manifest["series"]) if path.exists() else None
+
+
+def _series(layers: list, previous: tuple | None, communes: gpd.GeoDataFrame, chosen: dict, vintages: dict,
+            deps: pd.DataFrame, regs: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Series, income models and comparator trends (``series_tables``) and their manifest entries."""
+    datasets = [ds for ds, rec in layers if ds.kind == "variables" and rec.origin != EMBEDDED]
+    passage = chosen["passage"][0].table if "passage" in chosen else None
+    legal = vintages.get("population", {}) if chosen["cog_communes"][1].origin != EMBEDDED else {}  # embedded: an estimate of about 2017
+    series, meta = build_series(datasets, previous, communes.index, passage, communes["population"], legal,
+                                chosen["cog_communes"][0].vintage)
+    models, thresholds = income_models(series, communes["population"], communes["code_dep"])
+    names = {"departement": deps["nom"].to_dict(), "region": regs["nom"].to_dict(), "france": {FRANCE_CODE: "France"}}
+    levels = level_trends(series, meta, communes, names, models_from(models, thresholds))
+    return {SERIES_FILE: series, MODELS_FILE: models, LEVELS_FILE: levels}, {"series": meta, "series_revenus": thresholds}
+
+
 def _store_sources(gen: Generation, chosen: dict) -> None:
     """Keep each imported or downloaded dataset so a later import adds to it instead of replacing it."""
     for ds, rec in chosen.values():
@@ -336,6 +361,7 @@ def build_cache(new: list[tuple[Dataset, FileRecord]], root: Path | str | None =
     started = time.perf_counter()
     with build_lock(root):
         layers = embedded_pairs() + (previous_pairs(root) if keep_previous else [])
+        previous_series = _previous_series(root) if keep_previous else None
         layers += _guard_partial(layers, list(new), allow_partial)
         chosen = _choose(layers)
         for required in ("cog_communes", "cog_epci", "contours_communes", "cog_departements", "cog_regions"):
@@ -350,6 +376,7 @@ def build_cache(new: list[tuple[Dataset, FileRecord]], root: Path | str | None =
         deps = chosen["cog_departements"][0].table.set_index("code_dep")
         regs = chosen["cog_regions"][0].table.set_index("code_reg")
         comparisons = _comparisons(variables, communes, deps.reset_index(), regs.reset_index(), epci, vintages, _supra(chosen))
+        trend_tables, trend_manifest = _series(layers, previous_series, communes, chosen, vintages, deps, regs)
         gen = Generation.new(root)
         try:
             gen.write("communes", communes)
@@ -360,6 +387,8 @@ def build_cache(new: list[tuple[Dataset, FileRecord]], root: Path | str | None =
             gen.write("variables", variables)
             gen.write("comparaisons", comparisons)
             write_zonings(gen, chosen, communes.index, warnings)
+            for stem, frame in trend_tables.items():
+                gen.write(stem, frame)
             passage = with_arrondissements(chosen["passage"][0].table if "passage" in chosen else None)
             if "qpv2024" in chosen:
                 warnings += qpv_warnings(chosen["qpv2024"][0].table, communes.index, passage, chosen["qpv2024"][0].origin)
@@ -378,6 +407,7 @@ def build_cache(new: list[tuple[Dataset, FileRecord]], root: Path | str | None =
                 "valeurs_hors_domaine": rejected,
                 "passage": reports,
                 "avertissements": warnings,
+                **trend_manifest,
             }
             gen.commit(manifest)
         except BaseException:

@@ -27,6 +27,8 @@ from .rural_urban import RuralUrban, rural_urban
 from .sources.domain import hors_domaine
 from .sources.supra import FRANCE_CODE
 from .territory import Territory
+from .trends import COLUMNS as TREND_COLUMNS
+from .trends import territory_trends
 from .zonings import ZoningParams, Zonings, territory_zonings, zoning_alerts
 
 __all__ = ["Diagnostic", "diagnose", "income_model", "is_low_coverage", "figure_note", "NO_EPCI"]
@@ -56,6 +58,8 @@ class Diagnostic:
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     zonings: Zonings | None = None  # bassins de vie, zones d'emploi, AAV, FRR touched (ptce_geo.zonings)
     zoning_params: ZoningParams = field(default_factory=ZoningParams)
+    # long table of dated values (ptce_geo.trends): territory, EPCI parts, départements, régions, France
+    trends: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TREND_COLUMNS))
 
     @property
     def alerts_table(self) -> pd.DataFrame:
@@ -330,4 +334,10 @@ def diagnose(ref: Reference, territory: Territory, params: AlertParams | None = 
                             for j in ref.manifest.get("jeux", [])])
     return Diagnostic(territory, params, overview, summary, zones, _communes(ref, look, territory, table), epci, disparities, mix,
                       alerts, coverage, sources, [i for i, ok in look.available.items() if not ok], zonings=zonings,
-                      zoning_params=zoning_params)
+                      zoning_params=zoning_params, trends=territory_trends(ref, communes, key, _part_labels(epci), zones))
+
+
+def _part_labels(epci: pd.DataFrame) -> dict[str, str]:
+    """Name of each EPCI part in the trends: the EPCI's, « (partie) » when only some of its communes are in."""
+    return {code: f"{name} (partie)" if partial else str(name)
+            for code, name, partial in zip(epci.index, epci["nom"], epci["partiel"].to_numpy(dtype=bool), strict=True)}

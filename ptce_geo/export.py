@@ -122,6 +122,7 @@ def tables(diag: Diagnostic) -> dict[str, pd.DataFrame]:
         "alertes": diag.alerts_table,
         "rural_urbain": _rural_urban_rows(diag),
         "zonages": diag.zonings.table if diag.zonings is not None else pd.DataFrame(columns=ZONING_COLUMNS),
+        "tendances": diag.trends,
     }
     if diag.territory.definition.polygon is not None:
         out["communes_coupees"] = diag.territory.edge.reset_index()
@@ -186,6 +187,12 @@ def sources_text(diag: Diagnostic, command: str | None = None) -> str:
         "- Disparités entre parties d'EPCI : rapport max/min, coefficient de variation pondéré par la population, indice de Theil T",
         "  calculé sur les valeurs communales pondérées par le dénominateur de l'indicateur, décomposé exactement en part inter-EPCI",
         "  et intra-EPCI (base de chaque indice dans `synthese.csv`, colonne `base_theil`).",
+        "- Tendances (`tendances.csv` : indicateur, niveau, code, libellé, année ou période, valeur, unité, source, millésime) : chaque",
+        "  millésime du recensement, de l'état civil et de Filosofi ramené sur la géographie de référence par la table de passage ;",
+        "  variation de population = solde naturel (naissances − décès de la période) + solde migratoire apparent (le reste, comme",
+        "  l'INSEE : il comprend aussi les écarts de mesure entre recensements) ; médiane du niveau de vie et taux de pauvreté estimés",
+        "  de la même façon à chaque date et à chaque niveau (aucun changement de méthode dans une évolution). Une valeur dont les",
+        "  communes connues pèsent moins de 99 % de la population le dit dans `millesime` (couverture).",
         "- Indice d'hétérogénéité rural/urbain : entropie de Shannon normalisée des parts de population par niveau de densité",
         "  (0 = toute la population dans un niveau, 1 = population également répartie).", "",
         "## Seuils des alertes", "", _table_md(thresholds_table(p)), "",

@@ -30,7 +30,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 __all__ = ["METHOD", "MEASURED_ERROR", "PUBLISHED", "ESTIMATED", "COMPUTED", "INCOME_IDS", "SMALL_HOUSEHOLDS", "PERIMETER_TOLERANCE", "IncomeModel",
-           "fit_model", "estimate_by", "with_published"]
+           "fit_model", "estimate_by", "estimate_codes", "with_published"]
 
 Z90 = float(ndtri(0.9))
 SMALL_HOUSEHOLDS = 200  # fiscal households: the published communes that stand for a secret one
@@ -171,14 +171,9 @@ def _group_log_medians(log_m: np.ndarray, low: np.ndarray, high: np.ndarray, wei
     return np.where(total > 0, (lo + hi) / 2.0, np.nan)
 
 
-def estimate_by(model: IncomeModel, key: pd.Series) -> pd.DataFrame:
-    """Estimated median (€) and poverty rate (%) per group, with the share of population whose commune publishes each.
-
-    ``key`` is aligned with the table ``model`` was fitted on (NaN: left out). Columns: ``med_niveau_vie``,
-    ``taux_pauvrete``, ``couverture_med_niveau_vie``, ``couverture_taux_pauvrete``, ``personnes``.
-    """
-    codes, groups = pd.factorize(key.to_numpy(dtype=object), sort=True)
-    size = len(groups)
+def estimate_codes(model: IncomeModel, codes: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    """``estimate_by`` on integer groups (``codes`` aligned with the model's communes, -1 = left out, ``size`` groups):
+    arrays of ``med_niveau_vie``, ``taux_pauvrete``, their coverages and ``personnes``, one value per group."""
     ok = codes >= 0
     c, w = codes[ok], model.weight[ok]
     total = np.bincount(c, weights=w, minlength=size)
@@ -189,13 +184,23 @@ def estimate_by(model: IncomeModel, key: pd.Series) -> pd.DataFrame:
     pop_total = np.where(pop_total > 0, pop_total, np.nan)
     covered = np.bincount(c, weights=pop * model.median_published[ok], minlength=size) / pop_total
     known = covered > 0  # a group without any published commune median (Guadeloupe, Mayotte…) is not estimated
-    return pd.DataFrame({
+    return {
         "med_niveau_vie": np.where(known, np.exp(log_med), np.nan),
         "taux_pauvrete": np.where(known, np.bincount(c, weights=model.poor[ok], minlength=size) / safe * 100.0, np.nan),
         "couverture_med_niveau_vie": covered,
         "couverture_taux_pauvrete": np.bincount(c, weights=pop * model.poverty_published[ok], minlength=size) / pop_total,
         "personnes": total,
-    }, index=pd.Index(groups, name=key.name))
+    }
+
+
+def estimate_by(model: IncomeModel, key: pd.Series) -> pd.DataFrame:
+    """Estimated median (€) and poverty rate (%) per group, with the share of population whose commune publishes each.
+
+    ``key`` is aligned with the table ``model`` was fitted on (NaN: left out). Columns: ``med_niveau_vie``,
+    ``taux_pauvrete``, ``couverture_med_niveau_vie``, ``couverture_taux_pauvrete``, ``personnes``.
+    """
+    codes, groups = pd.factorize(key.to_numpy(dtype=object), sort=True)
+    return pd.DataFrame(estimate_codes(model, codes, len(groups)), index=pd.Index(groups, name=key.name))
 
 
 def with_published(estimates: pd.DataFrame, published: pd.DataFrame | None, year: int | None) -> pd.DataFrame:

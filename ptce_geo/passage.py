@@ -46,7 +46,7 @@ class PassageReport:
 def to_reference(table: pd.DataFrame, reference: pd.Index, passage: pd.DataFrame | None) -> tuple[pd.DataFrame, PassageReport]:
     """``table`` (column ``code_commune`` + variables) re-keyed on the ``reference`` codes."""
     report = PassageReport()
-    codes = table["code_commune"]
+    codes = table["code_commune"].astype(object)  # isin on Arrow strings walks Python lists: 10x slower on 35,000 codes
     lookup = passage.set_index("code_ancien")["code_actuel"] if passage is not None and len(passage) else pd.Series(dtype=str)
     direct = codes.isin(reference)
     target = codes.where(direct, codes.map(lookup))

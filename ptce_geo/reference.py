@@ -16,8 +16,10 @@ import pandas as pd
 
 from .build import ensure_cache
 from .cache import Generation, data_dir
+from .income import IncomeModel
 from .indicators import INDICATORS, Indicator
 from .qpv import read_qpv_table
+from .series_tables import LEVELS_FILE, MODELS_FILE, SERIES_FILE, models_from
 from .zoning_tables import read_zonings
 
 T = TypeVar("T")
@@ -43,6 +45,11 @@ class Reference:
     zonings: pd.DataFrame = field(default_factory=pd.DataFrame)
     zone_names: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"zonage": [], "code": [], "nom": []}, dtype="str"))
     qpv: gpd.GeoDataFrame | None = None  # QPV 2024 (ANCT) when imported or downloaded
+    # every census / civil-status / Filosofi vintage (``<serie>@<period>`` columns), the stored income model of each
+    # Filosofi date, and the trends of départements, régions and France (ptce_geo.series_tables); empty for old caches
+    series: pd.DataFrame = field(default_factory=pd.DataFrame)
+    income_models_table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    trend_levels: pd.DataFrame = field(default_factory=pd.DataFrame)
     _levels: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     # objects derived once from these tables (spatial index…), built on first use by their owner module
     _derived: dict[str, object] = field(default_factory=dict, repr=False)
@@ -70,6 +77,16 @@ class Reference:
             part = self.comparisons[self.comparisons["niveau"] == niveau]
             self._levels[niveau] = part.set_index("code").drop(columns="niveau")
         return self._levels[niveau]
+
+    @property
+    def series_meta(self) -> dict[str, dict]:
+        """Per series column: ``{"serie", "periode", "annee", "millesime", "source"}``."""
+        return self.manifest.get("series", {})
+
+    def trend_models(self) -> dict[str, IncomeModel]:
+        """Filosofi date -> income model over every commune (rows of ``series``), rebuilt once from the stored arrays."""
+        return self.derived("trend_models", lambda: models_from(self.income_models_table, self.manifest.get("series_revenus", {}))
+                            if not self.income_models_table.empty else {})
 
     def derived(self, key: str, build: Callable[[], T]) -> T:
         """The object ``key`` derived from these tables (spatial index, fitted model…): built by ``build`` on first use,
@@ -110,7 +127,14 @@ def load_reference(root: Path | str | None = None) -> Reference:
         zonings=zonings,
         zone_names=zone_names,
         qpv=read_qpv_table(gen),
+        **_trend_tables(gen),
     )
+
+
+def _trend_tables(gen: Generation) -> dict[str, pd.DataFrame]:
+    """The series tables of the generation; absent from caches built before them (trends then empty)."""
+    stems = {"series": SERIES_FILE, "income_models_table": MODELS_FILE, "trend_levels": LEVELS_FILE}
+    return {attr: gen.read(stem) for attr, stem in stems.items() if gen.path(stem).exists()}
 
 
 def _read_passage(gen: Generation) -> pd.DataFrame:

@@ -111,6 +111,30 @@ def _comparateur(shared: Path) -> bytes:
                       "meta_base_cc_comparateur.CSV": meta.to_csv(sep=";", index=False).encode("utf-8")})
 
 
+def _serie_historique(shared: Path) -> bytes:
+    """The séries historiques layout (2018 edition's columns): real P18/P13 populations, births, deaths and surfaces from the
+    2022 comparateur; the older dates are not in ``../shared/data`` and are written as secret cells."""
+    text = gzip.decompress((shared / "insee_comparateur_2022_klopstock" / "base_cc_comparateur_2022.csv.gz").read_bytes()).decode("utf-8")
+    comp = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    older = ["P08_POP", "D99_POP", "D90_POP", "D82_POP", "D75_POP", "D68_POP"]
+    periods = ["0813", "9908", "9099", "8290", "7582", "6875"]
+    frame = comp[["CODGEO", "P18_POP", "P13_POP"]].assign(**{c: "" for c in older}, SUPERF=comp["SUPERF"], NAIS1318=comp["NAIS1318"],
+                                                          **{f"NAIS{p}": "" for p in periods}, DECE1318=comp["DECE1318"],
+                                                          **{f"DECE{p}": "" for p in periods})
+    return zip_bytes({"base-cc-serie-historique-2018.CSV": _insee_csv(frame),
+                      "meta_base-cc-serie-historique-2018.CSV": "COD_VAR;LIB_VAR\nP18_POP;Population en 2018\n"})
+
+
+def _structure_age(shared: Path) -> bytes:
+    """The age-structure layout (2022 edition's columns) over the reference communes; no age counts exist in
+    ``../shared/data``, so every count is a secret cell: the file tests download and recognition, not figures."""
+    codes = _read(shared, "decoupage_administratif/communes_2026.csv")
+    codes = codes.loc[(codes["type"] == "commune-actuelle") & (codes["zone"] != "com"), "code_insee"]
+    bands = ["POP", "POP0014", "POP1529", "POP3044", "POP4559", "POP6074", "POP7589", "POP90P", "POP0019", "POP2064", "POP65P"]
+    frame = pd.DataFrame({"CODGEO": codes.to_numpy(), **{f"{y}_{b}": "" for y in ("P22", "P16") for b in bands}})
+    return zip_bytes({"base-cc-evol-struct-pop-2022.CSV": _insee_csv(frame)})
+
+
 def _filosofi(shared: Path) -> bytes:
     filo = _read(shared, "insee_filosofi_2021/cc_filosofi_2021_COM.csv")
     disp = filo.rename(columns={"NBMENFISC21": "NBMEN21", "NBPERSMENFISC21": "NBPERS21", "MED21": "Q221"})
@@ -247,6 +271,7 @@ def build_site(folder: Path, shared: Path) -> dict[str, Path]:
     cog = _cog(shared)
     contents = {
         "comparateur": _comparateur(shared), "filosofi": _filosofi(shared), "filosofi_supra": _filosofi_supra(shared),
+        "serie_historique": _serie_historique(shared), "structure_age": _structure_age(shared),
         "grille_densite": _grille(shared),
         "appartenance": _appartenance(shared), "aav2020": _aav(shared), "epci": _intercommunalite(shared),
         "cog_communes": cog["v_commune_2025.csv"], "cog_departements": cog["v_departement_2025.csv"], "cog_regions": cog["v_region_2025.csv"],

@@ -244,11 +244,14 @@ def test_diagnostic_page_without_territory_points_to_territoire(app_data):
 def test_diagnostic_page_shows_figures_alerts_and_sources(app_data, embedded):
     at = run(DIAGNOSTIC, epci=f"{AMIENS},{VAL_DE_SOMME}")
     assert not at.exception
-    assert metrics(at)["EPCI"] == "2" and [t.label for t in at.tabs][:6] == ["Synthèse", "EPCI et disparités", "Rural / urbain", "Zonages",
-                                                                             "Alertes", "Sources"]
+    assert metrics(at)["EPCI"] == "2" and [t.label for t in at.tabs][:7] == ["Synthèse", "Trajectoire", "EPCI et disparités",
+                                                                             "Rural / urbain", "Zonages", "Alertes", "Sources"]
     summary = at.dataframe[0].value
     assert {"Territoire", "France", "Somme (80)", "Couverture", "Millésime"} <= set(summary.columns)
     assert "Population municipale" in set(summary["Indicateur"])
+    at.session_state["diag_onglet"] = "Trajectoire"
+    at.run()
+    assert not at.exception and "Aucune série chargée" in " ".join(i.value for i in at.info)  # embedded data: said, with the command
     at.session_state["diag_onglet"] = "Alertes"
     at.run()
     assert "2 EPCI de 2 types différents" in warnings_of(at)
@@ -261,6 +264,20 @@ def test_diagnostic_page_shows_figures_alerts_and_sources(app_data, embedded):
     at.session_state["diag_onglet"] = "EPCI et disparités"
     at.run()
     assert not at.exception and list(at.dataframe[0].value["SIREN"]) == [AMIENS, VAL_DE_SOMME]
+
+
+@needs_shared
+def test_trajectory_tab_on_real_data_charts_the_trends_and_says_the_age_file_is_missing(shared_app):
+    at = run(DIAGNOSTIC, epci=f"{AMIENS},{VAL_DE_SOMME}")
+    at.session_state["diag_onglet"] = "Trajectoire"
+    at.run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "Population" in text and "Médiane du niveau de vie" in text and "Taux de chômage" in text
+    assert "Structure par âge : fichier absent, importer" in " ".join(i.value for i in at.info)  # no age file in ../shared/data
+    balances = at.dataframe[0].value
+    assert list(balances.columns) == ["Variation de la population", "Solde naturel (naissances − décès)", "Solde migratoire apparent"]
+    assert "Territoire" in balances.index and "France" in balances.index
 
 
 @needs_shared

@@ -35,6 +35,9 @@ DESCRIPTIONS = {
     "communes.csv": "Une ligne par commune du territoire avec ses indicateurs",
     "rural_urbain.csv": "Grille de densité (7 niveaux, 3 groupes) et aires d'attraction des villes",
     "alertes.csv": "Alertes : code, niveau, message, chiffres",
+    "zonages.csv": "Zonages : bassins de vie, zones d'emploi, aires d'attraction, FRR touchés, part de la population",
+    "tendances.csv": "Tendances : population (soldes naturel et migratoire), emploi, chômage, activité, revenus, âges, par date, "
+                     "pour le territoire, chaque EPCI et les comparaisons",
     "communes_coupees.csv": "Communes coupées par le polygone, avec leur part de surface",
     "territoire.geojson": "Contour du territoire (GeoJSON, WGS84)",
     "communes.geojson": "Communes du territoire (GeoJSON, WGS84)",

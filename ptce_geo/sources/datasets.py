@@ -16,6 +16,7 @@ import pandas as pd
 from ..codes import normalize_commune_codes
 from ..errors import SourceFileError
 from ..indicators import VARIABLES
+from .census_series import SERIES_SEP, check_geography, period_columns, recognise_census_series
 from .domain import negative, rate_outside, reject
 from .tables import to_number
 
@@ -55,8 +56,19 @@ def _codes(frame: pd.DataFrame, column: str, name: str) -> pd.Series:
     bad = frame.loc[codes.isna(), column]
     bad = bad[bad.astype(str).str.strip() != ""]
     if len(bad) > max(10, 0.01 * len(frame)):
-        raise SourceFileError(f"{name} : {len(bad)} codes commune invalides dans « {column} » (ex. {', '.join(map(str, bad[:5]))}).")
+        raise SourceFileError(f"{name} : {len(bad)} codes commune invalides dans « {column} » (ex. {', '.join(map(str, bad[:5]))})"
+                              + _other_geography(bad) + ".")
     return codes
+
+
+def _other_geography(bad: pd.Series) -> str:
+    """What the invalid codes look like, when they are the codes of another geography (départements, EPCI, IRIS)."""
+    text = bad.astype(str).str.strip()
+    for pattern, what in ((r"\d{1,2}|2[AB]|97\d", "des départements ou des régions"), (r"\d{9}", "des EPCI (SIREN) ou des IRIS"),
+                          (r"\d[\dAB]\d{7}", "des IRIS")):
+        if text.str.fullmatch(pattern).mean() > 0.9:
+            return f" : ce sont les codes {what}, fichier d'une autre géographie que les communes"
+    return ""
 
 
 def _dedupe(table: pd.DataFrame, key: str, name: str, warnings: list[str]) -> pd.DataFrame:
@@ -205,7 +217,7 @@ def _variables_frame(frame: pd.DataFrame, code_col: str, name: str, columns: dic
     variables, rejected = {}, []
     for var, (col, year, millesime) in columns.items():
         values = pd.Series(to_number(frame[col], decimal).to_numpy(), index=table.index)
-        if var in VARIABLES and VARIABLES[var].kind in ("count", "median"):
+        if SERIES_SEP in var or (var in VARIABLES and VARIABLES[var].kind in ("count", "median")):
             values, refused = reject(values, negative(values), table["code_commune"], var, "sous zéro", name)
             rejected += [refused] if refused else []
         table[var] = values
@@ -231,6 +243,7 @@ def _comparateur(frame: pd.DataFrame, name: str) -> Dataset:
     if "pop_rp" not in columns:
         raise SourceFileError(f"{name} : colonne de population (Pxx_POP) introuvable.")
     columns["surface_officielle_km2"] = ("SUPERF", columns["pop_rp"][1], "Superficie INSEE (géographie de l'édition du comparateur)")
+    columns.update(period_columns(list(frame.columns)))
     ds = _variables_frame(frame[~frame["CODGEO"].str.match(r"^(751\d\d|6938\d|132\d\d)$")], "CODGEO", name, columns)
     pop_year = columns["pop_rp"][1]
     ds.id, ds.label, ds.vintage = "insee_comparateur", "INSEE, base du comparateur de territoires", f"RP {pop_year}"
@@ -389,6 +402,9 @@ def recognise(frame: pd.DataFrame, name: str) -> Dataset | None:
         return None
     if (supra := recognise_supra(frame, name)) is not None:
         return supra
+    check_geography(frame, name)
+    if (series := recognise_census_series(frame, name, _variables_frame)) is not None:
+        return series
     for spec in SPECS:
         if spec.required <= cols and not (spec.forbidden & cols):
             return spec.build(frame, name)

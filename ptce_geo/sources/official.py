@@ -66,6 +66,11 @@ CATALOGUE: tuple[OfficialFile, ...] = (
                  "insee", "7756855/indic-struct-distrib-revenu-2021-SUPRA_csv.zip", "zip",
                  ("insee_filosofi_supra_epci_*", "insee_filosofi_supra_departement_*", "insee_filosofi_supra_region_*",
                   "insee_filosofi_supra_france_*")),
+    # census vintages beyond the comparateur's two dates: the trend grows with them (ptce_geo.trends)
+    OfficialFile("serie_historique", "INSEE, recensement : séries historiques depuis 1968 (communes ; population, naissances, décès)",
+                 "insee", "7632565/base-cc-serie-historique-2020_csv.zip", "zip", ("insee_rp_series_historiques_*",)),
+    OfficialFile("structure_age", "INSEE, recensement : évolution et structure de la population par âge (communes)", "insee",
+                 "8581696/base-cc-evol-struct-pop-2022_csv.zip", "zip", ("insee_rp_structure_age_*",)),
     OfficialFile("grille_densite", "INSEE, grille communale de densité 2024 (7 niveaux)", "insee",
                  "6439600/grille_densite_7_niveaux_2024.xlsx", "xlsx", ("insee_grille_densite",)),
     OfficialFile("appartenance", "INSEE, table d'appartenance géographique des communes 2025", "insee",
