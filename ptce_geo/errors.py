@@ -16,6 +16,7 @@ __all__ = [
     "TerritoryError",
     "ActorError",
     "ProjectError",
+    "CollectiveError",
 ]
 
 
@@ -53,6 +54,10 @@ class ActorError(PtceGeoError):
 
 class ProjectError(PtceGeoError):
     """A project file is corrupt, foreign, or in conflict with another save."""
+
+
+class CollectiveError(PtceGeoError):
+    """A record of the collective (function, funding line…) is invalid or names an actor the inventory does not hold."""
 
 
 _OS_REASONS = {

@@ -1,0 +1,69 @@
+"""Formalisation, governance bodies and the place of a PTCE, in the words of the guide of the Institut Godin (2025).
+
+The guide (« Gouvernance et formalisation ») separates two things the old profile mixed in one answer:
+- the *formalisation*, three levels that are stages a dynamic may go through, not a ladder to climb: carried by an existing
+  structure or without legal form / an association / a structure with an economic and territorial dimension, often a SCIC;
+- the *governance bodies* (steering committee, working groups, informal spaces of the noyau dur…), which exist whatever the
+  legal form: the guide insists that bodies of concertation do not amount to a legal structure.
+The guide (« Le lieu ») also separates a place — often lent or let at a moderate rent by a local authority — from a tiers-lieu,
+and warns against confusing a PTCE with a tiers-lieu: the place is recorded (where, who provides it, on what terms) and
+whether it is a tiers-lieu is a separate answer. Nothing is preset: an unanswered field stays None.
+"""
+
+from __future__ import annotations
+
+from ..errors import ProjectError
+
+__all__ = ["FORMALISATION", "BODIES", "PLACE_TERMS", "PLACE_KEYS", "YES_NO_KEYS", "OLD_GOVERNANCE", "LEGACY_FUNCTIONS_NOTE",
+           "check_field", "upgrade_profile"]
+
+FORMALISATION = ("portage par une structure existante ou sans formalisation juridique", "association",
+                 "structure à dimension économique et territoriale (SCIC…)")
+BODIES = ("comité de pilotage", "groupes de travail par thème ou par projet", "espaces informels du noyau dur", "assemblée générale",
+          "conseil d'administration ou collège", "autre instance")
+PLACE_TERMS = ("mise à disposition gratuite", "location à loyer modéré", "location au prix du marché", "propriété du PTCE ou d'un membre",
+               "autre")
+PLACE_KEYS = ("lieu", "lieu_adresse", "lieu_fourni_par", "lieu_modalites", "tiers_lieu")
+YES_NO_KEYS = ("lieu", "tiers_lieu")  # True, False or None (unanswered)
+# the single « gouvernance » answer of schema 2, read as a formalisation level (« aucune » is « sans formalisation juridique »)
+OLD_GOVERNANCE = {"aucune": FORMALISATION[0], "portage par une structure existante": FORMALISATION[0], "association": FORMALISATION[1],
+                  "SCIC": FORMALISATION[2]}
+LEGACY_FUNCTIONS_NOTE = "reprise de l'ancien profil (titulaire à préciser)"
+_CHOICES = {"formalisation": FORMALISATION, "lieu_modalites": PLACE_TERMS}
+
+
+def check_field(key: str, value: object) -> object:
+    """The value to store for one governance or place field of the profile; a value outside the vocabulary is refused."""
+    if key in YES_NO_KEYS:
+        if value is not None and not isinstance(value, bool):
+            raise ProjectError(f"Réponse illisible pour « {key} » : « {value} » (oui, non ou sans réponse attendu).")
+        return value
+    if key in _CHOICES:
+        if value in (None, ""):
+            return None
+        if value not in _CHOICES[key]:
+            raise ProjectError(f"Valeur inconnue pour « {key} » : « {value} » (attendu : {', '.join(_CHOICES[key])}).")
+        return value
+    if key == "instances":
+        chosen = [value] if isinstance(value, str) else list(value or [])
+        unknown = [v for v in chosen if v not in BODIES]
+        if unknown:
+            raise ProjectError(f"Instance de gouvernance inconnue : « {unknown[0]} » (attendu : {', '.join(BODIES)}).")
+        return chosen
+    return "" if value is None else str(value).strip()
+
+
+def upgrade_profile(profile: dict) -> tuple[dict, list[str]]:
+    """A profile written by schema 2, in today's fields, and the functions it listed (to become rows of the functions table).
+
+    « gouvernance » becomes « formalisation » (an unknown value is kept as written); a tiers-lieu answered « oui » means a
+    place exists. The returned profile no longer holds « gouvernance » nor « fonctions ».
+    """
+    out = dict(profile)
+    old = out.pop("gouvernance", None)
+    if old is not None and out.get("formalisation") is None:
+        out["formalisation"] = OLD_GOVERNANCE.get(old, old)
+    functions = [str(f) for f in (out.pop("fonctions", None) or [])]
+    if out.get("tiers_lieu") is True and out.get("lieu") is None:
+        out["lieu"] = True
+    return out, functions

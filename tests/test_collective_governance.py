@@ -1,0 +1,197 @@
+"""Technical functions, funding lines, formalisation and place: rules at their boundaries, French errors, alerts.
+
+Expected values are computed by hand in the test (dates counted on a calendar, amounts divided on paper).
+"""
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from ptce_geo.collective import functions as fn
+from ptce_geo.collective import funding, governance
+from ptce_geo.collective.profile import set_profile_field
+from ptce_geo.errors import CollectiveError, ProjectError, PtceGeoError
+from ptce_geo.project import Project
+
+ACTORS = ["Ressourcerie du Val", "Mairie de Montargis", "Coop Bois"]
+
+
+def codes(alerts: pd.DataFrame) -> list[str]:
+    return alerts["code"].tolist()
+
+
+# --- technical functions --------------------------------------------------------------------------------
+
+def test_a_function_is_held_by_an_actor_of_the_inventory_with_a_time_that_is_not_negative():
+    table = fn.add(fn.empty(), ACTORS, "coordination", "Ressourcerie du Val", fn.OWN_STRUCTURE, "0,5")
+    table = fn.add(table, ACTORS, "animation", "Coop Bois", "Mairie de Montargis", 0)
+    assert table["id"].tolist() == [1, 2]
+    assert table["etp"].tolist() == [0.5, 0.0] and table["structure"].tolist() == [fn.OWN_STRUCTURE, "Mairie de Montargis"]
+    with pytest.raises(CollectiveError, match="négatif"):
+        fn.add(table, ACTORS, "animation", "Coop Bois", etp=-0.1)
+    with pytest.raises(CollectiveError, match="n'est pas un acteur de l'inventaire"):
+        fn.add(table, ACTORS, "ingénierie", "Bureau fantôme")
+    with pytest.raises(CollectiveError, match="structure qui porte le poste"):
+        fn.add(table, ACTORS, "ingénierie", "Coop Bois", "Inconnue SA")
+    with pytest.raises(CollectiveError, match="Fonction technique inconnue"):
+        fn.add(table, ACTORS, "comptabilité", "Coop Bois")
+    with pytest.raises(CollectiveError, match="illisible"):
+        fn.add(table, ACTORS, "ingénierie", "Coop Bois", etp="un demi")
+    with pytest.raises(CollectiveError, match="fini"):
+        fn.add(table, ACTORS, "ingénierie", "Coop Bois", etp=float("inf"))
+    assert issubclass(CollectiveError, PtceGeoError) and issubclass(CollectiveError, ValueError)
+    assert len(table) == 2  # a refused row leaves the table as it was
+
+
+def test_an_unknown_time_stays_unanswered_and_the_summary_adds_known_times():
+    table = fn.empty()
+    for holder, time in (("Ressourcerie du Val", 0.5), ("Coop Bois", 0.3), ("Mairie de Montargis", None)):
+        table = fn.add(table, ACTORS, "coordination", holder, etp=time)
+    row = fn.summary(table).set_index("fonction").loc["coordination"]
+    assert row["titulaires"] == 3 and row["etp"] == pytest.approx(0.8) and row["etp_inconnu"] == 1
+    assert pd.isna(fn.summary(table).set_index("fonction").loc["ingénierie", "etp"])
+
+
+@pytest.mark.parametrize(("engineering_time", "alerted"), [(None, False), (0.0, True), (0.01, False)])
+def test_ingenierie_missing_is_alerted_at_zero_time_but_not_when_the_time_is_unknown(engineering_time, alerted):
+    table = fn.add(fn.empty(), ACTORS, "coordination", "Ressourcerie du Val", etp=1)
+    table = fn.add(table, ACTORS, "ingénierie", "Coop Bois", etp=engineering_time)
+    assert ("ingenierie_absente" in codes(fn.alerts(table, ACTORS))) is alerted
+
+
+def test_no_ingenierie_row_is_alerted_and_names_the_guide_but_an_empty_table_is_only_unanswered():
+    table = fn.add(fn.empty(), ACTORS, "coordination", "Ressourcerie du Val", etp=1)
+    table = fn.add(table, ACTORS, "animation", "Coop Bois", etp=0.5)
+    row = fn.alerts(table, ACTORS).set_index("code").loc["ingenierie_absente"]
+    assert "Institut Godin" in row["message"] and row["niveau"] == "vigilance"
+    assert "coordination : 1 titulaire, 1,00 ETP" in row["chiffres"] and "ingénierie : 0 titulaire, — ETP" in row["chiffres"]
+    assert codes(fn.alerts(fn.empty(), ACTORS)) == ["fonctions_non_renseignees"]
+
+
+def test_a_deleted_actor_still_holding_a_function_is_alerted_and_the_row_is_kept():
+    table = fn.add(fn.empty(), ACTORS, "ingénierie", "Coop Bois", "Mairie de Montargis", 0.2)
+    remaining = ["Ressourcerie du Val", "Mairie de Montargis"]  # Coop Bois left the inventory
+    alerts = fn.alerts(table, remaining)
+    assert codes(alerts) == ["fonction_acteur_absent"] and "Coop Bois" in alerts["chiffres"].iloc[0]
+    assert fn.read(table).equals(table)
+    assert fn.remove(table, [1]).empty and len(fn.remove(table, [99])) == 1
+
+
+# --- funding lines --------------------------------------------------------------------------------------
+
+def test_a_negative_amount_or_a_period_in_the_wrong_order_is_refused_in_french():
+    with pytest.raises(CollectiveError, match="Montant négatif"):
+        funding.add(funding.empty(), "Région", montant=-1)
+    with pytest.raises(CollectiveError, match="mauvais ordre.*01/01/2026"):
+        funding.add(funding.empty(), "Région", debut="2026-01-02", fin="2026-01-01")
+    with pytest.raises(CollectiveError, match="source"):
+        funding.add(funding.empty(), "  ", montant=10)
+    with pytest.raises(CollectiveError, match="Échéance illisible"):
+        funding.add(funding.empty(), "Région", echeance="31/02/2026")
+    with pytest.raises(CollectiveError, match="Nature de financement inconnue"):
+        funding.add(funding.empty(), "Région", nature="loterie")
+    one_day = funding.add(funding.empty(), "Région", montant=0, debut="2026-01-01", fin="2026-01-01")  # same day: a valid period
+    assert one_day.loc[0, ["debut", "fin"]].tolist() == ["2026-01-01", "2026-01-01"] and one_day.loc[0, "montant"] == 0
+
+
+def test_an_unanswered_field_stays_unanswered():
+    line = funding.add(funding.empty(), "Département").iloc[0]
+    assert pd.isna(line["montant"]) and line["debut"] == "" and line["nature"] == "" and pd.isna(line["poste_coordination"])
+
+
+ON = date(2026, 3, 31)
+
+
+@pytest.mark.parametrize(("end", "alerted"), [
+    ("2026-03-30", False),  # ended yesterday: not « ending soon »
+    ("2026-03-31", True),  # ends today
+    ("2026-09-30", True),  # 31 March + 6 months (no 31 September): the last day of the horizon
+    ("2026-10-01", False),
+])
+def test_a_funding_ending_within_six_months_is_alerted(end, alerted):
+    table = funding.add(funding.empty(), "Fondation X", montant=12000, debut="2025-01-01", fin=end)
+    assert ("financement_fin_proche" in codes(funding.alerts(table, ON))) is alerted
+
+
+@pytest.mark.parametrize(("due", "alerted"), [("2026-01-01", True), ("2026-03-02", True), ("2026-03-03", False), ("2025-12-31", False)])
+def test_a_deadline_within_sixty_days_is_alerted(due, alerted):
+    # 1 January 2026 + 60 days: 31 days of January, 28 of February, then 2 March
+    table = funding.add(funding.empty(), "AMI national", echeance=due)
+    assert ("financement_echeance_proche" in codes(funding.alerts(table, date(2026, 1, 1)))) is alerted
+
+
+def test_the_share_of_own_resources_spreads_each_amount_over_its_period():
+    table = funding.add(funding.empty(), "Région", 150_000, "2025-01-01", "2027-12-31", nature="subvention publique")  # 1 095 days
+    table = funding.add(table, "Ventes", 30_000, "2026-01-01", "2026-12-31", nature=funding.OWN_RESOURCES)
+    table = funding.add(table, "Cotisations", 999, "2026-01-01", "2026-05-31", nature=funding.OWN_RESOURCES)  # ended before 1 June
+    table = funding.add(table, "Commune", 5_000, "2026-01-01", "2026-12-31")  # no nature: left out, and said
+    table = funding.add(table, "Mécène", 7_000, "2026-06-01", "2026-06-30", nature="mécénat ou fondation")  # starts on the day
+    share = funding.own_share(table, date(2026, 6, 1))
+    mecene = 7_000 / 30 * 365
+    assert share.counted == 3 and share.left_out == 1
+    assert share.own_per_year == pytest.approx(30_000)
+    assert share.total_per_year == pytest.approx(50_000 + 30_000 + mecene)
+    assert share.share == pytest.approx(30_000 / (80_000 + mecene))
+    assert "financement_incomplet" in codes(funding.alerts(table, date(2026, 6, 1)))
+    assert funding.own_share(funding.empty(), date(2026, 6, 1)).share is None
+
+
+def test_the_coordination_post_funding_ends_with_its_last_line_and_only_that_line_is_an_alerte():
+    table = funding.add(funding.empty(), "Région (dispositif coordination)", 40_000, "2026-01-01", "2026-12-31",
+                        nature="subvention publique", poste_coordination=True)
+    table = funding.add(table, "Région, suite", 40_000, "2027-01-01", "2027-06-30", nature="subvention publique", poste_coordination=True)
+    post = funding.coordination_funding(table, date(2026, 9, 1))
+    assert (post.lines, post.running, post.ends, post.open_ended) == (2, 1, date(2027, 6, 30), False)
+    assert post.per_year == pytest.approx(40_000)
+    levels = funding.alerts(table, date(2026, 9, 1)).set_index("code")["niveau"]
+    assert levels.to_dict() == {"financement_fin_proche": "vigilance"}  # 31/12/2026 is relayed by the next line
+    levels = funding.alerts(table, date(2027, 2, 1))
+    assert levels.loc[levels["code"] == "financement_fin_proche", "niveau"].tolist() == ["alerte"]
+
+
+def test_a_coordination_post_whose_funding_has_ended_is_an_alerte():
+    table = funding.add(funding.empty(), "AMI PTCE", 60_000, "2024-02-01", "2026-01-31", poste_coordination=True)
+    assert "coordination_sans_financement" not in codes(funding.alerts(table, date(2026, 1, 31)))
+    alert = funding.alerts(table, date(2026, 2, 1)).set_index("code").loc["coordination_sans_financement"]
+    assert alert["niveau"] == "alerte" and "31/01/2026" in alert["chiffres"] and "Institut Godin" in alert["message"]
+
+
+def test_a_date_damaged_in_the_file_is_an_alerte_not_a_crash():
+    table = funding.read(pd.DataFrame({"id": [1], "source": ["Région"], "fin": ["bientôt"]}))
+    alerts = funding.alerts(table, ON)
+    assert codes(alerts) == ["financement_illisible"] and "bientôt" in alerts["chiffres"].iloc[0]
+
+
+# --- formalisation, governance bodies, place -------------------------------------------------------------
+
+def test_formalisation_bodies_and_place_are_separate_answers_and_nothing_is_preset():
+    project = Project(name="p")
+    set_profile_field(project, "formalisation", "association")
+    set_profile_field(project, "instances", ["comité de pilotage", "espaces informels du noyau dur"])
+    set_profile_field(project, "lieu", True)
+    set_profile_field(project, "lieu_modalites", "location à loyer modéré")
+    set_profile_field(project, "lieu_fourni_par", "  Mairie de Montargis ")
+    prof = project.profile
+    assert prof["formalisation"] == "association" and prof["instances"] == ["comité de pilotage", "espaces informels du noyau dur"]
+    assert prof["lieu"] is True and prof["lieu_fourni_par"] == "Mairie de Montargis" and prof.get("tiers_lieu") is None
+    with pytest.raises(ProjectError, match="Instance de gouvernance inconnue"):
+        set_profile_field(project, "instances", ["conseil des sages"])
+    with pytest.raises(ProjectError, match="Valeur inconnue"):
+        set_profile_field(project, "formalisation", "SARL")
+    with pytest.raises(ProjectError, match="oui, non"):
+        set_profile_field(project, "tiers_lieu", "peut-être")
+    assert prof["formalisation"] == "association"  # a refused answer leaves the previous one
+
+
+@pytest.mark.parametrize(("old", "level"), [("aucune", 0), ("portage par une structure existante", 0), ("association", 1), ("SCIC", 2)])
+def test_the_old_single_governance_answer_becomes_a_formalisation_level(old, level):
+    upgraded, functions = governance.upgrade_profile({"gouvernance": old, "fonctions": ["coordination", "ingénierie"], "tiers_lieu": True})
+    assert upgraded["formalisation"] == governance.FORMALISATION[level]
+    assert "gouvernance" not in upgraded and "fonctions" not in upgraded and functions == ["coordination", "ingénierie"]
+    assert upgraded["lieu"] is True and upgraded["tiers_lieu"] is True
+
+
+def test_an_old_value_outside_the_vocabulary_is_kept_as_written():
+    upgraded, functions = governance.upgrade_profile({"gouvernance": "GIP", "tiers_lieu": False})
+    assert upgraded["formalisation"] == "GIP" and functions == [] and upgraded.get("lieu") is None
