@@ -21,12 +21,13 @@ from ..errors import CollectiveError
 from ..fr_format import count, fr_number
 from ._records import ALERT_COLUMNS, actor, alert, next_id, nonnegative, text, typed, without_ids
 
-__all__ = ["FUNCTIONS", "INGENIERIE", "OWN_STRUCTURE", "COLUMNS", "NUMBERS", "GUIDE", "empty", "read", "add", "remove", "summary",
+__all__ = ["LAYER", "FUNCTIONS", "INGENIERIE", "OWN_STRUCTURE", "COLUMNS", "NUMBERS", "GUIDE", "empty", "read", "add", "remove", "summary",
            "alerts"]
 
 FUNCTIONS = ("coordination", "animation", "ingénierie")  # the guide's three dimensions, in its order
 INGENIERIE = "ingénierie"
 OWN_STRUCTURE = "structure propre du PTCE"  # the post is carried by the PTCE's association or SCIC, not by a member
+LAYER = "fonctions"  # the layer of the project GeoPackage and the CSV of ``project export``
 COLUMNS = ("id", "fonction", "titulaire", "structure", "etp", "note")
 NUMBERS = ("etp",)
 GUIDE = "guide de l'Institut Godin (2025), chapitre « Fonctions techniques »"

@@ -25,7 +25,7 @@ from ..errors import CollectiveError
 from ..fr_format import count, fr_number, fr_percent
 from ._records import ALERT_COLUMNS, alert, as_date, fr_date, iso, next_id, nonnegative, text, typed, without_ids
 
-__all__ = ["NATURES", "OWN_RESOURCES", "END_ALERT_MONTHS", "DEADLINE_ALERT_DAYS", "DAYS_PER_YEAR", "COLUMNS", "NUMBERS", "FLAGS",
+__all__ = ["LAYER", "NATURES", "OWN_RESOURCES", "END_ALERT_MONTHS", "DEADLINE_ALERT_DAYS", "DAYS_PER_YEAR", "COLUMNS", "NUMBERS", "FLAGS",
            "GUIDE", "OwnShare", "CoordinationFunding", "empty", "read", "add", "remove", "own_share", "coordination_funding", "alerts"]
 
 OWN_RESOURCES = "ressources propres (ventes, prestations, cotisations)"
@@ -34,6 +34,7 @@ NATURES = ("subvention publique", "appel à projets ou à manifestation d'intér
 END_ALERT_MONTHS = 6
 DEADLINE_ALERT_DAYS = 60
 DAYS_PER_YEAR = 365
+LAYER = "financements"  # the layer of the project GeoPackage and the CSV of ``project export``
 COLUMNS = ("id", "source", "nature", "montant", "debut", "fin", "echeance", "poste_coordination", "note")
 NUMBERS = ("montant",)
 FLAGS = ("poste_coordination",)

@@ -12,10 +12,17 @@ whether it is a tiers-lieu is a separate answer. Nothing is preset: an unanswere
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+
+import pandas as pd
+
 from ..errors import ProjectError
+from . import functions, funding
+from ._records import ALERT_COLUMNS
 
 __all__ = ["FORMALISATION", "BODIES", "PLACE_TERMS", "PLACE_KEYS", "YES_NO_KEYS", "OLD_GOVERNANCE", "LEGACY_FUNCTIONS_NOTE",
-           "check_field", "upgrade_profile"]
+           "check_field", "upgrade_profile", "alerts"]
 
 FORMALISATION = ("portage par une structure existante ou sans formalisation juridique", "association",
                  "structure à dimension économique et territoriale (SCIC…)")
@@ -29,6 +36,7 @@ YES_NO_KEYS = ("lieu", "tiers_lieu")  # True, False or None (unanswered)
 OLD_GOVERNANCE = {"aucune": FORMALISATION[0], "portage par une structure existante": FORMALISATION[0], "association": FORMALISATION[1],
                   "SCIC": FORMALISATION[2]}
 LEGACY_FUNCTIONS_NOTE = "reprise de l'ancien profil (titulaire à préciser)"
+_SEVERITY = {"alerte": 0, "vigilance": 1, "info": 2}
 _CHOICES = {"formalisation": FORMALISATION, "lieu_modalites": PLACE_TERMS}
 
 
@@ -67,3 +75,12 @@ def upgrade_profile(profile: dict) -> tuple[dict, list[str]]:
     if out.get("tiers_lieu") is True and out.get("lieu") is None:
         out["lieu"] = True
     return out, functions
+
+
+def alerts(functions_table: pd.DataFrame, funding_table: pd.DataFrame, actors: Iterable[str], on: date) -> pd.DataFrame:
+    """The alerts of the technical functions and of the economic model on ``on``, most serious first."""
+    frames = [f for f in (functions.alerts(functions_table, actors), funding.alerts(funding_table, on)) if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=list(ALERT_COLUMNS))
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values("niveau", key=lambda s: s.map(_SEVERITY), kind="stable").reset_index(drop=True)
