@@ -57,7 +57,7 @@ def make_inventory(communes: pd.DataFrame, rows: int, seed: int = 0) -> bytes:
 
 
 def _run(ref, data: bytes) -> tuple[dict[str, float], pd.DataFrame, pd.DataFrame]:
-    from ptce_geo.actors import place_actors, read_actors, validate_actors
+    from ptce_geo.collective.actors import place_actors, read_actors, validate_actors
 
     timings = {}
     start = time.perf_counter()
@@ -71,7 +71,7 @@ def _run(ref, data: bytes) -> tuple[dict[str, float], pd.DataFrame, pd.DataFrame
 
 
 def main(rows: int = 50_000) -> None:
-    from ptce_geo.actors import report_counts
+    from ptce_geo.collective.actors import report_counts
     from ptce_geo.reference import load_reference
 
     ref = load_reference()

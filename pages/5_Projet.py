@@ -7,9 +7,10 @@ import altair as alt
 import streamlit as st
 
 from ptce_geo.collective import profile, projects
+from ptce_geo.collective.evidence import marker_evidence
 from ptce_geo.errors import ProjectError
 from ptce_geo.project import MATURITY_MARKERS, project_path
-from ui import dossier, loaders, project, state
+from ui import dossier, loaders, permanent_panel, project, state
 from ui.project import md
 
 st.set_page_config(page_title="Projet — ptce-geo", page_icon="🗺️", layout="wide")
@@ -108,7 +109,8 @@ b2.button("Fermer le projet", key="prj_close", icon=":material/close:", on_click
 with actions:
     dossier.for_project(p)
 
-tab_ter, tab_find, tab_prof, tab_snap = st.tabs(["Territoires", "Constats partagés", "Profil du PTCE", "Instantanés"])
+tab_ter, tab_find, tab_prof, tab_groups, tab_acts, tab_meet, tab_snap = st.tabs(
+    ["Territoires", "Constats partagés", "Profil du PTCE", "Groupes", "Projets d'activité", "Rencontres et contacts", "Instantanés"])
 
 # --- territories -------------------------------------------------------------------------------------
 with tab_ter:
@@ -153,7 +155,7 @@ with tab_find:
     def add_finding() -> None:
         s = st.session_state
         attempt(project.add_finding, s["prj_f_text"], s["prj_f_theme"], s["prj_f_author"], (s["prj_f_date"] or date.today()).isoformat(),
-                s["prj_f_communes"], s["prj_f_epci"], success="Constat ajouté.")
+                s["prj_f_communes"], s["prj_f_epci"], s["prj_f_raised"], s["prj_f_shared"], success="Constat ajouté.")
 
     with st.form("prj_finding_form", clear_on_submit=True):
         st.text_area("Constat partagé", key="prj_f_text", max_chars=1000, height=80,
@@ -167,6 +169,10 @@ with tab_find:
                        format_func=lambda c: f"{commune_names.get(c, c)} ({c})", placeholder="Communes du territoire actif")
         g2.multiselect("EPCI concernés (facultatif)", epci_codes, key="prj_f_epci", format_func=lambda c: f"{epci_names.get(c, c)} ({c})",
                        placeholder="EPCI du territoire actif")
+        h1, h2 = st.columns(2)
+        structures = permanent_panel.actor_names(p)
+        h1.selectbox("Structure qui l'a soulevé (inventaire)", structures, index=None, key="prj_f_raised", placeholder="Aucune")
+        h2.multiselect("Structures qui le partagent", structures, key="prj_f_shared", placeholder="Choisir…")
         st.form_submit_button("Ajouter le constat", on_click=add_finding, type="primary")
 
     findings = p.findings.sort_values(["date", "id"], ascending=False)
@@ -182,7 +188,9 @@ with tab_find:
 
     for row in findings.itertuples():
         about = ", ".join(filter(None, [names(row.communes, commune_names), names(row.epci, epci_names)]))
-        meta = " · ".join(filter(None, [project.local_time(row.date), row.theme, row.auteur and f"soulevé par {row.auteur}",
+        raised = row.souleve_par and f"soulevé par la structure {row.souleve_par}"
+        shared = row.partage_par and f"partagé par {row.partage_par}"
+        meta = " · ".join(filter(None, [project.local_time(row.date), row.theme, row.auteur and f"soulevé par {row.auteur}", raised, shared,
                                         about and f"concerne {about}"]))
         text_col, delete_col = st.columns([6, 1], vertical_alignment="center")
         text_col.markdown(f"**n° {row.id}** — {md(row.texte)}  \n:gray[{md(meta)}]")
@@ -221,9 +229,11 @@ with tab_prof:
     with right:
         st.markdown("**Auto-évaluation des six marqueurs de maturité**")
         st.caption(" · ".join(f"{k} {v}" for k, v in profile.MARKER_SCALE.items()) + " — " + profile.MARKER_SCALE_NOTE)
+        evidence = marker_evidence(p)
         for key, label in MATURITY_MARKERS.items():
             st.session_state[f"prj_m_{key}"] = int(prof["marqueurs"].get(key, 0) or 0)
             st.slider(label, 0, 4, step=1, **widget(f"prj_m_{key}", f"marqueurs/{key}"))
+            st.caption(f"Ce que le projet contient : {md(evidence[key])}")
         markers = project.markers_frame(prof)
         chart = alt.Chart(markers).mark_bar().encode(
             x=alt.X("Score:Q", scale=alt.Scale(domain=[0, 4]), axis=alt.Axis(tickCount=5, format="d")),
@@ -231,6 +241,13 @@ with tab_prof:
             tooltip=["Marqueur", "Score", "Niveau"],
         ).properties(height=220)
         st.altair_chart(chart, width="stretch")
+
+# --- groups, activity projects, meetings (the guide's « diagnostic permanent ») -------------------------
+for tab, draw in ((tab_groups, permanent_panel.groups_tab), (tab_acts, permanent_panel.activities_tab),
+                  (tab_meet, permanent_panel.meetings_tab)):
+    with tab:
+        permanent_panel.references_warning(p)
+        draw(p)
 
 # --- snapshots ---------------------------------------------------------------------------------------
 with tab_snap:

@@ -193,7 +193,7 @@ def _actors_configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _actors_run(args: argparse.Namespace) -> int:
-    from .actors import read_actors, report_counts, validate_actors
+    from .collective.actors import read_actors, report_counts, validate_actors
     from .reference import load_reference
 
     ref = load_reference(args.data_dir)
@@ -256,9 +256,9 @@ def _definition(args: argparse.Namespace):
 
 
 def _diagnose_run(args: argparse.Namespace) -> int:
+    from .collective.inventory import inventory_files, load_inventory, summarise_inventory
     from .diagnostic import diagnose
     from .export import write_diagnostic
-    from .inventory import inventory_files, load_inventory, summarise_inventory
     from .project import open_project
     from .reference import load_reference
     from .territory import build_territory
@@ -310,12 +310,29 @@ def _project_configure(parser: argparse.ArgumentParser) -> None:
     new.add_argument("--out", required=True, help="fichier du projet à écrire (.gpkg)")
     new.add_argument("--force", action="store_true", help="remplacer un projet existant de même nom")
     new.add_argument("--data-dir", help="dossier du cache (défaut : data/ ou $PTCE_GEO_DATA_DIR)")
+    export = sub.add_parser("export", help="écrire chaque table d'un projet en CSV (acteurs, groupes, projets d'activité, "
+                                           "rencontres, constats, profil…) et sources.md")
+    export.add_argument("file", help="fichier du projet (.gpkg)")
+    export.add_argument("--out", required=True, help="dossier de sortie")
+    export.add_argument("--excel-fr", action="store_true", help="CSV pour Excel en français (;, virgule décimale, BOM)")
+
+
+def _project_export(args: argparse.Namespace) -> int:
+    from .project import open_project
+    from .project_export import write_project_tables
+
+    project = open_project(args.file)
+    written = write_project_tables(project, args.out, "excel-fr" if args.excel_fr else "standard", source=args.file)
+    print(f"Projet « {project.name} » : {len(written)} fichiers écrits dans {args.out} : {', '.join(p.name for p in written)}")
+    return 0
 
 
 def _project_run(args: argparse.Namespace) -> int:
+    if args.action == "export":
+        return _project_export(args)
     from pathlib import Path
 
-    from .inventory import load_inventory
+    from .collective.inventory import load_inventory
     from .project import save_project
     from .reference import load_reference
     from .workspace import new_project
@@ -358,9 +375,9 @@ def _report_configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _report_run(args: argparse.Namespace) -> int:
+    from .collective.inventory import load_inventory, summarise_inventory
     from .diagnostic import diagnose
     from .dossier import build_html, output_form, write_dossier
-    from .inventory import load_inventory, summarise_inventory
     from .project import open_project
     from .reference import load_reference
     from .territory import build_territory

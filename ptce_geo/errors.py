@@ -56,8 +56,8 @@ class ProjectError(PtceGeoError):
     """A project file is corrupt, foreign, or in conflict with another save."""
 
 
-class CollectiveError(PtceGeoError):
-    """A record of the collective (function, funding line…) is invalid or names an actor the inventory does not hold."""
+class CollectiveError(ProjectError):
+    """A row of the project's collective tables is refused (unknown actor, dates in the wrong order, negative amount…)."""
 
 
 _OS_REASONS = {

@@ -2,8 +2,11 @@
 
 Layers (readable in QGIS as they are): ``territoires`` (outline of each candidate territory),
 ``acteurs`` (points). Attribute tables: ``ptce_meta`` (application id, schema version, revision),
-``definitions`` (how each territory was built, JSON), ``constats`` (shared findings), ``profil``
-(PTCE profile, JSON values) and ``instantanes`` (dated snapshots of the baseline, JSON).
+``definitions`` (how each territory was built, JSON), ``constats`` (shared findings, with the actors
+who raised and share them), ``profil`` (PTCE profile, JSON values), ``instantanes`` (dated snapshots
+of the baseline, JSON), and every table of the collective registered in ``collective.tables``
+(groups, activity projects, meetings, contacts…), written and read generically (``Project.tables``).
+Schema 3 added those tables; a schema 2 file opens with them empty and is saved as schema 3.
 
 Saves are atomic (temporary file + rename). Each save increments a revision stored in the
 file; saving over a file whose revision moved since it was opened is a conflict, never a silent
@@ -37,8 +40,9 @@ from filelock import FileLock, Timeout
 from pathvalidate import sanitize_filename
 
 from ._jsonsafe import too_deep
-from .actor_schema import canonical_theme
-from .errors import ProjectError, os_reason
+from .collective import tables as collective_tables
+from .collective.actor_schema import canonical_theme
+from .errors import CollectiveError, ProjectError, os_reason
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -64,7 +68,7 @@ __all__ = [
 ]
 
 APPLICATION = "ptce-geo"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 MAX_NAME_CHARS = 100
 MAX_STEM_BYTES = 150  # + ".gpkg.lock" or the temporary ".<stem>.XXXXXXXX.gpkg": under 255 bytes
@@ -94,7 +98,8 @@ PROFILE_DEFAULTS: dict[str, object] = {
 }
 # values written by older versions, read in the guide's words
 OLD_PROFILE_VALUES: dict[str, dict[str, str]] = {"stade": {"en développement": "existant"}}
-FINDING_COLUMNS = ["id", "texte", "theme", "auteur", "date", "communes", "epci"]
+# souleve_par: the actor (structure name) who raised the finding; partage_par: the actors sharing it ("; "-separated)
+FINDING_COLUMNS = ["id", "texte", "theme", "auteur", "date", "communes", "epci", "souleve_par", "partage_par"]
 SNAPSHOT_COLUMNS = ["id", "date", "libelle", "territoire", "contenu"]
 
 
@@ -119,18 +124,25 @@ class Project:
     findings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FINDING_COLUMNS))
     profile: dict = field(default_factory=lambda: json.loads(json.dumps(PROFILE_DEFAULTS)))
     snapshots: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SNAPSHOT_COLUMNS))
+    tables: dict[str, pd.DataFrame] = field(default_factory=collective_tables.empty_tables)  # layer -> collective table
     geography_vintage: str = ""
     created: str = field(default_factory=_now)
     revision: int = 0
 
     def add_finding(self, texte: str, theme: str = "", auteur: str = "", date: str | None = None,
-                    communes: list[str] | None = None, epci: list[str] | None = None) -> None:
-        """A shared finding (constat partagé); empty text is refused."""
+                    communes: list[str] | None = None, epci: list[str] | None = None, souleve_par: str = "",
+                    partage_par: list[str] | None = None) -> None:
+        """A shared finding (constat partagé); empty text, or an actor absent from the inventory, is refused."""
         if not texte or not texte.strip():
             raise ProjectError("Un constat partagé doit avoir un texte.")
+        names = set() if self.actors is None or "nom" not in self.actors else set(self.actors["nom"].astype(str))
+        unknown = [a for a in [souleve_par, *(partage_par or [])] if a and a not in names]
+        if unknown:
+            raise CollectiveError(f"Constat non enregistré : acteur absent de l'inventaire : « {unknown[0]} ».")
         next_id = int(pd.to_numeric(self.findings["id"]).max()) + 1 if len(self.findings) else 1
         row = {"id": next_id, "texte": texte.strip(), "theme": theme, "auteur": auteur, "date": date or _now()[:10],
-               "communes": ",".join(communes or []), "epci": ",".join(epci or [])}
+               "communes": ",".join(communes or []), "epci": ",".join(epci or []), "souleve_par": souleve_par,
+               "partage_par": collective_tables.join_items(partage_par or [])}
         self.findings = pd.concat([self.findings, pd.DataFrame([row])], ignore_index=True)
 
     def add_snapshot(self, libelle: str, contenu: dict, date: str | None = None) -> None:
@@ -267,6 +279,9 @@ def _write(project: Project, path: Path) -> None:
                                           "valeur": [json.dumps(v, ensure_ascii=False) for v in project.profile.values()]}),
                             path, layer="profil")
     pyogrio.write_dataframe(_as_text(project.snapshots, SNAPSHOT_COLUMNS), path, layer="instantanes")
+    specs = collective_tables.registered()
+    for layer, frame in {**collective_tables.empty_tables(), **project.tables}.items():
+        pyogrio.write_dataframe(collective_tables.to_storage(specs.get(layer), frame), path, layer=layer)
     pyogrio.write_dataframe(_meta_rows(project), path, layer="ptce_meta")
 
 
@@ -408,6 +423,8 @@ def _migrate(meta: dict[str, str], layers: dict[str, pd.DataFrame], path: Path) 
             if not isinstance(decoded, dict):
                 raise ProjectError(f"{path.name} : profil illisible (objet JSON attendu).")
             layers["profil"] = pd.DataFrame({"cle": list(decoded), "valeur": [json.dumps(v, ensure_ascii=False) for v in decoded.values()]})
+    # schema 2 -> 3: the collective's tables and the findings' souleve_par/partage_par did not exist; ``_assemble``
+    # adds them empty (every registered table, every finding column), so nothing else changes
 
 
 def open_project(source: Path | str | bytes, name: str = "projet.gpkg") -> Project:
@@ -457,7 +474,7 @@ def _assemble(meta: dict[str, str], layers: dict[str, pd.DataFrame], path: Path,
     if "acteurs" in layers:
         project.actors = layers["acteurs"]
     if "constats" in layers:
-        project.findings = layers["constats"].reindex(columns=FINDING_COLUMNS).fillna("")
+        project.findings = layers["constats"].reindex(columns=FINDING_COLUMNS).astype(object).fillna("")
         project.findings["id"] = pd.to_numeric(project.findings["id"]).astype("int64")
         project.findings["theme"] = project.findings["theme"].map(canonical_theme)  # themes of older versions, shared spelling
     if "profil" in layers:
@@ -469,4 +486,17 @@ def _assemble(meta: dict[str, str], layers: dict[str, pd.DataFrame], path: Path,
         project.snapshots["id"] = pd.to_numeric(project.snapshots["id"]).astype("int64")
         for row in project.snapshots.itertuples(index=False):
             _loads(row.contenu, f"instantané « {row.libelle} »", name)
+    project.tables = _collective(layers)
     return project
+
+
+def _collective(layers: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Every registered table (empty when the file has none) and, unchanged, any other table a newer version wrote."""
+    specs = collective_tables.registered()
+    out = collective_tables.empty_tables()
+    for layer, frame in layers.items():
+        if layer in specs:
+            out[layer] = collective_tables.read_table(specs[layer], frame)
+        elif layer not in collective_tables.CORE_LAYERS:
+            out[layer] = pd.DataFrame(frame).drop(columns=["geometry"], errors="ignore").fillna("").astype(str)
+    return out

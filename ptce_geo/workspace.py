@@ -9,9 +9,10 @@ import math
 import pandas as pd
 
 from .collective.editing import REPORT_COLUMNS
+from .collective.inventory import Inventory, summarise_inventory
+from .collective.tables import snapshot_summary
 from .diagnostic import Diagnostic, diagnose
 from .errors import ProjectError
-from .inventory import Inventory, summarise_inventory
 from .project import Project
 from .reference import Reference
 from .territory import Territory, TerritoryDefinition, build_territory
@@ -60,13 +61,15 @@ def _plain(value: object) -> object:
 
 
 def snapshot_content(diag: Diagnostic, inventory: Inventory | None, project: Project) -> dict:
-    """What a dated snapshot keeps: key figures, indicator values, alerts, actor counts, maturity markers."""
+    """What a dated snapshot keeps: key figures, indicator values, alerts, actor counts, maturity markers, and the
+    collective's tables (rows, counts of each closed value, totals: ``collective.tables.snapshot_summary``)."""
     summary = diag.summary
     content = {
         "territoire": {k: _plain(diag.overview[k]) for k in ("communes", "population", "surface_km2", "epci", "epci_partiels")},
         "indicateurs": {i: _plain(v) for i, v in summary.loc[summary["disponible"], "valeur_territoire"].items()},
         "alertes": sorted(a.code for a in diag.alerts),
         "marqueurs": dict(project.profile.get("marqueurs", {})),
+        "collectif": snapshot_summary(project.tables),
     }
     if inventory is not None and inventory.summary is not None:
         by_inv = inventory.summary.by_involvement

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ptce_geo._actor_read import MAX_FIELD_CHARS
-from ptce_geo.actors import read_actors
+from ptce_geo.collective._actor_read import MAX_FIELD_CHARS
+from ptce_geo.collective.actors import read_actors
 from ptce_geo.errors import ActorError
 from tests.test_hostile_files import ACTORS, _cell, make_xlsx
 

@@ -21,8 +21,9 @@ import shapely
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ptce_geo.actor_schema import INPUT_COLUMNS, match_column, match_involvement
-from ptce_geo.actors import (
+from ptce_geo.cli import main
+from ptce_geo.collective.actor_schema import INPUT_COLUMNS, match_column, match_involvement
+from ptce_geo.collective.actors import (
     actor_popup_html,
     actor_template_csv,
     actor_template_xlsx,
@@ -32,8 +33,7 @@ from ptce_geo.actors import (
     report_counts,
     validate_actors,
 )
-from ptce_geo.actors_summary import diversity_index, summarise_actors
-from ptce_geo.cli import main
+from ptce_geo.collective.actors_summary import diversity_index, summarise_actors
 from ptce_geo.csvsafe import neutralise, neutralise_text, to_csv_bytes
 from ptce_geo.errors import ActorError
 

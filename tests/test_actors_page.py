@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ptce_geo.actors_map import actor_layer, actors_base_map, filter_actors, filter_options, point_ranks
-from ptce_geo.inventory import inventory_files, summarise_inventory
+from ptce_geo.collective.actors_map import actor_layer, actors_base_map, filter_actors, filter_options, point_ranks
+from ptce_geo.collective.inventory import inventory_files, summarise_inventory
 from ptce_geo.mapping import Assets
 from tests.test_collective_editing import BAD, MONTARGOISE, load, status
 

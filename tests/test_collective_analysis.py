@@ -9,10 +9,10 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from ptce_geo.actor_schema import INTERESTS, SIAE, THEMES
-from ptce_geo.actors import read_actors, validate_actors
 from ptce_geo.cli import main
 from ptce_geo.collective import projects
+from ptce_geo.collective.actor_schema import INTERESTS, SIAE, THEMES
+from ptce_geo.collective.actors import read_actors, validate_actors
 from ptce_geo.collective.analysis import (
     DRIFT_CODE,
     DRIFT_SHARE_PCT,

@@ -15,8 +15,8 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from ptce_geo.actors import actor_template_xlsx
-from ptce_geo.actors_map import actor_layer
+from ptce_geo.collective.actors import actor_template_xlsx
+from ptce_geo.collective.actors_map import actor_layer
 from ptce_geo.collective.editing import EditableInventory, append_actor, empty_inventory, from_stored, import_inventory, revalidate
 from ptce_geo.errors import ActorError
 from ptce_geo.project import Project, open_project, save_project

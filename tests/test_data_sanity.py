@@ -327,7 +327,7 @@ def test_stale_contours_of_imported_polygons_against_insee_s_surface(shared):
 
 
 def test_actors_accept_arrondissement_codes_with_a_note(embedded):
-    from ptce_geo.actors import validate_actors
+    from ptce_geo.collective.actors import validate_actors
 
     raw = pd.DataFrame({"nom": ["Régie Belleville", "Coop Croix-Rousse", "Hors limite"], "code_commune": ["75120", "69384", "75121"]})
     actors, report = validate_actors(raw, embedded.communes, departements=embedded.departements)

@@ -16,14 +16,14 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from ptce_geo.actors import actor_template_csv
 from ptce_geo.cli import main
+from ptce_geo.collective.actors import actor_template_csv
+from ptce_geo.collective.inventory import load_inventory, summarise_inventory
 from ptce_geo.diagnostic import diagnose
 from ptce_geo.dossier import build_html, html_to_pdf, output_form, territory_name, write_dossier
 from ptce_geo.dossier.charts import MAX_EPCI_BARS, epci_chart
 from ptce_geo.dossier.sections import MAX_COMPARATORS, comparators
 from ptce_geo.errors import PtceGeoError
-from ptce_geo.inventory import load_inventory, summarise_inventory
 from ptce_geo.project import save_project
 from ptce_geo.reference import FETCH_HINT
 from ptce_geo.territory import TerritoryDefinition, build_territory

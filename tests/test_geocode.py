@@ -20,8 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pandas as pd
 import pytest
 
-from ptce_geo.actor_schema import fold
-from ptce_geo.actors import place_actors, read_actors, validate_actors
+from ptce_geo.collective.actor_schema import fold
+from ptce_geo.collective.actors import place_actors, read_actors, validate_actors
 from ptce_geo.errors import DownloadError
 from ptce_geo.geocode import BanGeocoder
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ptce_geo.actors import read_actors
+from ptce_geo.collective.actors import read_actors
 from ptce_geo.errors import ActorError, GeometryError, PtceGeoError, SourceFileError
 from ptce_geo.sources import safe_files
 from ptce_geo.sources.geojson import read_polygons

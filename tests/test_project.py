@@ -144,7 +144,7 @@ def test_schema_1_file_is_migrated(tmp_path):
     assert p.findings.loc[0, "texte"] == "Ancien constat" and p.findings.loc[0, "epci"] == ""
     save_project(p, path)
     with sqlite3.connect(path) as con:
-        assert dict(con.execute("SELECT cle, valeur FROM ptce_meta").fetchall())["schema_version"] == "2"
+        assert dict(con.execute("SELECT cle, valeur FROM ptce_meta").fetchall())["schema_version"] == "3"
 
 
 def test_newer_schema_is_refused(tmp_path):

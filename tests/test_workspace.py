@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from ptce_geo.actors import actor_template_csv
 from ptce_geo.cli import main
+from ptce_geo.collective.actors import actor_template_csv
 from ptce_geo.project import compare_snapshots, open_project, save_project, snapshot_rows
 from ptce_geo.territory import TerritoryDefinition
 from ptce_geo.workspace import diagnose_project, new_project, snapshot_content

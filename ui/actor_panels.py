@@ -2,7 +2,7 @@
 
 Every text that comes from the inventory is shown through ``st.dataframe`` (plain text cells) or
 ``actors.md`` (Markdown with HTML and formatting characters made inert); map strings are escaped by
-``ptce_geo.actors_map``.
+``ptce_geo.collective.actors_map``.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from ptce_geo.actor_schema import COLUMNS, INTERESTS, INVOLVEMENT_LEVELS, KINDS, NOT_INVOLVED, PERSONAL_COLUMNS, THEMES
-from ptce_geo.actors import STATUSES, actor_template_csv, actor_template_xlsx, report_counts
-from ptce_geo.actors_map import COLOUR_BY, actors_base_map, clicked_point_layer, filter_actors, filter_options, marker_rows, markers_layer
 from ptce_geo.collective import editing
+from ptce_geo.collective.actor_schema import COLUMNS, INTERESTS, INVOLVEMENT_LEVELS, KINDS, NOT_INVOLVED, PERSONAL_COLUMNS, THEMES
+from ptce_geo.collective.actors import STATUSES, actor_template_csv, actor_template_xlsx, report_counts
+from ptce_geo.collective.actors_map import COLOUR_BY, actors_base_map, clicked_point_layer, filter_actors, filter_options, marker_rows, markers_layer
 from ptce_geo.collective.editing import EditableInventory
+from ptce_geo.collective.inventory import Inventory, inventory_files, summarise_inventory
 from ptce_geo.errors import PtceGeoError
 from ptce_geo.fr_format import count, fr_number
 from ptce_geo.geocode import BanGeocoder
-from ptce_geo.inventory import Inventory, inventory_files, summarise_inventory
 from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP
 from ptce_geo.reference import Reference
 from ui import actors, loaders, project

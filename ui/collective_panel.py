@@ -9,8 +9,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from ptce_geo.actor_schema import INTERESTS
 from ptce_geo.collective import analysis
+from ptce_geo.collective.actor_schema import INTERESTS
 from ui import state
 
 __all__ = ["collective_panel"]

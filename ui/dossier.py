@@ -15,10 +15,10 @@ import pandas as pd
 import streamlit as st
 from pathvalidate import sanitize_filename
 
+from ptce_geo.collective.inventory import Inventory, summarise_inventory
 from ptce_geo.diagnostic import Diagnostic
 from ptce_geo.dossier import PDF_HINT, build_html, dossier_bytes, territory_name
 from ptce_geo.errors import PtceGeoError
-from ptce_geo.inventory import Inventory, summarise_inventory
 from ptce_geo.project import Project
 from ui import loaders, state
 

@@ -16,11 +16,11 @@ import zipfile
 
 import streamlit as st
 
+from ptce_geo.collective.inventory import inventory_files, summarise_inventory
 from ptce_geo.csvsafe import FLAVOURS
 from ptce_geo.diagnostic import Diagnostic
 from ptce_geo.errors import PtceGeoError
 from ptce_geo.export import export_zip
-from ptce_geo.inventory import inventory_files, summarise_inventory
 from ptce_geo.territory import TerritoryDefinition
 from ui import loaders, state, territory
 

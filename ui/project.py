@@ -486,8 +486,9 @@ def delete_territory(name: str) -> bool:
     return save()
 
 
-def add_finding(texte: str, theme: str | None, auteur: str, date: str, communes: list[str], epci: list[str]) -> bool:
-    add_project_finding(state.opened().project, texte, theme, auteur, date, communes, epci)
+def add_finding(texte: str, theme: str | None, auteur: str, date: str, communes: list[str], epci: list[str],
+                souleve_par: str | None = None, partage_par: list[str] | None = None) -> bool:
+    add_project_finding(state.opened().project, texte, theme, auteur, date, communes, epci, souleve_par, partage_par)
     return save()
 
 

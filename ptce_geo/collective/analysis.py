@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..actor_schema import INTERESTS, INVOLVED_LEVELS, canonical_theme, fold, split_list
+from .actor_schema import INTERESTS, INVOLVED_LEVELS, canonical_theme, fold, split_list
 
 __all__ = ["UNKNOWN", "EXPECTED_INTEREST", "DRIFT_SPACES", "DRIFT_SHARE_PCT", "DRIFT_CODE", "interest_level", "interest_involvement",
            "off_correspondence", "drift_alerts", "frequencies", "needs_and_competences", "visions_by_theme", "collective_tables"]

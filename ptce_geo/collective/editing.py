@@ -16,10 +16,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..actor_schema import INPUT_COLUMNS, PERSONAL_COLUMNS, fold, match_column
-from ..actors import Geocoder, place_actors, read_actors, validate_actors
-from ..inventory import Inventory
 from ..reference import Reference
+from .actor_schema import INPUT_COLUMNS, PERSONAL_COLUMNS, fold, match_column
+from .actors import Geocoder, place_actors, read_actors, validate_actors
+from .inventory import Inventory
 
 __all__ = [
     "EditableInventory",

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..actor_schema import THEMES, canonical_theme
 from ..errors import ProjectError
 from ..project import Project, free_project_path, list_projects, open_project, project_info, project_path, save_project
+from .actor_schema import THEMES, canonical_theme
 
 __all__ = ["PROJECTS_ENV", "MAX_UPLOAD_MB", "DEFAULT_TERRITORY", "FINDING_THEMES", "projects_dir", "catalogue", "create_project",
            "import_project_file", "add_finding", "remove_findings", "remove_territory", "snapshot_label"]
@@ -75,9 +75,11 @@ def import_project_file(folder: Path, data: bytes, filename: str) -> tuple[Proje
 
 
 def add_finding(project: Project, texte: str, theme: str | None, auteur: str | None, date: str,
-                communes: list[str], epci: list[str]) -> None:
-    """A shared finding, its author's name trimmed (an empty text is refused by ``Project.add_finding``)."""
-    project.add_finding(texte, theme=canonical_theme(theme or ""), auteur=(auteur or "").strip(), date=date, communes=communes, epci=epci)
+                communes: list[str], epci: list[str], souleve_par: str | None = None, partage_par: list[str] | None = None) -> None:
+    """A shared finding, its author's name trimmed; ``souleve_par``/``partage_par``: structures of the inventory (an empty
+    text or an unknown structure is refused by ``Project.add_finding``)."""
+    project.add_finding(texte, theme=canonical_theme(theme or ""), auteur=(auteur or "").strip(), date=date, communes=communes, epci=epci,
+                        souleve_par=souleve_par or "", partage_par=[a for a in partage_par or [] if a != souleve_par])
 
 
 def remove_findings(project: Project, ids: list[int]) -> None:

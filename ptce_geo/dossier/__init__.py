@@ -14,9 +14,9 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..cache import atomic_write_bytes
+from ..collective.inventory import Inventory
 from ..diagnostic import NO_EPCI, Diagnostic
 from ..errors import PtceGeoError
-from ..inventory import Inventory
 from ..project import Project
 from ..reference import Reference
 from . import maps, sections

@@ -1,6 +1,6 @@
 """Plain-words reading of each alert for the dossier: why it matters and what to do.
 
-Keyed by the alert codes of ``ptce_geo.alerts`` and ``ptce_geo.actors_summary``; an alert whose
+Keyed by the alert codes of ``ptce_geo.alerts`` and ``ptce_geo.collective.actors_summary``; an alert whose
 code is not listed here still appears, with its own message and figures and a generic hint.
 """
 

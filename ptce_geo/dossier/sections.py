@@ -11,10 +11,10 @@ from __future__ import annotations
 import pandas as pd
 
 from ..alerts import EPCI_TYPE_LABELS, Alert
+from ..collective.inventory import Inventory
 from ..diagnostic import NO_EPCI, Diagnostic
 from ..fr_format import MISSING, fr_int, fr_number, fr_percent, fr_value, is_missing
 from ..indicators import indicator
-from ..inventory import Inventory
 from ..project import MATURITY_MARKERS, Project, compare_snapshots, snapshot_rows
 from . import charts, maps
 from .guide import LEVEL_LABELS, guide_for

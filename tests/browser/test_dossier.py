@@ -11,9 +11,9 @@ import unicodedata
 
 import pytest
 
-from ptce_geo.actors import actor_template_csv
+from ptce_geo.collective.actors import actor_template_csv
+from ptce_geo.collective.inventory import load_inventory, summarise_inventory
 from ptce_geo.dossier import build_html
-from ptce_geo.inventory import load_inventory, summarise_inventory
 from ptce_geo.territory import TerritoryDefinition
 from ptce_geo.workspace import new_project
 from tests.browser.helpers import shot

@@ -13,11 +13,11 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from ..csvsafe import to_csv_bytes
+from ..reference import Reference
 from .actors import Geocoder, actors_to_csv_bytes, place_actors, read_actors, validate_actors
 from .actors_summary import ActorSummary, summarise_actors
-from .collective.analysis import collective_tables
-from .csvsafe import to_csv_bytes
-from .reference import Reference
+from .analysis import collective_tables
 
 __all__ = ["Inventory", "load_inventory", "summarise_inventory", "inventory_files"]
 

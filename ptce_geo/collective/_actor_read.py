@@ -21,10 +21,10 @@ import io
 import pandas as pd
 from charset_normalizer import from_bytes
 
+from ..errors import ActorError
+from ..fr_format import count
+from ..sources.safe_files import check_workbook
 from .actor_schema import INPUT_COLUMNS, match_column
-from .errors import ActorError
-from .fr_format import count
-from .sources.safe_files import check_workbook
 
 __all__ = ["decode", "csv_rows", "workbook_rows", "table_from_rows", "HEADER_SCAN", "MAX_FIELD_CHARS"]
 

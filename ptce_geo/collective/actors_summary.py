@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..alerts import LEVELS  # same levels as the territorial alerts
+from ..errors import ActorError, TerritoryError
+from ..fr_format import count, fr_int, fr_number
 from .actor_schema import INVOLVED_LEVELS, INVOLVEMENT_LEVELS, KINDS, fold, split_list
-from .alerts import LEVELS  # same levels as the territorial alerts
-from .collective.analysis import drift_alerts
-from .errors import ActorError, TerritoryError
-from .fr_format import count, fr_int, fr_number
+from .analysis import drift_alerts
 
 __all__ = ["ActorSummary", "summarise_actors", "diversity_index", "ALERT_COLUMNS", "LEVELS", "LOW_DIVERSITY"]
 

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..codes import arrondissement_commune, normalize_commune_code
+from ..errors import CodeError
+from ..geometry import FRANCE_BOUNDS
 from .actor_schema import fold
-from .codes import arrondissement_commune, normalize_commune_code
-from .errors import CodeError
-from .geometry import FRANCE_BOUNDS
 
 __all__ = ["Resolution", "CommuneIndex", "commune_index", "name_key", "read_coordinates", "in_france", "looks_projected", "communes_at",
            "near_commune", "commune_points", "COMMUNE_TOLERANCE_DEG"]

@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 from folium.template import Template
 
-from ._leaflet import HtmlLegend, _ScriptElement, js_literal
+from .._leaflet import HtmlLegend, _ScriptElement, js_literal
+from ..mapping import FRANCE_VIEW, Assets, base_map, outline_layer, view_for
 from .actor_schema import INVOLVEMENT_LEVELS, KINDS, fold, split_list
 from .actors import INVOLVEMENT_COLOURS, KIND_COLOURS, actor_popup_html
-from .mapping import FRANCE_VIEW, Assets, base_map, outline_layer, view_for
 
 __all__ = [
     "COLOUR_BY",

@@ -19,6 +19,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..csvsafe import FORMULA_PREFIXES, to_csv_bytes
+from ..errors import ActorError, PtceGeoError
+from ..fr_format import count, fr_int, plural
 from . import _actor_places as places
 from ._actor_read import csv_rows, decode, is_workbook, table_from_rows, workbook_rows
 from .actor_schema import (
@@ -44,9 +47,6 @@ from .actor_schema import (
     parse_ess,
     split_list,
 )
-from .csvsafe import FORMULA_PREFIXES, to_csv_bytes
-from .errors import ActorError, PtceGeoError
-from .fr_format import count, fr_int, plural
 
 __all__ = [
     "STATUSES",
