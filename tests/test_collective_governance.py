@@ -3,16 +3,21 @@
 Expected values are computed by hand in the test (dates counted on a calendar, amounts divided on paper).
 """
 
+import sqlite3
+import subprocess
+import sys
 from datetime import date
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
 from ptce_geo.collective import functions as fn
 from ptce_geo.collective import funding, governance
 from ptce_geo.collective.profile import set_profile_field
+from ptce_geo.collective.tables import snapshot_summary
 from ptce_geo.errors import CollectiveError, ProjectError, PtceGeoError
-from ptce_geo.project import Project
+from ptce_geo.project import Project, open_project, save_project
 
 ACTORS = ["Ressourcerie du Val", "Mairie de Montargis", "Coop Bois"]
 
@@ -186,12 +191,68 @@ def test_formalisation_bodies_and_place_are_separate_answers_and_nothing_is_pres
 
 @pytest.mark.parametrize(("old", "level"), [("aucune", 0), ("portage par une structure existante", 0), ("association", 1), ("SCIC", 2)])
 def test_the_old_single_governance_answer_becomes_a_formalisation_level(old, level):
-    upgraded, functions = governance.upgrade_profile({"gouvernance": old, "fonctions": ["coordination", "ingénierie"], "tiers_lieu": True})
+    upgraded = governance.upgrade_profile({"gouvernance": old, "fonctions": ["coordination", "ingénierie"], "tiers_lieu": True})
     assert upgraded["formalisation"] == governance.FORMALISATION[level]
-    assert "gouvernance" not in upgraded and "fonctions" not in upgraded and functions == ["coordination", "ingénierie"]
+    assert "gouvernance" not in upgraded and upgraded["fonctions"] == ["coordination", "ingénierie"]  # kept as written
     assert upgraded["lieu"] is True and upgraded["tiers_lieu"] is True
 
 
 def test_an_old_value_outside_the_vocabulary_is_kept_as_written():
-    upgraded, functions = governance.upgrade_profile({"gouvernance": "GIP", "tiers_lieu": False})
-    assert upgraded["formalisation"] == "GIP" and functions == [] and upgraded.get("lieu") is None
+    upgraded = governance.upgrade_profile({"gouvernance": "GIP", "tiers_lieu": False})
+    assert upgraded["formalisation"] == "GIP" and upgraded.get("lieu") is None and upgraded["tiers_lieu"] is False
+
+
+# --- in the project GeoPackage: round trip, old profiles, snapshots, export ---------------------------------
+
+def filled_project() -> Project:
+    actors = gpd.GeoDataFrame({"nom": ACTORS}, geometry=gpd.points_from_xy([2.73, 2.74, 2.75], [48.0, 48.0, 48.0]), crs=4326)
+    project = Project(name="Rond", actors=actors)
+    table = fn.add(fn.empty(), ACTORS, "coordination", "Ressourcerie du Val", fn.OWN_STRUCTURE, 0.8)
+    project.tables[fn.LAYER] = fn.add(table, ACTORS, "ingénierie", "Coop Bois", "Mairie de Montargis", None, "à préciser")
+    money = funding.add(funding.empty(), "Région", 40_000, "2026-01-01", "2026-12-31", "2026-10-15", "subvention publique", True)
+    project.tables[funding.LAYER] = funding.add(money, "Ventes", 12_500.5, nature=funding.OWN_RESOURCES, poste_coordination=False)
+    set_profile_field(project, "formalisation", governance.FORMALISATION[2])
+    set_profile_field(project, "instances", ["comité de pilotage"])
+    set_profile_field(project, "lieu", False)
+    return project
+
+
+def test_functions_funding_and_profile_survive_the_geopackage(tmp_path):
+    path = save_project(filled_project(), tmp_path / "rond.gpkg")
+    with sqlite3.connect(path) as con:  # read back without the code under test
+        rows = con.execute("SELECT fonction, titulaire, structure, etp FROM fonctions ORDER BY id").fetchall()
+        assert rows == [("coordination", "Ressourcerie du Val", fn.OWN_STRUCTURE, 0.8), ("ingénierie", "Coop Bois", "Mairie de Montargis", None)]
+        money = con.execute("SELECT source, montant, debut, fin, echeance, poste_coordination FROM financements ORDER BY id").fetchall()
+        assert money == [("Région", 40000.0, "2026-01-01", "2026-12-31", "2026-10-15", 1.0), ("Ventes", 12500.5, "", "", "", 0.0)]
+    back = open_project(path)
+    assert back.tables[fn.LAYER].equals(filled_project().tables[fn.LAYER])
+    assert back.tables[funding.LAYER].equals(filled_project().tables[funding.LAYER])
+    assert back.profile["formalisation"] == governance.FORMALISATION[2] and back.profile["instances"] == ["comité de pilotage"]
+    assert back.profile["lieu"] is False and back.profile["tiers_lieu"] is None
+
+
+def test_a_schema_2_profile_opens_in_the_new_fields(tmp_path):
+    path = save_project(Project(name="Ancien"), tmp_path / "ancien.gpkg")
+    with sqlite3.connect(path) as con:  # as schema 2 wrote it: one « gouvernance » answer, a list of functions, a tiers-lieu toggle
+        con.execute("DELETE FROM profil")
+        con.executemany("INSERT INTO profil (cle, valeur) VALUES (?, ?)",
+                        [("gouvernance", '"SCIC"'), ("fonctions", '["coordination"]'), ("tiers_lieu", "true")])
+    back = open_project(path)
+    assert back.profile["formalisation"] == governance.FORMALISATION[2] and "gouvernance" not in back.profile
+    assert back.profile["lieu"] is True and back.profile["fonctions"] == ["coordination"]
+
+
+def test_snapshots_and_the_export_carry_functions_and_funding(tmp_path):
+    project = filled_project()
+    content = snapshot_summary(project.tables)  # what snapshot_content keeps under « collectif »
+    assert content[fn.LAYER]["lignes"] == 2 and content[fn.LAYER]["etp (total)"] == pytest.approx(0.8)
+    assert content[fn.LAYER]["fonction : ingénierie"] == 1 and content[funding.LAYER]["montant (total)"] == pytest.approx(52_500.5)
+    path = save_project(project, tmp_path / "rond.gpkg")
+    run = subprocess.run([sys.executable, "-m", "ptce_geo", "project", "export", str(path), "--out", str(tmp_path / "csv")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    functions_csv = pd.read_csv(tmp_path / "csv" / "fonctions.csv", dtype=str, keep_default_na=False)
+    assert functions_csv[["fonction", "titulaire", "etp"]].values.tolist() == [["coordination", "Ressourcerie du Val", "0.8"],
+                                                                             ["ingénierie", "Coop Bois", ""]]
+    money = pd.read_csv(tmp_path / "csv" / "financements.csv", dtype=str, keep_default_na=False)
+    assert money["source"].tolist() == ["Région", "Ventes"] and money["montant"].tolist() == ["40000.0", "12500.5"]

@@ -6,15 +6,16 @@ Every check raises ``CollectiveError`` with a French message naming what was rec
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 import pandas as pd
 
 from ..errors import CollectiveError
 from ..fr_format import fr_number
+from .tables import Table, read_table
 
-__all__ = ["ALERT_COLUMNS", "alert", "next_id", "text", "actor", "nonnegative", "as_date", "iso", "fr_date", "without_ids", "typed"]
+__all__ = ["ALERT_COLUMNS", "alert", "next_id", "text", "actor", "nonnegative", "as_date", "iso", "fr_date", "without_ids", "append_checked"]
 
 ALERT_COLUMNS = ("code", "niveau", "chiffres", "message")  # the form of the territorial and inventory alerts
 
@@ -27,6 +28,15 @@ def next_id(table: pd.DataFrame) -> int:
     """One more than the largest id (ids are never reused while a row holds them)."""
     ids = pd.to_numeric(table["id"], errors="coerce").dropna()
     return int(ids.max()) + 1 if len(ids) else 1
+
+
+def append_checked(spec: Table, table: pd.DataFrame, values: dict, check: Callable[[pd.DataFrame], list[str]]) -> pd.DataFrame:
+    """``table`` with one more row (next id) once ``check`` (the registry's rules) finds nothing wrong with it."""
+    row = read_table(spec, pd.DataFrame([{**values, "id": next_id(table)}]))
+    problems = check(row)
+    if problems:
+        raise CollectiveError(" ".join(problems))
+    return read_table(spec, pd.concat([table, row], ignore_index=True)) if len(table) else row
 
 
 def text(value: object) -> str:
@@ -90,23 +100,3 @@ def fr_date(day: date | None) -> str:
 def without_ids(table: pd.DataFrame, ids: Iterable[int]) -> pd.DataFrame:
     """``table`` without the rows whose id is in ``ids`` (an unknown id is ignored: the row is already gone)."""
     return table[~pd.to_numeric(table["id"], errors="coerce").isin(list(ids))].reset_index(drop=True)
-
-
-def typed(frame: pd.DataFrame | None, columns: tuple[str, ...], numbers: tuple[str, ...] = (),
-          flags: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A table read back from a file: every column present (missing ones empty), numbers as floats, flags as booleans or NA,
-    text without NaN."""
-    frame = pd.DataFrame(columns=list(columns)) if frame is None else frame.copy()
-    out = pd.DataFrame(index=frame.index)
-    for col in columns:
-        values = frame[col] if col in frame else pd.Series([None] * len(frame), index=frame.index, dtype=object)
-        if col == "id":
-            out[col] = pd.to_numeric(values, errors="coerce").astype("Int64")
-        elif col in numbers:
-            out[col] = pd.to_numeric(values, errors="coerce").astype(float)
-        elif col in flags:
-            out[col] = values.map(lambda v: pd.NA if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else bool(v)
-                                  ).astype("boolean")
-        else:
-            out[col] = values.map(text).astype(object)
-    return out.reset_index(drop=True)

@@ -19,27 +19,34 @@ import pandas as pd
 
 from ..errors import CollectiveError
 from ..fr_format import count, fr_number
-from ._records import ALERT_COLUMNS, actor, alert, next_id, nonnegative, text, typed, without_ids
+from ._records import ALERT_COLUMNS, actor, alert, append_checked, nonnegative, text, without_ids
+from .tables import ACTORS, Field, Table, check_rows, read_table, register
 
-__all__ = ["LAYER", "FUNCTIONS", "INGENIERIE", "OWN_STRUCTURE", "COLUMNS", "NUMBERS", "GUIDE", "empty", "read", "add", "remove", "summary",
+__all__ = ["LAYER", "SPEC", "FUNCTIONS", "INGENIERIE", "OWN_STRUCTURE", "GUIDE", "empty", "read", "add", "remove", "summary",
            "alerts"]
 
 FUNCTIONS = ("coordination", "animation", "ingénierie")  # the guide's three dimensions, in its order
 INGENIERIE = "ingénierie"
 OWN_STRUCTURE = "structure propre du PTCE"  # the post is carried by the PTCE's association or SCIC, not by a member
 LAYER = "fonctions"  # the layer of the project GeoPackage and the CSV of ``project export``
-COLUMNS = ("id", "fonction", "titulaire", "structure", "etp", "note")
-NUMBERS = ("etp",)
 GUIDE = "guide de l'Institut Godin (2025), chapitre « Fonctions techniques »"
+SPEC = register(Table(LAYER, "Fonctions techniques", (
+    Field("fonction", "Fonction", required=True, choices=FUNCTIONS),
+    Field("titulaire", "Tenue par", required=True, refers=ACTORS),
+    Field("structure", "Structure qui porte le poste"),  # an actor or OWN_STRUCTURE: checked by ``add``
+    Field("etp", "Temps (ETP)", kind="float", minimum=0, total=True),
+    Field("note", "Remarque"),
+), doc="Fonctions techniques du PTCE (coordination, animation, ingénierie) : structure qui les tient, structure qui porte "
+       "le poste, temps en équivalents temps plein (vide : inconnu)."))
 
 
 def empty() -> pd.DataFrame:
-    return typed(None, COLUMNS, NUMBERS)
+    return SPEC.empty()
 
 
 def read(frame: pd.DataFrame | None) -> pd.DataFrame:
-    """The table as stored in a project, with every column and its type."""
-    return typed(frame, COLUMNS, NUMBERS)
+    """The table as stored in a project (``Project.tables``), with every column and its type."""
+    return SPEC.empty() if frame is None else read_table(SPEC, frame)
 
 
 def add(table: pd.DataFrame, actors: Iterable[str], fonction: str, titulaire: str, structure: str = "", etp: object = None,
@@ -53,8 +60,8 @@ def add(table: pd.DataFrame, actors: Iterable[str], fonction: str, titulaire: st
     if carrier != OWN_STRUCTURE:
         carrier = actor(carrier, names, "la structure qui porte le poste", required=False)
     time = nonnegative(etp, "Temps consacré", " ETP")
-    row = {"id": next_id(table), "fonction": fonction, "titulaire": holder, "structure": carrier, "etp": time, "note": text(note)}
-    return read(pd.concat([table, pd.DataFrame([row])], ignore_index=True) if len(table) else pd.DataFrame([row]))
+    row = {"fonction": fonction, "titulaire": holder, "structure": carrier, "etp": time, "note": text(note)}
+    return append_checked(SPEC, table, row, lambda rows: check_rows(SPEC, rows, {ACTORS: names}))
 
 
 def remove(table: pd.DataFrame, ids: Iterable[int]) -> pd.DataFrame:

@@ -23,10 +23,11 @@ from dateutil.relativedelta import relativedelta
 
 from ..errors import CollectiveError
 from ..fr_format import count, fr_number, fr_percent
-from ._records import ALERT_COLUMNS, alert, as_date, fr_date, iso, next_id, nonnegative, text, typed, without_ids
+from ._records import ALERT_COLUMNS, alert, append_checked, as_date, fr_date, iso, nonnegative, text, without_ids
+from .tables import Field, Table, check_rows, read_table, register
 
-__all__ = ["LAYER", "NATURES", "OWN_RESOURCES", "END_ALERT_MONTHS", "DEADLINE_ALERT_DAYS", "DAYS_PER_YEAR", "COLUMNS", "NUMBERS", "FLAGS",
-           "GUIDE", "OwnShare", "CoordinationFunding", "empty", "read", "add", "remove", "own_share", "coordination_funding", "alerts"]
+__all__ = ["LAYER", "NATURES", "OWN_RESOURCES", "END_ALERT_MONTHS", "DEADLINE_ALERT_DAYS", "DAYS_PER_YEAR", "SPEC", "GUIDE",
+           "OwnShare", "CoordinationFunding", "empty", "read", "add", "remove", "own_share", "coordination_funding", "alerts"]
 
 OWN_RESOURCES = "ressources propres (ventes, prestations, cotisations)"
 NATURES = ("subvention publique", "appel à projets ou à manifestation d'intérêt", OWN_RESOURCES, "mécénat ou fondation",
@@ -35,10 +36,19 @@ END_ALERT_MONTHS = 6
 DEADLINE_ALERT_DAYS = 60
 DAYS_PER_YEAR = 365
 LAYER = "financements"  # the layer of the project GeoPackage and the CSV of ``project export``
-COLUMNS = ("id", "source", "nature", "montant", "debut", "fin", "echeance", "poste_coordination", "note")
-NUMBERS = ("montant",)
-FLAGS = ("poste_coordination",)
 GUIDE = "guide de l'Institut Godin (2025), chapitre « Modèle économique »"
+SPEC = register(Table(LAYER, "Financements", (
+    Field("source", "Source", required=True),
+    Field("nature", "Nature", choices=NATURES),
+    Field("montant", "Montant (€)", kind="float", minimum=0, total=True),
+    Field("debut", "Début", kind="date"),
+    Field("fin", "Fin", kind="date"),
+    Field("echeance", "Échéance", kind="date"),
+    Field("poste_coordination", "Finance le poste de coordination", kind="bool"),
+    Field("note", "Remarque"),
+), date_order=(("debut", "fin"),),
+    doc="Financements du PTCE : source, nature, montant, période, échéance (renouvellement, bilan) et financement du poste de "
+        "coordination (vide : sans réponse)."))
 
 
 @dataclass(frozen=True)
@@ -64,12 +74,12 @@ class CoordinationFunding:
 
 
 def empty() -> pd.DataFrame:
-    return typed(None, COLUMNS, NUMBERS, FLAGS)
+    return SPEC.empty()
 
 
 def read(frame: pd.DataFrame | None) -> pd.DataFrame:
-    """The table as stored in a project, with every column and its type."""
-    return typed(frame, COLUMNS, NUMBERS, FLAGS)
+    """The table as stored in a project (``Project.tables``), with every column and its type."""
+    return SPEC.empty() if frame is None else read_table(SPEC, frame)
 
 
 def add(table: pd.DataFrame, source: str, montant: object = None, debut: object = None, fin: object = None, echeance: object = None,
@@ -84,9 +94,9 @@ def add(table: pd.DataFrame, source: str, montant: object = None, debut: object 
     start, end, due = as_date(debut, "Date de début"), as_date(fin, "Date de fin"), as_date(echeance, "Échéance")
     if start and end and end < start:
         raise CollectiveError(f"Période dans le mauvais ordre : fin le {fr_date(end)}, avant le début le {fr_date(start)}.")
-    row = {"id": next_id(table), "source": name, "nature": text(nature), "montant": amount, "debut": iso(start), "fin": iso(end),
-           "echeance": iso(due), "poste_coordination": poste_coordination, "note": text(note)}
-    return read(pd.concat([table, pd.DataFrame([row])], ignore_index=True) if len(table) else pd.DataFrame([row]))
+    row = {"source": name, "nature": text(nature), "montant": amount, "debut": iso(start), "fin": iso(end), "echeance": iso(due),
+           "poste_coordination": poste_coordination, "note": text(note)}
+    return append_checked(SPEC, table, row, lambda rows: check_rows(SPEC, rows, {}))
 
 
 def remove(table: pd.DataFrame, ids) -> pd.DataFrame:

@@ -21,8 +21,8 @@ from ..errors import ProjectError
 from . import functions, funding
 from ._records import ALERT_COLUMNS
 
-__all__ = ["FORMALISATION", "BODIES", "PLACE_TERMS", "PLACE_KEYS", "YES_NO_KEYS", "OLD_GOVERNANCE", "LEGACY_FUNCTIONS_NOTE",
-           "check_field", "upgrade_profile", "alerts"]
+__all__ = ["FORMALISATION", "BODIES", "PLACE_TERMS", "PLACE_KEYS", "YES_NO_KEYS", "OLD_GOVERNANCE", "check_field",
+           "upgrade_profile", "alerts"]
 
 FORMALISATION = ("portage par une structure existante ou sans formalisation juridique", "association",
                  "structure à dimension économique et territoriale (SCIC…)")
@@ -35,7 +35,6 @@ YES_NO_KEYS = ("lieu", "tiers_lieu")  # True, False or None (unanswered)
 # the single « gouvernance » answer of schema 2, read as a formalisation level (« aucune » is « sans formalisation juridique »)
 OLD_GOVERNANCE = {"aucune": FORMALISATION[0], "portage par une structure existante": FORMALISATION[0], "association": FORMALISATION[1],
                   "SCIC": FORMALISATION[2]}
-LEGACY_FUNCTIONS_NOTE = "reprise de l'ancien profil (titulaire à préciser)"
 _SEVERITY = {"alerte": 0, "vigilance": 1, "info": 2}
 _CHOICES = {"formalisation": FORMALISATION, "lieu_modalites": PLACE_TERMS}
 
@@ -58,23 +57,24 @@ def check_field(key: str, value: object) -> object:
         if unknown:
             raise ProjectError(f"Instance de gouvernance inconnue : « {unknown[0]} » (attendu : {', '.join(BODIES)}).")
         return chosen
-    return "" if value is None else str(value).strip()
+    answer = "" if value is None else str(value).strip()
+    return answer or None
 
 
-def upgrade_profile(profile: dict) -> tuple[dict, list[str]]:
-    """A profile written by schema 2, in today's fields, and the functions it listed (to become rows of the functions table).
+def upgrade_profile(profile: dict) -> dict:
+    """A profile written by schema 2, in today's fields.
 
     « gouvernance » becomes « formalisation » (an unknown value is kept as written); a tiers-lieu answered « oui » means a
-    place exists. The returned profile no longer holds « gouvernance » nor « fonctions ».
+    place exists. The old list « fonctions » (functions said to be held, without holder nor time) is kept as written: the
+    functions table does not invent holders for it, the page shows it beside the table.
     """
     out = dict(profile)
     old = out.pop("gouvernance", None)
     if old is not None and out.get("formalisation") is None:
         out["formalisation"] = OLD_GOVERNANCE.get(old, old)
-    functions = [str(f) for f in (out.pop("fonctions", None) or [])]
     if out.get("tiers_lieu") is True and out.get("lieu") is None:
         out["lieu"] = True
-    return out, functions
+    return out
 
 
 def alerts(functions_table: pd.DataFrame, funding_table: pd.DataFrame, actors: Iterable[str], on: date) -> pd.DataFrame:
