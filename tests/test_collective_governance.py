@@ -16,6 +16,7 @@ from ptce_geo.collective import functions as fn
 from ptce_geo.collective import funding, governance
 from ptce_geo.collective.profile import set_profile_field
 from ptce_geo.collective.tables import snapshot_summary
+from ptce_geo.dossier.sections import project_section
 from ptce_geo.errors import CollectiveError, ProjectError, PtceGeoError
 from ptce_geo.project import Project, open_project, save_project
 
@@ -256,3 +257,14 @@ def test_snapshots_and_the_export_carry_functions_and_funding(tmp_path):
                                                                              ["ingénierie", "Coop Bois", ""]]
     money = pd.read_csv(tmp_path / "csv" / "financements.csv", dtype=str, keep_default_na=False)
     assert money["source"].tolist() == ["Région", "Ventes"] and money["montant"].tolist() == ["40000.0", "12500.5"]
+
+
+def test_the_dossier_shows_the_new_answers_and_no_preset_one():
+    rows = dict(project_section(Project(name="neuf"))["profile"])
+    assert rows["Tiers-lieu"] == "—" and rows["Lieu"] == "—" and rows["Type"] == "—" and rows["Formalisation"] == "—"
+    assert rows["Financements"] == "—"
+    rows = dict(project_section(filled_project())["profile"])
+    assert rows["Formalisation"] == governance.FORMALISATION[2] and rows["Instances de gouvernance"] == "comité de pilotage"
+    assert rows["Lieu"] == "non" and rows["Tiers-lieu"] == "—"
+    assert rows["Fonctions techniques"].startswith("coordination : 1 titulaire, 0,80 ETP; animation : 0 titulaire, — ETP")
+    assert rows["Financements"] == "2 lignes, 52\u202f500 € au total"  # 40 000 + 12 500,5 rounded to the euro

@@ -19,6 +19,7 @@ from ptce_geo.errors import PtceGeoError
 from ptce_geo.fr_format import MISSING, count, fr_number, fr_percent, yes_no
 from ptce_geo.project import Project
 from ui import project, state
+from ui.permanent_panel import actor_names
 from ui.project import md
 
 __all__ = ["governance_tab", "collective_alerts", "today"]
@@ -31,10 +32,6 @@ _YES_NO = (True, False)
 def today() -> date:
     """Today in Paris: the day the funding rules are applied to."""
     return datetime.now(ZoneInfo("Europe/Paris")).date()
-
-
-def _actor_names(p: Project) -> list[str]:
-    return sorted({str(n) for n in p.actors["nom"].dropna()}) if p.actors is not None and "nom" in p.actors else []
 
 
 def _flash(where: str, kind: str, text: str) -> None:
@@ -55,7 +52,7 @@ def _show_alerts(alerts: pd.DataFrame) -> None:
 
 
 def _alerts(p: Project, on: date) -> pd.DataFrame:
-    return governance.alerts(functions.read(p.tables.get(functions.LAYER)), funding.read(p.tables.get(funding.LAYER)), _actor_names(p), on)
+    return governance.alerts(functions.read(p.tables.get(functions.LAYER)), funding.read(p.tables.get(funding.LAYER)), actor_names(p), on)
 
 
 def collective_alerts() -> None:
@@ -130,7 +127,7 @@ def _store(layer: str, frame: pd.DataFrame, where: str, success: str) -> None:
 def _add_function() -> None:
     s, p = st.session_state, state.opened().project
     try:
-        table = functions.add(functions.read(p.tables.get(functions.LAYER)), _actor_names(p), s["gov_f_fonction"], s["gov_f_titulaire"],
+        table = functions.add(functions.read(p.tables.get(functions.LAYER)), actor_names(p), s["gov_f_fonction"], s["gov_f_titulaire"],
                               s["gov_f_structure"] or "", s["gov_f_etp"], s["gov_f_note"])
     except PtceGeoError as exc:
         _flash("fonctions", "error", f"Fonction non ajoutée — {exc}")
@@ -145,6 +142,10 @@ def _functions(p: Project, names: list[str]) -> None:
     st.caption("Coordination, animation et ingénierie (guide de l'Institut Godin, 2025, « Fonctions techniques ») : qui les "
                "assure, dans quelle structure et pour quel temps, en équivalents temps plein (ETP). Les fonctions sont rattachées à "
                "des structures de l'inventaire, jamais à des personnes.")
+    legacy = p.profile.get("fonctions") or []
+    if legacy:
+        st.caption(f"Ancien profil : fonctions déclarées assurées, sans titulaire ni temps : {md(', '.join(map(str, legacy)))}. "
+                   "Saisissez-les ci-dessous avec la structure qui les tient.")
     table = functions.read(p.tables.get(functions.LAYER))
     summary = functions.summary(table)
     st.dataframe(pd.DataFrame({"Fonction": summary["fonction"], "Titulaires": summary["titulaires"].map(str),
@@ -256,7 +257,7 @@ def _economy(p: Project, on: date) -> None:
 def governance_tab(p: Project) -> None:
     """Alerts, formalisation and bodies, place, technical functions, economic model of the open project ``p``."""
     on = today()
-    names = _actor_names(p)
+    names = actor_names(p)
     alerts = _alerts(p, on)
     st.markdown("**Alertes**")
     if alerts.empty:
