@@ -35,16 +35,27 @@ def server_with_project(embedded_root, tmp_path):
         yield url
 
 
-def choose(page, label: str, option: str) -> None:
-    page.get_by_label(label, exact=True).click()
+def field(page, key: str):
+    """The input of the widget with key ``key`` (other tabs hold widgets with the same label)."""
+    return page.locator(f'.st-key-{key}:not([data-stale="true"]) input:not([type="date"])')
+
+
+def choose(page, key: str, option: str) -> None:
+    """Type in a selectbox (typing opens its list even when the click only focused it), then click the option."""
+    box = field(page, key)
+    box.click()
+    box.press_sequentially(option[:6], delay=15)
     page.get_by_role("option", name=option, exact=True).click()
+    expect(page.get_by_role("option")).to_have_count(0)  # the list closed on the choice
 
 
-def date_field(page, label: str, day) -> None:
-    box = page.get_by_label(label, exact=True)
-    box.fill(f"{day:%d/%m/%Y}")
-    box.press("Enter")  # closes the calendar and keeps the typed day
-    expect(box).to_have_value(f"{day:%d/%m/%Y}")
+def date_field(page, key: str, day) -> None:
+    """Type a day into Streamlit's segmented date field (day, month, year segments, each moving to the next when full)."""
+    segments = page.locator(f'.st-key-{key}:not([data-stale="true"]) [role="spinbutton"]')
+    segments.first.click()
+    page.keyboard.type(f"{day:%d%m%Y}", delay=40)
+    page.keyboard.press("Tab")
+    expect(segments).to_have_text([f"{day:%d}", f"{day:%m}", f"{day:%Y}"])
 
 
 def open_tab(page, url: str) -> None:
@@ -62,18 +73,18 @@ def test_a_function_and_a_funding_line_survive_a_reload_with_their_alerts(browse
     page = watch(context.new_page(), url)
     try:
         open_tab(page, url)
-        choose(page, "Fonction", "coordination")
-        choose(page, "Tenue par (acteur)", "Recyclerie du Loing")
-        page.get_by_label("Temps (ETP)", exact=True).fill("0,8")
+        choose(page, "gov_f_fonction", "coordination")
+        choose(page, "gov_f_titulaire", "Recyclerie du Loing")
+        field(page, "gov_f_etp").fill("0,8")
         page.get_by_role("button", name="Ajouter la fonction").click()
         page.get_by_text("Fonction « coordination » ajoutée.").wait_for()
         settle(page)
 
-        page.get_by_label("Source (financeur, dispositif)").fill("Région, dispositif PTCE")
-        choose(page, "Nature", "subvention publique")
-        page.get_by_label("Montant (€)", exact=True).fill("40 000")
-        date_field(page, "Début", day - timedelta(days=300))
-        date_field(page, "Fin", day + timedelta(days=45))
+        field(page, "gov_m_source").fill("Région, dispositif PTCE")
+        choose(page, "gov_m_nature", "subvention publique")
+        field(page, "gov_m_montant").fill("40 000")
+        date_field(page, "gov_m_debut", day - timedelta(days=300))
+        date_field(page, "gov_m_fin", day + timedelta(days=45))
         page.get_by_text("Finance le poste de coordination").click()
         page.get_by_role("button", name="Ajouter le financement").click()
         page.get_by_text("Financement « Région, dispositif PTCE » ajouté.").wait_for()
@@ -90,5 +101,8 @@ def test_a_function_and_a_funding_line_survive_a_reload_with_their_alerts(browse
         expect(page.locator('[data-testid="stMetricValue"]').filter(has_text=f"{day + timedelta(days=45):%d/%m/%Y}")).to_have_count(1)
         shot(page, "17_gouvernance_rechargee")
         assert [f for f in page.failed if "net::ERR_ABORTED" not in f] == [] and page.external == []
+    except Exception:
+        shot(page, "FAILED_gouvernance")
+        raise
     finally:
         context.close()
