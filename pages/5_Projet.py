@@ -10,6 +10,7 @@ from ptce_geo.collective import profile, projects
 from ptce_geo.collective.evidence import marker_evidence
 from ptce_geo.errors import ProjectError
 from ptce_geo.project import MATURITY_MARKERS, project_path
+from ptce_geo.project_export import project_zip
 from ui import dossier, governance_panel, loaders, permanent_panel, project, state
 from ui.project import md
 
@@ -102,9 +103,13 @@ info.caption(f"Fichier `{md(current.path.name)}` · révision {p.revision}{vinta
 if p.geography_vintage and p.geography_vintage != ref.geography_vintage:
     info.warning(f"Projet enregistré avec la géographie {md(p.geography_vintage)} ; les territoires sont recalculés sur "
                  f"{md(ref.geography_vintage)}.")
-b1, b2 = actions.columns(2)
+b1, b3, b2 = actions.columns(3)
 b1.download_button("Télécharger (.gpkg)", icon=":material/download:", data=current.path.read_bytes, file_name=current.path.name,
                    mime="application/geopackage+sqlite3", key="prj_download", on_click="ignore")
+b3.download_button("Tables (CSV)", icon=":material/table:", data=lambda: project_zip(p, source=current.path.name),
+                   file_name=f"{current.path.stem}_tables.zip", mime="application/zip", key="prj_tables_zip", on_click="ignore",
+                   help="Chaque table du projet en CSV (acteurs, groupes, projets d'activité, rencontres, contacts, constats, profil…) "
+                        "et sources.md ; comme `python -m ptce_geo project export`.")
 b2.button("Fermer le projet", key="prj_close", icon=":material/close:", on_click=project.close)
 with actions:
     dossier.for_project(p)
@@ -254,8 +259,9 @@ with tab_snap:
     s1.text_input("Libellé de l'instantané", key="prj_snap_label", max_chars=120, placeholder="ex. Après le séminaire de juin")
     s2.button("Prendre un instantané", key="prj_snap", disabled=not p.territories,
               on_click=lambda: attempt(project.take_snapshot, st.session_state["prj_snap_label"], success="Instantané enregistré."))
-    st.caption("Un instantané garde les chiffres clés du territoire actif, ses indicateurs et alertes, les effectifs d'acteurs "
-               "et les marqueurs de maturité, pour comparer deux dates.")
+    st.caption("Un instantané garde les chiffres clés du territoire actif, ses indicateurs et alertes, les effectifs d'acteurs, "
+               "les marqueurs de maturité et les effectifs du collectif (groupes, projets d'activité par statut, emplois, rencontres, "
+               "contacts), pour comparer deux dates.")
     snaps = project.snapshot_table(p)
     if snaps.empty:
         st.caption("Aucun instantané pour l'instant.")

@@ -7,7 +7,9 @@ safe CSV writer (``csvsafe``): a structure named ``=HYPERLINK(…)`` cannot run 
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from .csvsafe import check_flavour, to_csv_bytes
 from .errors import PtceGeoError
 from .project import FINDING_COLUMNS, SCHEMA_VERSION, SNAPSHOT_COLUMNS, Project
 
-__all__ = ["project_tables", "project_files", "write_project_tables"]
+__all__ = ["project_tables", "project_files", "write_project_tables", "project_zip"]
 
 _CORE_DOCS = {
     "territoires": "Territoires candidats : nom, territoire actif, définition (JSON : mode, EPCI, communes, polygone).",
@@ -97,3 +99,12 @@ def write_project_tables(project: Project, out_dir: Path | str, flavour: str = "
         (out / name).chmod(0o644)
         written.append(out / name)
     return written
+
+
+def project_zip(project: Project, flavour: str = "standard", source: str = "") -> bytes:
+    """``project_files`` in one zip archive (the Projet page's download)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in project_files(project, flavour, source).items():
+            archive.writestr(name, data)
+    return buffer.getvalue()

@@ -204,3 +204,18 @@ def test_register_refuses_a_core_layer_and_a_second_spec_for_a_layer():
     with pytest.raises(ValueError):
         ct.register(ct.Table("groupes", "Autre", (ct.Field("x", "X"),)))
     pd.testing.assert_frame_equal(ct.table("groupes").empty(), ct.empty_tables()["groupes"])
+
+
+def test_activity_layer_escapes_names_and_loads_no_plugin(empty):
+    import folium
+
+    from ptce_geo.collective.actors_map import activity_layer
+
+    tables = ct.add_row(empty, "projets_activite", {"nom": "<script>alert(1)</script>", "statut": "idée", "latitude": 49.0, "longitude": 2.0},
+                        NAMES)
+    layer = activity_layer(activity_points(tables))
+    m = folium.Map(tiles=None)
+    layer.add_to(m)
+    page = m.get_root().render()
+    assert layer.marker_count == 1 and "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "dvf" not in page.lower()  # RegularPolygonMarker would pull Leaflet DVF from a CDN

@@ -164,3 +164,15 @@ def test_export_cli_refuses_a_missing_file_in_french(tmp_path):
     run = subprocess.run([sys.executable, "-m", "ptce_geo", "project", "export", str(tmp_path / "absent.gpkg"), "--out", str(tmp_path / "o")],
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 2 and "introuvable" in run.stderr and not (tmp_path / "o").exists()
+
+
+def test_zip_of_the_page_holds_the_same_files_as_the_cli(project):
+    import io
+    import zipfile
+
+    from ptce_geo.project_export import project_files, project_zip
+
+    with zipfile.ZipFile(io.BytesIO(project_zip(project, "excel-fr"))) as archive:
+        assert sorted(archive.namelist()) == sorted(project_files(project, "excel-fr"))
+        groups = pd.read_csv(archive.open("groupes.csv"), sep=";", encoding="utf-8-sig")
+    assert groups.loc[0, "membres"] == "Asso du Val; Ressourcerie, atelier"

@@ -99,3 +99,41 @@ def test_a_structure_deleted_from_the_inventory_is_flagged_and_kept(saved):
     at = tab(saved)
     assert "référence à une structure ou un constat absent du projet" in messages(at) and "Mairie de Val" in messages(at)
     assert open_project(saved).tables["groupes"].loc[0, "membres"] == "Ressourcerie; Mairie de Val"
+
+
+def test_placed_activity_is_drawn_on_the_map(saved):
+    from ptce_geo.collective import tables as ct
+
+    p = open_project(saved)
+    p.tables = ct.add_row(p.tables, "projets_activite", {"nom": "Recyclerie", "statut": "en cours", "latitude": 49.1, "longitude": 2.1}, NAMES)
+    save_project(p, saved)
+    at = tab(saved)
+    assert not at.exception
+    assert "1 projet d’activité placé (anneaux sombres)" in " ".join(str(c.value) for c in at.caption)
+
+
+def test_group_edited_in_the_table_is_checked_then_saved(saved):
+    from ptce_geo.collective import tables as ct
+
+    p = open_project(saved)
+    p.tables = ct.add_row(p.tables, "groupes", {"nom": "Mobilité", "type": "groupe projet", "membres": "Ressourcerie"}, NAMES)
+    save_project(p, saved)
+    at = tab(saved)
+    # the data editor's edits, in the form the browser sends them
+    at.session_state["grp_editor"] = {"edited_rows": {0: {"membres": "Ressourcerie; Inconnue"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="grp_save").click().run()
+    assert "Membres » : acteur absent de l'inventaire : « Inconnue »" in messages(at)
+    assert open_project(saved).tables["groupes"].loc[0, "membres"] == "Ressourcerie"
+    at.session_state["grp_editor"] = {"edited_rows": {0: {"membres": "Ressourcerie; Mairie de Val"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="grp_save").click().run()
+    assert open_project(saved).tables["groupes"].loc[0, "membres"] == "Ressourcerie; Mairie de Val"
+    assert "Groupes : modifications enregistrées." in messages(at)
+
+
+def test_snapshot_differences_name_the_collective_tables_in_french():
+    from ui.project import _element_label
+
+    assert _element_label("collectif / projets_activite / statut : étude") == "Collectif — Projets d'activité : statut : étude"
+    assert _element_label("collectif / groupes / lignes") == "Collectif — Groupes : nombre"

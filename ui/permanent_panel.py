@@ -12,16 +12,18 @@ from datetime import date
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
 from ptce_geo.collective import tables as ct
-from ptce_geo.collective.activities import ACTIVITIES, CARRYING, INNOVATION_CRITERIA, STATUSES, activity_counts, criteria_counts
+from ptce_geo.collective.activities import ACTIVITIES, CARRYING, INNOVATION_CRITERIA, STATUSES, activity_counts, activity_points, criteria_counts
 from ptce_geo.collective.actor_schema import CONTACT_STATUSES, INVOLVEMENT_LEVELS, THEMES, canonical_theme
+from ptce_geo.collective.actors_map import activity_layer, actor_layer, actors_base_map
 from ptce_geo.collective.groups import GROUP_KINDS, GROUPS, memberships
 from ptce_geo.collective.meetings import CONTACTS, MEETING_KINDS, MEETINGS, actor_history, contact_status, widening
 from ptce_geo.errors import ProjectError
 from ptce_geo.fr_format import count, fr_number
 from ptce_geo.project import Project
-from ui import project, state
+from ui import loaders, project, state
 from ui.project import md
 
 __all__ = ["groups_tab", "activities_tab", "meetings_tab", "references_warning", "actor_names"]
@@ -64,13 +66,36 @@ def _add(layer: str, values: dict, success: str) -> None:
     _change(lambda t: ct.add_row(t, layer, values, actor_names(p), _finding_ids(p)), success)
 
 
-def _show(spec: ct.Table, frame: pd.DataFrame) -> None:
+def _column(f: ct.Field) -> object:
+    """The editor column of a field: a list for a closed single value, numbers as numbers, the rest as text."""
+    if f.choices and f.kind != "list":
+        return st.column_config.SelectboxColumn(f.label, options=list(f.choices), required=f.required)
+    if f.kind in ("float", "int"):
+        return st.column_config.NumberColumn(f.label, format="%.1f" if f.kind == "float" else "%d", min_value=f.minimum, max_value=f.maximum)
+    if f.kind == "bool":
+        return st.column_config.CheckboxColumn(f.label)
+    hint = {"list": "plusieurs valeurs séparées par « ; »", "date": "date AAAA-MM-JJ"}.get(f.kind)
+    return st.column_config.TextColumn(f.label, help=hint, required=f.required)
+
+
+def _show(spec: ct.Table, frame: pd.DataFrame, key: str) -> None:
+    """The table, editable in place; « Enregistrer les modifications » checks every row before anything is saved."""
     if frame.empty:
         st.caption(f"{spec.label} : aucune ligne pour l'instant.")
         return
-    config = {"id": st.column_config.NumberColumn("n°", format="%d"),
-              **{f.name: (st.column_config.NumberColumn(f.label, format="%.1f") if f.kind == "float" else f.label) for f in spec.fields}}
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+    config = {"id": st.column_config.NumberColumn("n°", format="%d", disabled=True), **{f.name: _column(f) for f in spec.fields}}
+    edited = st.data_editor(frame, hide_index=True, width="stretch", column_config=config, num_rows="fixed", key=f"{key}_editor")
+    if st.button("Enregistrer les modifications", key=f"{key}_save", disabled=edited.equals(frame)):
+        p = state.opened().project
+        try:
+            p.tables = ct.replace_rows(p.tables, spec.layer, edited, actor_names(p), _finding_ids(p))
+        except ProjectError as exc:
+            st.error(md(exc))  # the edits stay in the table, to be fixed
+            return
+        if project.save():
+            project.note("success", f"{spec.label} : modifications enregistrées.")
+        st.session_state.pop(f"{key}_editor", None)
+        st.rerun()
 
 
 def _delete(spec: ct.Table, frame: pd.DataFrame, key: str) -> None:
@@ -127,7 +152,10 @@ def groups_tab(p: Project) -> None:
         st.multiselect("Membres (structures de l'inventaire)", names, key="grp_membres", placeholder="Choisir…")
         st.form_submit_button("Ajouter le groupe", on_click=_add_group, type="primary")
     frame = p.tables.get(GROUPS.layer, GROUPS.empty())
-    _show(GROUPS, frame)
+    if len(frame):
+        listed = ", ".join(f"{r['nom']} ({count(len(ct.split_items(r['membres'])), 'membre', 'membres')})" for r in frame.head(12).to_dict("records"))
+        st.markdown(md(f"{count(len(frame), 'groupe', 'groupes')} : {listed}{' …' if len(frame) > 12 else ''}."))
+    _show(GROUPS, frame, "grp")
     _delete(GROUPS, frame, "grp")
     several = memberships(p.tables)
     several = several[several["groupes"] >= 2]
@@ -189,14 +217,31 @@ def activities_tab(p: Project) -> None:
         g2.number_input("Longitude (WGS 84)", value=None, format="%.5f", key="act_p_lon")
         st.form_submit_button("Ajouter le projet d'activité", on_click=_add_activity, type="primary")
     frame = p.tables.get(ACTIVITIES.layer, ACTIVITIES.empty())
-    _show(ACTIVITIES, frame)
+    _show(ACTIVITIES, frame, "act_p")
     _delete(ACTIVITIES, frame, "act_p")
+    _activity_map(p)
     if len(frame):
         left, right = st.columns(2)
         counts = activity_counts(p.tables).assign(emplois_etp=lambda f: f["emplois_etp"].map(lambda v: fr_number(v, 1)))
         left.dataframe(counts.rename(columns={"statut": "Statut", "projets": "Projets", "emplois_etp": "Emplois (ETP)"}), hide_index=True)
         right.dataframe(criteria_counts(p.tables).rename(columns={"critere": "Critère d'innovation sociale", "projets": "Projets"}),
                         hide_index=True)
+
+
+def _activity_map(p: Project) -> None:
+    """The placed activity projects (dark rings) over the project's actors, on a background that works offline."""
+    points = activity_points(p.tables)
+    if points.empty:
+        return
+    assets, _ = loaders.map_assets()
+    actors = p.actors if p.actors is not None else None
+    both = [points.total_bounds] + ([actors.total_bounds] if actors is not None and len(actors) else [])
+    bounds = (min(b[0] for b in both), min(b[1] for b in both), max(b[2] for b in both), max(b[3] for b in both))
+    layers = [activity_layer(points)] + ([actor_layer(actors)] if actors is not None and len(actors) else [])
+    st_folium(actors_base_map(assets, "aucun", bounds), key="act_p_map", height=380, use_container_width=True, returned_objects=[],
+              feature_group_to_add=layers[::-1])
+    st.caption(f"{count(len(points), 'projet d’activité placé', 'projets d’activité placés')} (anneaux sombres) parmi les acteurs "
+               "(points colorés par implication).")
 
 
 # --- meetings and contacts ----------------------------------------------------------------------------------
@@ -240,7 +285,13 @@ def meetings_tab(p: Project) -> None:
         d2.multiselect("Constats produits", _finding_ids(p), key="mtg_constats", format_func=_finding_label(p), placeholder="Choisir…")
         st.form_submit_button("Ajouter la rencontre", on_click=_add_meeting, type="primary")
     meetings = p.tables.get(MEETINGS.layer, MEETINGS.empty()).sort_values(["date", "id"], ascending=False)
-    _show(MEETINGS, meetings)
+    if len(meetings):
+        last = meetings.iloc[0]
+        about = f" : {last['objet']}" if last["objet"] else ""
+        st.markdown(md(f"{count(len(meetings), 'rencontre', 'rencontres')} au journal ; la dernière, {last['type']}, le "
+                       f"{date.fromisoformat(last['date']).strftime('%d/%m/%Y')}{about} "
+                       f"({count(len(ct.split_items(last['participants'])), 'structure', 'structures')})."))
+    _show(MEETINGS, meetings, "mtg")
     _delete(MEETINGS, meetings, "mtg")
 
     st.markdown("**Statut de contact et espace d'implication : un changement daté**")

@@ -36,6 +36,7 @@ from ptce_geo.collective.projects import (
 )
 from ptce_geo.collective.projects import add_finding as add_project_finding
 from ptce_geo.collective.sync import InventoryWipeError, decide_actors, save_collective
+from ptce_geo.collective.tables import registered
 from ptce_geo.diagnostic import Diagnostic, diagnose
 from ptce_geo.errors import ProjectError, PtceGeoError
 from ptce_geo.fr_format import fr_number, yes_no
@@ -143,6 +144,10 @@ def _element_label(element: str) -> str:
         return f"Indicateur — {indicators.get(tail, tail)}"
     if head == "marqueurs":
         return f"Marqueur — {MATURITY_MARKERS.get(tail, tail)}"
+    if head == "collectif":
+        layer, _, item = tail.partition(" / ")
+        spec = registered().get(layer)
+        return f"Collectif — {spec.label if spec else layer} : {'nombre' if item == 'lignes' else item}"
     names = {"territoire": "Territoire", "acteurs": "Acteurs", "alertes": "Alertes"}
     tail = _FIGURE_LABELS.get(tail, tail)
     return f"{names.get(head, head)} — {tail}" if tail else names.get(head, head)

@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping
 
 import folium
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from folium.template import Template
@@ -27,6 +28,8 @@ from .actor_schema import INVOLVEMENT_LEVELS, KINDS, fold, split_list
 from .actors import INVOLVEMENT_COLOURS, KIND_COLOURS, actor_popup_html
 
 __all__ = [
+    "activity_layer",
+    "ACTIVITY_COLOUR",
     "COLOUR_BY",
     "UNKNOWN",
     "UNKNOWN_COLOUR",
@@ -209,6 +212,20 @@ def clicked_point_layer(lat: float | None, lon: float | None) -> folium.FeatureG
     if lat is not None and lon is not None and math.isfinite(lat) and math.isfinite(lon):
         folium.CircleMarker([float(lat), float(lon)], radius=9, color="#e7298a", weight=3, dash_array="4 3", fill=True,
                             fill_opacity=0.25, interactive=False).add_to(group)
+    return group
+
+
+ACTIVITY_COLOUR = "#111111"
+
+
+def activity_layer(points: gpd.GeoDataFrame, name: str = "Projets d'activité") -> folium.FeatureGroup:
+    """Activity projects (``activities.activity_points``) as white rings with a dark edge over the actors; tooltips escaped."""
+    group = folium.FeatureGroup(name=name)
+    for row in points.itertuples(index=False):
+        label = html.escape(f"Projet d'activité : {row.nom} — {row.statut}", quote=True)
+        folium.CircleMarker([round(row.geometry.y, 6), round(row.geometry.x, 6)], radius=10, color=ACTIVITY_COLOUR, weight=3,
+                            fill=True, fill_color="#ffffff", fill_opacity=0.9, tooltip=label).add_to(group)  # no plugin: offline
+    group.marker_count = len(points)
     return group
 
 

@@ -44,23 +44,30 @@ MET = "rencontré"
 WIDENING_COLUMNS = ["date", "acteurs_suivis", "acteurs_rencontres", "acteurs_impliques"]
 
 
+_EVENT_COLUMNS = ["date", "acteur", "statut", "implication", "rencontre"]
+
+
 def _events(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per (date, actor): a contact change (status, involvement) or a meeting attended, by date then entry order."""
+    """One row per (date, actor): a meeting attended or a contact change (status, involvement); on one date, meetings
+    first, then contact changes, each in entry order (contact changes recorded after a meeting win)."""
     contacts = tables.get("contacts", CONTACTS.empty())
     meetings = tables.get("rencontres", MEETINGS.empty())
-    rows = [{"date": r["date"], "acteur": r["acteur"], "statut": r["statut"], "implication": r["implication"], "rencontre": "",
-             "ordre": (1, int(r["id"]))} for r in contacts.to_dict("records")]
-    rows += [{"date": r["date"], "acteur": name, "statut": MET, "implication": "", "rencontre": f"rencontre {r['type']} n° {r['id']}"
-              + (f" : {r['objet']}" if r["objet"] else ""), "ordre": (0, int(r["id"]))}
-             for r in meetings.to_dict("records") for name in split_items(r["participants"])]
-    frame = pd.DataFrame(rows, columns=["date", "acteur", "statut", "implication", "rencontre", "ordre"])
-    return frame.sort_values(["date", "ordre"], kind="stable").reset_index(drop=True)
+    attended = meetings.assign(acteur=meetings["participants"].map(split_items).astype(object)).explode("acteur")
+    attended = attended[attended["acteur"].notna()]
+    about = attended["objet"].map(lambda o: f" : {o}" if o else "")
+    met = pd.DataFrame({"date": attended["date"], "acteur": attended["acteur"], "statut": MET, "implication": "",
+                        "rencontre": "rencontre " + attended["type"] + " n° " + attended["id"].astype(str) + about,
+                        "kind": 0, "id": attended["id"]})
+    changes = contacts[["date", "acteur", "statut", "implication", "id"]].assign(rencontre="", kind=1)
+    frame = pd.concat([met, changes], ignore_index=True) if len(met) else changes
+    frame = frame.sort_values(["date", "kind", "id"], kind="stable") if len(frame) else frame
+    return frame.reindex(columns=_EVENT_COLUMNS).astype(str).reset_index(drop=True)
 
 
 def actor_history(tables: Mapping[str, pd.DataFrame], name: str) -> pd.DataFrame:
     """The dated history of one structure: contact changes and meetings attended, oldest first."""
     events = _events(tables)
-    return events[events["acteur"] == name].drop(columns=["acteur", "ordre"]).reset_index(drop=True)
+    return events[events["acteur"] == name].drop(columns=["acteur"]).reset_index(drop=True)
 
 
 def contact_status(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -81,16 +88,18 @@ def contact_status(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 def widening(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """How the collective widens: at each date of the log, the structures followed so far (any entry), met so far (a
     meeting attended or the status « rencontré » once reached), and involved on that date (latest space of involvement
-    recorded up to that date is one of the guide's four spaces)."""
+    recorded up to that date is one of the guide's four spaces). One pass over the log in date order."""
     events = _events(tables)
-    rows, followed, met, involvement = [], set(), set(), {}
-    for day, group in events.groupby("date", sort=True):
-        for e in group.itertuples(index=False):
-            followed.add(e.acteur)
-            if e.statut == MET:
-                met.add(e.acteur)
-            if e.implication:
-                involvement[e.acteur] = e.implication
-        rows.append({"date": day, "acteurs_suivis": len(followed), "acteurs_rencontres": len(met),
-                     "acteurs_impliques": sum(v in INVOLVED_LEVELS for v in involvement.values())})
+    rows, followed, met, involvement, involved = [], set(), set(), {}, 0
+    columns = (events[c].tolist() for c in ("date", "acteur", "statut", "implication"))  # lists: iterating Arrow strings is slow
+    for day, name, status, level in zip(*columns, strict=True):
+        if not rows or rows[-1][0] != day:
+            rows.append([day, 0, 0, 0])
+        followed.add(name)
+        if status == MET:
+            met.add(name)
+        if level:
+            involved += (level in INVOLVED_LEVELS) - (involvement.get(name) in INVOLVED_LEVELS)
+            involvement[name] = level
+        rows[-1][1:] = [len(followed), len(met), involved]
     return pd.DataFrame(rows, columns=WIDENING_COLUMNS)
