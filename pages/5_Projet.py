@@ -11,7 +11,7 @@ from ptce_geo.collective.evidence import marker_evidence
 from ptce_geo.errors import ProjectError
 from ptce_geo.project import MATURITY_MARKERS, project_path
 from ptce_geo.project_export import project_zip
-from ui import dossier, loaders, permanent_panel, project, state
+from ui import dossier, governance_panel, loaders, permanent_panel, project, state
 from ui.project import md
 
 st.set_page_config(page_title="Projet — ptce-geo", page_icon="🗺️", layout="wide")
@@ -114,8 +114,9 @@ b2.button("Fermer le projet", key="prj_close", icon=":material/close:", on_click
 with actions:
     dossier.for_project(p)
 
-tab_ter, tab_find, tab_prof, tab_groups, tab_acts, tab_meet, tab_snap = st.tabs(
-    ["Territoires", "Constats partagés", "Profil du PTCE", "Groupes", "Projets d'activité", "Rencontres et contacts", "Instantanés"])
+tab_ter, tab_find, tab_prof, tab_gov, tab_groups, tab_acts, tab_meet, tab_snap = st.tabs(
+    ["Territoires", "Constats partagés", "Profil du PTCE", "Gouvernance et modèle économique", "Groupes", "Projets d'activité",
+     "Rencontres et contacts", "Instantanés"])
 
 # --- territories -------------------------------------------------------------------------------------
 with tab_ter:
@@ -224,13 +225,8 @@ with tab_prof:
         dominant = ["", *prof["logiques_action"]]
         st.session_state["prj_dominant"] = prof["logique_dominante"] if prof["logique_dominante"] in dominant else ""
         st.selectbox("Logique dominante", dominant, format_func=lambda v: v or "Aucune en particulier", **widget("prj_dominant", "logique_dominante"))
-        st.session_state["prj_governance"] = prof["gouvernance"]
-        st.radio("Formalisation de la gouvernance", options(profile.GOVERNANCE, prof["gouvernance"]),
-                 format_func=lambda v: "aucune formalisation" if v == "aucune" else v, **widget("prj_governance", "gouvernance"))
-        st.session_state["prj_functions"] = [v for v in prof["fonctions"] if v in profile.FUNCTIONS]
-        st.multiselect("Fonctions techniques assurées", profile.FUNCTIONS, placeholder="Choisir…", **widget("prj_functions", "fonctions"))
-        st.session_state["prj_tiers_lieu"] = bool(prof["tiers_lieu"])
-        st.toggle("Un lieu (tiers-lieu) ancre la dynamique", **widget("prj_tiers_lieu", "tiers_lieu"))
+        st.caption("Formalisation, instances de gouvernance, lieu, fonctions techniques et financements : onglet "
+                   "« Gouvernance et modèle économique ».")
     with right:
         st.markdown("**Auto-évaluation des six marqueurs de maturité**")
         st.caption(" · ".join(f"{k} {v}" for k, v in profile.MARKER_SCALE.items()) + " — " + profile.MARKER_SCALE_NOTE)
@@ -246,6 +242,9 @@ with tab_prof:
             tooltip=["Marqueur", "Score", "Niveau"],
         ).properties(height=220)
         st.altair_chart(chart, width="stretch")
+
+with tab_gov:
+    governance_panel.governance_tab(p)
 
 # --- groups, activity projects, meetings (the guide's « diagnostic permanent ») -------------------------
 for tab, draw in ((tab_groups, permanent_panel.groups_tab), (tab_acts, permanent_panel.activities_tab),

@@ -42,6 +42,7 @@ from pathvalidate import sanitize_filename
 from ._jsonsafe import too_deep
 from .collective import tables as collective_tables
 from .collective.actor_schema import canonical_theme
+from .collective.governance import upgrade_profile
 from .errors import CollectiveError, ProjectError, os_reason
 
 __all__ = [
@@ -92,8 +93,14 @@ PROFILE_DEFAULTS: dict[str, object] = {
     "logique_dominante": "",
     "stade": None,  # émergent / existant / historique (guide de l'Institut Godin, 2025)
     "marqueurs": {},  # auto-évaluation 0 (absent) à 4 (acquis), échelle propre à l'application ; absent = non évalué
-    "gouvernance": None,  # portage par une structure existante / association / SCIC / aucune
-    "fonctions": [],  # coordination, animation, ingénierie
+    # the guide's three levels of formalisation, and the governance bodies apart from them (collective.governance)
+    "formalisation": None,
+    "structure_porteuse": None,
+    "instances": [],
+    "lieu": None,  # a place, and apart from it whether that place is a tiers-lieu
+    "lieu_adresse": None,
+    "lieu_fourni_par": None,
+    "lieu_modalites": None,
     "tiers_lieu": None,
 }
 # values written by older versions, read in the guide's words
@@ -480,7 +487,7 @@ def _assemble(meta: dict[str, str], layers: dict[str, pd.DataFrame], path: Path,
     if "profil" in layers:
         stored = {str(r["cle"]): _loads(r["valeur"], f"profil (« {r['cle']} »)", name) for r in layers["profil"].to_dict("records")}
         stored = {k: OLD_PROFILE_VALUES.get(k, {}).get(v, v) if isinstance(v, str) else v for k, v in stored.items()}
-        project.profile = {**json.loads(json.dumps(PROFILE_DEFAULTS)), **stored}
+        project.profile = upgrade_profile({**json.loads(json.dumps(PROFILE_DEFAULTS)), **stored})
     if "instantanes" in layers:
         project.snapshots = layers["instantanes"].reindex(columns=SNAPSHOT_COLUMNS)
         project.snapshots["id"] = pd.to_numeric(project.snapshots["id"]).astype("int64")

@@ -218,8 +218,9 @@ def test_diagnose_with_actors_writes_the_collective_tables(tmp_path, embedded_ro
 
 def test_the_profile_has_no_preset_answer_and_the_guide_s_stages(tmp_path):
     fresh = Project(name="neuf")
-    assert fresh.profile["type_ptce"] is None and fresh.profile["stade"] is None and fresh.profile["gouvernance"] is None
-    assert fresh.profile["tiers_lieu"] is None and fresh.profile["marqueurs"] == {}
+    assert fresh.profile["type_ptce"] is None and fresh.profile["stade"] is None and fresh.profile["formalisation"] is None
+    assert fresh.profile["tiers_lieu"] is None and fresh.profile["lieu"] is None and fresh.profile["instances"] == []
+    assert fresh.profile["marqueurs"] == {}
     assert [level for _, _, level in marker_scores(fresh.profile)] == ["non évalué"] * 6
     assert STAGES == ("émergent", "existant", "historique") and "propre à l'application" in MARKER_SCALE_NOTE
     assert len(MATURITY_MARKERS) == 6 and "hétérogénéité" in MATURITY_MARKERS["pluralite"]

@@ -109,12 +109,12 @@ def test_schema_2_file_opens_keeps_everything_and_saves_as_schema_3(tmp_path):
 
 
 def test_a_table_this_version_does_not_know_is_kept(project, tmp_path):
-    project.tables["financements"] = pd.DataFrame({"id": ["1"], "source": ["Région"], "montant": ["12000"]})
+    project.tables["table_future"] = pd.DataFrame({"id": ["1"], "source": ["Région"], "montant": ["12000"]})
     path = save_project(project, tmp_path / "p.gpkg")
     back = open_project(path)
-    assert back.tables["financements"].to_dict("records") == [{"id": "1", "source": "Région", "montant": "12000"}]
+    assert back.tables["table_future"].to_dict("records") == [{"id": "1", "source": "Région", "montant": "12000"}]
     save_project(back, path)
-    assert open_project(path).tables["financements"]["source"].tolist() == ["Région"]
+    assert open_project(path).tables["table_future"]["source"].tolist() == ["Région"]
 
 
 def test_snapshot_counts_the_tables_and_compares(project):

@@ -150,12 +150,10 @@ def test_profile_changes_are_saved_at_once(folder):
     at.radio(key="prj_type").set_value("PTCE filière").run()
     at.multiselect(key="prj_logics").set_value(["interconnaissance et réseau", "accompagnement-incubation"]).run()
     at.selectbox(key="prj_dominant").set_value("accompagnement-incubation").run()
-    at.radio(key="prj_governance").set_value("SCIC").run()
-    at.toggle(key="prj_tiers_lieu").set_value(True).run()
     at.slider(key="prj_m_pluralite").set_value(3).run()
     assert not at.exception
     profile = open_project(project_path(folder, "Profil")).profile
-    assert profile["type_ptce"] == "PTCE filière" and profile["gouvernance"] == "SCIC" and profile["tiers_lieu"] is True
+    assert profile["type_ptce"] == "PTCE filière"
     assert profile["logique_dominante"] == "accompagnement-incubation" and profile["marqueurs"]["pluralite"] == 3
     at.multiselect(key="prj_logics").set_value(["interconnaissance et réseau"]).run()  # the dominant one withdrawn
     assert open_project(project_path(folder, "Profil")).profile["logique_dominante"] == ""

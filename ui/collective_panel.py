@@ -11,7 +11,7 @@ import streamlit as st
 
 from ptce_geo.collective import analysis
 from ptce_geo.collective.actor_schema import INTERESTS
-from ui import state
+from ui import governance_panel, state
 
 __all__ = ["collective_panel"]
 
@@ -50,6 +50,7 @@ def collective_panel(actors: pd.DataFrame) -> None:
     st.caption(_SOURCE)
     for alert in analysis.drift_alerts(actors):
         st.error(f"{alert['message']} ({alert['chiffres']})")
+    governance_panel.collective_alerts()  # the open project's technical functions and funding
     table = analysis.interest_involvement(actors)
     left, right = st.columns(2)
     _show(table, left)

@@ -96,7 +96,7 @@ def register(spec: Table) -> Table:
 
 
 # the modules declaring tables, in the order of the export (each calls ``register`` on import)
-DECLARING_MODULES = ("groups", "activities", "meetings")
+DECLARING_MODULES = ("groups", "activities", "meetings", "functions", "funding")
 
 
 def registered() -> dict[str, Table]:

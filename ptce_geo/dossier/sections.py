@@ -11,9 +11,10 @@ from __future__ import annotations
 import pandas as pd
 
 from ..alerts import EPCI_TYPE_LABELS, Alert
+from ..collective import functions, funding
 from ..collective.inventory import Inventory
 from ..diagnostic import NO_EPCI, Diagnostic
-from ..fr_format import MISSING, fr_int, fr_number, fr_percent, fr_value, is_missing
+from ..fr_format import MISSING, count, fr_int, fr_number, fr_percent, fr_value, is_missing, yes_no
 from ..indicators import indicator
 from ..project import MATURITY_MARKERS, Project, compare_snapshots, snapshot_rows
 from . import charts, maps
@@ -237,6 +238,32 @@ def _snapshot_value(value: object) -> str:
     return MISSING if value is None else str(value)
 
 
+def _answer(value: object) -> str:
+    """A profile answer as text; unanswered shows as a dash (never « None », never a preset « non »)."""
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value)) or MISSING
+    if isinstance(value, bool):
+        return yes_no(value)
+    return MISSING if value is None or value == "" else str(value)
+
+
+def _profile_rows(p: dict, tables: dict) -> list[tuple[str, str]]:
+    """The profile, then the functions held (time per function) and the funding lines, as the Projet page records them."""
+    held = functions.summary(functions.read(tables.get(functions.LAYER)))
+    time = "; ".join(f"{r.fonction} : {count(r.titulaires, 'titulaire', 'titulaires')}, {fr_number(r.etp, 2)} ETP" for r in held.itertuples())
+    money = funding.read(tables.get(funding.LAYER))
+    lines = f"{count(len(money), 'ligne', 'lignes')}, {fr_number(money['montant'].sum())} € au total" if len(money) else MISSING
+    place = _answer(p.get("lieu"))
+    if p.get("lieu") is True:
+        place = ", ".join(filter(None, ["oui", p.get("lieu_adresse"), p.get("lieu_fourni_par") and f"mis à disposition par {p['lieu_fourni_par']}",
+                                         p.get("lieu_modalites")]))
+    return [("Type", _answer(p.get("type_ptce"))), ("Stade", _answer(p.get("stade"))),
+            ("Formalisation", _answer(p.get("formalisation"))), ("Structure porteuse", _answer(p.get("structure_porteuse"))),
+            ("Instances de gouvernance", _answer(p.get("instances"))), ("Logiques d'action", _answer(p.get("logiques_action"))),
+            ("Logique dominante", _answer(p.get("logique_dominante"))), ("Fonctions techniques", time),
+            ("Financements", lines), ("Lieu", place), ("Tiers-lieu", _answer(p.get("tiers_lieu")))]
+
+
 def project_section(project: Project | None) -> dict:
     """Shared findings, PTCE profile, maturity markers chart and the comparison of the last two snapshots."""
     if project is None:
@@ -244,10 +271,7 @@ def project_section(project: Project | None) -> dict:
     findings = [{"texte": str(r["texte"]), "theme": str(r.get("theme") or ""), "auteur": str(r.get("auteur") or ""),
                  "date": str(r.get("date") or "")[:10]} for _, r in project.findings.iterrows()]
     p = project.profile
-    profile = [("Type", str(p.get("type_ptce", ""))), ("Stade", str(p.get("stade", ""))), ("Gouvernance", str(p.get("gouvernance", ""))),
-               ("Logiques d'action", ", ".join(p.get("logiques_action", []) or []) or MISSING),
-               ("Logique dominante", str(p.get("logique_dominante", "")) or MISSING),
-               ("Fonctions", ", ".join(p.get("fonctions", []) or []) or MISSING), ("Tiers-lieu", "oui" if p.get("tiers_lieu") else "non")]
+    profile = _profile_rows(p, project.tables)
     snaps = snapshot_rows(project)
     comparison = None
     if len(snaps) >= 2:
