@@ -13,6 +13,7 @@ import pytest
 import shapely
 
 from ptce_geo.collective import tables as ct
+from ptce_geo.errors import CollectiveError
 from ptce_geo.project import Project, compare_snapshots, open_project, save_project, snapshot_rows
 from ptce_geo.workspace import snapshot_content
 
@@ -176,3 +177,12 @@ def test_zip_of_the_page_holds_the_same_files_as_the_cli(project):
         assert sorted(archive.namelist()) == sorted(project_files(project, "excel-fr"))
         groups = pd.read_csv(archive.open("groupes.csv"), sep=";", encoding="utf-8-sig")
     assert groups.loc[0, "membres"] == "Asso du Val; Ressourcerie, atelier"
+
+
+def test_a_value_out_of_bounds_is_quoted_with_its_own_decimals():
+    """-0.1 FTE must read « reçu : -0,1 », not a rounded « 0 » that contradicts the rule it breaks."""
+    tables = ct.empty_tables()
+    with pytest.raises(CollectiveError, match=r"inférieur à 0 \(reçu : -0,1\)"):
+        ct.add_row(tables, "fonctions", {"fonction": "animation", "titulaire": "Coop Bois", "etp": -0.1}, ["Coop Bois"])
+    with pytest.raises(CollectiveError, match=r"reçu : -0,000001\)"):
+        ct.add_row(tables, "fonctions", {"fonction": "animation", "titulaire": "Coop Bois", "etp": -1e-6}, ["Coop Bois"])

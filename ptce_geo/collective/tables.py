@@ -190,6 +190,11 @@ def _date(value: str) -> date | None:
         return None
 
 
+def _exact(number: float) -> str:
+    """A bound or a received value with the decimals it has, up to 6: « -0,1 », never a rounded « 0 »."""
+    return fr_number(number, len(f"{number:.6f}".rstrip("0").partition(".")[2]))
+
+
 def _value_problems(f: Field, value: object, known: Mapping[str, set]) -> list[str]:
     """What is wrong with one cell (``known``: reference kind -> existing names or ids)."""
     if _blank(value):
@@ -197,9 +202,9 @@ def _value_problems(f: Field, value: object, known: Mapping[str, set]) -> list[s
     if f.kind in ("float", "int"):
         number = float(value)
         if f.minimum is not None and number < f.minimum:
-            return [f"« {f.label} » ne peut pas être inférieur à {fr_number(f.minimum)} (reçu : {fr_number(number)})."]
+            return [f"« {f.label} » ne peut pas être inférieur à {_exact(f.minimum)} (reçu : {_exact(number)})."]
         if f.maximum is not None and number > f.maximum:
-            return [f"« {f.label} » ne peut pas dépasser {fr_number(f.maximum)} (reçu : {fr_number(number)})."]
+            return [f"« {f.label} » ne peut pas dépasser {_exact(f.maximum)} (reçu : {_exact(number)})."]
         return []
     if f.kind == "date":
         return [] if _date(str(value)) else [f"« {f.label} » : date « {value} » illisible (attendu : AAAA-MM-JJ)."]
