@@ -12,7 +12,9 @@ starts the app the same way and times, in Debian's chromium (Playwright):
   (run over, nothing stale, the map ready, for 300 ms in a row), and the bytes the page received meanwhile.
 
 Absolute times vary from machine to machine (and here with the load of the other processes); the ratios to the
-bare page started in the same run are the figures to compare. Medians over the runs are printed last.
+bare page started in the same run are the figures to compare: ``streamlit run`` -> map against ``streamlit run`` ->
+bare text, a new page on the running server against a new bare page, anything else against the bare start. Medians
+over the runs are printed last.
 Goals (issue 13): first map within 1.5 x the bare page, each interaction within 0.5 s, a view switch within 1 s.
 """
 
@@ -121,7 +123,8 @@ def settled(page, done, since: float) -> float:
         time.sleep(0.01)
 
 
-def bare_page(browser, env: dict) -> float:
+def bare_page(browser, env: dict) -> tuple[float, float]:
+    """Seconds from ``streamlit run`` to the bare page's text, and from a new page on the running server to it."""
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "bare.py"
         script.write_text(f"import streamlit as st\n\nst.title({BARE_TEXT!r})\n", encoding="utf-8")
@@ -130,9 +133,15 @@ def bare_page(browser, env: dict) -> float:
             page = browser.new_page()
             _open(page, url, started)
             page.get_by_text(BARE_TEXT).wait_for(timeout=TIMEOUT_S * 1000)
-            elapsed = time.perf_counter() - started
+            cold = time.perf_counter() - started
             page.close()
-            return elapsed
+            page = browser.new_page()
+            opened = time.perf_counter()
+            page.goto(url)
+            page.get_by_text(BARE_TEXT).wait_for(timeout=TIMEOUT_S * 1000)
+            warm = time.perf_counter() - opened
+            page.close()
+            return cold, warm
         finally:
             _stop(proc)
 
@@ -200,19 +209,23 @@ def main() -> None:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             for run in range(1, args.runs + 1):
-                bare = bare_page(browser, env)
-                print(f"run {run}: bare Streamlit page (streamlit run -> text)  {bare:6.2f} s")
+                bare, bare_warm = bare_page(browser, env)
+                print(f"run {run}: bare Streamlit page: streamlit run -> text {bare:6.2f} s, new page -> text {bare_warm:6.2f} s")
+                rows.setdefault("bare page: streamlit run -> text", []).append((bare, 1.0, None))
+                rows.setdefault("bare page: new page -> text", []).append((bare_warm, bare_warm / bare, None))
                 for label, (seconds, received) in app_figures(browser, env).items():
-                    rows.setdefault(label, []).append((seconds, seconds / bare, received))
+                    ratio = seconds / (bare_warm if label.startswith("new page") else bare)
+                    rows.setdefault(label, []).append((seconds, ratio, received))
                     size = f"  {received / 1e6:5.2f} MB received" if received is not None else ""
-                    print(f"run {run}: {label:34} {seconds:6.2f} s  {seconds / bare:5.2f} x bare{size}")
+                    print(f"run {run}: {label:34} {seconds:6.2f} s  {ratio:5.2f} x bare{size}")
         finally:
             browser.close()
     print(f"\nmedians over {args.runs} runs")
     for label, values in rows.items():
         seconds, ratio = statistics.median(v[0] for v in values), statistics.median(v[1] for v in values)
-        received = statistics.median(v[2] for v in values)
-        print(f"{label:34} {seconds:6.2f} s  {ratio:5.2f} x bare  {received / 1e6:5.2f} MB received")
+        received = [v[2] for v in values if v[2] is not None]
+        size = f"  {statistics.median(received) / 1e6:5.2f} MB received" if received else ""
+        print(f"{label:34} {seconds:6.2f} s  {ratio:5.2f} x bare{size}")
 
 
 if __name__ == "__main__":
