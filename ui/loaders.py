@@ -71,20 +71,18 @@ def epci_display() -> DisplayLayer:
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _epci_choropleth(generation: str, indicator_id: str | None, k: int, codes: tuple[str, ...] | None) -> Choropleth:
+def _epci_choropleth(generation: str, indicator_id: str | None, k: int) -> Choropleth:
     ref, display = reference(), epci_display()
     if indicator_id is None:
-        return choropleth(display, codes=codes, geometry=False)
+        return choropleth(display, geometry=False)
     ind = indicator(indicator_id)
-    return choropleth(display, ind, ref.level("epci")[ind.id], ref.source_of(ind), k, codes=codes, geometry=False)
+    return choropleth(display, ind, ref.level("epci")[ind.id], ref.source_of(ind), k, geometry=False)
 
 
-def epci_choropleth(indicator_id: str | None, k: int = 5, codes: tuple[str, ...] | None = None) -> Choropleth:
-    """The EPCI layer coloured by one indicator (computed once per indicator, number of classes and area shown).
-
-    ``codes``: only these EPCI (a view around a territory), coloured with the classes of all of France.
-    """
-    return _epci_choropleth(reference().manifest.get("generation", ""), indicator_id, k, codes)
+def epci_choropleth(indicator_id: str | None, k: int = 5) -> Choropleth:
+    """Classes and values of one indicator for every EPCI (computed once per indicator and number of classes); the
+    outlines come from ``national_layer_url``."""
+    return _epci_choropleth(reference().manifest.get("generation", ""), indicator_id, k)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

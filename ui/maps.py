@@ -112,18 +112,17 @@ def preview_communes(sel: state.Selection) -> tuple[str, ...]:
     return tuple(c for c in dict.fromkeys([*members, *sel.communes]) if c not in excluded)
 
 
-def _territory_area(display, current: territory.Current) -> tuple[tuple[str, ...], tuple] | None:
-    """EPCI codes and extent of the territory view; recomputed only when the territory reaches an EPCI not drawn."""
-    area = st.session_state.get(_AREA)
+def _follow_territory(display, current: territory.Current) -> None:
+    """Fit the map to the territory when it reaches beyond the EPCI around it at the last fit (clicking a neighbour
+    leaves the map where it is: it must not move under the pointer)."""
     if current.territory is None:
-        return area
+        return
     communes = current.territory.communes
     needed = set(communes["code_epci"].dropna().astype(str))
+    area = st.session_state.get(_AREA)
     if area is None or not needed <= set(area[0]):
-        area = mapping.view_area(display, communes.bounds.to_numpy())
-        st.session_state[_AREA] = area
+        st.session_state[_AREA] = mapping.view_area(display, communes.bounds.to_numpy())
         zoom_to(territory.bounds(current))
-    return area
 
 
 def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str | None, basemap: str, k: int = 5,
@@ -137,7 +136,7 @@ def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str
     if missing:
         st.warning("Bibliothèques cartographiques locales absentes (lancez `npm ci`) : la carte les charge depuis Internet.")
     if view == "territoire":
-        _territory_area(display, current)
+        _follow_territory(display, current)
     zones = loaders.map_zones()
     m = mapping.epci_map(display, assets, loaders.epci_choropleth(indicator_id, k), basemap,
                          layer_url=loaders.national_layer_url(), zones=zones)
