@@ -7,9 +7,10 @@ Each run starts a bare page (``st.title`` only) with ``streamlit run``, times it
 starts the app the same way and times, in Debian's chromium (Playwright):
 
 - ``streamlit run`` -> EPCI map drawn on /Territoire (1,000 EPCI paths or more), and a new page on the running server;
-- a click on an EPCI, the click that removes it, a polygon drawn with mouse clicks (from the closing click), a
-  switch of the map view (« Autour du territoire », then « France entière »): each until the page is settled
-  (run over, nothing stale, the map ready, for 300 ms in a row), and the bytes the page received meanwhile.
+- a click on an EPCI (Amiens Métropole), the click that removes it, a polygon drawn with mouse clicks (the same place
+  north of Orléans whatever the zoom; timed from the closing click), a switch of the map view (« Autour du
+  territoire », then « France entière »): each until the page is settled (run over, nothing stale, the map ready,
+  for 300 ms in a row), and the bytes the page received meanwhile.
 
 Absolute times vary from machine to machine (and here with the load of the other processes); the ratios to the
 bare page started in the same run are the figures to compare: ``streamlit run`` -> map against ``streamlit run`` ->
@@ -39,6 +40,14 @@ from ptce_geo.cache import data_dir  # noqa: E402
 from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, draw_polygon  # noqa: E402
 
 BARE_TEXT = "Page nue de référence"
+AMIENS = (49.894, 2.295)  # clicked: CA Amiens Métropole (248000531)
+SQUARE = [(47.80, 1.70), (47.80, 2.10), (48.05, 2.10), (48.05, 1.70)]  # drawn: ~30 km north of Orléans
+# pixel position of a lat/lon point, from the map iframe's top left corner
+_PIXEL_JS = """([lat, lon]) => {
+    const w = document.querySelector('iframe[title="streamlit_folium.st_folium"]').contentWindow, m = w.map;
+    const r = m.getContainer().getBoundingClientRect(), p = m.latLngToContainerPoint([lat, lon]);
+    return [r.left + p.x, r.top + p.y];
+}"""
 QUIET_S = 0.3
 TIMEOUT_S = 120.0
 # State of the page and of the map inside the component's iframe (same origin: readable from the page).
@@ -169,27 +178,32 @@ def app_figures(browser, env: dict) -> dict[str, tuple[float, int | None]]:
         page.goto(url + "/Territoire")
         out["new page -> map (server running)"] = (settled(page, lambda s: s["paths"] >= 1000, opened), meter.received)
         box = page.locator(MAP_IFRAME).bounding_box()
-        point = (box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.55)
-        out["click an EPCI"] = _timed(page, meter, lambda: page.mouse.click(*point), lambda s: "epci=" in s["url"])
+        point = _pixel(page, box, AMIENS)
+        out["click an EPCI"] = _timed(page, meter, lambda: page.mouse.click(*point), lambda s: "epci=248000531" in s["url"])
         out["click it again (removed)"] = _timed(page, meter, lambda: page.mouse.click(*point), lambda s: "epci=" not in s["url"])
-        frame = page.frame_locator(MAP_IFRAME)
-        square = [(0.40, 0.40), (0.60, 0.38), (0.62, 0.60), (0.42, 0.62)]
-        draw_polygon(page, frame, square)
-        out["finish a drawing"] = _timed(page, meter, lambda: draw_polygon_close(page, box),
-                                         lambda s: "polygone=" in s["url"])
+        corners = [_pixel(page, box, corner) for corner in SQUARE]
+        draw_polygon(page, page.frame_locator(MAP_IFRAME), [((x - box["x"]) / box["width"], (y - box["y"]) / box["height"])
+                                                            for x, y in corners])
+        out["finish a drawing"] = _timed(page, meter, lambda: _press(page, *corners[0]), lambda s: "polygone=" in s["url"])
         for label, name in (("switch view: territory", "Autour du territoire"), ("switch view: France", "France entière")):
             view = page.evaluate(_STATE_JS)["view"]
             out[label] = _timed(page, meter, lambda name=name: page.get_by_role("radio", name=name).check(force=True),
-                                lambda s, view=view: s["view"] != view and s["paths"] >= 20)
+                                lambda s, view=view: s["view"] != view and s["paths"] >= 5)
         page.close()
     finally:
         _stop(proc)
     return out
 
 
-def draw_polygon_close(page, box: dict) -> None:
-    """The closing click of the polygon: on its first vertex."""
-    page.mouse.move(box["x"] + box["width"] * 0.40, box["y"] + box["height"] * 0.40, steps=4)
+def _pixel(page, box: dict, point: tuple[float, float]) -> tuple[float, float]:
+    """Where (lat, lon) is on the page: the same place whatever the map's zoom, in every version of the app."""
+    x, y = page.evaluate(_PIXEL_JS, list(point))
+    return box["x"] + x, box["y"] + y
+
+
+def _press(page, x: float, y: float) -> None:
+    """A click as Leaflet.draw takes a vertex (the closing one here: on the first vertex)."""
+    page.mouse.move(x, y, steps=4)
     page.mouse.down()
     page.mouse.up()
 
