@@ -15,7 +15,3 @@ PAGES = Path(__file__).resolve().parent / "pages"
 st.set_page_config(page_title="ptce-geo — diagnostic territorial", page_icon="🗺️", layout="wide")
 st.navigation([st.Page(f"pages/{path.name}", default=path.name == HOME, title="Accueil" if path.name == HOME else None)
                for path in sorted(PAGES.glob("[0-9]*_*.py"))]).run()
-# Imported here, not above: the navigation is drawn before the heavy imports of the pages.
-from ui import loaders  # noqa: E402
-
-loaders.start_warm_up()  # once per process, after the first page was sent (the first drawing is then answered fast)

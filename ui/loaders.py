@@ -20,7 +20,7 @@ from ptce_geo.mapping import Assets, Choropleth, choropleth, light_outlines
 from ptce_geo.national_layer import publish_layer, zone_extents
 from ptce_geo.reference import Reference, load_reference
 
-__all__ = ["reference", "start_warm_up", "epci_display", "epci_choropleth", "national_layer_url", "map_zones", "commune_outlines", "map_assets",
+__all__ = ["reference", "epci_display", "epci_choropleth", "national_layer_url", "map_zones", "commune_outlines", "map_assets",
            "mappable_indicators", "STATIC_DIR"]
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -30,20 +30,9 @@ LAYER_FOLDER = "layers"  # generated, content-addressed files (git-ignored)
 
 @st.cache_resource(show_spinner="Chargement des données de référence…")
 def reference() -> Reference:
-    return load_reference()
-
-
-@st.cache_resource(show_spinner=False)
-def _warm_up_thread(generation: str) -> threading.Thread:
-    thread = threading.Thread(target=_warm_up, args=(reference(),), name="ptce-geo-warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
-def start_warm_up() -> None:
-    """Start ``_warm_up`` once per process and data generation, at the end of a run: started with the reference, it
-    shared the interpreter with the first page while that page was still building the map the user waits for."""
-    _warm_up_thread(reference().manifest.get("generation", ""))
+    ref = load_reference()
+    threading.Thread(target=_warm_up, args=(ref,), name="ptce-geo-warm-up", daemon=True).start()
+    return ref
 
 
 def _warm_up(ref: Reference) -> None:
