@@ -1,7 +1,6 @@
-"""Map figures: display-layer build, payload sizes, per-rerun cost, and (``--browser``) start-to-map time.
+"""Map figures: display-layer build, payload sizes, per-rerun cost (the browser's figures: ``bench_map_browser.py``).
 
     python bench/bench_map.py              # uses the current cache (PTCE_GEO_DATA_DIR or data/)
-    python bench/bench_map.py --browser    # also starts the app (python -m ui.serve) and times the map in chromium
 
 Payloads: the standalone HTML of the map, and what streamlit-folium sends to the browser per
 rerun (its component arguments as JSON): the France-wide view and the view around a territory (its
@@ -14,8 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,6 +28,7 @@ from ptce_geo import mapping  # noqa: E402
 from ptce_geo.diagnostic import diagnose  # noqa: E402
 from ptce_geo.display import epci_display, load_epci_display  # noqa: E402
 from ptce_geo.indicators import indicator  # noqa: E402
+from ptce_geo.national_layer import layer_asset, zone_extents  # noqa: E402
 from ptce_geo.reference import load_reference  # noqa: E402
 from ptce_geo.territory import TerritoryDefinition, build_territory  # noqa: E402
 
@@ -77,6 +75,10 @@ def static_figures() -> None:
     t, display = timed(lambda: load_epci_display(ref), 3)
     print(f"EPCI display layer read + GeoJSON    {t:6.2f} s")
     assets = mapping.Assets.local()
+    t, asset = timed(lambda: layer_asset(display), 3)
+    print(f"EPCI outlines file (static/layers/)   {t:6.2f} s  {mb(len(asset))}, fetched once by the browser")
+    t, zones = timed(lambda: zone_extents(ref.communes), 3)
+    print(f"extents of metropole and each DROM   {t:6.2f} s")
     for ind_id in (None, "densite_pop", "taux_chomage"):
         ind = indicator(ind_id) if ind_id else None
         if ind is not None and not ref.available(ind):
@@ -88,6 +90,11 @@ def static_figures() -> None:
         args = json.dumps(component_args(mapping.epci_map(display, assets, layer))).encode()
         print(f"France EPCI map [{ind_id or 'contours'}]: choropleth {t * 1000:5.0f} ms, HTML {mb(len(page))}, "
               f"st_folium payload {mb(len(args))}")
+        light = mapping.choropleth(display, ind, ref.level("epci")[ind.id] if ind else None, ref.source_of(ind) if ind else ("", ""),
+                                   geometry=False)
+        args = json.dumps(component_args(mapping.epci_map(display, assets, light, layer_url="/app/static/layers/epci.json",
+                                                          zones=zones))).encode()
+        print(f"  the same with the outlines in the static file (as the app does): st_folium payload {mb(len(args))}")
     ind = indicator("densite_pop")
     values, source = ref.level("epci")[ind.id], ref.source_of(ind)
     layer = mapping.choropleth(display, ind, values, source)
@@ -125,51 +132,10 @@ def territory_views(ref, display, assets, france_layer, name, codes, values, sou
     print(f"{name}: density-level map of the Diagnostic page {mb(len(json.dumps(component_args(m)).encode()))}")
 
 
-def browser_figures(runs: int) -> None:
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "ui.serve", "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--server.headless", "true"], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            for run in range(runs):
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                opened = time.perf_counter()
-                for _ in range(300):
-                    try:
-                        page.goto(url + "/Territoire")
-                        break
-                    except Exception:  # server not listening yet
-                        time.sleep(0.1)
-                page.frame_locator('iframe[title="streamlit_folium.st_folium"]').locator("path.leaflet-interactive").nth(1000).wait_for(
-                    timeout=120_000)
-                now = time.perf_counter()
-                label = "server start -> map (cold)" if run == 0 else f"page open -> map (warm #{run})"
-                print(f"{label:37} {now - (started if run == 0 else opened):6.2f} s")
-                page.close()
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--browser", action="store_true", help="time server start -> rendered map in Debian's chromium")
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    parser.parse_args()
     static_figures()
-    if args.browser:
-        browser_figures(args.runs)
 
 
 if __name__ == "__main__":

@@ -64,7 +64,8 @@ def carte() -> None:
     if "ter_vue" not in st.session_state:  # a link or a reload opens on its territory
         st.session_state["ter_vue"] = "territoire" if bounds else "france"
     view = c4.radio("Carte", list(maps.VIEWS), key="ter_vue", format_func=maps.VIEWS.get, on_change=maps.set_view, args=("ter_vue", bounds),
-                    help="« Autour du territoire » ne charge que les EPCI voisins : carte plus légère, contours des communes visibles.")
+                    help="« France entière » montre toute la métropole, Corse comprise ; « Autour du territoire » centre la carte sur "
+                         "le territoire. Les boutons en haut à droite de la carte mènent à chaque département d'outre-mer.")
     maps.epci_map(sel, current, ind_id, basemap, k, view, extra=zonings_panel.map_layers(current))
     st.caption("Cliquez sur un EPCI pour l'ajouter ou le retirer. Outils en haut à gauche de la carte : dessiner un polygone ou un "
                "rectangle (cliquez sur le premier point pour fermer le polygone).")

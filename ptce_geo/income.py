@@ -27,12 +27,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
 
 __all__ = ["METHOD", "MEASURED_ERROR", "PUBLISHED", "ESTIMATED", "COMPUTED", "INCOME_IDS", "SMALL_HOUSEHOLDS", "PERIMETER_TOLERANCE", "IncomeModel",
            "fit_model", "estimate_by", "estimate_codes", "with_published"]
 
-Z90 = float(ndtri(0.9))
+Z90 = 1.2815515655446004  # scipy.special.ndtri(0.9); scipy is imported where needed: ~1 s on the way to the first map
 SMALL_HOUSEHOLDS = 200  # fiscal households: the published communes that stand for a secret one
 # bench/bench_income_estimator.py, 2019 communes vs INSEE's published 2019 values (median |error| / p90 / max)
 MEASURED_ERROR = ("erreur mesurée sur 2019 contre les valeurs publiées par l'INSEE (médiane / 90e centile / maximum des écarts "
@@ -119,6 +118,8 @@ def _impute_medians(log_m: np.ndarray, households: np.ndarray, area: np.ndarray 
 
 
 def _cdf(log_x: np.ndarray, log_m: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    from scipy.special import ndtr
+
     gap = log_x - log_m
     return ndtr(gap / np.where(gap < 0, low, high))
 
@@ -145,6 +146,8 @@ def fit_model(table: pd.DataFrame, area: pd.Series | None = None) -> IncomeModel
     rate = np.where(poverty_published, poor_pub / np.where(poverty_published, covered, 1.0), np.nan)
     calib = poverty_published & median_published & (rate > 0) & (rate < 1)
     if calib.any():
+        from scipy.special import ndtri
+
         implied = log_m[calib] + np.where(rate[calib] < 0.5, low[calib], high[calib]) * ndtri(rate[calib])
         threshold = float(np.exp(_weighted_median(implied, weight[calib])))
     else:  # no published rate: 60 % of the mixture's median over every commune

@@ -22,6 +22,7 @@ import shapely
 from ._leaflet import ChoroplethGeoJson, DrawLocale, HtmlLegend, MetricScale, OutlineGeoJson, TileErrorNotice, js_literal
 from .display import DisplayLayer
 from .indicators import Indicator
+from .national_layer import Bounds, FitBounds, NationalLayer, PromptValue, ZoneButtons
 
 __all__ = [
     "ZONING_STYLES",
@@ -39,6 +40,7 @@ __all__ = [
     "decimals_for",
     "format_value",
     "choropleth_geojson",
+    "choropleth_styles",
     "legend_html",
     "base_map",
     "add_draw_control",
@@ -46,6 +48,7 @@ __all__ = [
     "choropleth",
     "epci_map",
     "selection_layer",
+    "view_layer",
     "outline_layer",
     "drawing_layer",
     "code_from_tooltip",
@@ -213,6 +216,14 @@ def choropleth_geojson(display: DisplayLayer, values: pd.Series | None, classes:
     return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
 
 
+def choropleth_styles(codes: pd.Index, values: pd.Series | None, classes: Classes | None, decimals: int, unit: str) -> str:
+    """JSON object for ``NationalLayer``: EPCI code -> [class (-1 = no data), escaped value text]."""
+    vals = (values if values is not None else pd.Series(dtype="float64")).reindex(codes)
+    ks = classes.index(vals) if classes is not None else pd.Series(-1, index=codes)
+    return js_literal({html.escape(str(code)): [int(k), html.escape(format_value(value, decimals, unit))]
+                       for code, value, k in zip(codes, vals, ks, strict=True)})
+
+
 def legend_html(indicator: Indicator, classes: Classes | None, decimals: int, source: str, vintage: str, has_missing: bool) -> str:
     """Legend with the indicator label, unit, source and vintage; every string escaped."""
     esc = html.escape
@@ -238,11 +249,11 @@ def legend_html(indicator: Indicator, classes: Classes | None, decimals: int, so
 
 
 def base_map(assets: Assets, basemap: str = DEFAULT_BASEMAP, location: tuple[float, float] = FRANCE_VIEW[0],
-             zoom: int = FRANCE_VIEW[1]) -> folium.Map:
+             zoom: int = FRANCE_VIEW[1], zoom_snap: float = 1.0) -> folium.Map:
     """A map loading only Leaflet from ``assets``, with the chosen background (none by default)."""
     if basemap not in BASEMAPS:
         raise ValueError(f"Fond de carte inconnu : {basemap!r} (attendu : {', '.join(BASEMAPS)})")
-    m = folium.Map(location=list(location), zoom_start=zoom, tiles=None)
+    m = folium.Map(location=list(location), zoom_start=zoom, tiles=None, zoom_snap=zoom_snap)
     m.default_js = [("leaflet", assets.leaflet_js)]
     m.default_css = [("leaflet_css", assets.leaflet_css)]
     MetricScale().add_to(m)
@@ -279,10 +290,12 @@ class Choropleth:
     """One indicator prepared for the EPCI map: classes, legend inputs and the GeoJSON text.
 
     Built once per (indicator, number of classes) and cached by the app; the map itself is then
-    assembled on each rerun without touching geometries.
+    assembled on each rerun without touching geometries. ``styles`` (class and value of each EPCI) is what a
+    map sends when the outlines come from a static file (``NationalLayer``); ``geojson`` is empty then.
     """
 
     geojson: str
+    styles: str = "{}"
     indicator: Indicator | None = None
     classes: Classes | None = None
     decimals: int = 0
@@ -295,30 +308,46 @@ class Choropleth:
 
 
 def choropleth(display: DisplayLayer, indicator: Indicator | None = None, values: pd.Series | None = None,
-               source: tuple[str, str] = ("", ""), k: int = 5, codes: list[str] | tuple[str, ...] | None = None) -> Choropleth:
+               source: tuple[str, str] = ("", ""), k: int = 5, codes: list[str] | tuple[str, ...] | None = None,
+               geometry: bool = True) -> Choropleth:
     """Quantile classes of ``values`` (indexed by EPCI code) over the display layer; plain fill without indicator.
 
     With ``codes``, only those EPCI are drawn (a view around a territory), still coloured by the
-    classes of all of France so that colours mean the same in both views.
+    classes of all of France so that colours mean the same in both views. Without ``geometry``, only the
+    styles are made (the outlines come from the layer file).
     """
     shown = display if codes is None else display.subset(list(codes))
     if indicator is None or values is None:
-        return Choropleth(choropleth_geojson(shown, None, None, 0, ""))
+        return Choropleth(choropleth_geojson(shown, None, None, 0, "") if geometry else "",
+                          choropleth_styles(shown.frame.index, None, None, 0, ""))
     values = values.reindex(display.frame.index).astype("float64")
     classes, decimals = classify(values, k), decimals_for(values)
-    return Choropleth(choropleth_geojson(shown, values, classes, decimals, indicator.unit), indicator, classes, decimals,
-                      bool(values.isna().any()), source)
+    return Choropleth(choropleth_geojson(shown, values, classes, decimals, indicator.unit) if geometry else "",
+                      choropleth_styles(shown.frame.index, values, classes, decimals, indicator.unit), indicator, classes,
+                      decimals, bool(values.isna().any()), source)
 
 
 def epci_map(display: DisplayLayer, assets: Assets, layer: Choropleth | None = None, basemap: str = DEFAULT_BASEMAP,
-             draw: bool = True, view: tuple[tuple[float, float], int] = FRANCE_VIEW) -> folium.Map:
-    """The EPCI of ``layer`` (all of France by default; filled by its classes, plain otherwise), its legend, the drawing tools."""
-    m = base_map(assets, basemap, *view)
-    layer = layer or choropleth(display)
+             draw: bool = True, view: tuple[tuple[float, float], int] = FRANCE_VIEW, layer_url: str | None = None,
+             zones: dict[str, Bounds] | None = None) -> folium.Map:
+    """The EPCI of ``layer`` (all of France by default; filled by its classes, plain otherwise), its legend, the drawing tools.
+
+    With ``layer_url`` (the file of ``national_layer.publish_layer``) the outlines are fetched from it and the map
+    carries only ``layer.styles``; ``zones`` (``national_layer.zone_extents``) adds a button per zone (metropolitan
+    France, each DROM) that moves the map there.
+    """
+    m = base_map(assets, basemap, *view, zoom_snap=0.25 if layer_url else 1.0)
+    layer = layer or choropleth(display, geometry=layer_url is None)
     classes = layer.classes
     label = html.escape(layer.indicator.label) if layer.indicator is not None else ""
-    ChoroplethGeoJson(layer.geojson, list(classes.colors) if classes else [], MISSING_COLOR if classes else NEUTRAL_COLOR,
-                      label).add_to(m)
+    colors, missing = list(classes.colors) if classes else [], MISSING_COLOR if classes else NEUTRAL_COLOR
+    if layer_url:
+        NationalLayer(layer_url, layer.styles, colors, missing, label).add_to(m)
+        PromptValue().add_to(m)
+    else:
+        ChoroplethGeoJson(layer.geojson, colors, missing, label).add_to(m)
+    if zones:
+        ZoneButtons(zones).add_to(m)
     if layer.indicator is not None:
         HtmlLegend(legend_html(layer.indicator, classes, layer.decimals, layer.source[0], layer.source[1], layer.has_missing)).add_to(m)
     if draw:
@@ -337,6 +366,13 @@ def selection_layer(display: DisplayLayer, codes: list[str]) -> folium.FeatureGr
     subset = display.subset(codes)
     if len(subset):
         OutlineGeoJson(_collection(subset), SELECTION_STYLE).add_to(group)
+    return group
+
+
+def view_layer(bounds: Bounds, token: str) -> folium.FeatureGroup:
+    """Fits the map to ``bounds`` when it is shown with a new ``token`` (a view asked for), never on other updates."""
+    group = folium.FeatureGroup(name="Vue")
+    FitBounds(bounds, token).add_to(group)
     return group
 
 

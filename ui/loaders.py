@@ -13,14 +13,19 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from ptce_geo.display import DisplayLayer, load_epci_display
+from ptce_geo.cache import data_dir
+from ptce_geo.display import DisplayLayer, epci_display_path, load_epci_display
 from ptce_geo.indicators import INDICATORS, Indicator, indicator
 from ptce_geo.mapping import Assets, Choropleth, choropleth, light_outlines
+from ptce_geo.national_layer import publish_layer, zone_extents
 from ptce_geo.reference import Reference, load_reference
 
-__all__ = ["reference", "epci_display", "epci_choropleth", "commune_outlines", "map_assets", "mappable_indicators", "STATIC_DIR"]
+__all__ = ["reference", "epci_display", "epci_choropleth", "national_layer_url", "map_zones", "commune_outlines", "map_assets",
+           "mappable_indicators", "STATIC_DIR"]
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_URL = "/app/static"  # Streamlit's static serving of STATIC_DIR
+LAYER_FOLDER = "layers"  # generated, content-addressed files (git-ignored)
 
 
 @st.cache_resource(show_spinner="Chargement des données de référence…")
@@ -55,20 +60,18 @@ def epci_display() -> DisplayLayer:
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _epci_choropleth(generation: str, indicator_id: str | None, k: int, codes: tuple[str, ...] | None) -> Choropleth:
+def _epci_choropleth(generation: str, indicator_id: str | None, k: int) -> Choropleth:
     ref, display = reference(), epci_display()
     if indicator_id is None:
-        return choropleth(display, codes=codes)
+        return choropleth(display, geometry=False)
     ind = indicator(indicator_id)
-    return choropleth(display, ind, ref.level("epci")[ind.id], ref.source_of(ind), k, codes=codes)
+    return choropleth(display, ind, ref.level("epci")[ind.id], ref.source_of(ind), k, geometry=False)
 
 
-def epci_choropleth(indicator_id: str | None, k: int = 5, codes: tuple[str, ...] | None = None) -> Choropleth:
-    """The EPCI layer coloured by one indicator (computed once per indicator, number of classes and area shown).
-
-    ``codes``: only these EPCI (a view around a territory), coloured with the classes of all of France.
-    """
-    return _epci_choropleth(reference().manifest.get("generation", ""), indicator_id, k, codes)
+def epci_choropleth(indicator_id: str | None, k: int = 5) -> Choropleth:
+    """Classes and values of one indicator for every EPCI (computed once per indicator and number of classes); the
+    outlines come from ``national_layer_url``."""
+    return _epci_choropleth(reference().manifest.get("generation", ""), indicator_id, k)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -80,6 +83,28 @@ def _commune_outlines(generation: str, codes: tuple[str, ...]) -> pd.Series:
 def commune_outlines(codes: tuple[str, ...]) -> pd.Series:
     """Lightly simplified outlines of some communes (a territory), kept for the next reruns."""
     return _commune_outlines(reference().manifest.get("generation", ""), tuple(codes))
+
+
+@st.cache_resource(show_spinner=False)
+def _national_layer(generation: str) -> str:
+    display_file = epci_display_path(data_dir(), generation)
+    prepared = display_file.stat().st_mtime if display_file.is_file() else None
+    return f"{STATIC_URL}/{LAYER_FOLDER}/{publish_layer(epci_display(), STATIC_DIR / LAYER_FOLDER, prepared)}"
+
+
+def national_layer_url() -> str:
+    """URL of the EPCI outlines file (static/layers/epci-<hash>.json, written once per cache generation)."""
+    return _national_layer(reference().manifest.get("generation", ""))
+
+
+@st.cache_resource(show_spinner=False)
+def _zone_extents(generation: str) -> dict:
+    return zone_extents(reference().communes)
+
+
+def map_zones() -> dict:
+    """Extent of metropolitan France and of each DROM (for the map's views)."""
+    return _zone_extents(reference().manifest.get("generation", ""))
 
 
 def mappable_indicators() -> list[Indicator]:

@@ -1,12 +1,14 @@
 """Map widgets: the EPCI map (clicks and drawings become selection changes) and the density map of a territory.
 
-The EPCI layer is the map itself (identical text on every rerun, so Streamlit's message cache
-spares resending it); the selection, the drawing and commune outlines travel as
-``feature_group_to_add``, which streamlit-folium swaps in place without rebuilding the map.
-Only clicks and drawings come back (``returned_objects``): panning never reruns the app.
+The EPCI outlines are a static file the browser fetches once (``national_layer``); the map itself only
+carries each EPCI's class and value (~0.1 MB) and is rebuilt only for another indicator, number of classes
+or background. The selection, the drawing, commune outlines and the view travel as ``feature_group_to_add``,
+which streamlit-folium swaps in place. Only clicks and drawings come back (``returned_objects``): panning
+never reruns the app.
 
-Two views: all of France (~2 MB), or the EPCI around the territory (a few hundred kB), kept
-while the territory stays inside them so that clicking a neighbour does not rebuild the map.
+Two views, both moving the same map: metropolitan France whole (Corsica included), or the territory, refitted
+only when it grows beyond the EPCI around it (clicking a neighbour does not move the map). Buttons on the
+map reach each DROM without a rerun.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from streamlit_folium import st_folium
 
 from ptce_geo import mapping
 from ptce_geo.diagnostic import Diagnostic
+from ptce_geo.geometry import FRANCE_BOUNDS
 from ptce_geo.indicators import DENSITY_LEVELS
 from ui import loaders, map_overlays, state, territory
 
@@ -34,7 +37,7 @@ MAX_OUTLINED_COMMUNES = 3000  # beyond, outlines would weigh more than the Franc
 MAX_DENSITY_MAP_COMMUNES = 1200  # ~0.8 MB of filled communes; beyond, the bars above give the breakdown
 OUTLINE_BUDGET = 600_000  # bytes of commune outlines sent with a map, at most (keeps a territory view under 1 MB)
 VIEWS = {"france": "France entière", "territoire": "Autour du territoire"}
-_MEMO, _EPOCH, _VIEW, _AREA = "_map_memo", "_map_epoch", "_map_view", "_map_area"
+_MEMO, _EPOCH, _FIT, _AREA = "_map_memo", "_map_epoch", "_map_fit", "_map_area"
 
 
 def handle_map_value(value: dict | None, memo: dict, sel: state.Selection, known_epci) -> state.Selection:
@@ -80,11 +83,10 @@ def clear_drawing() -> None:
     _new_map()
 
 
-MAP_PIXELS = (470, 500)  # about the map's size in the page's left column (for the zoom that shows a territory)
-
-
-def zoom_to(bounds: tuple[float, float, float, float]) -> None:
-    st.session_state[_VIEW] = mapping.view_for(bounds, *MAP_PIXELS)
+def zoom_to(bounds: tuple[float, float, float, float] | None) -> None:
+    """Fit the map to ``bounds`` (metropolitan France when ``None``) once, even if it was fitted there before."""
+    nonce = st.session_state.get(_FIT, (0, None))[0] + 1
+    st.session_state[_FIT] = (nonce, tuple(float(v) for v in bounds) if bounds is not None else None)
 
 
 def recentre(bounds: tuple[float, float, float, float] | None) -> None:
@@ -99,7 +101,7 @@ def set_view(widget: str, bounds: tuple[float, float, float, float] | None) -> N
     if st.session_state.get(widget) == "territoire":
         recentre(bounds)
     else:
-        st.session_state.pop(_VIEW, None)
+        zoom_to(None)
 
 
 def preview_communes(sel: state.Selection) -> tuple[str, ...]:
@@ -110,18 +112,17 @@ def preview_communes(sel: state.Selection) -> tuple[str, ...]:
     return tuple(c for c in dict.fromkeys([*members, *sel.communes]) if c not in excluded)
 
 
-def _territory_area(display, current: territory.Current) -> tuple[tuple[str, ...], tuple] | None:
-    """EPCI codes and extent of the territory view; recomputed only when the territory reaches an EPCI not drawn."""
-    area = st.session_state.get(_AREA)
+def _follow_territory(display, current: territory.Current) -> None:
+    """Fit the map to the territory when it reaches beyond the EPCI around it at the last fit (clicking a neighbour
+    leaves the map where it is: it must not move under the pointer)."""
     if current.territory is None:
-        return area
+        return
     communes = current.territory.communes
     needed = set(communes["code_epci"].dropna().astype(str))
+    area = st.session_state.get(_AREA)
     if area is None or not needed <= set(area[0]):
-        area = mapping.view_area(display, communes.bounds.to_numpy())
-        st.session_state[_AREA] = area
+        st.session_state[_AREA] = mapping.view_area(display, communes.bounds.to_numpy())
         zoom_to(territory.bounds(current))
-    return area
 
 
 def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str | None, basemap: str, k: int = 5,
@@ -134,14 +135,16 @@ def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str
     assets, missing = loaders.map_assets()
     if missing:
         st.warning("Bibliothèques cartographiques locales absentes (lancez `npm ci`) : la carte les charge depuis Internet.")
-    area = _territory_area(display, current) if view == "territoire" else None
-    codes = area[0] if area and area[0] else None
-    start = st.session_state.get(_VIEW) or mapping.FRANCE_VIEW
-    m = mapping.epci_map(display, assets, loaders.epci_choropleth(indicator_id, k, codes), basemap,
-                         view=start if codes else mapping.FRANCE_VIEW)
-    map_overlays.add_epci_labels(m, codes)
+    if view == "territoire":
+        _follow_territory(display, current)
+    zones = loaders.map_zones()
+    m = mapping.epci_map(display, assets, loaders.epci_choropleth(indicator_id, k), basemap,
+                         layer_url=loaders.national_layer_url(), zones=zones)
+    map_overlays.add_epci_labels(m)
     communes = tuple(current.territory.communes.index) if current.territory is not None else preview_communes(sel)
-    groups = [mapping.selection_layer(display, list(sel.epci)), mapping.drawing_layer(sel.polygon), *(extra or [])]
+    nonce, bounds = st.session_state.get(_FIT, (0, None))
+    groups = [mapping.selection_layer(display, list(sel.epci)), mapping.drawing_layer(sel.polygon), *(extra or []),
+              mapping.view_layer(bounds or zones.get("metro", FRANCE_BOUNDS["metro"]), str(nonce))]
     if (marks := map_overlays.territory_marks(sel, current, communes)) is not None:
         groups.append(marks)
     if 0 < len(communes) <= MAX_OUTLINED_COMMUNES:
@@ -151,15 +154,14 @@ def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str
         else:
             st.caption("Contours des communes non affichés : territoire trop vaste pour rester léger sur la carte.")
     epoch = st.session_state.get(_EPOCH, 0)
-    identity = repr((indicator_id, basemap, k, epoch, codes))
+    identity = repr((indicator_id, basemap, k, epoch))
     key = "carte_epci_" + hashlib.sha1(identity.encode()).hexdigest()[:12]
     memo = st.session_state.setdefault(_MEMO, {})
     if memo.get("key") != key:  # a new map instance starts its click count and drawings afresh
         memo.clear()
         memo.update(key=key, base=sel.drawings)
-    center, zoom = st.session_state.get(_VIEW, (None, None))
     st_folium(m, key=key, height=height, use_container_width=True, returned_objects=RETURNED_OBJECTS,
-              feature_group_to_add=groups, center=center, zoom=zoom,
+              feature_group_to_add=groups,
               on_change=partial(_on_change, key, frozenset(display.frame.index)))
 
 

@@ -18,6 +18,7 @@ from tests.browser.helpers import (
     ARTIFACTS,
     LONG,
     MAP_IFRAME,
+    SHOWN_PATH,
     TIMINGS,
     draw_polygon,
     draw_vertex,
@@ -121,7 +122,7 @@ def test_zoomed_drawing_gives_the_territory_and_its_diagnostic_fast(page, server
     page.wait_for_function("() => location.search.includes('polygone=')")
     communes = metric(page, "Communes")
     page.reload()
-    page.frame_locator(MAP_IFRAME).locator("path.leaflet-interactive").first.wait_for(timeout=LONG)
+    page.frame_locator(MAP_IFRAME).locator(SHOWN_PATH).first.wait_for(timeout=LONG)
     assert metric(page, "Communes") == communes  # the URL carries the drawing and the EPCI
     assert page.failed == [] and page.external == []
 

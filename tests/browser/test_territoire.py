@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.browser.helpers import LONG, MAP_IFRAME, TIMINGS, draw_polygon, map_frame, open_map, pick_epci, settle, shot
+from tests.browser.helpers import LONG, MAP_IFRAME, SHOWN_PATH, TIMINGS, draw_polygon, map_frame, open_map, pick_epci, settle, shot
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +49,7 @@ def test_pick_two_epci_then_reload_restores_them(page, server):
     shot(page, "03_two_epci")
     started = time.perf_counter()
     page.reload()
-    page.frame_locator(MAP_IFRAME).locator("path.leaflet-interactive").nth(20).wait_for(timeout=LONG)  # the EPCI around
+    page.frame_locator(MAP_IFRAME).locator(SHOWN_PATH).nth(20).wait_for(timeout=LONG)  # the EPCI around
     TIMINGS["reload_to_map_s"] = time.perf_counter() - started
     page.get_by_text(f"SIREN {BORDEAUX}").wait_for()
     assert page.get_by_text(f"SIREN {PARIS}").count() >= 1

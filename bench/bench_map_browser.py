@@ -1,0 +1,246 @@
+"""The EPCI map in a real browser, each figure next to a bare Streamlit page started in the same run.
+
+    python bench/bench_map_browser.py                  # the current cache (PTCE_GEO_DATA_DIR or data/), 3 runs
+    python bench/bench_map_browser.py --runs 5 --data-dir DOSSIER
+
+Each run starts a bare page (``st.title`` only) with ``streamlit run``, times it to its text, stops it, then
+starts the app the same way and times, in Debian's chromium (Playwright):
+
+- ``streamlit run`` -> EPCI map drawn on /Territoire (1,000 EPCI paths or more), and a new page on the running server;
+- a click on an EPCI (Amiens Métropole), the click that removes it, a polygon drawn with mouse clicks (the same place
+  north of Orléans whatever the zoom; timed from the closing click), a switch of the map view (« Autour du
+  territoire », then « France entière »): each until the page is settled (run over, nothing stale, the map ready,
+  for 300 ms in a row), and the bytes the page received meanwhile.
+
+Absolute times vary from machine to machine (and here with the load of the other processes); the ratios to the
+bare page started in the same run are the figures to compare: ``streamlit run`` -> map against ``streamlit run`` ->
+bare text, a new page on the running server against a new bare page, anything else against the bare start. Medians
+over the runs are printed last.
+Goals (issue 13): first map within 1.5 x the bare page, each interaction within 0.5 s, a view switch within 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ptce_geo.build import ensure_cache  # noqa: E402
+from ptce_geo.cache import data_dir  # noqa: E402
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, draw_polygon  # noqa: E402
+
+BARE_TEXT = "Page nue de référence"
+AMIENS = (49.894, 2.295)  # clicked: CA Amiens Métropole (248000531)
+SQUARE = [(47.80, 1.70), (47.80, 2.10), (48.05, 2.10), (48.05, 1.70)]  # drawn: ~30 km north of Orléans
+# pixel position of a lat/lon point, from the map iframe's top left corner
+_PIXEL_JS = """([lat, lon]) => {
+    const w = document.querySelector('iframe[title="streamlit_folium.st_folium"]').contentWindow, m = w.map;
+    const r = m.getContainer().getBoundingClientRect(), p = m.latLngToContainerPoint([lat, lon]);
+    return [r.left + p.x, r.top + p.y];
+}"""
+QUIET_S = 0.3
+TIMEOUT_S = 120.0
+# State of the page and of the map inside the component's iframe (same origin: readable from the page).
+_STATE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const idle = !!app && app.dataset.testScriptState === 'notRunning' && !document.querySelector('[data-stale="true"]')
+        && !document.querySelector('[data-testid="stSkeleton"]');
+    const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+    const w = frame && frame.contentWindow, m = w && w.map;
+    const paths = w && w.document ? w.document.querySelectorAll('path.leaflet-interactive').length : 0;
+    const c = m && m._loaded ? m.getCenter() : null;
+    return {idle, paths, url: location.search, ready: !!c && !m._animatingZoom,
+            view: c ? [Math.round(c.lat * 1000), Math.round(c.lng * 1000), m.getZoom()].join() : ''};
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start(script: Path, env: dict) -> tuple[subprocess.Popen, str, float]:
+    """``streamlit run script`` as the browser tests start it; (process, URL, start time)."""
+    port = _free_port()
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
+        cwd=ROOT, env={**os.environ, **env, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, f"http://127.0.0.1:{port}", started
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _open(page, url: str, started: float) -> None:
+    """Load ``url`` as soon as the server answers (polled every 50 ms, the same way for the bare page and the app)."""
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url.split('/', 3)[0]}//{url.split('/', 3)[2]}/_stcore/health", timeout=2):
+                break
+        except OSError:
+            if time.perf_counter() - started > TIMEOUT_S:
+                raise RuntimeError(f"no answer from {url} within {TIMEOUT_S:.0f} s") from None
+            time.sleep(0.05)
+    page.goto(url)
+
+
+class Meter:
+    """Bytes received by the page over its websocket (Streamlit's messages, the map payload among them)."""
+
+    def __init__(self, page) -> None:
+        self.received = 0
+        page.on("websocket", lambda ws: ws.on("framereceived", self._add))
+
+    def _add(self, payload) -> None:
+        self.received += len(payload)
+
+
+def settled(page, done, since: float) -> float:
+    """Seconds from ``since`` until ``done(state)`` holds with the page idle and the map ready, for ``QUIET_S`` in a row."""
+    first = None
+    while True:
+        now = time.perf_counter()
+        state = page.evaluate(_STATE_JS)
+        if state["idle"] and state["ready"] and done(state):
+            first = first or now
+            if now - first >= QUIET_S:
+                return first - since
+        else:
+            first = None
+        if now - since > TIMEOUT_S:
+            raise TimeoutError(f"page not settled within {TIMEOUT_S:.0f} s: {state}")
+        time.sleep(0.01)
+
+
+def bare_page(browser, env: dict) -> tuple[float, float]:
+    """Seconds from ``streamlit run`` to the bare page's text, and from a new page on the running server to it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "bare.py"
+        script.write_text(f"import streamlit as st\n\nst.title({BARE_TEXT!r})\n", encoding="utf-8")
+        proc, url, started = _start(script, env)
+        try:
+            page = browser.new_page()
+            _open(page, url, started)
+            page.get_by_text(BARE_TEXT).wait_for(timeout=TIMEOUT_S * 1000)
+            cold = time.perf_counter() - started
+            page.close()
+            page = browser.new_page()
+            opened = time.perf_counter()
+            page.goto(url)
+            page.get_by_text(BARE_TEXT).wait_for(timeout=TIMEOUT_S * 1000)
+            warm = time.perf_counter() - opened
+            page.close()
+            return cold, warm
+        finally:
+            _stop(proc)
+
+
+def _timed(page, meter: Meter, action, done) -> tuple[float, int]:
+    before = meter.received
+    since = time.perf_counter()
+    action()
+    return settled(page, done, since), meter.received - before
+
+
+def app_figures(browser, env: dict) -> dict[str, tuple[float, int | None]]:
+    """Cold start, warm page, click, un-click, drawing and view switches on /Territoire."""
+    proc, url, started = _start(ROOT / "app.py", env)
+    out: dict[str, tuple[float, int | None]] = {}
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        meter = Meter(page)
+        _open(page, url + "/Territoire", started)
+        out["streamlit run -> map"] = (settled(page, lambda s: s["paths"] >= 1000, started), meter.received)
+        page.close()
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        meter = Meter(page)
+        opened = time.perf_counter()
+        page.goto(url + "/Territoire")
+        out["new page -> map (server running)"] = (settled(page, lambda s: s["paths"] >= 1000, opened), meter.received)
+        box = page.locator(MAP_IFRAME).bounding_box()
+        point = _pixel(page, box, AMIENS)
+        out["click an EPCI"] = _timed(page, meter, lambda: page.mouse.click(*point), lambda s: "epci=248000531" in s["url"])
+        out["click it again (removed)"] = _timed(page, meter, lambda: page.mouse.click(*point), lambda s: "epci=" not in s["url"])
+        corners = [_pixel(page, box, corner) for corner in SQUARE]
+        draw_polygon(page, page.frame_locator(MAP_IFRAME), [((x - box["x"]) / box["width"], (y - box["y"]) / box["height"])
+                                                            for x, y in corners])
+        out["finish a drawing"] = _timed(page, meter, lambda: _press(page, *corners[0]), lambda s: "polygone=" in s["url"])
+        for label, name in (("switch view: territory", "Autour du territoire"), ("switch view: France", "France entière")):
+            view = page.evaluate(_STATE_JS)["view"]
+            out[label] = _timed(page, meter, lambda name=name: page.get_by_role("radio", name=name).check(force=True),
+                                lambda s, view=view: s["view"] != view and s["paths"] >= 5)
+        page.close()
+    finally:
+        _stop(proc)
+    return out
+
+
+def _pixel(page, box: dict, point: tuple[float, float]) -> tuple[float, float]:
+    """Where (lat, lon) is on the page: the same place whatever the map's zoom, in every version of the app."""
+    x, y = page.evaluate(_PIXEL_JS, list(point))
+    return box["x"] + x, box["y"] + y
+
+
+def _press(page, x: float, y: float) -> None:
+    """A click as Leaflet.draw takes a vertex (the closing one here: on the first vertex)."""
+    page.mouse.move(x, y, steps=4)
+    page.mouse.down()
+    page.mouse.up()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--data-dir", type=Path, default=None, help="cache folder (default: PTCE_GEO_DATA_DIR or data/)")
+    args = parser.parse_args()
+    root = data_dir(args.data_dir)
+    ensure_cache(root)  # built once, before any timing
+    env = {"PTCE_GEO_DATA_DIR": str(root)}
+    from playwright.sync_api import sync_playwright
+
+    rows: dict[str, list[tuple[float, float, int | None]]] = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for run in range(1, args.runs + 1):
+                bare, bare_warm = bare_page(browser, env)
+                print(f"run {run}: bare Streamlit page: streamlit run -> text {bare:6.2f} s, new page -> text {bare_warm:6.2f} s")
+                rows.setdefault("bare page: streamlit run -> text", []).append((bare, 1.0, None))
+                rows.setdefault("bare page: new page -> text", []).append((bare_warm, bare_warm / bare, None))
+                for label, (seconds, received) in app_figures(browser, env).items():
+                    ratio = seconds / (bare_warm if label.startswith("new page") else bare)
+                    rows.setdefault(label, []).append((seconds, ratio, received))
+                    size = f"  {received / 1e6:5.2f} MB received" if received is not None else ""
+                    print(f"run {run}: {label:34} {seconds:6.2f} s  {ratio:5.2f} x bare{size}")
+        finally:
+            browser.close()
+    print(f"\nmedians over {args.runs} runs")
+    for label, values in rows.items():
+        seconds, ratio = statistics.median(v[0] for v in values), statistics.median(v[1] for v in values)
+        received = [v[2] for v in values if v[2] is not None]
+        size = f"  {statistics.median(received) / 1e6:5.2f} MB received" if received else ""
+        print(f"{label:34} {seconds:6.2f} s  {ratio:5.2f} x bare{size}")
+
+
+if __name__ == "__main__":
+    main()

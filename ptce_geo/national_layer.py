@@ -1,0 +1,248 @@
+"""The France-wide EPCI layer as a static file the browser keeps, and the map's views (metropolitan France, each DROM).
+
+Sending the ~1.8 MB of EPCI outlines inside the map's script made every map update re-send them. Here the
+outlines are a file named by a hash of its content (``epci-<hash>.json``, served by Streamlit's static
+serving): the browser fetches it once (``cache: "force-cache"``: a content-addressed name never goes stale) and
+each map only carries the small per-EPCI class and value of the indicator shown. The layer is created empty
+when the map is built, so that streamlit-folium's click handler is bound to it; the features added later
+forward their clicks to it, with their tooltip (how streamlit-folium reports which EPCI was clicked).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import tempfile
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import shapely
+
+from ._leaflet import _ScriptElement, js_literal
+from .display import DisplayLayer
+from .geometry import zone_of
+
+__all__ = ["Bounds", "ZONE_LABELS", "zone_extents", "layer_asset", "publish_layer", "NationalLayer", "FitBounds", "ZoneButtons", "PromptValue"]
+
+Bounds = tuple[float, float, float, float]  # minx, miny, maxx, maxy (lon/lat)
+ZONE_LABELS = {"metro": "Métropole", "971": "Guadeloupe", "972": "Martinique", "973": "Guyane", "974": "La Réunion",
+               "976": "Mayotte"}
+
+
+def zone_extents(communes: gpd.GeoDataFrame) -> dict[str, Bounds]:
+    """Extent of the communes of each zone (metropolitan France with Corsica, each DROM), in ``ZONE_LABELS`` order."""
+    geoms = communes.geometry[communes.geometry.notna()]
+    zones = zone_of(geoms.index.to_series()).to_numpy()
+    boxes = shapely.bounds(geoms.to_numpy())
+    out = {}
+    for zone in ZONE_LABELS:
+        part = boxes[zones == zone]
+        if len(part):
+            lo, hi = part[:, :2].min(axis=0), part[:, 2:].max(axis=0)
+            out[zone] = (round(float(lo[0]), 4), round(float(lo[1]), 4), round(float(hi[0]), 4), round(float(hi[1]), 4))
+    return out
+
+
+def layer_asset(display: DisplayLayer) -> bytes:
+    """The EPCI outlines as GeoJSON: properties ``c`` (code) and ``n`` (name), both HTML-escaped (tooltips insert them)."""
+    frame = display.frame
+    parts = [f'{{"type":"Feature","properties":{js_literal({"c": html.escape(str(c)), "n": html.escape(str(n))})},"geometry":{g}}}'
+             for c, n, g in zip(frame.index, frame["nom"], display.geojson, strict=True)]
+    return ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").encode("utf-8")
+
+
+def publish_layer(display: DisplayLayer, folder: Path, prepared_at: float | None = None) -> str:
+    """Write the layer file in ``folder`` (once: its name is its content's hash) and return that name.
+
+    ``prepared_at`` (a timestamp, e.g. when the cache was built) becomes the file's modification time: browsers
+    keep a file longer the older it is, and this content never changes under its name.
+    """
+    data = layer_asset(display)
+    name = f"epci-{hashlib.sha256(data).hexdigest()[:16]}.json"
+    target = folder / name
+    if not target.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".epci-", delete=False) as tmp:
+            tmp.write(data)
+        os.replace(tmp.name, target)  # atomic: a server started meanwhile never reads half a file
+    if prepared_at is not None:
+        os.utime(target, (prepared_at, prepared_at))
+    return name
+
+
+def _map_name(element: folium.MacroElement) -> str:
+    parent = element._parent
+    while parent is not None and not isinstance(parent, folium.Map):
+        parent = parent._parent
+    if parent is None:
+        raise TypeError("Cet élément de carte doit appartenir à une carte folium.")
+    return parent.get_name()
+
+
+class NationalLayer(_ScriptElement):
+    """EPCI filled by class, outlines fetched from ``url``; ``styles``: code -> [class (-1 = no data), escaped value text].
+
+    Its paths go beneath every other layer (selection, drawing, outlines added before the file arrived).
+    """
+
+    _template = folium.template.Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function (map) {
+            var styles = {{ this.styles }}, colors = {{ this.colors }}, missing = {{ this.missing }}, label = {{ this.label }};
+            var codeLabel = {{ this.code_label }}, base = {color: "#4d4d4d", weight: 0.6, fillOpacity: {{ this.opacity }}};
+            var layer = L.geoJson(null, {
+                style: function (f) {
+                    var s = styles[f.properties.c] || [-1, "donnée manquante"];
+                    return Object.assign({fillColor: s[0] >= 0 ? colors[s[0]] : missing}, base);
+                },
+                onEachFeature: function (f, part) {
+                    var p = f.properties, s = styles[p.c] || [-1, "donnée manquante"];
+                    part.bindTooltip("<b>" + p.n + "</b><br>" + codeLabel + " " + p.c + (label ? "<br>" + label + " : " + s[1] : ""), {sticky: true});
+                    part.on("mouseover", function () { part.setStyle({weight: 2.5, color: "#000000"}); });
+                    part.on("mouseout", function () { part.setStyle({weight: base.weight, color: base.color}); });
+                }
+            }).addTo(map);
+            fetch({{ this.url }}, {cache: "force-cache"})
+                .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+                .then(function (data) {
+                    layer.addData(data);  // beneath what was drawn meanwhile, in the file's order
+                    layer.getLayers().reverse().forEach(function (part) { part.bringToBack(); });
+                    map.fire("ptce:epci-loaded");
+                })
+                .catch(function (e) { console.error("Contours des EPCI non chargés", e); });
+            return layer;
+        })({{ this.map_name }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, url: str, styles: str, colors: list[str], missing: str, label_html: str, code_label: str = "SIREN",
+                 opacity: float = 0.75) -> None:
+        super().__init__()
+        self._name = "NationalLayer"
+        self.url, self.styles = js_literal(url), styles  # styles: JSON made with js_literal
+        self.colors, self.missing, self.label = js_literal(colors), js_literal(missing), js_literal(label_html)
+        self.code_label, self.opacity = js_literal(code_label), float(opacity)
+
+    def render(self, **kwargs) -> None:
+        self.map_name = _map_name(self)
+        super().render(**kwargs)
+
+
+def _leaflet_bounds(bounds: Bounds) -> list[list[float]]:
+    minx, miny, maxx, maxy = bounds
+    return [[miny, minx], [maxy, maxx]]
+
+
+class FitBounds(_ScriptElement):
+    """Fit the map to ``bounds`` once per ``token``: streamlit-folium re-runs this script whenever its feature groups
+    change (a click, a drawing), and the map must then stay where the user moved it."""
+
+    _template = folium.template.Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, token) {
+            if (map._ptceFit !== token) { map._ptceFit = token; map.fitBounds({{ this.bounds }}, {animate: false}); }
+        })({{ this.map_name }}, {{ this.token }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: Bounds, token: str) -> None:
+        super().__init__()
+        self._name = "FitBounds"
+        self.bounds, self.token = js_literal(_leaflet_bounds(bounds)), js_literal(token)
+
+    def render(self, **kwargs) -> None:
+        self.map_name = _map_name(self)
+        super().render(**kwargs)
+
+
+class ZoneButtons(_ScriptElement):
+    """A control with one button per zone (« Métropole », each DROM): the map moves there in the browser, no rerun."""
+
+    _template = folium.template.Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, zones) {
+            var control = L.control({position: "topright"});
+            control.onAdd = function () {
+                var div = L.DomUtil.create("div", "leaflet-bar ptce-zones");
+                div.setAttribute("role", "group");
+                div.setAttribute("aria-label", {{ this.title }});
+                div.style.cssText = "background:#fff;padding:2px;display:flex;flex-direction:column;font:12px/1.3 sans-serif";
+                zones.forEach(function (zone) {
+                    var b = L.DomUtil.create("button", "ptce-zone", div);
+                    b.type = "button";
+                    b.textContent = zone[0];
+                    b.title = {{ this.hint }} + zone[0];
+                    b.style.cssText = "border:0;background:none;padding:3px 6px;text-align:left;cursor:pointer";
+                    L.DomEvent.on(b, "click", function () { map.fitBounds(zone[1], {animate: false}); });
+                });
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            control.addTo(map);
+        })({{ this.map_name }}, {{ this.zones }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, extents: dict[str, Bounds]) -> None:
+        super().__init__()
+        self._name = "ZoneButtons"
+        self.zones = js_literal([[ZONE_LABELS[z], _leaflet_bounds(b)] for z, b in extents.items() if z in ZONE_LABELS])
+        self.title, self.hint = js_literal("Aller à"), js_literal("Afficher : ")
+
+    def render(self, **kwargs) -> None:
+        self.map_name = _map_name(self)
+        super().render(**kwargs)
+
+
+class PromptValue(_ScriptElement):
+    """Send the map's value as soon as a click or a drawing is handled, instead of 250 ms later.
+
+    streamlit-folium (0.27) debounces every update by 250 ms, panning included; a click or a finished drawing then
+    waits for nothing. Once its own handlers have run (``setTimeout 0``), the value it would send is built the same
+    way (same keys in the same order, from its ``__GLOBAL_DATA__``) and sent; its own delayed update then finds
+    nothing new and sends nothing. Any returned object this does not know leaves the component alone.
+    """
+
+    _template = folium.template.Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var order = ["last_clicked", "last_object_clicked", "last_object_clicked_count", "last_object_clicked_tooltip",
+                         "last_object_clicked_popup", "all_drawings", "last_active_drawing"];
+            function flush() {
+                var g = window.__GLOBAL_DATA__, s = window.Streamlit;
+                if (!g || !s || !g.returned_objects) { return; }
+                var source = {last_clicked: g.lat_lng_clicked, last_object_clicked: g.last_object_clicked,
+                              last_object_clicked_count: g.last_object_clicked_count,
+                              last_object_clicked_tooltip: g.last_object_clicked_tooltip,
+                              last_object_clicked_popup: g.last_object_clicked_popup, all_drawings: g.all_drawings,
+                              last_active_drawing: g.last_active_drawing};
+                var data = {};
+                order.forEach(function (key) { if (g.returned_objects.indexOf(key) >= 0) { data[key] = source[key]; } });
+                if (Object.keys(data).length !== g.returned_objects.length) { return; }
+                if (JSON.stringify(data) === JSON.stringify(g.previous_data)) { return; }
+                g.previous_data = data;
+                s.setComponentValue(data);
+            }
+            map.on("click draw:created draw:edited draw:deleted", function () { setTimeout(flush, 0); });
+        })({{ this.map_name }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "PromptValue"
+
+    def render(self, **kwargs) -> None:
+        self.map_name = _map_name(self)
+        super().render(**kwargs)

@@ -1,0 +1,84 @@
+"""« France entière » shows all of metropolitan France; the buttons on the map reach each DROM, whose EPCI are clickable."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.helpers import LONG, MAP_IFRAME, map_frame, open_map, settle, shot
+
+pytestmark = pytest.mark.browser
+
+# Places at the edges of metropolitan France (geography, not the code under test): lat, lon
+EDGES = {"Ouessant": (48.46, -5.10), "Bray-Dunes": (51.08, 2.52), "Lauterbourg": (48.97, 8.18), "Bonifacio": (41.39, 9.16),
+         "Cerbère": (42.44, 3.16), "Menton": (43.78, 7.50)}
+POINTE_A_PITRE, SAINT_DENIS_REUNION, BASSE_TERRE = (16.24, -61.53), (-20.88, 55.45), (16.13, -61.68)
+# where a lat/lon point is, in pixels from the iframe's top left corner
+_PIXEL = """([lat, lon]) => { const r = window.map.getContainer().getBoundingClientRect();
+    const p = window.map.latLngToContainerPoint([lat, lon]); return [r.left + p.x, r.top + p.y]; }"""
+_CONTAINS = "([lat, lon]) => window.map.getBounds().contains([lat, lon])"
+# codes of the EPCI whose outline is at least partly inside the map's current view
+_VISIBLE = """() => Object.values(window.map._layers).filter(l => l.feature && l.feature.properties.c
+    && window.map.getBounds().intersects(l.getBounds())).map(l => l.feature.properties.c)"""
+
+
+def _zone_button(page, name: str):
+    return page.frame_locator(MAP_IFRAME).get_by_role("button", name=name, exact=True)
+
+
+def _wait_view(leaflet, point) -> None:
+    leaflet.wait_for_function(f"p => !window.map._animatingZoom && ({_CONTAINS})(p)", arg=list(point), timeout=30_000)
+
+
+def test_france_entiere_shows_metropole_and_buttons_reach_each_drom(page, server, embedded):
+    open_map(page, server)
+    leaflet = map_frame(page)
+    assert page.get_by_role("radio", name="France entière").is_checked()
+    for place, point in EDGES.items():
+        assert leaflet.evaluate(_CONTAINS, list(point)), f"{place} hors de la vue « France entière »"
+    assert not leaflet.evaluate(_CONTAINS, list(POINTE_A_PITRE))
+    shot(page, "france_entiere")
+
+    communes = embedded.communes
+    guadeloupe = set(communes.loc[communes.index.str.startswith("971"), "code_epci"].dropna())
+    _zone_button(page, "Guadeloupe").click()
+    _wait_view(leaflet, POINTE_A_PITRE)
+    assert set(leaflet.evaluate(_VISIBLE)) <= guadeloupe and len(leaflet.evaluate(_VISIBLE)) >= 3  # its 6 EPCI, no other
+    shot(page, "guadeloupe")
+    box = page.locator(MAP_IFRAME).bounding_box()
+    x, y = leaflet.evaluate(_PIXEL, list(BASSE_TERRE))
+    page.mouse.click(box["x"] + x, box["y"] + y)  # a DROM EPCI is clickable too
+    page.wait_for_function("() => /epci=\\d{9}/.test(location.search)", timeout=LONG)
+    assert re.search(r"epci=(\d{9})", page.url).group(1) in guadeloupe
+    settle(page)
+    assert leaflet.evaluate(_CONTAINS, list(POINTE_A_PITRE))  # the click's rerun leaves the map where it was
+
+    _zone_button(page, "La Réunion").focus()  # the buttons work with the keyboard
+    page.keyboard.press("Enter")
+    _wait_view(leaflet, SAINT_DENIS_REUNION)
+    reunion = set(communes.loc[communes.index.str.startswith("974"), "code_epci"].dropna())
+    assert set(leaflet.evaluate(_VISIBLE)) <= reunion
+
+    _zone_button(page, "Métropole").click()
+    for point in EDGES.values():
+        _wait_view(leaflet, point)
+    assert page.failed == [] and page.external == []
+
+
+def test_view_selector_moves_the_same_map_without_reloading_it(page, server):
+    open_map(page, server, "/Territoire?epci=200054781", paths=20)  # Métropole du Grand Paris
+    page.get_by_text("SIREN 200054781").first.wait_for(timeout=LONG)
+    leaflet = map_frame(page)
+    _wait_view(leaflet, (48.86, 2.35))
+    assert not leaflet.evaluate(_CONTAINS, list(EDGES["Ouessant"]))  # reopened around its territory
+    leaflet.evaluate("() => { window.__ptceSameMap = true; }")
+    page.get_by_role("radio", name="France entière").check(force=True)
+    for point in EDGES.values():
+        _wait_view(leaflet, point)
+    settle(page)
+    page.get_by_role("radio", name="Autour du territoire").check(force=True)
+    leaflet.wait_for_function("() => !window.map.getBounds().contains([48.46, -5.10]) && !window.map._animatingZoom", timeout=30_000)
+    assert leaflet.evaluate(_CONTAINS, [48.86, 2.35])
+    assert leaflet.evaluate("() => window.__ptceSameMap === true")  # moved, not rebuilt: the outlines stayed in the page
+    assert page.failed == [] and page.external == []
