@@ -6,10 +6,13 @@ import html
 
 import folium
 import pandas as pd
+import shapely
 
+from ._leaflet import HtmlLegend
+from .mapping import Assets, base_map, category_legend_html, outline_layer
 from .sources.sirene import FAMILIES
 
-__all__ = ["ess_layer", "FAMILY_COLOURS", "MAX_ESS_MARKERS"]
+__all__ = ["ess_layer", "ess_map", "FAMILY_COLOURS", "MAX_ESS_MARKERS"]
 
 MAX_ESS_MARKERS = 3_000  # beyond, the map payload grows past what a browser redraws smoothly
 FAMILY_COLOURS = {"associations": "#1b9e77", "cooperatives": "#d95f02", "mutuelles": "#7570b3", "fondations": "#e7298a",
@@ -28,3 +31,19 @@ def ess_layer(establishments: pd.DataFrame, max_markers: int = MAX_ESS_MARKERS, 
                             tooltip=folium.Tooltip(html.escape(label))).add_to(group)
     group.marker_count = min(len(placed), max(int(max_markers), 0))
     return group
+
+
+def ess_map(establishments: pd.DataFrame, outlines: pd.Series, assets: Assets, note: str = "") -> folium.Map:
+    """The territory's communes outlined and its ESS establishments by family, with a key of the families shown;
+    fitted to the territory (its outlines, already simplified)."""
+    m = base_map(assets)
+    outline_layer(outlines).add_to(m)
+    layer = ess_layer(establishments)
+    layer.add_to(m)
+    shown = establishments.dropna(subset=["lat", "lon"]).head(layer.marker_count)["famille"].unique() if layer.marker_count else []
+    rows = [(colour, FAMILIES[family]) for family, colour in FAMILY_COLOURS.items() if family in set(shown)]
+    HtmlLegend(category_legend_html("Établissements de l'ESS", rows, note)).add_to(m)  # escaped there
+    if len(geoms := outlines.dropna()):
+        minx, miny, maxx, maxy = shapely.total_bounds(geoms.to_numpy())
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m

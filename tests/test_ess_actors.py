@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import folium
 import pandas as pd
+import shapely
 
 from ptce_geo.ess_actors import from_siret, missing_from_inventory, territory_establishments
-from ptce_geo.ess_map import ess_layer
+from ptce_geo.ess_map import ess_layer, ess_map
+from ptce_geo.mapping import Assets
+from ptce_geo.sources.sirene import FAMILIES
 
 LISTING = pd.DataFrame({
     "siret": ["10000000100011", "10000000200012", "10000000300013", "10000000400014", "10000000500015"],
@@ -48,3 +51,15 @@ def test_layer_escapes_names_and_skips_unlocated():
     html = folium.Map(tiles=None).add_child(layer).get_root().render()
     assert "&lt;script&gt;" in html and "<script>alert(1)</script>" not in html
     assert ess_layer(LISTING, max_markers=2).marker_count == 2
+
+
+def test_map_keys_only_the_families_shown_and_fits_the_territory():
+    """Fondations has no located establishment: no key entry for it; the view is the outlines' extent."""
+    outlines = pd.Series([shapely.box(2.2, 49.85, 2.35, 49.95), shapely.box(2.3, 48.8, 2.4, 48.9)], index=["80021", "75056"])
+    m = ess_map(LISTING, outlines, Assets.local(), note="Source : INSEE <b>")
+    html = m.get_root().render()
+    for family in ("associations", "cooperatives", "mutuelles"):
+        assert FAMILIES[family] in html
+    assert FAMILIES["fondations"] not in html and FAMILIES["societes_ess"] not in html
+    assert "Source : INSEE \\u0026lt;b\\u0026gt;" in html  # escaped, then written as a JS string
+    assert "[[48.8, 2.2], [49.95, 2.4]]" in html

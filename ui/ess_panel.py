@@ -16,6 +16,7 @@ from ptce_geo.ess_actors import missing_from_inventory, territory_establishments
 from ptce_geo.fr_format import fr_int, fr_percent
 from ptce_geo.reference import Reference
 from ptce_geo.sources.sirene import SireneStore, read_sirene_store, sirene_dir
+from ui import maps
 
 __all__ = ["block", "suggestions"]
 
@@ -58,6 +59,8 @@ def block(ref: Reference, diag: Diagnostic) -> None:
         st.caption("Entre parenthèses : part des établissements actifs du niveau"
                    + (" dans la même section d'activité." if dimension == "section" else "."))
     st.caption(_source(store))
+    located = territory_establishments(store.listing, ref, diag.territory.communes.index)
+    maps.ess_map(located, tuple(diag.territory.communes.index), _source(store))
 
 
 def suggestions(ref: Reference, actors: pd.DataFrame | None, members: pd.Index | None) -> None:

@@ -18,18 +18,22 @@ from dataclasses import replace
 from functools import partial
 
 import folium
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from ptce_geo import mapping
 from ptce_geo.diagnostic import Diagnostic
+from ptce_geo.ess_map import MAX_ESS_MARKERS
+from ptce_geo.ess_map import ess_map as _ess_map
+from ptce_geo.fr_format import fr_int
 from ptce_geo.geometry import FRANCE_BOUNDS
 from ptce_geo.indicators import DENSITY_LEVELS
 from ui import loaders, map_overlays, state, territory
 
 __all__ = [
     "RETURNED_OBJECTS", "MAX_OUTLINED_COMMUNES", "OUTLINE_BUDGET", "VIEWS", "epci_map", "preview_communes", "clear_drawing",
-    "zoom_to", "recentre", "set_view", "handle_map_value", "density_map",
+    "zoom_to", "recentre", "set_view", "handle_map_value", "density_map", "ess_map",
 ]
 
 RETURNED_OBJECTS = ["last_object_clicked", "last_object_clicked_tooltip", "last_object_clicked_count", "all_drawings"]
@@ -179,3 +183,15 @@ def density_map(diag: Diagnostic, height: int = 460) -> None:
     m = mapping.category_map(loaders.commune_outlines(tuple(communes.index)), communes["nom"], communes["densite_niveau"],
                              DENSITY_LEVELS, mapping.DENSITY_COLORS, assets, "Niveau de densité", note)
     st_folium(m, key="diag_carte_densite", height=height, use_container_width=True, returned_objects=[])
+
+
+def ess_map(establishments: pd.DataFrame, communes: tuple[str, ...], note: str, height: int = 460) -> None:
+    """The territory's ESS establishments (Sirene) by family (nothing comes back from this map)."""
+    if len(communes) > MAX_DENSITY_MAP_COMMUNES:
+        st.info(f"Carte des établissements limitée aux territoires de {fr_int(MAX_DENSITY_MAP_COMMUNES)} communes au plus.")
+        return
+    assets, _ = loaders.map_assets()
+    st_folium(_ess_map(establishments, loaders.commune_outlines(communes), assets, note), key="diag_carte_ess", height=height,
+              use_container_width=True, returned_objects=[])
+    if len(establishments) > MAX_ESS_MARKERS:
+        st.caption(f"Carte : les {fr_int(MAX_ESS_MARKERS)} premiers établissements sur {fr_int(len(establishments))}.")
