@@ -225,7 +225,10 @@ with tab_prof:
             st.session_state[f"prj_m_{key}"] = int(prof["marqueurs"].get(key, 0) or 0)
             st.slider(label, 0, 4, step=1, **widget(f"prj_m_{key}", f"marqueurs/{key}"))
         markers = project.markers_frame(prof)
-        chart = alt.Chart(markers).mark_bar().encode(
+        # the bars are hidden from screen readers (a bar of score 0 is an empty, unnamed SVG group): the chart's description
+        # gives every score in words, and the sliders above carry them too
+        chart = alt.Chart(markers, description="Marqueurs de maturité : " + " ; ".join(
+            f"{r.Marqueur} {r.Score} ({r.Niveau})" for r in markers.itertuples())).mark_bar(aria=False).encode(
             x=alt.X("Score:Q", scale=alt.Scale(domain=[0, 4]), axis=alt.Axis(tickCount=5, format="d")),
             y=alt.Y("Marqueur:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
             tooltip=["Marqueur", "Score", "Niveau"],
