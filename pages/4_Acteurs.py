@@ -25,7 +25,7 @@ panels.overview(inventory)
 panels.map_panel(ref, inventory, current)
 
 report, edit, summary, collective, export = st.tabs(["Rapport d'import", "Modifier le tableau", "Synthèse du territoire", "Collectif",
-                                                     "Exporter"])
+                                                     "Exporter"], key="act_onglet", on_change="rerun")
 with report:
     panels.report_panel(inventory)
 with edit:

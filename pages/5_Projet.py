@@ -108,7 +108,8 @@ b2.button("Fermer le projet", key="prj_close", icon=":material/close:", on_click
 with actions:
     dossier.for_project(p)
 
-tab_ter, tab_find, tab_prof, tab_snap = st.tabs(["Territoires", "Constats partagés", "Profil du PTCE", "Instantanés"])
+tab_ter, tab_find, tab_prof, tab_snap = st.tabs(["Territoires", "Constats partagés", "Profil du PTCE", "Instantanés"], key="prj_onglet",
+                                                      on_change="rerun")
 
 # --- territories -------------------------------------------------------------------------------------
 with tab_ter:
