@@ -27,7 +27,7 @@ from .diagnostic import Diagnostic
 from .errors import PtceGeoError
 from .fr_format import fr_number, fr_percent, yes_no
 from .income import MEASURED_ERROR, METHOD
-from .indicators import DENSITY_LEVELS, indicator
+from .indicators import DENSITY_LEVELS, KIND_LABELS, indicator
 from .reference import FETCH_HINT
 from .zonings import COLUMNS as ZONING_COLUMNS
 from .zonings import zonings_markdown
@@ -110,6 +110,7 @@ def _as_written(frame: pd.DataFrame) -> pd.DataFrame:
 def tables(diag: Diagnostic) -> dict[str, pd.DataFrame]:
     """The CSV tables by file stem, as written. Shares (``part_*``, ``couverture``) are fractions from 0 to 1."""
     summary = diag.summary.join(diag.disparities.drop(columns="libelle").rename(columns=_DISPARITY_COLUMNS))
+    summary["type"] = summary["type"].map(lambda kind: KIND_LABELS.get(kind, kind))
     at = list(summary.columns).index("source")
     order = [c for c in summary.columns if c not in _DISPARITY_COLUMNS.values()]
     order = order[:at] + list(_DISPARITY_COLUMNS.values()) + order[at:]

@@ -3,9 +3,19 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+import zipfile
 from pathlib import Path
 
+import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
+
+from ptce_geo.diagnostic import diagnose
+from ptce_geo.export import export_zip
+from ptce_geo.territory import TerritoryDefinition, build_territory
 
 ROOT = Path(__file__).resolve().parent.parent
 AMIENS = "248000531"
@@ -31,3 +41,26 @@ def test_the_csv_flavour_is_the_same_on_every_page_and_remembered_for_the_sessio
     at.radio(key="exp_format").set_value("standard").run()
     at.switch_page("pages/4_Acteurs.py").run()
     assert at.radio(key="act_export_format").value == "standard"
+
+
+# a whole cell that is a Python, pandas or code value instead of words for people
+RAW_CELL = re.compile(r"^(None|nan|NaN|NaT|<NA>|True|False|true|false|empty|count|ratio|growth|median|\[\]|\{\})$")
+NEAR_AMIENS = {"type": "Polygon", "coordinates": [[[2.20, 49.85], [2.40, 49.85], [2.40, 49.95], [2.20, 49.95], [2.20, 49.85]]]}
+
+
+@pytest.mark.parametrize("definition", [{"epci": [AMIENS, "248000499"]}, {"polygon": NEAR_AMIENS}], ids=["two_epci", "polygon"])
+@pytest.mark.parametrize("flavour", ["standard", "excel-fr"])
+def test_exported_csv_cells_are_words_for_people(embedded, definition, flavour):
+    diag = diagnose(embedded, build_territory(embedded, TerritoryDefinition(**definition)))
+    archive = zipfile.ZipFile(io.BytesIO(export_zip(diag, flavour)))
+    names = [n for n in archive.namelist() if n.endswith(".csv")]
+    assert {"synthese.csv", "communes.csv", "epci.csv"} <= set(names)
+    raw = []
+    for name in names:
+        rows = list(csv.reader(io.StringIO(archive.read(name).decode("utf-8-sig")), delimiter="," if flavour == "standard" else ";"))
+        raw += [f"{name} [{rows[0][i]}] {cell!r}" for row in rows[1:] for i, cell in enumerate(row) if RAW_CELL.match(cell.strip())]
+        raw += [f"{name} heading {cell!r}" for cell in rows[0] if RAW_CELL.match(cell.strip())]
+    assert raw == []
+    kinds = pd.read_csv(io.BytesIO(archive.read("synthese.csv")), sep="," if flavour == "standard" else ";")["type"]
+    assert {"effectif (somme)", "taux (rapport des sommes)"} <= set(kinds) <= {
+        "effectif (somme)", "taux (rapport des sommes)", "évolution annuelle moyenne", "médiane"}

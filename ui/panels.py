@@ -283,7 +283,8 @@ def edge_communes(ref: Reference, sel: state.Selection, current: territory.Curre
     widget = f"ter_coupees_{st.session_state.get(_EDGE_VERSION, 0)}"
     st.data_editor(table, key=widget, hide_index=True, disabled=[c for c in table.columns if c != "Dans le territoire"],
                    on_change=_edge_changed, args=(widget, list(table["Code"]), by_rule), height=min(38 + 35 * len(table), 320),
-                   column_config={"Dans le territoire": st.column_config.CheckboxColumn("Dans le territoire", pinned=True)})
+                   column_order=("Dans le territoire", "Commune", "Part dans le polygone", "Population", "EPCI", "Code"),  # the box first
+                   column_config={"Dans le territoire": st.column_config.CheckboxColumn("Dans le territoire", pinned=True, width="small")})
 
 
 def _uploaded(widget: str) -> None:
