@@ -8,6 +8,7 @@ import streamlit as st
 
 from ptce_geo.collective import profile, projects
 from ptce_geo.errors import ProjectError
+from ptce_geo.fr_format import D3_LOCALE
 from ptce_geo.project import MATURITY_MARKERS, project_path
 from ui import dossier, loaders, project, state
 from ui.project import md
@@ -234,7 +235,7 @@ with tab_prof:
             y=alt.Y("Marqueur:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
             tooltip=["Marqueur", "Score", "Niveau"],
         ).properties(height=220)
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(chart.configure(locale=D3_LOCALE), width="stretch")
 
 # --- snapshots ---------------------------------------------------------------------------------------
 with tab_snap:

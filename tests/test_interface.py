@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ptce_geo.diagnostic import diagnose
 from ptce_geo.export import export_zip
 from ptce_geo.territory import TerritoryDefinition, build_territory
+from tests.conftest import needs_shared
 
 ROOT = Path(__file__).resolve().parent.parent
 AMIENS = "248000531"
@@ -64,3 +67,20 @@ def test_exported_csv_cells_are_words_for_people(embedded, definition, flavour):
     kinds = pd.read_csv(io.BytesIO(archive.read("synthese.csv")), sep="," if flavour == "standard" else ";")["type"]
     assert {"effectif (somme)", "taux (rapport des sommes)"} <= set(kinds) <= {
         "effectif (somme)", "taux (rapport des sommes)", "évolution annuelle moyenne", "médiane"}
+
+
+@needs_shared
+def test_charts_write_numbers_the_french_way(shared_root, monkeypatch):
+    """Every Vega-Lite chart of the diagnostic carries the French number locale (decimal comma, narrow space); the
+    embedded data has no indicator to chart, so this reads the real datasets."""
+    monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(shared_root))
+    st.cache_resource.clear()
+    at = app(epci=f"{AMIENS},248000499").switch_page("pages/2_Diagnostic.py").run()
+    specs = []
+    for tab in ("EPCI et disparités", "Rural / urbain"):
+        at.session_state["diag_onglet"] = tab
+        at.run()
+        specs += [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    assert len(specs) >= 2
+    assert [s["config"]["locale"]["number"]["decimal"] for s in specs] == [","] * len(specs)
+    assert [s["config"]["locale"]["number"]["thousands"] for s in specs] == ["\u202f"] * len(specs)
