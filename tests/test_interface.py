@@ -84,3 +84,7 @@ def test_charts_write_numbers_the_french_way(shared_root, monkeypatch):
     assert len(specs) >= 2
     assert [s["config"]["locale"]["number"]["decimal"] for s in specs] == [","] * len(specs)
     assert [s["config"]["locale"]["number"]["thousands"] for s in specs] == ["\u202f"] * len(specs)
+    # the rural/urban bar is the whole territory: its share axis ends at 100 %, not at a rounded-up 120 %
+    shares = [s for s in specs if s.get("encoding", {}).get("x", {}).get("field") == "part"]
+    assert len(shares) == 1
+    assert shares[0]["encoding"]["x"]["scale"]["domain"] == [0, 1] and max(shares[0]["encoding"]["x"]["axis"]["values"]) == 1

@@ -371,4 +371,5 @@ def sources(diag: Diagnostic) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption(f"Géographie de référence : {diag.territory.geography_vintage}. Diagnostic calculé le {diag.created[:10]}.")
     with st.expander("Méthodes et seuils des alertes (fichier sources.md de l'export)"):
-        st.markdown(sources_text(diag))
+        # the file's own headings (# …) would be page-sized titles inside a small box: three levels down
+        st.markdown(re.sub(r"^(#{1,3}) ", lambda m: "#" * (len(m.group(1)) + 3) + " ", sources_text(diag), flags=re.MULTILINE))
