@@ -149,19 +149,30 @@ def _table_md(frame: pd.DataFrame) -> str:
     return head + "".join("| " + " | ".join(row) + " |\n" for row in cells.itertuples(index=False))
 
 
+# column headings of the tables of sources.md, in words for people
+_SOURCE_HEADINGS = {"jeu": "Jeu", "libelle": "Libellé", "millesime": "Millésime", "origine": "Origine", "fichier": "Fichier", "date": "Date",
+                    "hors_domaine": "Hors domaine", "indicateur": "Indicateur", "source": "Source", "couverture": "Couverture",
+                    "approximatif": "Approximatif"}
+
+
 def sources_text(diag: Diagnostic, command: str | None = None) -> str:
     """Markdown: date, command, territory, datasets with vintages, per-indicator sources, methods, thresholds."""
     t, s = diag.territory, diag.summary
     per_indicator = s[["libelle", "source", "millesime", "couverture", "approximatif"]].reset_index()
     per_indicator["couverture"] = per_indicator["couverture"].map(fr_percent)
     per_indicator["approximatif"] = per_indicator["approximatif"].map({True: "oui", False: "non"})
+    per_indicator = per_indicator.rename(columns=_SOURCE_HEADINGS)
+    datasets = diag.sources.assign(date=diag.sources["date"].astype(str).str[:10])  # the day: a full timestamp cannot wrap
+    if "hors_domaine" in datasets and not datasets["hors_domaine"].astype(bool).any():
+        datasets = datasets.drop(columns="hors_domaine")
+    datasets = datasets.rename(columns=_SOURCE_HEADINGS)
     lines = [
         "# Diagnostic territorial — sources, millésimes et méthodes", "",
         f"- Date du calcul : {diag.created} (UTC)",
         f"- Commande : `{command}`" if command else "- Commande : (appel de la bibliothèque ptce_geo)",
         f"- Territoire : {diag.overview['definition']} Définition complète : `territoire.json`.",
         f"- Géographie de référence : {t.geography_vintage} ; population : {diag.overview['millesime_population']}.", "",
-        "## Jeux de données en service", "", _table_md(diag.sources), "",
+        "## Jeux de données en service", "", _table_md(datasets), "",
         "## Indicateurs : source et millésime", "", _table_md(per_indicator), "",
     ]
     if diag.missing:
