@@ -7,6 +7,7 @@ same colour-blind-safe palette as the maps.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import altair as alt
@@ -372,4 +373,16 @@ def sources(diag: Diagnostic) -> None:
     st.caption(f"Géographie de référence : {diag.territory.geography_vintage}. Diagnostic calculé le {diag.created[:10]}.")
     with st.expander("Méthodes et seuils des alertes (fichier sources.md de l'export)"):
         # the file's own headings (# …) would be page-sized titles inside a small box: three levels down
-        st.markdown(re.sub(r"^(#{1,3}) ", lambda m: "#" * (len(m.group(1)) + 3) + " ", sources_text(diag), flags=re.MULTILINE))
+        _markdown_boxed(re.sub(r"^(#{1,3}) ", lambda m: "#" * (len(m.group(1)) + 3) + " ", sources_text(diag), flags=re.MULTILINE))
+
+
+def _markdown_boxed(text: str) -> None:
+    """Markdown whose tables become data frames: a Markdown table wider than the box would overflow it (measured 818 px
+    in a 562 px box), a data frame scrolls inside its own frame."""
+    for is_table, lines in itertools.groupby(text.splitlines(), key=lambda line: line.startswith("|")):
+        block = list(lines)
+        if not is_table:
+            st.markdown("\n".join(block))
+            continue
+        rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in block]
+        st.dataframe(pd.DataFrame(rows[2:], columns=rows[0]), hide_index=True, width="stretch")
