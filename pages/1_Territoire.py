@@ -21,7 +21,7 @@ def panel() -> None:
     panels.glance(current)
     if bounds:
         st.button("Centrer la carte sur le territoire", key="ter_zoom", on_click=maps.recentre, args=(bounds,))
-    tab_epci, tab_shape, tab_communes = st.tabs(["EPCI", "Dessin ou contour", "Communes"])
+    tab_epci, tab_shape, tab_communes = st.tabs(["EPCI", "Dessin ou contour", "Communes"], key="ter_onglet", on_change="rerun")
     with tab_epci:
         st.session_state["ter_epci"] = list(sel.epci)
         st.multiselect("EPCI du territoire (nom ou SIREN)", list(names.sort_values().index), key="ter_epci",
@@ -53,7 +53,9 @@ def panel() -> None:
 def carte() -> None:
     """The map of EPCI with its options."""
     indicators = loaders.mappable_indicators()
-    c1, c2, c3, c4 = st.columns([3, 1, 2, 2])
+    # two rows, so that no choice is cut off (« Densité de population (h », « Aucun (hors l ») even 1024 px wide
+    c1, c2 = st.columns([4, 1])
+    c3, c4 = st.columns(2)
     choices = [None] + [i.id for i in indicators]
     ind_id = c1.selectbox("Indicateur de la carte", choices, key="ter_indicator", format_func=panels.indicator_label(ref, indicators),
                           index=choices.index("densite_pop") if "densite_pop" in choices else 0)

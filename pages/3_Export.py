@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from ptce_geo.csvsafe import FLAVOURS
 from ptce_geo.fr_format import fr_number
 from ui import exports, loaders, panels, project
 
@@ -12,8 +11,7 @@ st.title("Export de la base du diagnostic")
 ref = loaders.reference()
 _, current = project.page_territory(ref)
 if panels.banner(current):
-    flavour = st.radio("Format des fichiers CSV", FLAVOURS, key="exp_format", format_func=exports.FLAVOUR_LABELS.get, horizontal=True,
-                       help="« Excel français » s'ouvre directement dans Excel réglé en français ; « Standard » convient aux autres outils.")
+    flavour = exports.flavour_choice("exp_format")
     data, files, notes = exports.archive(current, flavour)
     suffix = "" if flavour == "standard" else "_excel-fr"
     short = "CSV standard" if flavour == "standard" else "CSV Excel français"

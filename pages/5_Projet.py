@@ -9,6 +9,7 @@ import streamlit as st
 from ptce_geo.collective import profile, projects
 from ptce_geo.collective.evidence import marker_evidence
 from ptce_geo.errors import ProjectError
+from ptce_geo.fr_format import D3_LOCALE
 from ptce_geo.project import MATURITY_MARKERS, project_path
 from ptce_geo.project_export import project_zip
 from ui import dossier, governance_panel, loaders, permanent_panel, project, state
@@ -116,7 +117,7 @@ with actions:
 
 tab_ter, tab_find, tab_prof, tab_gov, tab_groups, tab_acts, tab_meet, tab_snap = st.tabs(
     ["Territoires", "Constats partagés", "Profil du PTCE", "Gouvernance et modèle économique", "Groupes", "Projets d'activité",
-     "Rencontres et contacts", "Instantanés"])
+     "Rencontres et contacts", "Instantanés"], key="prj_onglet", on_change="rerun")
 
 # --- territories -------------------------------------------------------------------------------------
 with tab_ter:
@@ -236,12 +237,15 @@ with tab_prof:
             st.slider(label, 0, 4, step=1, **widget(f"prj_m_{key}", f"marqueurs/{key}"))
             st.caption(f"Ce que le projet contient : {md(evidence[key])}")
         markers = project.markers_frame(prof)
-        chart = alt.Chart(markers).mark_bar().encode(
+        # the bars are hidden from screen readers (a bar of score 0 is an empty, unnamed SVG group): the chart's description
+        # gives every score in words, and the sliders above carry them too
+        chart = alt.Chart(markers, description="Marqueurs de maturité : " + " ; ".join(
+            f"{r.Marqueur} {r.Score} ({r.Niveau})" for r in markers.itertuples())).mark_bar(aria=False).encode(
             x=alt.X("Score:Q", scale=alt.Scale(domain=[0, 4]), axis=alt.Axis(tickCount=5, format="d")),
             y=alt.Y("Marqueur:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
             tooltip=["Marqueur", "Score", "Niveau"],
         ).properties(height=220)
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(chart.configure(locale=D3_LOCALE), width="stretch")
 
 with tab_gov:
     governance_panel.governance_tab(p)

@@ -27,7 +27,7 @@ from .diagnostic import Diagnostic
 from .errors import PtceGeoError
 from .fr_format import fr_number, fr_percent, yes_no
 from .income import MEASURED_ERROR, METHOD
-from .indicators import DENSITY_LEVELS, indicator
+from .indicators import DENSITY_LEVELS, KIND_LABELS, indicator
 from .reference import FETCH_HINT
 from .zonings import COLUMNS as ZONING_COLUMNS
 from .zonings import zonings_markdown
@@ -110,6 +110,7 @@ def _as_written(frame: pd.DataFrame) -> pd.DataFrame:
 def tables(diag: Diagnostic) -> dict[str, pd.DataFrame]:
     """The CSV tables by file stem, as written. Shares (``part_*``, ``couverture``) are fractions from 0 to 1."""
     summary = diag.summary.join(diag.disparities.drop(columns="libelle").rename(columns=_DISPARITY_COLUMNS))
+    summary["type"] = summary["type"].map(lambda kind: KIND_LABELS.get(kind, kind))
     at = list(summary.columns).index("source")
     order = [c for c in summary.columns if c not in _DISPARITY_COLUMNS.values()]
     order = order[:at] + list(_DISPARITY_COLUMNS.values()) + order[at:]
@@ -149,19 +150,30 @@ def _table_md(frame: pd.DataFrame) -> str:
     return head + "".join("| " + " | ".join(row) + " |\n" for row in cells.itertuples(index=False))
 
 
+# column headings of the tables of sources.md, in words for people
+_SOURCE_HEADINGS = {"jeu": "Jeu", "libelle": "Libellé", "millesime": "Millésime", "origine": "Origine", "fichier": "Fichier", "date": "Date",
+                    "hors_domaine": "Hors domaine", "indicateur": "Indicateur", "source": "Source", "couverture": "Couverture",
+                    "approximatif": "Approximatif"}
+
+
 def sources_text(diag: Diagnostic, command: str | None = None) -> str:
     """Markdown: date, command, territory, datasets with vintages, per-indicator sources, methods, thresholds."""
     t, s = diag.territory, diag.summary
     per_indicator = s[["libelle", "source", "millesime", "couverture", "approximatif"]].reset_index()
     per_indicator["couverture"] = per_indicator["couverture"].map(fr_percent)
     per_indicator["approximatif"] = per_indicator["approximatif"].map({True: "oui", False: "non"})
+    per_indicator = per_indicator.rename(columns=_SOURCE_HEADINGS)
+    datasets = diag.sources.assign(date=diag.sources["date"].astype(str).str[:10])  # the day: a full timestamp cannot wrap
+    if "hors_domaine" in datasets and not datasets["hors_domaine"].astype(bool).any():
+        datasets = datasets.drop(columns="hors_domaine")
+    datasets = datasets.rename(columns=_SOURCE_HEADINGS)
     lines = [
         "# Diagnostic territorial — sources, millésimes et méthodes", "",
         f"- Date du calcul : {diag.created} (UTC)",
         f"- Commande : `{command}`" if command else "- Commande : (appel de la bibliothèque ptce_geo)",
         f"- Territoire : {diag.overview['definition']} Définition complète : `territoire.json`.",
         f"- Géographie de référence : {t.geography_vintage} ; population : {diag.overview['millesime_population']}.", "",
-        "## Jeux de données en service", "", _table_md(diag.sources), "",
+        "## Jeux de données en service", "", _table_md(datasets), "",
         "## Indicateurs : source et millésime", "", _table_md(per_indicator), "",
     ]
     if diag.missing:

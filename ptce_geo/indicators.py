@@ -18,6 +18,7 @@ __all__ = [
     "Indicator",
     "VARIABLES",
     "INDICATORS",
+    "KIND_LABELS",
     "DENSITY_LEVELS",
     "DENSITY_GROUPS",
     "AAV_CATEGORIES",
@@ -37,6 +38,11 @@ class Variable:
     id: str
     label: str
     kind: str  # "count" | "median" | "category"
+
+
+# how each kind of indicator is computed, in words for people (exports write these, not the code's names)
+KIND_LABELS = {"count": "effectif (somme)", "ratio": "taux (rapport des sommes)", "growth": "évolution annuelle moyenne",
+               "median": "médiane"}
 
 
 @dataclass(frozen=True)

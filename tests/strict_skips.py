@@ -17,7 +17,7 @@ __all__ = ["SHARED", "REAL_DATA", "BROWSER_MISSING", "forbidden_skip", "on_ci", 
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 REAL_DATA = "real datasets absent"  # the start of every skip reason for want of ../shared/data
-BROWSER_MISSING = ("chromium", "static/vendor/")  # words of the browser suite's skip reason (tests/browser/conftest.py)
+BROWSER_MISSING = ("chromium", "static/vendor/", "node_modules/axe-core")  # words of the browser suites' skip reasons
 
 
 def on_ci(environ=os.environ) -> bool:

@@ -100,7 +100,8 @@ def test_alert_figures_are_words_not_json():
 def test_snapshot_differences_never_show_a_signed_zero_or_a_boolean():
     from ui.project import _number, _signed
 
-    assert [_signed(v) for v in (0.001, -0.001, 2.5, -3, 0, None)] == ["0,00", "0,00", "+2,50", "-3", "0", ""]
+    assert [_signed(v, 2) for v in (0.001, -0.001, 2.5, -3, 0, None)] == ["0,00", "0,00", "+2,50", "-3,00", "0,00", ""]
+    assert [_signed(v, 0) for v in (0.4, -0.4, 2.5, -3)] == ["0", "0", "+2", "-3"]
     assert (_number(True), _number(False), _number(12.0), _number(1234.56)) == ("oui", "non", "12", "1\u202f234,6")
 
 

@@ -300,6 +300,22 @@ def test_snapshot_diff_labels_and_signs():
     assert ui_project.snapshot_table(p)["Date"].tolist() == ["01/01/2025 11:00", "01/01/2026 11:00"]
 
 
+def test_snapshot_diff_shows_each_figure_with_the_decimals_of_its_unit():
+    """Weighted census counts are floats: a job count never shows decimals, and the difference is that of the figures
+    shown; a rate keeps one decimal; a change smaller than the last decimal shown is « 0,0 », never « -0,0 »."""
+    p = Project("x")
+    p.add_snapshot("avant", {"territoire": {"population": 1000.6, "surface_km2": 12.34},
+                             "indicateurs": {"emplois": 1234.56, "taux_chomage": 9.96}}, date="2025-01-01T10:00:00+00:00")
+    p.add_snapshot("après", {"territoire": {"population": 1003.2, "surface_km2": 12.31},
+                             "indicateurs": {"emplois": 1240.4, "taux_chomage": 10.44}}, date="2026-01-01T10:00:00+00:00")
+    diff = ui_project.snapshot_diff(p, 1, 2).set_index("Élément")[["Avant", "Après", "Écart"]]
+    rows = {k.split(" — ")[1].split(" (")[0]: list(v) for k, v in diff.iterrows()}
+    assert rows["population"] == ["1\u202f001", "1\u202f003", "+2"]
+    assert rows["surface"] == ["12,3", "12,3", "0,0"]
+    assert rows["Emplois au lieu de travail"] == ["1\u202f235", "1\u202f240", "+5"]
+    assert rows["Taux de chômage des 15-64 ans"] == ["10,0", "10,4", "+0,4"]
+
+
 @pytest.mark.parametrize("name, stem", [("CON", "CON_"), ("prn", "prn_"), ("CONSEIL", None)])
 def test_a_reserved_project_name_is_said_when_the_project_is_created(folder, name, stem):
     at = create(tab(), name)

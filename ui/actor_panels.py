@@ -27,7 +27,7 @@ from ptce_geo.fr_format import count, fr_number
 from ptce_geo.geocode import BanGeocoder
 from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP
 from ptce_geo.reference import Reference
-from ui import actors, loaders, project
+from ui import actors, exports, loaders, project
 from ui.maps import MAX_OUTLINED_COMMUNES
 from ui.state import opened
 from ui.territory import Current
@@ -42,7 +42,6 @@ BAN_NOTE = ("Envoie les adresses des acteurs sans coordonnées à l'API Adresse 
 MAP_KEY, _CLICK, _FLASH, _READ, _ERROR, _SUMMARY = "act_carte", "act_clic", "_act_flash", "_act_fichier_lu", "_act_erreur", "_act_summary"
 _COUNT_LABELS = {"modalite": "Modalité", "acteurs": "Acteurs", "impliques": "Impliqués", "part_pct": "Part (%)"}
 _DIGITS = {"indice_diversite": 2}  # decimals of a float column shown in a table; 1 otherwise
-_FLAVOURS = {"excel-fr": "Excel français (;  virgule décimale)", "standard": "Standard (,  point décimal)"}
 
 
 def _n(value: int) -> str:
@@ -480,7 +479,7 @@ def _zip(inventory: Inventory, flavour: str) -> bytes:
 
 def export_panel(state: EditableInventory) -> None:
     """Each export file as a download (built when clicked), in the chosen CSV flavour; every text cell neutralised."""
-    flavour = st.radio("Format des CSV", list(_FLAVOURS), format_func=_FLAVOURS.get, horizontal=True, key="act_export_format")
+    flavour = exports.flavour_choice("act_export_format")
     inventory = state.inventory
     names = ["acteurs.csv", "acteurs_rapport.csv"] + ([f"{stem}.csv" for stem in inventory.summary.tables()] if inventory.summary else [])
     st.download_button("Tout télécharger (ZIP)", data=partial(_zip, inventory, flavour), file_name="acteurs.zip", mime="application/zip",

@@ -11,6 +11,7 @@ import streamlit as st
 
 from ptce_geo.collective import analysis
 from ptce_geo.collective.actor_schema import INTERESTS
+from ptce_geo.fr_format import D3_LOCALE
 from ui import governance_panel, state
 
 __all__ = ["collective_panel"]
@@ -54,7 +55,7 @@ def collective_panel(actors: pd.DataFrame) -> None:
     table = analysis.interest_involvement(actors)
     left, right = st.columns(2)
     _show(table, left)
-    right.altair_chart(_interest_chart(table), width="stretch")
+    right.altair_chart(_interest_chart(table).configure(locale=D3_LOCALE), width="stretch")  # French numbers
     off = analysis.off_correspondence(actors)
     st.markdown("**Acteurs hors de la correspondance intérêt / espace décrite par le guide**")
     st.caption("« en deçà » : intérêt plus étroit que ce que l'espace suppose ; « au-delà » : acteur qui pourrait prendre une place "

@@ -24,10 +24,21 @@ from ptce_geo.export import export_zip
 from ptce_geo.territory import TerritoryDefinition
 from ui import loaders, state, territory
 
-__all__ = ["FLAVOUR_LABELS", "DESCRIPTIONS", "command_for", "extra_files", "archive", "downloaded", "mime_of"]
+__all__ = ["FLAVOUR_LABELS", "flavour_choice", "DESCRIPTIONS", "command_for", "extra_files", "archive", "downloaded", "mime_of"]
 
 FLAVOUR_LABELS = {"standard": "Standard (séparateur virgule, point décimal, UTF-8)",
                   "excel-fr": "Excel français (point-virgule, virgule décimale, UTF-8 avec BOM)"}
+FLAVOUR_HELP = "« Excel français » s'ouvre directement dans Excel réglé en français ; « Standard » convient aux autres outils."
+
+
+def flavour_choice(key: str) -> str:
+    """The CSV flavour radio, the same on every page: it starts from the session's choice and a change is kept for the
+    session (``state.csv_flavour``)."""
+    st.session_state[key] = state.csv_flavour()
+    return st.radio("Format des fichiers CSV", FLAVOURS, key=key, format_func=FLAVOUR_LABELS.get, horizontal=True, help=FLAVOUR_HELP,
+                    on_change=lambda: state.set_csv_flavour(st.session_state[key]))
+
+
 DESCRIPTIONS = {
     "resume.csv": "Chiffres clés du territoire",
     "synthese.csv": "Chaque indicateur : territoire, départements, régions, France, disparités, couverture, source, millésime",

@@ -90,10 +90,11 @@ def glance(current: territory.Current, link: bool = True) -> None:
     """
     diag = current.diagnostic
     o = diag.overview if diag is not None else {}
-    c1, c2 = st.columns(2)
-    c3, c4 = st.columns(2)
+    # the population (six or seven digits and a help icon) gets the wider column: « 180 … » was cut off 1024 px wide
+    c2, c1 = st.columns([3, 2])
+    c3, c4 = st.columns([3, 2])
     if diag is None:
-        for column, label in zip((c1, c2, c3, c4), ("Communes", "Population", "EPCI", "Alertes"), strict=True):
+        for column, label in zip((c2, c1, c3, c4), ("Population", "Communes", "EPCI", "Alertes"), strict=True):
             column.metric(label, "—")
         if current.error:
             st.error(md_multiline(current.error), icon=":material/block:")
@@ -283,7 +284,8 @@ def edge_communes(ref: Reference, sel: state.Selection, current: territory.Curre
     widget = f"ter_coupees_{st.session_state.get(_EDGE_VERSION, 0)}"
     st.data_editor(table, key=widget, hide_index=True, disabled=[c for c in table.columns if c != "Dans le territoire"],
                    on_change=_edge_changed, args=(widget, list(table["Code"]), by_rule), height=min(38 + 35 * len(table), 320),
-                   column_config={"Dans le territoire": st.column_config.CheckboxColumn("Dans le territoire", pinned=True)})
+                   column_order=("Dans le territoire", "Commune", "Part dans le polygone", "Population", "EPCI", "Code"),  # the box first
+                   column_config={"Dans le territoire": st.column_config.CheckboxColumn("Dans le territoire", pinned=True, width="small")})
 
 
 def _uploaded(widget: str) -> None:

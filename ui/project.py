@@ -39,7 +39,7 @@ from ptce_geo.collective.sync import InventoryWipeError, decide_actors, save_col
 from ptce_geo.collective.tables import registered
 from ptce_geo.diagnostic import Diagnostic, diagnose
 from ptce_geo.errors import ProjectError, PtceGeoError
-from ptce_geo.fr_format import fr_number, yes_no
+from ptce_geo.fr_format import decimals_for_unit, fr_number, yes_no
 from ptce_geo.indicators import INDICATORS
 from ptce_geo.project import MATURITY_MARKERS, Project, ProjectConflictError, compare_snapshots, open_project, project_path, snapshot_rows
 from ptce_geo.reference import Reference
@@ -82,15 +82,16 @@ def local_time(stamp: str) -> str:
     return (moment.astimezone(_PARIS) if moment.tzinfo else moment).strftime("%d/%m/%Y %H:%M")
 
 
-def _number(value: object, decimals: int = 1) -> str:
-    """French number text (narrow no-break space, decimal comma); lists joined; missing values as a dash."""
+def _number(value: object, decimals: int = 1, whole: bool = False) -> str:
+    """French number text (narrow no-break space, decimal comma); lists joined; missing values as a dash. ``whole``: a
+    count, rounded to a whole number even when stored as a weighted float."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
     if isinstance(value, bool):
         return yes_no(value)
     if not isinstance(value, int | float):
         return ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
-    return fr_number(value, 0 if float(value).is_integer() else decimals)
+    return fr_number(value, 0 if whole or float(value).is_integer() else decimals)
 
 
 def _key_figures(diag: Diagnostic) -> dict[str, str]:
@@ -154,23 +155,38 @@ def _element_label(element: str) -> str:
 
 
 def snapshot_diff(project: Project, before_id: int, after_id: int, changed_only: bool = True) -> pd.DataFrame:
-    """What changed between two snapshots of ``project``: element, before, after, difference (text cells)."""
+    """What changed between two snapshots of ``project``: element, before, after, difference (text cells, each figure
+    with the decimals of its unit: counts whole, never « 1 234,56 emplois » nor « -0,0 »)."""
     contents = {int(r["id"]): r["contenu"] for r in snapshot_rows(project)}
     if before_id not in contents or after_id not in contents:
         raise ProjectError("Instantané introuvable dans le projet.")
     diff = compare_snapshots(contents[before_id], contents[after_id])
     if changed_only:
         diff = diff[diff["change"]]
+    decimals = [_decimals(e, b if a is None else a) for e, a, b in zip(diff["element"], diff["avant"], diff["apres"], strict=True)]
     return pd.DataFrame({
-        "Élément": diff["element"].map(_element_label), "Avant": diff["avant"].map(_number), "Après": diff["apres"].map(_number),
-        "Écart": [_signed(v) for v in diff["ecart"]],
+        "Élément": diff["element"].map(_element_label),
+        "Avant": [_number(v, d, whole=d == 0) for v, d in zip(diff["avant"], decimals, strict=True)],
+        "Après": [_number(v, d, whole=d == 0) for v, d in zip(diff["apres"], decimals, strict=True)],
+        # the difference of the figures as shown: 1 234,56 -> 1 240,4 emplois reads « 1 235 », « 1 240 », « +5 »
+        "Écart": [None if e is None or pd.isna(e) else _signed(round(b, d) - round(a, d), d)
+                  for e, a, b, d in zip(diff["ecart"], diff["avant"], diff["apres"], decimals, strict=True)],
     }).reset_index(drop=True)
 
 
-def _signed(value: object) -> str:
+def _decimals(element: str, value: object) -> int:
+    """Decimals of a snapshot figure: an indicator's unit decides; the surface to 0.1 km²; every other figure is a count."""
+    head, _, tail = element.partition(" / ")
+    if head == "indicateurs":
+        units = {i.id: i.unit for i in INDICATORS}
+        return decimals_for_unit(units.get(tail, ""), value if isinstance(value, int | float) else None)
+    return 1 if tail == "surface_km2" else 0
+
+
+def _signed(value: object, decimals: int = 2) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    text = _number(value, 2)
+    text = fr_number(value, decimals)
     return ("+" if value > 0 and text.strip("0,") else "") + text  # never « +0,00 » nor « -0,00 » (fr_number drops that sign)
 
 

@@ -7,6 +7,7 @@ same colour-blind-safe palette as the maps.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import altair as alt
@@ -70,13 +71,18 @@ def summary_table(diag: Diagnostic) -> None:
     rows = []
     floor = diag.params.min_coverage
     for _, r in s.iterrows():
-        row = {"Thème": r["theme"], "Indicateur": r["libelle"],
+        row = {"Thème": r["theme"], "Indicateur": r["libelle"], "Millésime": r["millesime"], "Source": r["source"],
                "Territoire": _noted(fr_value(r["valeur_territoire"], r["unite"]), figure_note(r["methode"], r["couverture"], floor))}
         row.update({heading: _noted(fr_value(r[col], r["unite"]), figure_note(r[f"methode_{col}"], r[f"couverture_{col}"], floor))
                     for col, heading in comparisons.items()})
-        row.update({"Couverture": fr_percent(r["couverture"]), "Millésime": r["millesime"], "Source": r["source"]})
+        row["Couverture"] = fr_percent(r["couverture"])
         rows.append(row)
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=min(40 + 35 * len(rows), 720))
+    # vintage and source next to the indicator, not past the comparison columns where a 1024 px window never shows them;
+    # the indicator stays pinned while the table scrolls sideways
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=min(40 + 35 * len(rows), 720),
+                 column_config={"Thème": st.column_config.TextColumn(width="small"),
+                                "Indicateur": st.column_config.TextColumn(pinned=True, width="medium"),
+                                "Source": st.column_config.TextColumn(width="small", help="Source de l'indicateur (texte entier au survol)")})
     st.caption("Couverture : part de la population des communes où l'indicateur est connu (secret statistique ; 100 % pour une "
                f"valeur publiée par l'INSEE). Toute valeur couverte à moins de {fr_percent(floor)} porte sa "
                "couverture entre parenthèses. Taux recalculés à partir des numérateurs et dénominateurs sommés. Médiane du niveau de "
@@ -200,7 +206,9 @@ def _stacked_bars(levels: pd.DataFrame) -> alt.Chart:
     data = pd.DataFrame(rows)
     domain = [f"{code}. {label}" for code, label in DENSITY_LEVELS.items()]
     return alt.Chart(data).mark_bar().encode(
-        x=alt.X("part:Q", stack="zero", title="Part du territoire", axis=alt.Axis(format="%")),
+        # the bar is the whole territory: the axis stops at 100 % (a sum of rounded shares may pass it by a hair)
+        x=alt.X("part:Q", stack="zero", title="Part du territoire", axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1]),
+                scale=alt.Scale(domain=[0, 1], nice=False, clamp=True)),
         y=alt.Y("mesure:N", title=None, sort=["Population", "Surface"]),
         color=alt.Color("niveau:N", title="Niveau de densité (INSEE)", scale=alt.Scale(domain=domain, range=list(DENSITY_COLORS.values())),
                         legend=alt.Legend(orient="bottom", columns=2, labelLimit=260)),
@@ -364,4 +372,17 @@ def sources(diag: Diagnostic) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption(f"Géographie de référence : {diag.territory.geography_vintage}. Diagnostic calculé le {diag.created[:10]}.")
     with st.expander("Méthodes et seuils des alertes (fichier sources.md de l'export)"):
-        st.markdown(sources_text(diag))
+        # the file's own headings (# …) would be page-sized titles inside a small box: three levels down
+        _markdown_boxed(re.sub(r"^(#{1,3}) ", lambda m: "#" * (len(m.group(1)) + 3) + " ", sources_text(diag), flags=re.MULTILINE))
+
+
+def _markdown_boxed(text: str) -> None:
+    """Markdown whose tables become data frames: a Markdown table wider than the box would overflow it (measured 818 px
+    in a 562 px box), a data frame scrolls inside its own frame."""
+    for is_table, lines in itertools.groupby(text.splitlines(), key=lambda line: line.startswith("|")):
+        block = list(lines)
+        if not is_table:
+            st.markdown("\n".join(block))
+            continue
+        rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in block]
+        st.dataframe(pd.DataFrame(rows[2:], columns=rows[0]), hide_index=True, width="stretch")

@@ -77,12 +77,16 @@ __all__ = [
     "drop_inventory",
     "synced",
     "mark_synced",
+    "csv_flavour",
+    "set_csv_flavour",
 ]
 
 QUERY_KEYS = ("epci", "communes", "exclues", "seuil", "polygone", "dessin", "fichier")
 # the open project's file name stays in every page's URL, so that a reload anywhere reopens it; Streamlit
 # clears the query string on page changes
 PROJECT_PARAM = "projet"
+# the CSV flavour chosen on any page (Export, Acteurs), kept for the session: every page starts from the last choice
+_CSV_FLAVOUR, DEFAULT_CSV_FLAVOUR = "_csv_format", "standard"
 DEFAULT_MIN_SHARE = 0.5
 MAX_URL_VERTICES = 400  # ~9,000 characters of URL: beyond, the drawing is stored server-side under an id
 MAX_PARAM_CHARS = 20_000  # a longer parameter was not written by the app (a drawing this large travels as dessin=ID)
@@ -522,3 +526,12 @@ def close_project() -> None:
     st.session_state.pop(_SYNCED, None)
     if PROJECT_PARAM in st.query_params:
         del st.query_params[PROJECT_PARAM]
+
+
+def csv_flavour() -> str:
+    """The CSV flavour of the session's downloads (« standard » until the user picks another on any page)."""
+    return st.session_state.get(_CSV_FLAVOUR, DEFAULT_CSV_FLAVOUR)
+
+
+def set_csv_flavour(flavour: str) -> None:
+    st.session_state[_CSV_FLAVOUR] = flavour

@@ -1,0 +1,188 @@
+"""Accessibility in a real browser: axe-core on every page and tab (no serious or critical violation), the main flow
+with the keyboard alone (choose an EPCI, read the diagnostic, export), tabs that keep their place after an action.
+
+axe-core comes from the npm registry (package.json devDependencies, installed by ``npm ci``) and is injected into the
+page by Playwright; it checks the Streamlit document, not the map's iframe (Leaflet's own markup, checked by the map
+tests).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+import pytest
+
+from tests.browser.helpers import ARTIFACTS, LONG, ROOT, settle, shot
+
+pytestmark = pytest.mark.browser
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = ("serious", "critical")
+AMIENS = "248000531"
+# Violations inside Streamlit's own widgets that the app cannot change, excluded by rule and by the CSS selector of the
+# widget holding them (and only there); each entry says why.
+STREAMLIT_OWN: dict[str, tuple[str, ...]] = {
+    # A disabled slider's label is drawn at 40 % opacity of the text colour by Streamlit (no theme option for it);
+    # WCAG 1.4.3 exempts the text of an inactive control.
+    "color-contrast": ('[data-testid="stSlider"]:has(input[type="range"][disabled])',),
+}
+
+_RUN_AXE = """async (skip) => {
+    const result = await axe.run(document, {resultTypes: ['violations'], iframes: false});
+    return result.violations.filter(v => ['serious', 'critical'].includes(v.impact)).flatMap(v => v.nodes
+        .filter(n => !(skip[v.id] || []).some(sel => document.querySelector(n.target[0])?.closest(sel)))
+        .map(n => ({rule: v.id, impact: v.impact, target: n.target.join(' '), html: n.html.slice(0, 200),
+                    summary: n.failureSummary})));
+}"""
+
+
+def violations(page) -> list[dict]:
+    """Serious and critical axe-core violations of the page as it stands, less the listed Streamlit ones."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    return page.evaluate(_RUN_AXE, STREAMLIT_OWN)
+
+
+@pytest.fixture(autouse=True)
+def _axe_installed():
+    if not AXE.exists():
+        pytest.skip(f"{AXE.relative_to(ROOT)} absent (npm ci installs node_modules/axe-core)")
+
+
+def check(page, where: str, found: dict) -> None:
+    settle(page)
+    problems = violations(page)
+    if problems:
+        found[where] = problems
+        shot(page, f"axe_{where}")
+
+
+def test_every_page_and_tab_has_no_serious_violation(page, server):
+    found: dict[str, list] = {}
+    page.goto(server["url"] + "/")
+    page.get_by_role("heading", name="Données chargées").wait_for(timeout=LONG)
+    check(page, "accueil", found)
+    page.goto(server["url"] + f"/Territoire?epci={AMIENS}")
+    page.get_by_text(f"SIREN {AMIENS}").first.wait_for(timeout=LONG)
+    for tab in ("EPCI", "Dessin ou contour", "Communes"):
+        page.get_by_role("tab", name=tab, exact=True).click()
+        check(page, f"territoire_{tab}", found)
+    page.goto(server["url"] + f"/Diagnostic?epci={AMIENS}")
+    page.get_by_role("tab", name="Synthèse").wait_for(timeout=LONG)
+    for tab in ("Synthèse", "EPCI et disparités", "Rural / urbain", "Zonages", "Alertes", "Sources"):
+        page.get_by_role("tab", name=tab, exact=True).click()
+        check(page, f"diagnostic_{tab}", found)
+    page.goto(server["url"] + f"/Export?epci={AMIENS}")
+    page.get_by_text("Fichier par fichier").wait_for(timeout=LONG)
+    check(page, "export", found)
+    page.goto(server["url"] + f"/Acteurs?epci={AMIENS}")
+    page.get_by_role("button", name="Commencer un inventaire vide").click()
+    page.get_by_role("tab", name="Rapport d'import").wait_for(timeout=LONG)
+    for tab in ("Rapport d'import", "Modifier le tableau", "Synthèse du territoire", "Collectif", "Exporter"):
+        page.get_by_role("tab", name=tab, exact=True).click()
+        check(page, f"acteurs_{tab}", found)
+    page.goto(server["url"] + f"/Projet?epci={AMIENS}")
+    page.get_by_label("Nom du projet").fill(f"Axe {uuid.uuid4().hex[:6]}")
+    page.get_by_label("Nom du projet").press("Enter")
+    page.get_by_role("button", name="Créer le projet").click()
+    page.get_by_role("tab", name="Instantanés").wait_for(timeout=LONG)
+    for tab in ("Territoires", "Constats partagés", "Profil du PTCE", "Instantanés"):
+        page.get_by_role("tab", name=tab, exact=True).click()
+        check(page, f"projet_{tab}", found)
+    (ARTIFACTS / "axe_violations.json").write_text(json.dumps(found, ensure_ascii=False, indent=1))
+    assert found == {}, "\n".join(f"{where}: {v['rule']} ({v['impact']}) {v['html'][:120]}" for where, items in found.items() for v in items)
+
+
+_FOCUSED_JS = """([role, name]) => {
+    const e = document.activeElement;
+    if (!e || e === document.body) return false;
+    const byId = (e.getAttribute('aria-labelledby') || '').split(' ').map(id => document.getElementById(id)?.innerText || '').join(' ');
+    const widget = e.closest('[data-testid=stElementContainer]')?.querySelector('[data-testid=stWidgetLabel]')?.innerText || '';
+    const label = [e.getAttribute('aria-label'), byId, e.innerText, e.labels?.[0]?.innerText, widget].join(' ');
+    const kind = e.getAttribute('role') || {A: 'link', BUTTON: 'button', INPUT: 'input'}[e.tagName];
+    return kind === role && label.includes(name);
+}"""
+
+
+def tab_to(page, role: str, name: str, key: str = "Tab", limit: int = 400) -> None:
+    """Press ``key`` (Tab or Shift+Tab) until the focused element has ``role`` and a label containing ``name``."""
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if page.evaluate(_FOCUSED_JS, [role, name]):
+            return
+    raise AssertionError(f"{role} « {name} » not reached with {limit} Tab presses")
+
+
+def selected_tab(page) -> str:
+    return page.locator('[role="tab"][aria-selected="true"]').first.inner_text().strip()
+
+
+def test_choose_an_epci_read_the_diagnostic_and_export_with_the_keyboard_alone(page, server):
+    page.goto(server["url"] + "/Territoire")
+    page.get_by_role("heading", name="Territoire d'action").wait_for(timeout=LONG)
+    settle(page)
+    # the list of EPCI, the way to choose without the map; reached backwards from the end of the page, since every EPCI
+    # outline of the map (left column, before it in the page) is a Tab stop of its own
+    tab_to(page, "combobox", "EPCI du territoire", key="Shift+Tab")
+    page.keyboard.press("ArrowDown")  # opens the list; typed before it is open, the first characters may be lost
+    page.get_by_role("option").first.wait_for()
+    page.keyboard.type(AMIENS, delay=30)
+    page.get_by_role("option", name=AMIENS).first.wait_for()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.get_by_text(f"SIREN {AMIENS}").first.wait_for(timeout=LONG)
+    settle(page)
+
+    tab_to(page, "link", "Diagnostic")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/Diagnostic*")
+    page.get_by_role("tab", name="Synthèse").wait_for(timeout=LONG)
+    settle(page)
+    tab_to(page, "tab", "Synthèse")
+    tab_to(page, "tab", "Alertes", key="ArrowRight", limit=6)  # the tab list moves with the arrow keys
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('[role=tab][aria-selected=true]')?.innerText.includes('Alertes')")
+    settle(page)
+    page.get_by_text(re.compile("Aucune alerte sur ce territoire|Chiffres et explication")).first.wait_for()
+
+    tab_to(page, "link", "Télécharger la base du diagnostic")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/Export*")
+    page.get_by_text("Fichier par fichier").wait_for(timeout=LONG)
+    settle(page)
+    tab_to(page, "button", "Télécharger tout")
+    with page.expect_download(timeout=LONG) as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename.endswith(".zip")
+    shot(page, "a11y_keyboard_export")
+    assert page.failed == [] and page.external == []
+
+
+def test_tabs_keep_their_place_after_an_action(page, server):
+    """Adding a commune to an empty territory puts new elements above the tabs (figures, « Centrer la carte »): the tab
+    stays where the user was."""
+    page.goto(server["url"] + "/Territoire")
+    page.get_by_role("heading", name="Territoire d'action").wait_for(timeout=LONG)
+    settle(page)
+    page.get_by_role("tab", name="Communes", exact=True).click()
+    box = page.get_by_label("Chercher une commune")
+    box.fill("80021")
+    box.press("Enter")
+    page.get_by_role("button", name="Ajouter").first.click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('communes') === '80021'", timeout=LONG)
+    page.get_by_role("button", name="Centrer la carte sur le territoire").wait_for(timeout=LONG)
+    settle(page)
+    assert selected_tab(page) == "Communes"
+
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Projet").click()  # the project takes this territory
+    page.get_by_label("Nom du projet").fill(f"Onglets {uuid.uuid4().hex[:6]}")
+    page.get_by_label("Nom du projet").press("Enter")
+    page.get_by_role("button", name="Créer le projet").click()
+    page.get_by_role("tab", name="Instantanés").click()
+    settle(page)
+    page.get_by_role("button", name="Prendre un instantané").click()
+    page.get_by_text("Instantané enregistré.").wait_for(timeout=LONG)
+    settle(page)
+    assert selected_tab(page) == "Instantanés"
