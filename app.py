@@ -1,8 +1,10 @@
-"""The app's script (served by ``python -m ui.serve``, or ``streamlit run app.py``): the navigation, in French, over every page of pages/.
+"""The app's script (served by ``python -m ui.serve``, or ``streamlit run app.py``): the navigation, in French, over every page of app_pages/.
 
 Declared with st.navigation so the home page reads « Accueil » instead of the script's name; the list
-is still read from pages/ (sorted by their number prefix), so a new page needs no edit here. URL paths
+is still read from app_pages/ (sorted by their number prefix), so a new page needs no edit here. URL paths
 stay those Streamlit infers from the file names (/Territoire, /Diagnostic…), the home page being /.
+The folder is not named ``pages/``: Streamlit would auto-discover it too, and a fresh server whose first request is a
+deep link (/Territoire) listed « app » above « Accueil » in the sidebar.
 """
 
 from pathlib import Path
@@ -10,8 +12,8 @@ from pathlib import Path
 import streamlit as st
 
 HOME = "0_Accueil.py"
-PAGES = Path(__file__).resolve().parent / "pages"
+PAGES = Path(__file__).resolve().parent / "app_pages"
 
 st.set_page_config(page_title="ptce-geo — diagnostic territorial", page_icon="🗺️", layout="wide")
-st.navigation([st.Page(f"pages/{path.name}", default=path.name == HOME, title="Accueil" if path.name == HOME else None)
+st.navigation([st.Page(f"app_pages/{path.name}", default=path.name == HOME, title="Accueil" if path.name == HOME else None)
                for path in sorted(PAGES.glob("[0-9]*_*.py"))]).run()

@@ -64,7 +64,7 @@ def page(**params) -> AppTest:
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
-    return at.switch_page("pages/4_Acteurs.py").run()
+    return at.switch_page("app_pages/4_Acteurs.py").run()
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:

@@ -243,7 +243,7 @@ def dossier_buttons(at) -> dict[str, bool]:
 def test_diagnostic_and_projet_pages_offer_the_dossier(app_folder, embedded):
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "pages" / "2_Diagnostic.py"), default_timeout=90)
+    at = AppTest.from_file(str(ROOT / "app_pages" / "2_Diagnostic.py"), default_timeout=90)
     at.query_params["epci"] = DOMBES
     at.run()
     assert not at.exception
@@ -254,7 +254,7 @@ def test_diagnostic_and_projet_pages_offer_the_dossier(app_folder, embedded):
     app_folder.mkdir(parents=True)
     save_project(project, app_folder / "ptce-dombes.gpkg")
     page = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    page.switch_page("pages/5_Projet.py")
+    page.switch_page("app_pages/5_Projet.py")
     page.query_params["projet"] = "ptce-dombes"
     page.run()
     assert not page.exception and dossier_buttons(page) == {"Dossier (HTML)": False, "Dossier (PDF)": False}

@@ -63,6 +63,13 @@ def open_page(page: str, **params) -> AppTest:
     return at
 
 
+def test_no_auto_discovered_pages_folder_next_to_the_app():
+    """Streamlit auto-discovers a ``pages/`` folder beside the main script: on a fresh server whose first request was
+    /Territoire, the sidebar listed « app » above « Accueil » (seen in chromium). The pages live in ``app_pages/``."""
+    assert not (ROOT / "pages").exists()
+    assert sorted(p.name for p in (ROOT / "app_pages").glob("[0-9]*_*.py"))[0] == "0_Accueil.py"
+
+
 def test_home_is_listed_as_accueil_and_page_urls_stay(app_data):
     at = open_page("")
     pages = {info["page_name"]: info["url_pathname"] for info in at._registered_pages.values()}
@@ -75,13 +82,13 @@ def test_home_is_listed_as_accueil_and_page_urls_stay(app_data):
         assert f"**{acronym}**" in text, acronym
 
 
-@pytest.mark.parametrize("page", ["pages/1_Territoire.py", "pages/3_Export.py", "pages/4_Acteurs.py", "pages/5_Projet.py"])
+@pytest.mark.parametrize("page", ["app_pages/1_Territoire.py", "app_pages/3_Export.py", "app_pages/4_Acteurs.py", "app_pages/5_Projet.py"])
 def test_pages_with_a_territory_read_as_french(app_data, page):
     check(open_page(page, epci=f"{AMIENS},{VAL_DE_SOMME}"), page)
 
 
 def test_every_diagnostic_tab_reads_as_french(app_data):
-    at = open_page("pages/2_Diagnostic.py", epci=f"{AMIENS},{VAL_DE_SOMME}")
+    at = open_page("app_pages/2_Diagnostic.py", epci=f"{AMIENS},{VAL_DE_SOMME}")
     check(at, "Synthèse")
     for tab in ("EPCI et disparités", "Rural / urbain", "Zonages", "Alertes", "Sources"):
         at.session_state["diag_onglet"] = tab
@@ -108,7 +115,7 @@ def test_snapshot_differences_never_show_a_signed_zero_or_a_boolean():
 def test_acteurs_page_with_an_inventory_reads_as_french(app_data):
     from tests.test_collective_editing import BAD, MONTARGOISE
 
-    at = open_page("pages/4_Acteurs.py", epci=MONTARGOISE)
+    at = open_page("app_pages/4_Acteurs.py", epci=MONTARGOISE)
     at.file_uploader(key="act_fichier").set_value(("acteurs.csv", BAD.encode(), "text/csv"))
     check(at.run(), "Acteurs avec inventaire")
 

@@ -20,7 +20,7 @@ from ptce_geo.project import Project, open_project, project_path, save_project
 from ui.governance_panel import today
 
 ROOT = Path(__file__).resolve().parent.parent
-APP, PAGE = str(ROOT / "app.py"), "pages/5_Projet.py"
+APP, PAGE = str(ROOT / "app.py"), "app_pages/5_Projet.py"
 ACTORS = ["Recyclerie du Loing", "Mairie de Montargis"]
 
 
@@ -115,7 +115,7 @@ def test_the_alerts_are_shown_with_the_collective_s_other_alerts_on_the_acteurs_
                                           nature="subvention publique", poste_coordination=True)
     save_project(p, saved, force=True)
     at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page("pages/4_Acteurs.py")
+    at.switch_page("app_pages/4_Acteurs.py")
     at.query_params["projet"] = "Gouvernance"
     at.run()
     assert not at.exception

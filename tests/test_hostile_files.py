@@ -251,7 +251,7 @@ def _messages(at) -> str:
 
 
 def test_acteurs_page_refuses_the_bomb_and_stays_usable(app_data):
-    at = _app("pages/4_Acteurs.py")
+    at = _app("app_pages/4_Acteurs.py")
     at.file_uploader(key="act_fichier").set_value(("bombe.xlsx", make_xlsx({"Acteurs": ACTORS}, {"Acteurs": "A1:XFD1048576"}),
                                                     "application/octet-stream")).run()
     assert not at.exception and "classeur refusé" in _messages(at)
@@ -261,7 +261,7 @@ def test_acteurs_page_refuses_the_bomb_and_stays_usable(app_data):
 
 
 def test_territoire_page_refuses_a_zipped_shapefile_bomb(app_data):
-    at = _app("pages/1_Territoire.py")
+    at = _app("app_pages/1_Territoire.py")
     widget = next(w for w in at.file_uploader if "contour" in w.label)
     widget.set_value(("contour.zip", _zip({"contour.shp": b"\0" * 30_000_000, "contour.dbf": b""}), "application/zip")).run()
     assert not at.exception and "archive piégée" in _messages(at)

@@ -33,16 +33,16 @@ def app(**params) -> AppTest:
 
 
 def test_the_csv_flavour_is_the_same_on_every_page_and_remembered_for_the_session(app_data):
-    at = app(epci=AMIENS).switch_page("pages/3_Export.py").run()
+    at = app(epci=AMIENS).switch_page("app_pages/3_Export.py").run()
     assert at.radio(key="exp_format").value == "standard"
-    at.switch_page("pages/4_Acteurs.py").run()
+    at.switch_page("app_pages/4_Acteurs.py").run()
     at.button(key="act_vide").click().run()
     assert at.radio(key="act_export_format").value == "standard"  # the same default on both pages
     at.radio(key="act_export_format").set_value("excel-fr").run()
-    at.switch_page("pages/3_Export.py").run()
+    at.switch_page("app_pages/3_Export.py").run()
     assert at.radio(key="exp_format").value == "excel-fr"  # the choice follows the user
     at.radio(key="exp_format").set_value("standard").run()
-    at.switch_page("pages/4_Acteurs.py").run()
+    at.switch_page("app_pages/4_Acteurs.py").run()
     assert at.radio(key="act_export_format").value == "standard"
 
 
@@ -75,7 +75,7 @@ def test_charts_write_numbers_the_french_way(shared_root, monkeypatch):
     embedded data has no indicator to chart, so this reads the real datasets."""
     monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(shared_root))
     st.cache_resource.clear()
-    at = app(epci=f"{AMIENS},248000499").switch_page("pages/2_Diagnostic.py").run()
+    at = app(epci=f"{AMIENS},248000499").switch_page("app_pages/2_Diagnostic.py").run()
     specs = []
     for tab in ("EPCI et disparités", "Rural / urbain"):
         at.session_state["diag_onglet"] = tab

@@ -18,9 +18,9 @@ from ui.panels import toggle_communes
 from ui.state import Selection, encode_rings
 
 ROOT = Path(__file__).resolve().parent.parent
-TERRITOIRE = str(ROOT / "pages" / "1_Territoire.py")
-DIAGNOSTIC = str(ROOT / "pages" / "2_Diagnostic.py")
-EXPORT = str(ROOT / "pages" / "3_Export.py")
+TERRITOIRE = str(ROOT / "app_pages" / "1_Territoire.py")
+DIAGNOSTIC = str(ROOT / "app_pages" / "2_Diagnostic.py")
+EXPORT = str(ROOT / "app_pages" / "3_Export.py")
 AMIENS, VAL_DE_SOMME = "248000531", "248000499"  # a communauté d'agglomération and a communauté de communes, neighbours
 SEA = {"type": "Polygon", "coordinates": [[[-8.0, 45.0], [-7.5, 45.0], [-7.5, 45.5], [-8.0, 45.5], [-8.0, 45.0]]]}
 NEAR_AMIENS = {"type": "Polygon", "coordinates": [[[2.20, 49.85], [2.40, 49.85], [2.40, 49.95], [2.20, 49.95], [2.20, 49.85]]]}

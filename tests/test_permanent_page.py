@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from ptce_geo.project import Project, open_project, project_path, save_project
 
 ROOT = Path(__file__).resolve().parent.parent
-APP, PAGE = str(ROOT / "app.py"), "pages/5_Projet.py"
+APP, PAGE = str(ROOT / "app.py"), "app_pages/5_Projet.py"
 NAMES = ["Asso du Val", "Ressourcerie", "Mairie de Val"]
 
 

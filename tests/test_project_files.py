@@ -24,7 +24,7 @@ from ptce_geo.errors import ProjectError
 from ptce_geo.project import Project, clean_stale_files, open_project, project_info, project_path, save_project, snapshot_rows
 
 ROOT = Path(__file__).resolve().parent.parent
-APP, PAGE = str(ROOT / "app.py"), "pages/5_Projet.py"
+APP, PAGE = str(ROOT / "app.py"), "app_pages/5_Projet.py"
 
 
 def saved(folder: Path, name: str = "Val") -> Path:

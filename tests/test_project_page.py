@@ -23,7 +23,7 @@ from ui.state import Selection, selection_of
 from ui.territory import definition_of
 
 ROOT = Path(__file__).resolve().parent.parent
-APP, PAGE = str(ROOT / "app.py"), "pages/5_Projet.py"
+APP, PAGE = str(ROOT / "app.py"), "app_pages/5_Projet.py"
 DOMBES, BOURG = "200069193", "200071751"  # CC de la Dombes, CA du Bassin de Bourg-en-Bresse (embedded data)
 
 
@@ -106,7 +106,7 @@ def test_an_existing_name_is_refused_unless_replacing_is_confirmed(folder):
 
 def test_candidate_territories_autosave_and_snapshots(folder):
     at = AppTest.from_file(APP, default_timeout=90)
-    at.switch_page("pages/1_Territoire.py")
+    at.switch_page("app_pages/1_Territoire.py")
     at.query_params["epci"] = DOMBES
     at.run()
     at.switch_page(PAGE)

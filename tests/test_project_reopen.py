@@ -18,7 +18,7 @@ from ptce_geo.territory import TerritoryDefinition
 from ptce_geo.workspace import new_project
 
 ROOT = Path(__file__).resolve().parent.parent
-APP, ACTEURS, PROJET = str(ROOT / "app.py"), "pages/4_Acteurs.py", "pages/5_Projet.py"
+APP, ACTEURS, PROJET = str(ROOT / "app.py"), "app_pages/4_Acteurs.py", "app_pages/5_Projet.py"
 MONTARGOISE = "244500203"
 CSV = ("nom;type_structure;implication;commune\n"
        "Recyclerie du Loing;association;noyau dur;45208\n"

@@ -245,7 +245,7 @@ def test_age_file_gives_age_structure_and_ageing_of_the_territory(embedded_root,
     monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(root))  # the Trajectoire tab draws the age structure instead of the notice
     st.cache_resource.clear()
     try:
-        at = AppTest.from_file(str(ROOT / "pages" / "2_Diagnostic.py"), default_timeout=90)
+        at = AppTest.from_file(str(ROOT / "app_pages" / "2_Diagnostic.py"), default_timeout=90)
         at.query_params["epci"] = AMIENS
         at.run()
         at.session_state["diag_onglet"] = "Trajectoire"

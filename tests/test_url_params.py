@@ -74,7 +74,7 @@ def test_in_the_app_the_project_of_the_link_wins_and_says_so(app_folder):
     p.active = "Noyau"
     save_project(p, project_path(app_folder, "Val"))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.switch_page("pages/2_Diagnostic.py")
+    at.switch_page("app_pages/2_Diagnostic.py")
     at.query_params["projet"] = "Val"
     at.query_params["epci"] = BOURG
     at.run()
@@ -153,7 +153,7 @@ def test_a_garbage_stored_shape_is_a_french_error(tmp_path):
         shape_store.load(tmp_path, _id(1))
 
 
-@pytest.mark.parametrize("page", ["pages/1_Territoire.py", "pages/2_Diagnostic.py", "pages/3_Export.py", "pages/4_Acteurs.py"])
+@pytest.mark.parametrize("page", ["app_pages/1_Territoire.py", "app_pages/2_Diagnostic.py", "app_pages/3_Export.py", "app_pages/4_Acteurs.py"])
 def test_a_broken_project_link_is_refused_on_the_page_it_opens(app_folder, page):
     app_folder.mkdir(parents=True)
     (app_folder / "x.gpkg").write_bytes(os.urandom(4096))
@@ -175,7 +175,7 @@ def test_a_broken_project_link_is_refused_on_the_page_it_opens(app_folder, page)
 def test_a_broken_project_link_with_a_territory_is_refused_and_the_territory_kept(app_folder):
     app_folder.mkdir(parents=True)
     (app_folder / "x.gpkg").write_bytes(os.urandom(4096))
-    at = AppTest.from_file(str(ROOT / "pages" / "1_Territoire.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app_pages" / "1_Territoire.py"), default_timeout=120)
     at.query_params["projet"] = "x"
     at.query_params["epci"] = DOMBES
     at.run()

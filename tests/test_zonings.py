@@ -31,7 +31,7 @@ from tests.source_files import AMIENS, cog_2026
 VAL_DE_SOMME, CRAON = "248000499", "200048551"  # CC du Val de Somme (next to Amiens), CC du Pays de Craon (Mayenne)
 ZONAGES = SHARED / "insee_zonages"
 FRR_CSV = SHARED / "anct_france_ruralites_revitalisation_2025" / "liste-communes-FRR-juillet2025.csv"
-DIAGNOSTIC_PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "2_Diagnostic.py")
+DIAGNOSTIC_PAGE = str(Path(__file__).resolve().parent.parent / "app_pages" / "2_Diagnostic.py")
 
 
 # --- independent oracle: raw CSVs, plain pandas -------------------------------------------------------------------

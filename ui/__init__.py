@@ -1,1 +1,1 @@
-"""Streamlit glue shared by app.py and pages/: cached loaders and session state (no computation)."""
+"""Streamlit glue shared by app.py and app_pages/: cached loaders and session state (no computation)."""

@@ -417,7 +417,7 @@ def summary_panel(state: EditableInventory, current: Current) -> None:
         else:
             st.info("Aucun territoire défini : les comptes par EPCI, les zones blanches, les acteurs hors territoire et les alertes "
                     "se calculent sur le territoire d'action.")
-        st.page_link("pages/1_Territoire.py", label="Définir le territoire d'action", icon=":material/map:")
+        st.page_link("app_pages/1_Territoire.py", label="Définir le territoire d'action", icon=":material/map:")
         return
     summary = state.inventory.summary
     if summary is None:

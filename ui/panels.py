@@ -113,7 +113,7 @@ def glance(current: territory.Current, link: bool = True) -> None:
     for warning in current.territory.warnings:
         st.warning(md(warning), icon=":material/warning:")
     if link:
-        page_link("pages/2_Diagnostic.py", "Voir le diagnostic complet", ":material/analytics:")
+        page_link("app_pages/2_Diagnostic.py", "Voir le diagnostic complet", ":material/analytics:")
 
 
 def md_multiline(text: str) -> str:
@@ -132,13 +132,13 @@ def banner(current: territory.Current) -> bool:
             st.error(md_multiline(current.error), icon=":material/block:")
         else:
             st.info("Aucun territoire défini : commencez par la page Territoire (EPCI, dessin, contour importé ou communes).")
-        page_link("pages/1_Territoire.py", "Définir le territoire", ":material/map:")
+        page_link("app_pages/1_Territoire.py", "Définir le territoire", ":material/map:")
         return False
     o = current.diagnostic.overview
     left, right = st.columns([4, 1])
     left.markdown(f"**Territoire** : {md(describe(current))} — {fr_int(o['communes'])} communes, {fr_int(o['population'])} habitants.")
     with right:
-        page_link("pages/1_Territoire.py", "Modifier le territoire", ":material/map:")
+        page_link("app_pages/1_Territoire.py", "Modifier le territoire", ":material/map:")
     return True
 
 

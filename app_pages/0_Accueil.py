@@ -35,7 +35,7 @@ c1.metric("Communes", fr_int(counts.get("communes", 0)))
 c2.metric("EPCI", fr_int(counts.get("epci", 0)))
 c3.metric("Géographie", ref.geography_vintage)
 if st.button("Commencer : définir le territoire", type="primary", key="home_start"):
-    st.switch_page("pages/1_Territoire.py")
+    st.switch_page("app_pages/1_Territoire.py")
 
 st.subheader("Projets")
 opened = state.opened()
@@ -53,9 +53,9 @@ for row in listed:
                   else f"enregistré le {project.local_time(row['modifie_le'])} · révision {row['revision']}")
     if open_col.button("Ouvrir", key=f"home_open_{row['fichier']}", disabled=bool(row["erreur"])):
         project.open_by_name(row["fichier"])  # read from disk again even if this session had it open
-        st.switch_page("pages/5_Projet.py", query_params={state.PROJECT_PARAM: row["fichier"]})
+        st.switch_page("app_pages/5_Projet.py", query_params={state.PROJECT_PARAM: row["fichier"]})
 if st.button("Créer, ouvrir ou importer un projet", key="home_projects"):
-    st.switch_page("pages/5_Projet.py")
+    st.switch_page("app_pages/5_Projet.py")
 
 st.subheader("Données chargées")
 st.dataframe(

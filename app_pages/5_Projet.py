@@ -142,7 +142,7 @@ with tab_ter:
     sel = state.stored()
     if sel.is_empty:
         st.caption("Aucun territoire en cours : définissez-le sur la page Territoire.")
-        st.page_link("pages/1_Territoire.py", label="Définir le territoire", icon="🗺️")
+        st.page_link("app_pages/1_Territoire.py", label="Définir le territoire", icon="🗺️")
     else:
         st.caption("Le territoire en cours (page Territoire) est enregistré sous ce nom et devient le territoire actif : "
                    "les modifications suivantes s'y appliquent, les autres candidats restent tels quels.")

@@ -44,4 +44,4 @@ if panels.banner(current):
         with ess:
             ess_panel.block(ref, diag)
     dossier.for_diagnostic(diag, current.definition.to_json())
-    panels.page_link("pages/3_Export.py", "Télécharger la base du diagnostic (CSV, GeoJSON, GeoPackage)", ":material/download:")
+    panels.page_link("app_pages/3_Export.py", "Télécharger la base du diagnostic (CSV, GeoJSON, GeoPackage)", ":material/download:")
