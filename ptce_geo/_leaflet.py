@@ -13,7 +13,7 @@ from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 __all__ = ["js_literal", "ChoroplethGeoJson", "OutlineGeoJson", "HtmlLegend", "LayerLegend", "PlaceLabels", "HatchedGeoJson",
-           "TileErrorNotice", "MetricScale", "DrawLocale", "DRAW_LOCALE_FR"]
+           "TileErrorNotice", "MetricScale", "FrenchZoom", "ShapesOutOfTabOrder", "DrawLocale", "DRAW_LOCALE_FR"]
 
 
 def js_literal(value: object) -> str:
@@ -373,6 +373,48 @@ class MetricScale(_ScriptElement):
     def __init__(self) -> None:
         super().__init__()
         self._name = "MetricScale"
+
+
+class FrenchZoom(_ScriptElement):
+    """Leaflet's zoom buttons with French titles (its own read « Zoom in » / « Zoom out » to a screen reader); the map is
+    built without its default zoom control."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.zoom({zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière"}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "FrenchZoom"
+
+
+class ShapesOutOfTabOrder(_ScriptElement):
+    """Map shapes leave the Tab order (``tabindex=-1``): Chromium made each of the 1,255 EPCI outlines a Tab stop, so a
+    keyboard user had to cross them all to reach the page below. The map itself stays focusable (arrows pan, +/- zoom)
+    and the EPCI list beside it is the keyboard way to choose."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            function skip(layer) {
+                var el = layer.getElement && layer.getElement();
+                if (el && el.tagName && el.tagName.toLowerCase() === "path") { el.setAttribute("tabindex", "-1"); }
+            }
+            map.eachLayer(skip);
+            map.on("layeradd", function (e) { skip(e.layer); });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ShapesOutOfTabOrder"
 
 
 DRAW_LOCALE_FR: dict = {

@@ -19,7 +19,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._leaflet import ChoroplethGeoJson, DrawLocale, HtmlLegend, MetricScale, OutlineGeoJson, TileErrorNotice, js_literal
+from ._leaflet import (
+    ChoroplethGeoJson,
+    DrawLocale,
+    FrenchZoom,
+    HtmlLegend,
+    MetricScale,
+    OutlineGeoJson,
+    ShapesOutOfTabOrder,
+    TileErrorNotice,
+    js_literal,
+)
 from .display import DisplayLayer
 from .indicators import Indicator
 from .national_layer import Bounds, FitBounds, NationalLayer, PromptValue, ZoneButtons
@@ -253,10 +263,12 @@ def base_map(assets: Assets, basemap: str = DEFAULT_BASEMAP, location: tuple[flo
     """A map loading only Leaflet from ``assets``, with the chosen background (none by default)."""
     if basemap not in BASEMAPS:
         raise ValueError(f"Fond de carte inconnu : {basemap!r} (attendu : {', '.join(BASEMAPS)})")
-    m = folium.Map(location=list(location), zoom_start=zoom, tiles=None, zoom_snap=zoom_snap)
+    m = folium.Map(location=list(location), zoom_start=zoom, tiles=None, zoom_snap=zoom_snap, zoom_control=False)
+    FrenchZoom().add_to(m)
     m.default_js = [("leaflet", assets.leaflet_js)]
     m.default_css = [("leaflet_css", assets.leaflet_css)]
     MetricScale().add_to(m)
+    ShapesOutOfTabOrder().add_to(m)
     tile = BASEMAPS[basemap]
     if tile.url:
         tiles = folium.TileLayer(tiles=tile.url, attr=tile.attribution, name=tile.label, max_zoom=tile.max_zoom,

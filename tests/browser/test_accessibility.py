@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from tests.browser.helpers import ARTIFACTS, LONG, ROOT, settle, shot
+from tests.browser.helpers import ARTIFACTS, LONG, MAP_IFRAME, ROOT, open_map, settle, shot
 
 pytestmark = pytest.mark.browser
 
@@ -186,3 +186,28 @@ def test_tabs_keep_their_place_after_an_action(page, server):
     page.get_by_text("Instantané enregistré.").wait_for(timeout=LONG)
     settle(page)
     assert selected_tab(page) == "Instantanés"
+
+
+def test_tab_crosses_the_map_by_its_controls_not_its_1255_outlines(page, server):
+    """Chromium made every EPCI outline a Tab stop: 40 presses inside the map never left it. Now Tab goes through the
+    map's controls (French titles) and reaches the page again."""
+    open_map(page, server)
+    frame = page.frame_locator(MAP_IFRAME)
+    assert frame.locator("a.leaflet-control-zoom-in").get_attribute("title") == "Zoom avant"
+    assert frame.locator("a.leaflet-control-zoom-out").get_attribute("title") == "Zoom arrière"
+    frame.locator(".leaflet-container").focus()
+    focused = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate(_FOCUSED))
+        if focused[-1] == "outside":
+            break
+    assert "path" not in focused, focused
+    assert focused[-1] == "outside", focused
+
+
+_FOCUSED = """() => {
+    const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+    if (document.activeElement !== frame) return 'outside';
+    return frame.contentDocument.activeElement.tagName.toLowerCase();
+}"""
