@@ -18,9 +18,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
+
 __all__ = [
     "ROOT", "ARTIFACTS", "CHROMIUM", "CHROMIUM_ARGS", "TIMINGS", "MAP_IFRAME", "SHOWN_PATH", "LONG", "shot", "settle", "map_frame", "open_map",
-    "pick_epci", "draw_vertex", "draw_polygon", "zoom_in", "uploader",
+    "open_tab", "pick_epci", "draw_vertex", "draw_polygon", "zoom_in", "uploader",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,6 +84,13 @@ def settle(page, quiet: int = 300, timeout: float = LONG) -> None:
     page.wait_for_function(_SETTLED_JS, arg=quiet, polling=50, timeout=timeout)
 
 
+def open_tab(page, name: str, exact: bool = False) -> None:
+    """Click a tab, then wait for the rerun it starts (keyed tabs rerun the page): that rerun replaces the tab's widgets,
+    so a download clicked before it ends asks for a file the server has already dropped, and typing may be lost."""
+    page.get_by_role("tab", name=name, exact=exact).click(timeout=LONG)
+    settle(page)
+
+
 def map_frame(page):
     """The map component's iframe as a Playwright ``Frame`` (to evaluate Leaflet state in it)."""
     return page.locator(MAP_IFRAME).element_handle(timeout=LONG).content_frame()
@@ -118,9 +127,14 @@ def draw_vertex(page, box: dict, fx: float, fy: float) -> None:
     """One Leaflet.draw vertex at (fx, fy) of the map box: move there in steps (Leaflet.draw places the vertex where the
     pointer moved to), press, release, then wait until the handler takes the next one (or closed the shape)."""
     page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, steps=4)
+    frame = map_frame(page)
     page.mouse.down()
     page.mouse.up()
-    map_frame(page).wait_for_function(_DRAW_READY_JS, polling=20, timeout=30_000)
+    try:
+        frame.wait_for_function(_DRAW_READY_JS, polling=20, timeout=30_000)
+    except PlaywrightError as exc:
+        if "detached" not in str(exc):  # a closing vertex may make the app replace the map at once: the shape was taken
+            raise
 
 
 def draw_polygon(page, frame, vertices: list[tuple[float, float]]) -> None:

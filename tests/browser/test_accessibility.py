@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from tests.browser.helpers import ARTIFACTS, LONG, MAP_IFRAME, ROOT, open_map, settle, shot
+from tests.browser.helpers import ARTIFACTS, LONG, MAP_IFRAME, ROOT, open_map, open_tab, settle, shot
 
 pytestmark = pytest.mark.browser
 
@@ -67,12 +67,12 @@ def test_every_page_and_tab_has_no_serious_violation(page, server):
     page.goto(server["url"] + f"/Territoire?epci={AMIENS}")
     page.get_by_text(f"SIREN {AMIENS}").first.wait_for(timeout=LONG)
     for tab in ("EPCI", "Dessin ou contour", "Communes"):
-        page.get_by_role("tab", name=tab, exact=True).click()
+        open_tab(page, tab, exact=True)
         check(page, f"territoire_{tab}", found)
     page.goto(server["url"] + f"/Diagnostic?epci={AMIENS}")
     page.get_by_role("tab", name="Synthèse").wait_for(timeout=LONG)
     for tab in ("Synthèse", "EPCI et disparités", "Rural / urbain", "Zonages", "Alertes", "Sources"):
-        page.get_by_role("tab", name=tab, exact=True).click()
+        open_tab(page, tab, exact=True)
         check(page, f"diagnostic_{tab}", found)
     page.goto(server["url"] + f"/Export?epci={AMIENS}")
     page.get_by_text("Fichier par fichier").wait_for(timeout=LONG)
@@ -81,7 +81,7 @@ def test_every_page_and_tab_has_no_serious_violation(page, server):
     page.get_by_role("button", name="Commencer un inventaire vide").click()
     page.get_by_role("tab", name="Rapport d'import").wait_for(timeout=LONG)
     for tab in ("Rapport d'import", "Modifier le tableau", "Synthèse du territoire", "Collectif", "Exporter"):
-        page.get_by_role("tab", name=tab, exact=True).click()
+        open_tab(page, tab, exact=True)
         check(page, f"acteurs_{tab}", found)
     page.goto(server["url"] + f"/Projet?epci={AMIENS}")
     page.get_by_label("Nom du projet").fill(f"Axe {uuid.uuid4().hex[:6]}")
@@ -89,7 +89,7 @@ def test_every_page_and_tab_has_no_serious_violation(page, server):
     page.get_by_role("button", name="Créer le projet").click()
     page.get_by_role("tab", name="Instantanés").wait_for(timeout=LONG)
     for tab in ("Territoires", "Constats partagés", "Profil du PTCE", "Instantanés"):
-        page.get_by_role("tab", name=tab, exact=True).click()
+        open_tab(page, tab, exact=True)
         check(page, f"projet_{tab}", found)
     (ARTIFACTS / "axe_violations.json").write_text(json.dumps(found, ensure_ascii=False, indent=1))
     assert found == {}, "\n".join(f"{where}: {v['rule']} ({v['impact']}) {v['html'][:120]}" for where, items in found.items() for v in items)
@@ -166,7 +166,7 @@ def test_tabs_keep_their_place_after_an_action(page, server):
     page.goto(server["url"] + "/Territoire")
     page.get_by_role("heading", name="Territoire d'action").wait_for(timeout=LONG)
     settle(page)
-    page.get_by_role("tab", name="Communes", exact=True).click()
+    open_tab(page, "Communes", exact=True)
     box = page.get_by_label("Chercher une commune")
     box.fill("80021")
     box.press("Enter")
@@ -180,7 +180,7 @@ def test_tabs_keep_their_place_after_an_action(page, server):
     page.get_by_label("Nom du projet").fill(f"Onglets {uuid.uuid4().hex[:6]}")
     page.get_by_label("Nom du projet").press("Enter")
     page.get_by_role("button", name="Créer le projet").click()
-    page.get_by_role("tab", name="Instantanés").click()
+    open_tab(page, "Instantanés")
     settle(page)
     page.get_by_role("button", name="Prendre un instantané").click()
     page.get_by_text("Instantané enregistré.").wait_for(timeout=LONG)

@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import LONG, MAP_IFRAME, TIMINGS, settle, shot
+from tests.browser.helpers import LONG, MAP_IFRAME, TIMINGS, open_tab, settle, shot
 
 pytestmark = pytest.mark.browser
 
@@ -80,9 +80,9 @@ def test_upload_review_map_add_and_export(page, server, tmp_path):
     assert markers.count() == 4 and metric(page, "Lignes") == "5"
     shot(page, "12_actors_added_by_click")
 
-    page.get_by_role("tab", name="Rapport d'import").click()
+    open_tab(page, "Rapport d'import")
     page.get_by_text("5 lignes affichées sur 5").wait_for()
-    page.get_by_role("tab", name="Exporter").click()
+    open_tab(page, "Exporter")
     with page.expect_download() as download:
         page.get_by_role("button", name="acteurs.csv").first.click()
     exported = download.value.path().read_bytes().decode("utf-8-sig")

@@ -24,6 +24,7 @@ from tests.browser.helpers import (
     draw_vertex,
     map_frame,
     open_map,
+    open_tab,
     pick_epci,
     settle,
     shot,
@@ -66,7 +67,7 @@ def test_two_epci_of_different_types_follow_the_user_to_the_diagnostic(page, ser
     page.wait_for_url("**/Diagnostic*")
     page.wait_for_function(f"() => location.search.includes('{AMIENS}') && location.search.includes('{VAL_DE_SOMME}')")
     assert metric(page, "Communes") == communes  # the same territory on the next page, and in its URL
-    page.get_by_role("tab", name="Alertes").click()
+    open_tab(page, "Alertes")
     page.get_by_text("2 EPCI de 2 types différents").wait_for(timeout=LONG)
     page.get_by_text("1 communauté d'agglomération, 1 communauté de communes").first.wait_for()
     shot(page, "11_diagnostic_alerts")
@@ -116,7 +117,7 @@ def test_zoomed_drawing_gives_the_territory_and_its_diagnostic_fast(page, server
     page.wait_for_function("() => /epci=\\d{9}/.test(location.search)", timeout=LONG)
     print(f"click EPCI -> diagnostic: {TIMINGS['click_to_diagnostic_s']:.2f} s ({metric(page, 'Communes')} communes)")
     settle(page)
-    page.get_by_role("tab", name="Dessin ou contour").click()
+    open_tab(page, "Dessin ou contour")
     page.get_by_text(re.compile(r"communes coupées par le polygone")).wait_for()
     shot(page, "12_zoomed_drawing")
     page.wait_for_function("() => location.search.includes('polygone=')")
@@ -173,7 +174,7 @@ def test_bad_input_is_answered_in_french_and_the_territory_kept(page, server):
     page.get_by_text("Paramètre d'URL inconnu ignoré : « zoom »").wait_for()
     communes = metric(page, "Communes")
     settle(page)
-    page.get_by_role("tab", name="Dessin ou contour").click()
+    open_tab(page, "Dessin ou contour")
     # each upload empties the uploader by giving it a new key (ter_fichier_0, _1, …): aim at the current one only
     uploader(page, "ter_fichier_0").set_input_files({"name": "notes.txt", "mimeType": "text/plain", "buffer": b"pas un GeoJSON"})
     page.get_by_text(re.compile("Fichier « notes.txt » refusé")).wait_for(timeout=LONG)

@@ -15,7 +15,7 @@ import shapely
 from playwright.sync_api import expect
 
 from ptce_geo.project import Project, project_path, save_project
-from tests.browser.helpers import LONG, running_server, settle, shot, watch
+from tests.browser.helpers import LONG, open_tab, running_server, settle, shot, watch
 from ui.governance_panel import today
 
 pytestmark = pytest.mark.browser
@@ -58,11 +58,11 @@ def date_field(page, key: str, day) -> None:
     expect(segments).to_have_text([f"{day:%d}", f"{day:%m}", f"{day:%Y}"])
 
 
-def open_tab(page, url: str) -> None:
+def open_governance(page, url: str) -> None:
     page.goto(f"{url}/Projet?projet={NAME}")
     page.get_by_role("heading", name=NAME).wait_for(timeout=LONG)
     settle(page)
-    page.get_by_role("tab", name=TAB).click()
+    open_tab(page, TAB)
     page.get_by_text("Fonctions techniques", exact=True).wait_for()
 
 
@@ -72,7 +72,7 @@ def test_a_function_and_a_funding_line_survive_a_reload_with_their_alerts(browse
     context.set_default_timeout(45_000)
     page = watch(context.new_page(), url)
     try:
-        open_tab(page, url)
+        open_governance(page, url)
         choose(page, "gov_f_fonction", "coordination")
         choose(page, "gov_f_titulaire", "Recyclerie du Loing")
         field(page, "gov_f_etp").fill("0,8")
@@ -92,7 +92,7 @@ def test_a_function_and_a_funding_line_survive_a_reload_with_their_alerts(browse
         shot(page, "16_gouvernance_saisie")
 
         page.reload()
-        open_tab(page, url)
+        open_governance(page, url)
         table = page.locator('[data-testid="stDataFrame"]')
         expect(table.filter(has_text="Recyclerie du Loing")).to_have_count(1)
         expect(table.filter(has_text="Région, dispositif PTCE")).to_have_count(1)

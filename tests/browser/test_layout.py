@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.helpers import LONG, shot, watch
+from tests.browser.helpers import LONG, open_tab, shot, watch
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +58,7 @@ def test_nothing_spills_over_at_1024_1920_and_zoom_200(sized, server):
     shot(page, f"layout_territoire_{page.window}")
 
     page.goto(server["url"] + f"/Diagnostic?epci={AMIENS}")
-    page.get_by_role("tab", name="Sources").click()
+    open_tab(page, "Sources")
     summary = page.locator("summary", has_text="Méthodes et seuils des alertes")
     summary.scroll_into_view_if_needed()
     summary.click()

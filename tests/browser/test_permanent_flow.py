@@ -11,7 +11,7 @@ import geopandas as gpd
 import pytest
 
 from ptce_geo.project import Project, save_project
-from tests.browser.helpers import LONG, settle, shot, uploader
+from tests.browser.helpers import LONG, open_tab, settle, shot, uploader
 
 pytestmark = pytest.mark.browser
 
@@ -43,14 +43,14 @@ def test_group_and_meeting_survive_a_reload(page, server, tmp_path):
     page.get_by_role("heading", name=name).wait_for(timeout=LONG)
     settle(page)
 
-    page.get_by_role("tab", name="Groupes").click()
+    open_tab(page, "Groupes")
     page.get_by_label("Nom du groupe").fill("Réemploi et réparation")
     pick(page, "Membres (structures de l'inventaire)", NAMES[:2])
     page.get_by_role("button", name="Ajouter le groupe").click()
     page.get_by_text("Groupe « Réemploi et réparation » ajouté.").wait_for(timeout=LONG)
     settle(page)
 
-    page.get_by_role("tab", name="Rencontres et contacts").click()
+    open_tab(page, "Rencontres et contacts")
     page.get_by_label("Objet").fill("Réunion de lancement")
     pick(page, "Structures participantes", [NAMES[0], NAMES[2]])
     page.get_by_role("button", name="Ajouter la rencontre").click()
@@ -62,12 +62,12 @@ def test_group_and_meeting_survive_a_reload(page, server, tmp_path):
     page.reload()
     page.get_by_role("heading", name=name).wait_for(timeout=LONG)
     settle(page)
-    page.get_by_role("tab", name="Groupes").click()
+    open_tab(page, "Groupes")
     page.get_by_text("1 groupe : Réemploi et réparation (2 membres).").wait_for(timeout=LONG)
-    page.get_by_role("tab", name="Rencontres et contacts").click()
+    open_tab(page, "Rencontres et contacts")
     page.get_by_text(re.compile(r"1 rencontre au journal ; la dernière, individuelle, le \d\d/\d\d/\d{4} : Réunion de lancement "
                                 r"\(2 structures\)")).wait_for(timeout=LONG)
-    page.get_by_role("tab", name="Profil du PTCE").click()
+    open_tab(page, "Profil du PTCE")
     page.get_by_text("1 groupe (groupe thématique 1, groupe projet 0)").wait_for(timeout=LONG)
     shot(page, "21_projet_recharge_groupes")
     assert page.get_by_text("Conflit").count() == 0

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tests.browser.helpers import LONG, TIMINGS, settle, shot
+from tests.browser.helpers import LONG, TIMINGS, open_tab, settle, shot
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ def test_create_a_project_add_a_finding_reload_and_find_them(page, server):
     page.get_by_role("heading", name=name).wait_for(timeout=LONG)
     settle(page)
 
-    page.get_by_role("tab", name="Constats partagés").click()
+    open_tab(page, "Constats partagés")
     page.get_by_label("Constat partagé", exact=True).fill(finding)
     page.get_by_label("Soulevé par").fill("Réunion de lancement")
     page.get_by_role("button", name="Ajouter le constat").click()
@@ -42,7 +42,7 @@ def test_create_a_project_add_a_finding_reload_and_find_them(page, server):
     page.get_by_role("heading", name=name).wait_for(timeout=LONG)
     TIMINGS["project_reload_s"] = time.perf_counter() - started
     settle(page)
-    page.get_by_role("tab", name="Constats partagés").click()
+    open_tab(page, "Constats partagés")
     page.get_by_text(finding).wait_for()
     shot(page, "11_projet_recharge")
     assert page.get_by_text("Conflit").count() == 0

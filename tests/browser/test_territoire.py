@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.browser.helpers import LONG, MAP_IFRAME, SHOWN_PATH, TIMINGS, draw_polygon, map_frame, open_map, pick_epci, settle, shot
+from tests.browser.helpers import LONG, MAP_IFRAME, SHOWN_PATH, TIMINGS, draw_polygon, map_frame, open_map, open_tab, pick_epci, settle, shot
 
 pytestmark = pytest.mark.browser
 
@@ -81,12 +81,12 @@ def test_draw_a_polygon_with_mouse_clicks(page, server):
     settle(page)  # the panel's tabs move down (a « Centrer » button comes first): read them once the run is over
     assert page.get_by_text("Aucun EPCI sélectionné").count() == 1  # closing the shape is not an EPCI click
     assert "epci=" not in page.url
-    page.get_by_role("tab", name="Dessin ou contour").click()
+    open_tab(page, "Dessin ou contour")
     page.get_by_text("Polygone dessiné").wait_for(timeout=LONG)
     assert page.get_by_text("1 forme, 4 sommets").count() == 1
     shot(page, "06_drawn")
     page.reload()
-    page.get_by_role("tab", name="Dessin ou contour").click()
+    open_tab(page, "Dessin ou contour")
     page.get_by_text("1 forme, 4 sommets").wait_for(timeout=LONG)
     assert page.failed == [] and page.external == []
 
@@ -100,7 +100,7 @@ def test_a_vertex_placed_on_the_legend_reaches_the_map(page, server):
     draw_polygon(page, frame, [(0.40, 0.40), (0.60, 0.38), on_legend, (0.42, 0.62), (0.40, 0.40)])
     page.wait_for_function("() => location.search.includes('polygone=')", timeout=LONG)
     settle(page)
-    page.get_by_role("tab", name="Dessin ou contour").click()
+    open_tab(page, "Dessin ou contour")
     page.get_by_text("1 forme, 4 sommets").wait_for(timeout=LONG)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.helpers import LONG, running_server, settle, shot, watch
+from tests.browser.helpers import LONG, open_tab, running_server, settle, shot, watch
 from tests.conftest import needs_shared
 
 pytestmark = [pytest.mark.browser, needs_shared]
@@ -25,7 +25,7 @@ def test_trajectory_tab_draws_the_trends_of_the_territory_and_its_comparators(br
     try:
         page = watch(context.new_page(), shared_server)
         page.goto(f"{shared_server}/Diagnostic?epci={AMIENS},{VAL_DE_SOMME}")
-        page.get_by_role("tab", name="Trajectoire").click(timeout=LONG)
+        open_tab(page, "Trajectoire")
         page.get_by_text("Structure par âge : fichier absent, importer").wait_for(timeout=LONG)
         charts = page.locator("[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg")
         page.wait_for_function("() => document.querySelectorAll('[data-testid=stVegaLiteChart]').length >= 6", timeout=LONG)
