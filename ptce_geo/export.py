@@ -13,6 +13,8 @@ import json
 import re
 import tempfile
 import zipfile
+from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,7 +34,7 @@ from .reference import FETCH_HINT
 from .zonings import COLUMNS as ZONING_COLUMNS
 from .zonings import zonings_markdown
 
-__all__ = ["FLAVOURS", "to_csv_bytes", "tables", "geo_layers", "sources_text", "thresholds_table", "write_diagnostic", "export_zip"]
+__all__ = ["FLAVOURS", "to_csv_bytes", "tables", "geo_layers", "sources_text", "thresholds_table", "write_diagnostic", "export_zip", "zip_files"]
 _GEO_COLUMNS = ["nom", "code_epci", "code_dep", "population", "surface_km2", "part_surface", "selected_by"]
 _DISPARITY_COLUMNS = {"n_epci": "n_epci", "parties_marginales": "parties_marginales",
                       "min": "min_epci", "epci_min": "epci_min", "max": "max_epci", "epci_max": "epci_max",
@@ -273,10 +275,20 @@ def write_diagnostic(diag: Diagnostic, out_dir: Path | str, flavour: str = "stan
     return written
 
 
-def export_zip(diag: Diagnostic, flavour: str = "standard", command: str | None = None, extra: dict[str, bytes] | None = None) -> bytes:
-    """All export files in one zip archive (for a download button)."""
+def zip_files(files: Mapping[str, bytes], stamp: datetime | None = None) -> bytes:
+    """``files`` in one ZIP archive, every member dated ``stamp`` (now by default). With a given stamp the same files
+    give the same bytes, so a download button built on them keeps its address when the page reruns."""
+    when = (stamp or datetime.now()).timetuple()[:6]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in _files(diag, flavour, command, extra).items():
-            archive.writestr(name, data)
+        for name, data in files.items():
+            member = zipfile.ZipInfo(name, date_time=when)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = 0o644 << 16  # readable once extracted, as writestr(name) would give
+            archive.writestr(member, data)
     return buffer.getvalue()
+
+
+def export_zip(diag: Diagnostic, flavour: str = "standard", command: str | None = None, extra: dict[str, bytes] | None = None) -> bytes:
+    """All export files in one zip archive (for a download button)."""
+    return zip_files(_files(diag, flavour, command, extra))

@@ -132,3 +132,19 @@ def test_exports_on_imported_data_carry_indicators_and_vintages(shared, tmp_path
     assert synthese.at["taux_chomage", "millesime"] == "RP 2021" and synthese["valeur_territoire"].notna().all()
     epci = pd.read_csv(tmp_path / "epci.csv", dtype={"code_epci": str}).set_index("code_epci")
     assert epci.at[AMIENS, "taux_chomage_rp2021"] == pytest.approx(diag.summary.at["taux_chomage", "valeur_territoire"])
+
+
+def test_a_dated_zip_is_the_same_bytes_for_the_same_files():
+    """A download button keeps its address across reruns only if its bytes do not change (zipfile dates members now)."""
+    from datetime import datetime
+
+    from ptce_geo.export import zip_files
+
+    files = {"acteurs.csv": b"nom\nCoop\n", "acteurs_rapport.csv": b"ligne\n2\n"}
+    stamp = datetime(2026, 11, 27)
+    first, second = zip_files(files, stamp), zip_files(dict(files), stamp)
+    assert first == second and zip_files(files, datetime(2026, 11, 28)) != first
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        assert {m.filename: archive.read(m) for m in archive.infolist()} == files
+        assert {m.date_time for m in archive.infolist()} == {(2026, 11, 27, 0, 0, 0)}
+        assert {m.external_attr >> 16 for m in archive.infolist()} == {0o644}

@@ -7,9 +7,8 @@ Every text that comes from the inventory is shown through ``st.dataframe`` (plai
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import replace
+from datetime import date, datetime, time
 from functools import partial
 
 import pandas as pd
@@ -23,6 +22,7 @@ from ptce_geo.collective.actors_map import COLOUR_BY, actors_base_map, clicked_p
 from ptce_geo.collective.editing import EditableInventory
 from ptce_geo.collective.inventory import Inventory, inventory_files, summarise_inventory
 from ptce_geo.errors import PtceGeoError
+from ptce_geo.export import zip_files
 from ptce_geo.fr_format import count, fr_number
 from ptce_geo.geocode import BanGeocoder
 from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP
@@ -465,16 +465,9 @@ def summary_panel(state: EditableInventory, current: Current) -> None:
 
 # --- export ----------------------------------------------------------------------------------------
 
-def _file(inventory: Inventory, flavour: str, name: str) -> bytes:
-    return inventory_files(inventory, flavour)[name]
-
-
 def _zip(inventory: Inventory, flavour: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in inventory_files(inventory, flavour).items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
+    """Built when clicked (the editor's download), so its date is the click's."""
+    return zip_files(inventory_files(inventory, flavour))
 
 
 def export_panel(state: EditableInventory) -> None:
@@ -482,11 +475,15 @@ def export_panel(state: EditableInventory) -> None:
     flavour = exports.flavour_choice("act_export_format")
     inventory = state.inventory
     names = ["acteurs.csv", "acteurs_rapport.csv"] + ([f"{stem}.csv" for stem in inventory.summary.tables()] if inventory.summary else [])
-    st.download_button("Tout télécharger (ZIP)", data=partial(_zip, inventory, flavour), file_name="acteurs.zip", mime="application/zip",
+    # bytes, not callables built on click: the actors map's first value reruns the page after it is drawn, and a rerun
+    # drops the files of deferred buttons (a click then got nothing); the same bytes keep the same address
+    files = inventory_files(inventory, flavour)
+    today = datetime.combine(date.today(), time())
+    st.download_button("Tout télécharger (ZIP)", data=zip_files(files, today), file_name="acteurs.zip", mime="application/zip",
                        key="act_dl_zip", on_click="ignore", type="primary", icon=":material/download:")
     cols = st.columns(3)
     for i, name in enumerate(names):
-        cols[i % 3].download_button(name, data=partial(_file, inventory, flavour, name), file_name=name, mime="text/csv",
+        cols[i % 3].download_button(name, data=files[name], file_name=name, mime="text/csv",
                                     key=f"act_dl_{name}", on_click="ignore", icon=":material/download:")
     if inventory.summary is None:
         st.caption("Les tableaux de synthèse (par type, zones blanches, alertes…) s'ajoutent une fois le territoire défini.")
