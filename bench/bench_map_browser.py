@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from ptce_geo.build import ensure_cache  # noqa: E402
 from ptce_geo.cache import data_dir  # noqa: E402
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, draw_polygon  # noqa: E402
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, draw_polygon, stop_process  # noqa: E402
 
 BARE_TEXT = "Page nue de référence"
 AMIENS = (49.894, 2.295)  # clicked: CA Amiens Métropole (248000531)
@@ -81,14 +81,6 @@ def _start(script: Path, env: dict) -> tuple[subprocess.Popen, str, float]:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return proc, f"http://127.0.0.1:{port}", started
 
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def _open(page, url: str, started: float) -> None:
@@ -152,7 +144,7 @@ def bare_page(browser, env: dict) -> tuple[float, float]:
             page.close()
             return cold, warm
         finally:
-            _stop(proc)
+            stop_process(proc)
 
 
 def _timed(page, meter: Meter, action, done) -> tuple[float, int]:
@@ -191,7 +183,7 @@ def app_figures(browser, env: dict) -> dict[str, tuple[float, int | None]]:
                                 lambda s, view=view: s["view"] != view and s["paths"] >= 5)
         page.close()
     finally:
-        _stop(proc)
+        stop_process(proc)
     return out
 
 

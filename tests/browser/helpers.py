@@ -22,7 +22,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 __all__ = [
     "ROOT", "ARTIFACTS", "CHROMIUM", "CHROMIUM_ARGS", "TIMINGS", "MAP_IFRAME", "SHOWN_PATH", "LONG", "shot", "settle", "map_frame", "open_map",
-    "open_tab", "pick_epci", "draw_vertex", "draw_polygon", "zoom_in", "uploader",
+    "open_tab", "pick_epci", "draw_vertex", "draw_polygon", "zoom_in", "uploader", "stop_process",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -193,7 +193,8 @@ def _start(data_root, projects, log_name: str) -> tuple[subprocess.Popen, str, f
     return proc, f"http://127.0.0.1:{port}", time.perf_counter()
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop_process(proc: subprocess.Popen) -> None:
+    """Terminate a server started here (its process only), killing it after 15 s."""
     proc.terminate()
     try:
         proc.wait(timeout=15)
@@ -219,10 +220,10 @@ def running_server(data_root, projects, log_name: str = "streamlit.log"):
         if _healthy(url):
             break
         exited = proc.poll() is not None  # on its own: most likely the port, taken between the probe and the bind
-        _stop(proc)
+        stop_process(proc)
         if not exited or attempt == 2:
             raise RuntimeError(f"streamlit did not answer within {STARTUP_S} s (exit {proc.returncode}); see {ARTIFACTS / log_name}")
     try:
         yield url, started
     finally:
-        _stop(proc)
+        stop_process(proc)
