@@ -84,10 +84,27 @@ def settle(page, quiet: int = 300, timeout: float = LONG) -> None:
     page.wait_for_function(_SETTLED_JS, arg=quiet, polling=50, timeout=timeout)
 
 
+# Set before a click: records whether the app ran its script afterwards (a run can be too short to be seen by polling).
+_WATCH_RUN_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    window.__ptceRan = false;
+    new MutationObserver((_, observer) => {
+        if (app.dataset.testScriptState === 'running') { window.__ptceRan = true; observer.disconnect(); }
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
 def open_tab(page, name: str, exact: bool = False) -> None:
-    """Click a tab, then wait for the rerun it starts (keyed tabs rerun the page): that rerun replaces the tab's widgets,
-    so a download clicked before it ends asks for a file the server has already dropped, and typing may be lost."""
-    page.get_by_role("tab", name=name, exact=exact).click(timeout=LONG)
+    """Click a tab, then wait for the rerun it starts (the app's tabs have a key and rerun the page) and its end: that
+    rerun replaces the tab's widgets, so text typed or a download clicked before it ends can be lost. Waiting for quiet
+    alone was not enough: on a loaded machine the run could start after 300 quiet ms. The tab already shown starts none."""
+    tab = page.get_by_role("tab", name=name, exact=exact)
+    tab.wait_for(timeout=LONG)
+    settle(page)
+    if tab.get_attribute("aria-selected") != "true":
+        page.evaluate(_WATCH_RUN_JS)
+        tab.click(timeout=LONG)
+        page.wait_for_function("() => window.__ptceRan === true", polling=50, timeout=LONG)
     settle(page)
 
 
