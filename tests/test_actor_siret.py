@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -261,3 +262,55 @@ def test_a_project_written_without_the_column_opens_with_it_empty(embedded, tmp_
     reopened = from_stored(open_project(path).actors, "Ancien")
     assert "siret" in reopened.table.columns and reopened.table["siret"].isna().all()
     assert reopened.inventory.actors["siret"].isna().all()
+
+
+# --- the Acteurs page (AppTest) ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def cache_with_sirene(embedded_root, sirene_files, tmp_path, monkeypatch) -> Path:
+    """A copy of the embedded cache holding the Sirene tables, read by the pages."""
+    import streamlit as st
+
+    root = tmp_path / "cache"
+    shutil.copytree(embedded_root, root)
+    write_store(root, aggregate(*sirene_files, tmp_path), {"date": DATE, "fichiers": []})
+    monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(root))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield root
+    st.cache_resource.clear()
+
+
+def test_page_import_and_form_fill_from_sirene(cache_with_sirene):
+    from tests.test_actors_page import held, page, texts, upload
+
+    at = upload(page(), "acteurs.csv", inventory_csv().encode())
+    assert not at.exception
+    assert held(at).inventory.actors.set_index("nom").loc["Asso A", "type_structure"] == "association"
+    notes = " ".join(m.value for m in at.markdown)
+    assert f"SIRET : 5 acteurs complétés depuis Sirene ({VINTAGE})" in notes
+    at.session_state["act_new_lat"], at.session_state["act_new_lon"] = 47.99781, 2.73339
+    at.run()
+    at.text_input(key="act_new_nom").input("Nouvelle coopérative")
+    at.text_input(key="act_new_siret").input(spaced(SIRETS[3]))
+    next(b for b in at.button if b.label == "Ajouter l'acteur").click().run()
+    assert not at.exception
+    added = held(at).inventory.actors.set_index("nom").loc["Nouvelle coopérative"]
+    assert added["siret"] == SIRETS[3] and added["type_structure"] == TYPE_OF["6317"]
+    assert f"rempli depuis Sirene ({VINTAGE}) : type « autre coopérative »" in texts(at)
+    assert at.text_input(key="act_new_siret").value == ""
+
+
+def test_page_without_sirene_keeps_the_siret_and_says_so(app_data):
+    from tests.test_actors_page import held, page, texts
+
+    at = page()
+    at.button(key="act_vide").click().run()
+    at.session_state["act_new_lat"], at.session_state["act_new_lon"] = 47.99781, 2.73339
+    at.run()
+    at.text_input(key="act_new_nom").input("Asso A")
+    at.text_input(key="act_new_siret").input(spaced(SIRETS[0]))
+    next(b for b in at.button if b.label == "Ajouter l'acteur").click().run()
+    assert not at.exception
+    assert held(at).inventory.actors["siret"].tolist() == [SIRETS[0]]
+    assert SIRENE_ABSENT in texts(at)

@@ -23,6 +23,7 @@ from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
 from ..ess_actors import from_siret
+from ..fr_format import count
 from ..sources.sirene import SireneStore
 from .actor_schema import parse_ess
 
@@ -108,17 +109,18 @@ def check_sirets(v: dict, log: Log, sirene: SireneStore | None, lines: list[int]
         return
     vintage = sirene_vintage(sirene)
     candidates = _candidates(sirene.listing, given)
-    for i, number in enumerate(numbers):
-        if number:
-            _fill(v, log, i, number, _lookup(number, candidates), vintage)
+    filled = sum(_fill(v, log, i, number, _lookup(number, candidates), vintage) for i, number in enumerate(numbers) if number)
+    if filled:
+        notes.append(f"SIRET : {count(filled, 'acteur complété', 'acteurs complétés')} depuis Sirene ({vintage}) "
+                     "(type, forme juridique ou ESS laissés vides)")
 
 
-def _fill(v: dict, log: Log, i: int, number: str, found: dict | None, vintage: str) -> None:
-    """Fill the empty cells of row ``i``; what the user typed stays, a contradiction on the ESS status is flagged."""
+def _fill(v: dict, log: Log, i: int, number: str, found: dict | None, vintage: str) -> bool:
+    """Fill the empty cells of row ``i`` (``True`` if any); what the user typed stays, a contradiction on the ESS status is flagged."""
     if found is None:
         log.warn(i, f"{'SIRET' if len(number) == 14 else 'SIREN'} {number} absent des établissements actifs de l'ESS ({vintage}) : "
                     "structure hors ESS, fermée ou non diffusible ; type et forme juridique non remplis")
-        return
+        return False
     filled = []
     for column, label in _FILLED:
         if not v[column][i]:
@@ -128,3 +130,4 @@ def _fill(v: dict, log: Log, i: int, number: str, found: dict | None, vintage: s
         log.fix(i, f"rempli depuis Sirene ({vintage}) : {', '.join(filled)}")
     if parse_ess(v["ess"][i]) is False:
         log.warn(i, f"Sirene classe cette structure dans l'ESS ({found['forme_juridique']}, {vintage}) : vérifier « ESS non »")
+    return bool(filled)
