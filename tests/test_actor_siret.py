@@ -314,3 +314,14 @@ def test_page_without_sirene_keeps_the_siret_and_says_so(app_data):
     assert not at.exception
     assert held(at).inventory.actors["siret"].tolist() == [SIRETS[0]]
     assert SIRENE_ABSENT in texts(at)
+
+
+def test_command_line_check_fills_from_the_cache(cache_with_sirene, tmp_path, capsys):
+    from ptce_geo.cli import main
+
+    path = tmp_path / "acteurs.csv"
+    path.write_text(inventory_csv(), encoding="utf-8")
+    assert main(["actors", "check", str(path), "--data-dir", str(cache_with_sirene)]) == 1  # two rows refused
+    out = capsys.readouterr().out
+    assert f"SIRET : 5 acteurs complétés depuis Sirene ({VINTAGE})" in out
+    assert "13 chiffres, 14 attendus" in out and "clé de contrôle fausse" in out
