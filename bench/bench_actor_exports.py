@@ -3,8 +3,9 @@
 The export buttons carry their bytes (deferred files were dropped by reruns), so every rerun used to build
 every CSV and the zip again. ``ui.actor_panels.export_bytes`` builds them once per inventory, flavour and day.
 Prints the median of each over a few reruns of a 5,000-actor inventory summarised on a 300-commune territory,
-and the ratio after / before. Run from the repository root: ``python bench/bench_actor_exports.py [ROWS]``
-(``PTCE_GEO_DATA_DIR`` picks the cache; the embedded one is built on first use).
+and the ratio after / before. Run from the repository root: ``python bench/bench_actor_exports.py [ROWS] [--page]``
+(``PTCE_GEO_DATA_DIR`` picks the cache; the embedded one is built on first use). ``--page`` also times whole reruns
+of the Acteurs page (AppTest, CA Montargoise), with the kept bytes dropped before each rerun (as before) or not.
 """
 
 from __future__ import annotations
@@ -52,5 +53,31 @@ def main(rows: int = 5_000) -> None:
           f"· rapport après / avant : {after / before:.1e}")
 
 
+def page(rows: int = 5_000) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    root = Path(__file__).resolve().parent.parent
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=600)
+    at.query_params["epci"] = "244500203"
+    at.run()
+    at = at.switch_page("app_pages/4_Acteurs.py").run()
+    at.file_uploader(key="act_fichier").set_value(("bench.csv", make_inventory(load_reference().communes, rows), "text/csv"))
+    at.run()
+
+    def rerun(drop: bool) -> None:
+        if drop:
+            del at.session_state["_act_exports"]
+        at.run()
+
+    rerun(False)
+    before = _median(lambda: rerun(True))
+    after = _median(lambda: rerun(False))
+    print(f"page Acteurs, rerun entier (médiane de {RERUNS}) : avant {before:.2f} s · après {after:.2f} s "
+          f"· rapport après / avant : {after / before:.2f}")
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5_000)
+    arguments = [a for a in sys.argv[1:] if a != "--page"]
+    main(int(arguments[0]) if arguments else 5_000)
+    if "--page" in sys.argv:
+        page(int(arguments[0]) if arguments else 5_000)
