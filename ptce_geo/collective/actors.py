@@ -648,7 +648,8 @@ def actors_to_csv_bytes(actors: pd.DataFrame, flavour: str = "standard") -> byte
 
 # --- map popup -------------------------------------------------------------------------------------
 
-_POPUP_FIELDS = (("type_structure", "Type"), ("forme_juridique", "Forme juridique"), ("ess", "ESS"), ("implication", "Implication"),
+_POPUP_FIELDS = (("siret", "SIRET"), ("type_structure", "Type"), ("forme_juridique", "Forme juridique"), ("ess", "ESS"),
+                 ("implication", "Implication"),
                  ("interet", "Intérêt"), ("thematiques", "Thématiques"), ("competences", "Compétences"), ("commune", "Commune"),
                  ("adresse", "Adresse"), ("placement", "Placement"))
 
