@@ -165,6 +165,7 @@ def test_siret_fills_only_empty_cells_from_sirene(embedded, store, expected):
     assert category[SIRETS[0]] in asso["forme_juridique"] and bool(asso["ess"]) is True
     assert report.loc["Asso A", "statut"] == "corrigé"
     assert f"rempli depuis Sirene ({VINTAGE})" in report.loc["Asso A", "messages"]
+    assert "Sirene classe" not in report.loc["Asso A", "messages"]  # ESS filled « oui »: no contradiction
     scop = actors.loc["Scop B"]
     assert scop["type_structure"] == "collectivité"  # never overwritten
     assert category[SIRETS[1]] in scop["forme_juridique"] and bool(scop["ess"]) is True
@@ -198,6 +199,9 @@ def test_without_sirene_the_siret_is_kept_and_the_report_says_so(embedded):
     assert SIRENE_ABSENT == "SIRET conservé ; Sirene absent : type et forme juridique non remplis"
     assert any("tables Sirene absentes" in n for n in state.inventory.report.attrs["notes"])
     assert report.loc["Court G", "statut"] == "refusé"
+    both = import_inventory(embedded, f"nom;siret;type_structure;forme_juridique;commune\nA;{SIRETS[0]};association;loi 1901;45208\n"
+                            .encode(), "acteurs.csv").inventory.report
+    assert both["messages"].tolist() == [""]  # type and form typed: nothing Sirene would have filled
 
 
 def test_workbook_number_cells_and_a_lost_leading_zero(embedded, store, tmp_path):

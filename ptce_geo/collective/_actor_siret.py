@@ -96,7 +96,7 @@ def check_sirets(v: dict, log: Log, sirene: SireneStore | None, lines: list[int]
         elif number:
             first[number] = i
         numbers.append(number)
-    v["siret"] = [n or t for n, t in zip(numbers, v["siret"], strict=True)]  # a refused row keeps what was typed, to fix it
+    v["siret"] = numbers  # digits only; a refused row stays in the editable table as typed (``editing.table_from_validation``)
     given = [n for n in numbers if n]
     if not given:
         return
