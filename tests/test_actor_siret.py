@@ -93,6 +93,12 @@ def test_malformed_numbers_say_why(text, reason):
     assert ("zéro initial perdu" in error) == (len(text) in (8, 13) and text.isdigit())
 
 
+def test_a_siret_whose_siren_key_is_wrong_is_refused():
+    siret = complete("732829321" + "0001")  # the 14 digits pass Luhn, the SIREN inside does not
+    assert luhn_ok(siret) and not luhn_ok(siret[:9])
+    assert "clé de contrôle fausse" in read_siret(siret)[1]
+
+
 # --- Sirene tables from files in the official layout ----------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import re
 from typing import Protocol
 
 import pandas as pd
-from stdnum.exceptions import InvalidChecksum, ValidationError
+from stdnum.exceptions import ValidationError
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
@@ -57,10 +57,8 @@ def read_siret(text: str) -> tuple[str | None, str | None]:
         return None, f"SIRET « {text} » : {len(digits)} chiffres, 14 attendus (ou 9 pour un SIREN){hint}"
     try:
         (stdnum_siret if len(digits) == 14 else stdnum_siren).validate(digits)
-    except InvalidChecksum:
+    except ValidationError:  # digits and length are checked above: a key, of the number or of the SIREN inside a SIRET
         return None, f"{'SIRET' if len(digits) == 14 else 'SIREN'} « {text} » : clé de contrôle fausse (chiffre mal recopié ?)"
-    except ValidationError:  # the SIREN inside a SIRET whose own key is right (La Poste's rule aside)
-        return None, f"SIRET « {text} » : le SIREN (9 premiers chiffres) a une clé de contrôle fausse"
     return digits, None
 
 
