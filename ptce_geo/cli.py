@@ -179,6 +179,14 @@ def _print_status(manifest: dict) -> None:
     print(f"Contours périmés (moins de la moitié de la superficie officielle) : {len(stale)}" + (f" : {', '.join(stale)}" if stale else ""))
 
 
+def _sirene(root: str | None):
+    """The cache's Sirene tables (an actor's SIRET fills its type, legal form and ESS status), ``None`` when absent."""
+    from .cache import data_dir
+    from .sources.sirene import read_sirene_store
+
+    return read_sirene_store(data_dir(root))
+
+
 def _print_sirene(root: str | None) -> None:
     from .cache import data_dir
     from .ess import ABSENT
@@ -237,7 +245,8 @@ def _actors_run(args: argparse.Namespace) -> int:
 
     ref = load_reference(args.data_dir)
     raw = read_actors(args.file, sheet=args.sheet)
-    _, report = validate_actors(raw, ref.communes, departements=ref.departements, keep_personal=args.keep_personal)
+    _, report = validate_actors(raw, ref.communes, departements=ref.departements, keep_personal=args.keep_personal,
+                                sirene=_sirene(args.data_dir))
     print(f"Fichier : {args.file}")
     for note in report.attrs.get("notes", []):
         print(f"  · {note}")
@@ -317,7 +326,7 @@ def _diagnose_run(args: argparse.Namespace) -> int:
         territory = build_territory(ref, definition)
         diag, inventory, findings = diagnose(ref, territory), None, None
     if args.actors:
-        inventory = summarise_inventory(load_inventory(ref, args.actors), ref, list(territory.communes.index))
+        inventory = summarise_inventory(load_inventory(ref, args.actors, sirene=_sirene(args.data_dir)), ref, list(territory.communes.index))
     flavour = "excel-fr" if args.excel_fr else "standard"
     extra = inventory_files(inventory, flavour, findings) if inventory is not None else None
     written = write_diagnostic(diag, args.out, flavour, _diagnose_command(args), extra)
@@ -385,7 +394,7 @@ def _project_run(args: argparse.Namespace) -> int:
         return 2
     ref = load_reference(args.data_dir)
     definition, notes = _definition(args)
-    inventory = load_inventory(ref, args.actors) if args.actors else None
+    inventory = load_inventory(ref, args.actors, sirene=_sirene(args.data_dir)) if args.actors else None
     project, diag = new_project(ref, args.name, definition, inventory)
     if out.exists():
         from .project import open_project

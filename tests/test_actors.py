@@ -324,7 +324,7 @@ def test_formula_cells_neutralised_in_every_csv_export(embedded, flavour):
 
 @pytest.mark.parametrize("flavour", ["standard", "excel-fr"])
 def test_export_reimports_unchanged(embedded, flavour):
-    text = actor_template_csv().decode("utf-8-sig") + '"=HYPERLINK(""x"")";asso;;;;;;;;;;45208;;;;;\n'
+    text = actor_template_csv().decode("utf-8-sig") + '"=HYPERLINK(""x"")";;asso;;;;;;;;;;45208;;;;;\n'
     _, actors, _ = check(embedded, text)
     placed = place_actors(actors, embedded.communes)
     raw_again, again, report = check(embedded, actors_to_csv_bytes(placed, flavour))
@@ -370,6 +370,8 @@ def test_popup_escapes_html_and_script(embedded):
     assert "<script" not in html_out and "<b>culture" not in html_out and "onerror=alert(1)>" not in html_out
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html_out
     assert actor_popup_html({"nom": None}).startswith('<div class="ptce-acteur"><b>(sans nom)</b>')
+    assert "<br>SIRET : 73282932000074<br>Type : SCOP" in actor_popup_html({"nom": "A", "siret": "73282932000074", "type_structure": "SCOP"})
+    assert "SIRET" not in html_out  # no SIRET, no line
 
 
 # --- placement -----------------------------------------------------------------------------------

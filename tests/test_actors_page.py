@@ -157,3 +157,37 @@ def test_page_add_actor_with_the_form(app_data):
     assert inventory.actors["nom"].tolist() == ["<b>Recyclerie</b>"] and inventory.actors["code_commune"].tolist() == ["45208"]
     assert "« &lt;b&gt;Recyclerie&lt;/b&gt; » ajouté (ligne 2)" in texts(at)
     assert at.session_state["act_new_lat"] is None and at.text_input(key="act_new_nom").value == ""
+
+
+def test_export_bytes_are_built_once_per_inventory_flavour_and_day(embedded):
+    from datetime import date, datetime, time
+
+    from ptce_geo.export import zip_files
+    from ui.actor_panels import export_bytes
+
+    inventory = load(embedded, BAD).inventory
+    memo: dict = {}
+    day = date(2026, 11, 27)
+    files, archive = export_bytes(inventory, "standard", day, memo)
+    assert files == inventory_files(inventory, "standard")
+    assert archive == zip_files(inventory_files(inventory, "standard"), datetime.combine(day, time()))
+    assert export_bytes(inventory, "standard", day, memo)[1] is archive  # unchanged rerun: nothing built
+    assert export_bytes(inventory, "excel-fr", day, memo)[0]["acteurs.csv"] == inventory_files(inventory, "excel-fr")["acteurs.csv"]
+    assert export_bytes(inventory, "standard", date(2026, 11, 28), memo)[1] != archive  # the zip's dates follow the day
+    summarised = summarise_inventory(inventory, embedded, embedded.communes.index[embedded.communes["code_epci"] == MONTARGOISE].tolist())
+    assert "acteurs_alertes.csv" in export_bytes(summarised, "standard", day, memo)[0]  # a new inventory object: built again
+
+
+def test_page_reruns_reuse_the_export_bytes_until_the_inventory_changes(app_data):
+    at = upload(page(), "acteurs.csv", BAD.encode())
+    first = at.session_state["_act_exports"]
+    at.run()
+    assert at.session_state["_act_exports"][2] is first[2]
+    at.radio(key="act_export_format").set_value("excel-fr" if first[1][0] == "standard" else "standard").run()
+    assert not at.exception and at.session_state["_act_exports"][2] is not first[2]
+    flavoured = at.session_state["_act_exports"]
+    at.session_state[f"act_editeur_{held(at).revision}"] = {"edited_rows": {3: {"implication": "groupe thématique"}}}
+    at.run()
+    at.button(key="act_valider").click().run()
+    assert not at.exception and at.session_state["_act_exports"][2] is not flavoured[2]
+    assert at.session_state["_act_exports"][0] is held(at).inventory

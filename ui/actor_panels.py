@@ -7,6 +7,7 @@ Every text that comes from the inventory is shown through ``st.dataframe`` (plai
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import replace
 from datetime import date, datetime, time
 from functools import partial
@@ -27,19 +28,22 @@ from ptce_geo.fr_format import count, fr_number
 from ptce_geo.geocode import BanGeocoder
 from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP
 from ptce_geo.reference import Reference
-from ui import actors, exports, loaders, project
+from ui import actors, ess_panel, exports, loaders, project
 from ui.maps import MAX_OUTLINED_COMMUNES
 from ui.state import opened
 from ui.territory import Current
 
-__all__ = ["import_panel", "start_panel", "overview", "map_panel", "report_panel", "editor_panel", "summary_panel", "export_panel",
+__all__ = ["import_panel", "start_panel", "overview", "map_panel", "report_panel", "editor_panel", "summary_panel", "export_panel", "export_bytes",
            "alerts_panel", "summarised", "clear_button", "keeping_panel"]
 
 GDPR_NOTE = ("Courriels, téléphones et noms de personnes ne sont pas nécessaires au diagnostic : ils sont retirés à l'import "
              "(minimisation des données, RGPD). Ne les conservez que si vous en avez besoin et que les personnes en sont informées.")
 BAN_NOTE = ("Envoie les adresses des acteurs sans coordonnées à l'API Adresse (BAN, api-adresse.data.gouv.fr) : nécessite "
             "Internet. Sans cette option, un acteur sans coordonnées est placé dans sa commune.")
+SIRET_HELP = ("14 chiffres (9 pour un SIREN), espaces admis. Avec les tables Sirene (python -m ptce_geo data update --only sirene), "
+              "le type, la forme juridique et l'ESS laissés vides sont remplis depuis Sirene ; rien de ce qui est saisi n'est remplacé.")
 MAP_KEY, _CLICK, _FLASH, _READ, _ERROR, _SUMMARY = "act_carte", "act_clic", "_act_flash", "_act_fichier_lu", "_act_erreur", "_act_summary"
+_EXPORTS = "_act_exports"  # (inventory, (flavour, day), (files, zip)): the export bytes of the last inventory shown
 _COUNT_LABELS = {"modalite": "Modalité", "acteurs": "Acteurs", "impliques": "Impliqués", "part_pct": "Part (%)"}
 _DIGITS = {"indice_diversite": 2}  # decimals of a float column shown in a table; 1 otherwise
 
@@ -80,13 +84,15 @@ def _counts_text(state: EditableInventory) -> str:
                      (("accepté", "accepté"), ("corrigé", "corrigé"), ("refusé", "refusé")))
 
 
-def _memo(name: str, source: object, key: tuple, compute):
-    """``compute()`` kept in the session while ``source`` is the same object and ``key`` is equal (reruns on clicks are cheap)."""
-    cached = st.session_state.get(name)
+def _memo(name: str, source: object, key: tuple, compute, memo: MutableMapping | None = None):
+    """``compute()`` kept in the session (or ``memo``) while ``source`` is the same object and ``key`` is equal
+    (reruns on clicks are cheap)."""
+    memo = st.session_state if memo is None else memo
+    cached = memo.get(name)
     if cached is not None and cached[0] is source and cached[1] == key:
         return cached[2]
     value = compute()
-    st.session_state[name] = (source, key, value)
+    memo[name] = (source, key, value)
     return value
 
 
@@ -106,7 +112,7 @@ def _import(ref: Reference, upload, sheet: str | None = None, rerun: bool = True
     bar, progress = _progress(f"Import de {upload.name}…")
     try:
         state = editing.import_inventory(ref, data, upload.name, keep_personal=bool(st.session_state.get("act_personnel")),
-                                        geocoder=_geocoder(), progress=progress, sheet=sheet)
+                                        geocoder=_geocoder(), progress=progress, sheet=sheet, sirene=ess_panel.current_store())
     except PtceGeoError as exc:
         bar.empty()
         st.session_state[_READ] = upload.file_id
@@ -265,13 +271,13 @@ def _add_actor(ref: Reference) -> None:
         _flash("error", "Nouvel acteur : cliquez sur la carte pour le placer (ou saisissez latitude et longitude).")
         return
     state = actors.stored() or editing.empty_inventory(ref)
-    fields = {"nom": name, "type_structure": ss.get("act_new_type"), "implication": ss.get("act_new_impl"),
+    fields = {"nom": name, "siret": ss.get("act_new_siret"), "type_structure": ss.get("act_new_type"), "implication": ss.get("act_new_impl"),
               "thematiques": ss.get("act_new_themes") or [], "interet": ss.get("act_new_interet") or [],
               "latitude": float(lat), "longitude": float(lon)}
     table = editing.append_actor(state.table, fields)
     line = int(table.index.max())
     try:
-        new = editing.revalidate(ref, state, table, geocoder=None)
+        new = editing.revalidate(ref, state, table, geocoder=None, sirene=ess_panel.current_store())
     except PtceGeoError as exc:
         _flash("error", f"Nouvel acteur non ajouté : {actors.md(exc)}")
         return
@@ -280,7 +286,7 @@ def _add_actor(ref: Reference) -> None:
     detail = f" — {actors.md(row['messages'])}" if isinstance(row["messages"], str) and row["messages"] else ""
     kind = {"accepté": "success", "corrigé": "success"}.get(row["statut"], "warning")
     _flash(kind, f"« {actors.md(name)} » ajouté (ligne {line}) : {row['statut']}{detail}")
-    ss["act_new_nom"], ss["act_new_type"], ss["act_new_themes"], ss["act_new_interet"] = "", None, [], []
+    ss["act_new_nom"], ss["act_new_siret"], ss["act_new_type"], ss["act_new_themes"], ss["act_new_interet"] = "", "", None, [], []
     ss[_CLICK], ss["act_new_lat"], ss["act_new_lon"] = None, None, None
 
 
@@ -290,6 +296,8 @@ def _add_form(ref: Reference, options: dict[str, list[str]]) -> None:
     st.caption("Point choisi sur la carte." if click else "Cliquez sur la carte à l'emplacement de la structure.")
     with st.form("act_ajout", border=True):
         st.text_input("Nom de la structure", key="act_new_nom", max_chars=200)
+        st.text_input("SIRET ou SIREN (facultatif)", key="act_new_siret", max_chars=40, placeholder="ex. 732 829 320 00074",
+                      help=SIRET_HELP)
         st.selectbox("Type de structure", KINDS, index=None, key="act_new_type", placeholder="Choisir…")
         st.selectbox("Implication dans le PTCE", INVOLVEMENT_LEVELS, index=INVOLVEMENT_LEVELS.index(NOT_INVOLVED), key="act_new_impl")
         themes = list(dict.fromkeys([*THEMES, *options["thematiques"]]))
@@ -318,7 +326,7 @@ def report_panel(state: EditableInventory) -> None:
                                 "messages": st.column_config.TextColumn("Messages", width="large")})
 
 
-_EDITOR_LABELS = {"nom": "Nom", "type_structure": "Type de structure", "forme_juridique": "Forme juridique", "ess": "ESS",
+_EDITOR_LABELS = {"nom": "Nom", "siret": "SIRET", "type_structure": "Type de structure", "forme_juridique": "Forme juridique", "ess": "ESS",
                   "thematiques": "Thématiques", "competences": "Compétences", "problematiques": "Problématiques", "vision": "Vision",
                   "implication": "Implication", "interet": "Intérêt", "commune": "Commune", "code_commune": "Code commune",
                   "departement": "Département", "code_postal": "Code postal", "adresse": "Adresse", "latitude": "Latitude",
@@ -356,7 +364,8 @@ def editor_panel(ref: Reference, state: EditableInventory) -> None:
                  key="act_valider", disabled=not pending):
         bar, progress = _progress("Vérification du tableau…")
         try:
-            new = editing.revalidate(ref, state, edited.drop(columns=["statut"]), geocoder=_geocoder(), progress=progress)
+            new = editing.revalidate(ref, state, edited.drop(columns=["statut"]), geocoder=_geocoder(), progress=progress,
+                                     sirene=ess_panel.current_store())
         except PtceGeoError as exc:
             bar.empty()
             st.error(f"Validation impossible : {actors.md(exc)}")
@@ -470,16 +479,28 @@ def _zip(inventory: Inventory, flavour: str) -> bytes:
     return zip_files(inventory_files(inventory, flavour))
 
 
+def export_bytes(inventory: Inventory, flavour: str, day: date, memo: MutableMapping | None = None) -> tuple[dict[str, bytes], bytes]:
+    """Every export file and their zip, built once per inventory, CSV flavour and day, then kept in the session.
+
+    The inventory is a new object after every change (import, edit, actor added, territory summary), so an
+    unchanged rerun (a map click, a tab) costs a lookup instead of building every CSV and the zip again, and
+    equal inputs give the same bytes (the downloads keep their address)."""
+    def build() -> tuple[dict[str, bytes], bytes]:
+        files = inventory_files(inventory, flavour)
+        return files, zip_files(files, datetime.combine(day, time()))
+
+    return _memo(_EXPORTS, inventory, (flavour, day), build, memo)
+
+
 def export_panel(state: EditableInventory) -> None:
-    """Each export file as a download (built when clicked), in the chosen CSV flavour; every text cell neutralised."""
+    """Each export file as a download, in the chosen CSV flavour; every text cell neutralised."""
     flavour = exports.flavour_choice("act_export_format")
     inventory = state.inventory
     names = ["acteurs.csv", "acteurs_rapport.csv"] + ([f"{stem}.csv" for stem in inventory.summary.tables()] if inventory.summary else [])
     # bytes, not callables built on click: the actors map's first value reruns the page after it is drawn, and a rerun
     # drops the files of deferred buttons (a click then got nothing); the same bytes keep the same address
-    files = inventory_files(inventory, flavour)
-    today = datetime.combine(date.today(), time())
-    st.download_button("Tout télécharger (ZIP)", data=zip_files(files, today), file_name="acteurs.zip", mime="application/zip",
+    files, archive = export_bytes(inventory, flavour, date.today())
+    st.download_button("Tout télécharger (ZIP)", data=archive, file_name="acteurs.zip", mime="application/zip",
                        key="act_dl_zip", on_click="ignore", type="primary", icon=":material/download:")
     cols = st.columns(3)
     for i, name in enumerate(names):

@@ -18,7 +18,7 @@ from ptce_geo.reference import Reference
 from ptce_geo.sources.sirene import SireneStore, read_sirene_store, sirene_dir
 from ui import maps
 
-__all__ = ["block", "suggestions"]
+__all__ = ["block", "suggestions", "current_store"]
 
 
 @st.cache_resource(show_spinner="Lecture des tables Sirene…")
@@ -26,7 +26,8 @@ def _store(root: str, stamp: float) -> SireneStore | None:
     return read_sirene_store(root)
 
 
-def _current_store() -> SireneStore | None:
+def current_store() -> SireneStore | None:
+    """The cache's Sirene tables (read again when ``data update --only sirene`` replaces them), ``None`` when absent."""
     root = data_dir()
     meta = sirene_dir(root) / "sirene.json"
     return _store(str(root), meta.stat().st_mtime) if meta.exists() else None
@@ -39,7 +40,7 @@ def _source(store: SireneStore) -> str:
 
 def block(ref: Reference, diag: Diagnostic) -> None:
     """ESS weight of the territory, its EPCI parts and comparators; by family, sector, employer, size band."""
-    store = _current_store()
+    store = current_store()
     if store is None:
         st.info(ABSENT, icon=":material/info:")
         return
@@ -66,7 +67,7 @@ def block(ref: Reference, diag: Diagnostic) -> None:
 def suggestions(ref: Reference, actors: pd.DataFrame | None, members: pd.Index | None) -> None:
     """ESS establishments of the territory that no actor of the inventory matches."""
     with st.expander("Structures de l'ESS du territoire absentes de l'inventaire (Sirene)"):
-        store = _current_store()
+        store = current_store()
         if store is None:
             st.info(ABSENT, icon=":material/info:")
             return
@@ -75,7 +76,7 @@ def suggestions(ref: Reference, actors: pd.DataFrame | None, members: pd.Index |
             return
         missing = missing_from_inventory(territory_establishments(store.listing, ref, members), actors)
         st.caption(f"{fr_int(len(missing))} établissements actifs d'unités légales de l'ESS sans acteur correspondant "
-                   "(même SIRET ou SIREN, ou même nom). " + UNCHECKED)
+                   "(même SIRET ou SIREN dans la colonne « siret » de l'inventaire, ou même nom). " + UNCHECKED)
         if len(missing):
             st.dataframe(missing[["nom", "famille_libelle", "siret", "code_commune", "activite"]].rename(columns={
                 "nom": "Nom", "famille_libelle": "Famille", "siret": "SIRET", "code_commune": "Commune", "activite": "Activité (NAF)"}),

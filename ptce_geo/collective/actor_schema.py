@@ -226,6 +226,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("nom", "Nom de la structure (obligatoire)",
            ("nom de la structure", "nom structure", "structure", "raison sociale", "denomination", "acteur", "nom de l acteur",
             "nom acteur", "organisation", "organisme", "entite", "name", "nom de l organisation", "nom de la structure obligatoire")),
+    Column("siret", "SIRET (14 chiffres, espaces admis) ou SIREN (9 chiffres), facultatif : avec les tables Sirene, remplit le type, "
+           "la forme juridique et l'ESS laissés vides",
+           ("n siret", "no siret", "numero siret", "numero de siret", "siret de l etablissement", "siren", "n siren", "no siren",
+            "numero siren", "numero de siren", "siret siren", "siren siret"), ("siret", "siren")),
     Column("type_structure", "Type de structure : " + ", ".join(KINDS),
            ("type", "type de structure", "type structure", "categorie", "nature", "statut", "famille", "type d acteur", "type acteur",
             "kind", "categorie de structure"), ("type de structure",)),
@@ -279,7 +283,7 @@ PERSONAL_COLUMNS: tuple[Column, ...] = (
 )
 INPUT_COLUMNS = tuple(c.name for c in COLUMNS)
 REQUIRED = ("nom",)
-ACTOR_COLUMNS = ("nom", "type_structure", "forme_juridique", "ess", "thematiques", "competences", "problematiques", "vision",
+ACTOR_COLUMNS = ("nom", "siret", "type_structure", "forme_juridique", "ess", "thematiques", "competences", "problematiques", "vision",
                  "implication", "statut_contact", "interet", "commune", "code_commune", "departement", "code_epci", "code_postal", "adresse",
                  "latitude", "longitude", "placement", "placement_note")
 

@@ -22,8 +22,10 @@ import pandas as pd
 from ..csvsafe import FORMULA_PREFIXES, to_csv_bytes
 from ..errors import ActorError, PtceGeoError
 from ..fr_format import count, fr_int, plural
+from ..sources.sirene import SireneStore
 from . import _actor_places as places
 from ._actor_read import csv_rows, decode, is_workbook, table_from_rows, workbook_rows
+from ._actor_siret import check_sirets
 from .actor_schema import (
     ACTOR_COLUMNS,
     COLUMNS,
@@ -395,13 +397,14 @@ def _check_duplicates(names: list[str | None], codes: list[str | None], lines: l
 
 
 def validate_actors(raw: pd.DataFrame, communes: gpd.GeoDataFrame, *, departements: pd.DataFrame | None = None,
-                    keep_personal: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    keep_personal: bool = False, sirene: SireneStore | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Check every row of ``raw`` against the schema and the reference ``communes``.
 
     Returns ``(actors, report)``: ``actors`` holds the accepted and fixed rows in the canonical
     columns (``ACTOR_COLUMNS``, index = file line), not yet placed; ``report`` has one row per input
     row (``ligne, nom, statut, messages``) and ``report.attrs['notes']`` the file-level notes.
-    ``departements`` (optional) lets a département be given by name.
+    ``departements`` (optional) lets a département be given by name. ``sirene`` (the cache's Sirene tables,
+    ``None`` when absent) fills the type, legal form and ESS status an actor with a SIRET left empty.
     """
     if not isinstance(raw, pd.DataFrame):
         raise ActorError(f"table d'acteurs attendue, reçu {type(raw).__name__}.")
@@ -417,6 +420,7 @@ def validate_actors(raw: pd.DataFrame, communes: gpd.GeoDataFrame, *, departemen
             log.refuse(lines.index(line), f"{cells} cellules pour {raw.attrs.get('largeur', '?')} colonnes (séparateur dans un texte "
                                           "sans guillemets ?)")
     _check_names(v, log)
+    check_sirets(v, log, sirene, lines, notes)  # before the kinds: what Sirene fills is then read like typed values
     _check_kinds(v, log, "ess" in mapping)
     if "ess" not in mapping:
         notes.append("colonne ESS absente : ESS déduit du type de structure quand il est connu")
@@ -644,7 +648,8 @@ def actors_to_csv_bytes(actors: pd.DataFrame, flavour: str = "standard") -> byte
 
 # --- map popup -------------------------------------------------------------------------------------
 
-_POPUP_FIELDS = (("type_structure", "Type"), ("forme_juridique", "Forme juridique"), ("ess", "ESS"), ("implication", "Implication"),
+_POPUP_FIELDS = (("siret", "SIRET"), ("type_structure", "Type"), ("forme_juridique", "Forme juridique"), ("ess", "ESS"),
+                 ("implication", "Implication"),
                  ("interet", "Intérêt"), ("thematiques", "Thématiques"), ("competences", "Compétences"), ("commune", "Commune"),
                  ("adresse", "Adresse"), ("placement", "Placement"))
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..reference import Reference
+from ..sources.sirene import SireneStore
 from .actor_schema import INPUT_COLUMNS, PERSONAL_COLUMNS, fold, match_column
 from .actors import Geocoder, place_actors, read_actors, validate_actors
 from .inventory import Inventory
@@ -35,6 +36,7 @@ __all__ = [
 
 PERSONAL_NAMES = tuple(c.name for c in PERSONAL_COLUMNS)
 REPORT_COLUMNS = ["ligne", "nom", "statut", "messages"]
+LATER_COLUMNS = ("siret",)  # actor columns added after project files were first written (no schema change: a layer's columns are free)
 FIRST_LINE = 2  # line 1 of a file is its header
 Progress = Callable[[float, str], None]
 
@@ -130,24 +132,25 @@ def _numbered(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _validate(ref: Reference, table: pd.DataFrame, editable: EditableInventory, unchanged: set[int]):
+def _validate(ref: Reference, table: pd.DataFrame, editable: EditableInventory, unchanged: set[int], sirene: SireneStore | None):
     raw = table.copy()
     if editable.overflow:  # a row longer than its header in the file stays refused until edited
         raw.attrs["cellules_en_trop"] = {line: n for line, n in editable.overflow.items() if line in unchanged}
         raw.attrs["largeur"] = editable.width
-    return validate_actors(raw, ref.communes, departements=ref.departements, keep_personal=editable.keep_personal)
+    return validate_actors(raw, ref.communes, departements=ref.departements, keep_personal=editable.keep_personal, sirene=sirene)
 
 
 def import_inventory(ref: Reference, data: bytes, name: str, keep_personal: bool = False, geocoder: Geocoder | None = None,
-                     progress: Progress | None = None, sheet: str | None = None) -> EditableInventory:
+                     progress: Progress | None = None, sheet: str | None = None, sirene: SireneStore | None = None) -> EditableInventory:
     """Read, validate and place an inventory file (``ActorError`` with a French message when it cannot be read at all);
-    ``sheet``: the workbook's sheet to read (default: the one revealing the most inventory columns)."""
+    ``sheet``: the workbook's sheet to read (default: the one revealing the most inventory columns); ``sirene``: the
+    cache's Sirene tables, which fill what a SIRET tells (``None``: absent, the report says so)."""
     if progress:
         progress(0.05, f"Lecture de {name}…")
     raw = read_actors(data, name, sheet=sheet)
     if progress:
         progress(0.25, f"Vérification de {len(raw)} ligne(s)…")
-    actors, report = validate_actors(raw, ref.communes, departements=ref.departements, keep_personal=keep_personal)
+    actors, report = validate_actors(raw, ref.communes, departements=ref.departements, keep_personal=keep_personal, sirene=sirene)
     if progress:
         progress(0.6, f"Placement de {len(actors)} acteur(s)…")
     placed = place_actors(actors, ref.communes, geocoder=geocoder, progress=progress)
@@ -173,7 +176,7 @@ def _merge_reports(old: pd.DataFrame, new: pd.DataFrame, changed: set[int]) -> p
 
 
 def revalidate(ref: Reference, state: EditableInventory, table: pd.DataFrame, geocoder: Geocoder | None = None,
-               progress: Progress | None = None) -> EditableInventory:
+               progress: Progress | None = None, sirene: SireneStore | None = None) -> EditableInventory:
     """``state`` after the table was edited: every row validated again, changed rows placed again.
 
     Unchanged accepted rows keep their placement (an address geocoded once is not sent again) and
@@ -185,7 +188,7 @@ def revalidate(ref: Reference, state: EditableInventory, table: pd.DataFrame, ge
     unchanged = set(table.index) - changed
     if progress:
         progress(0.1, f"Vérification de {len(table)} ligne(s)…")
-    actors, report = _validate(ref, table, state, unchanged)
+    actors, report = _validate(ref, table, state, unchanged, sirene)
     old = state.inventory.actors
     reuse = actors.index[actors.index.isin(list(unchanged)) & actors.index.isin(old.index)]
     fresh = actors.loc[~actors.index.isin(reuse)]
@@ -225,6 +228,9 @@ def from_stored(actors: gpd.GeoDataFrame, name: str) -> EditableInventory:
     """
     placed = actors.copy()
     placed.index = pd.Index(range(FIRST_LINE, FIRST_LINE + len(placed)), name="ligne", dtype="int64")
+    for column in LATER_COLUMNS:  # a file written before the column existed: the column, empty
+        if column not in placed.columns:
+            placed.insert(min(1, len(placed.columns)), column, pd.Series(pd.NA, index=placed.index, dtype="str"))
     keep_personal = any(c in placed.columns for c in PERSONAL_NAMES)
     table = _cells(placed, _edit_columns(keep_personal, list(placed.columns)))
     names = placed["nom"] if "nom" in placed.columns else pd.Series("", index=placed.index)

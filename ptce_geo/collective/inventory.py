@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..csvsafe import to_csv_bytes
 from ..reference import Reference
+from ..sources.sirene import SireneStore
 from .actors import Geocoder, actors_to_csv_bytes, place_actors, read_actors, validate_actors
 from .actors_summary import ActorSummary, summarise_actors
 from .analysis import collective_tables
@@ -36,10 +37,12 @@ class Inventory:
 
 
 def load_inventory(ref: Reference, source: str | Path | bytes, name: str | None = None, *, keep_personal: bool = False,
-                   geocoder: Geocoder | None = None, progress: Callable[[float, str], None] | None = None) -> Inventory:
-    """Read and validate an inventory file, then place each accepted actor (coordinates, BAN address, or commune)."""
+                   geocoder: Geocoder | None = None, progress: Callable[[float, str], None] | None = None,
+                   sirene: SireneStore | None = None) -> Inventory:
+    """Read and validate an inventory file, then place each accepted actor (coordinates, BAN address, or commune);
+    ``sirene`` (the cache's Sirene tables) fills what an actor's SIRET tells."""
     raw = read_actors(source, name)
-    actors, report = validate_actors(raw, ref.communes, departements=ref.departements, keep_personal=keep_personal)
+    actors, report = validate_actors(raw, ref.communes, departements=ref.departements, keep_personal=keep_personal, sirene=sirene)
     return Inventory(place_actors(actors, ref.communes, geocoder=geocoder, progress=progress), report)
 
 

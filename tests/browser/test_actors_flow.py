@@ -1,5 +1,5 @@
 """The Acteurs page in a real browser: upload an inventory with hostile names, read the report, see the markers,
-open popups (names shown as text, nothing executed), add an actor by clicking the map, download the export."""
+open popups (names shown as text, nothing executed), add an actor (with a SIRET) by clicking the map, download the export."""
 
 from __future__ import annotations
 
@@ -73,8 +73,10 @@ def test_upload_review_map_add_and_export(page, server, tmp_path):
     page.wait_for_function("() => [...document.querySelectorAll('input')].some(i => i.getAttribute('aria-label') === 'Latitude'"
                            " && i.value !== '')", timeout=LONG)
     page.get_by_label("Nom de la structure").fill("<img src=x onerror=window.__pwned=3>")
+    page.get_by_role("textbox", name="SIRET ou SIREN (facultatif)").fill("732 829 320 00074")  # spaces as printed; no Sirene in this cache
     page.get_by_role("button", name="Ajouter l'acteur").click()
     page.get_by_text("ajouté (ligne 6)").wait_for(timeout=LONG)
+    assert "SIRET conservé ; Sirene absent : type et forme juridique non remplis" in page.get_by_text("ajouté (ligne 6)").inner_text()
     markers.nth(3).wait_for(timeout=LONG)
     settle(page)
     assert markers.count() == 4 and metric(page, "Lignes") == "5"
@@ -87,5 +89,6 @@ def test_upload_review_map_add_and_export(page, server, tmp_path):
         page.get_by_role("button", name="acteurs.csv").first.click()
     exported = download.value.path().read_bytes().decode("utf-8-sig")
     assert "'=HYPERLINK" in exported and SCRIPT_NAME in exported and "<img src=x onerror=window.__pwned=3>" in exported
+    assert "73282932000074" in exported
     assert set(pwned(page)) == {"undefined"}
     assert page.failed == [] and page.external == []
