@@ -88,6 +88,9 @@ class _Lookups:
         epci = pd.DataFrame(ref.epci.drop(columns="geometry"))
         self.epci_nom, self.epci_type = epci["nom"].to_dict(), epci["type"].to_dict()
         self.epci_total, self.epci_population = epci["communes_total"].to_dict(), epci["population"].to_dict()
+        # communes of each EPCI, département, région: a territory holding them all takes that level's income value
+        self.totals = {"epci": self.epci_total, "departement": ref.communes["code_dep"].value_counts().to_dict(),
+                       "region": ref.communes["code_reg"].value_counts().to_dict()}
         self.names = {"departement": ref.departements["nom"].to_dict(), "region": ref.regions["nom"].to_dict()}
         self.levels: dict[str, tuple[dict[str, int], np.ndarray]] = {}
         self.cover: dict[str, np.ndarray] = {}
@@ -121,22 +124,36 @@ def income_model(ref: Reference) -> IncomeModel | None:
     return ref.derived("income_model", fit)
 
 
-def _income(model: IncomeModel | None, look: _Lookups, key: pd.Series) -> pd.DataFrame | None:
-    """Estimated median and poverty rate per group of the territory's communes (``model`` taken on them); a whole EPCI
-    takes its EPCI value (published by INSEE when of the same year). ``None`` without Filosofi data."""
+def _income(model: IncomeModel | None, look: _Lookups, key: pd.Series, level: str = "epci") -> pd.DataFrame | None:
+    """Estimated median and poverty rate per group of the territory's communes (``model`` taken on them); a group holding
+    every commune of its EPCI, département or région (``level``) takes that level's value, published by INSEE when of the
+    same year (``with_published`` at build time). ``None`` without Filosofi data."""
     if model is None:
         return None
     out = estimate_by(model, key)
-    rows, values = look.levels["epci"]
+    if level not in look.totals:
+        return out.assign(**{f"methode_{column}": ESTIMATED for column in INCOME_IDS})
+    rows, values = look.levels[level]
     counts = key.value_counts().to_dict()
-    whole = [code in rows and look.epci_total.get(code) == counts.get(code) for code in out.index]
+    whole = [code in rows and look.totals[level].get(code) == counts.get(code) for code in out.index]
     at = [rows[code] if ok else 0 for code, ok in zip(out.index, whole, strict=True)]
     for column in INCOME_IDS:
         i = _IDS.index(column)
         out[column] = np.where(whole, values[at, i], out[column].to_numpy())
-        out[f"couverture_{column}"] = np.where(whole, look.cover["epci"][at, i], out[f"couverture_{column}"].to_numpy())
-        out[f"methode_{column}"] = np.where(whole, look.methods["epci"][at, i], ESTIMATED)
+        out[f"couverture_{column}"] = np.where(whole, look.cover[level][at, i], out[f"couverture_{column}"].to_numpy())
+        out[f"methode_{column}"] = np.where(whole, look.methods[level][at, i], ESTIMATED)
     return out
+
+
+def _territory_income_key(ref: Reference, look: _Lookups, index: pd.Index, epci_key: pd.Series) -> tuple[pd.Series, str]:
+    """The group the whole territory forms, for ``_income``: the EPCI, département or région whose communes it holds
+    all and only (Paris alone is the département 75, not the Métropole du Grand Paris), else the territory itself."""
+    keys = {"epci": epci_key, "departement": ref.communes["code_dep"].reindex(index), "region": ref.communes["code_reg"].reindex(index)}
+    for level, key in keys.items():
+        codes = key.unique()
+        if len(codes) == 1 and pd.notna(codes[0]) and look.totals[level].get(codes[0]) == len(key):
+            return key, level
+    return pd.Series("territoire", index=index), "territoire"
 
 
 def _summary(ref: Reference, look: _Lookups, table: pd.DataFrame, zones: pd.DataFrame, epci_key: pd.Series,
@@ -145,8 +162,7 @@ def _summary(ref: Reference, look: _Lookups, table: pd.DataFrame, zones: pd.Data
     value = aggregate_by(table, whole, ref.vintages).reindex(columns=_IDS).iloc[0]
     cover = coverage_by(table, whole).reindex(columns=_IDS).iloc[0]
     method = pd.Series(COMPUTED, index=_IDS, dtype=object)
-    single = epci_key.unique()
-    income = _income(model, look, epci_key if len(single) == 1 else whole)
+    income = _income(model, look, *_territory_income_key(ref, look, table.index, epci_key))
     if income is not None and len(income):
         for column in INCOME_IDS:
             value[column], cover[column] = income[column].iloc[0], income[f"couverture_{column}"].iloc[0]

@@ -101,6 +101,20 @@ def test_a_custom_territory_is_estimated_and_says_so(ref_2019):
     assert diag.epci.loc[LYON_METRO, "methode_med_niveau_vie"] == "estimé"  # a part of the EPCI, not the EPCI
 
 
+@pytest.mark.parametrize(("level", "column", "code", "sheet"), [("departement", "code_dep", "01", "DEP"), ("region", "code_reg", "94", "REG")])
+def test_a_whole_departement_or_region_shows_its_published_values(ref_2019, level, column, code, sheet):
+    members = ref_2019.communes.index[ref_2019.communes[column] == code].tolist()
+    diag = diagnose(ref_2019, build_territory(ref_2019, TerritoryDefinition(communes=members)))
+    summary = diag.summary
+    assert summary.loc["med_niveau_vie", "valeur_territoire"] == raw_sheet(sheet).loc[code, "MED19"]
+    assert summary.loc["taux_pauvrete", "valeur_territoire"] == raw_sheet(sheet).loc[code, "TP6019"]
+    assert set(summary.loc[["med_niveau_vie", "taux_pauvrete"], "methode"]) == {"publié INSEE"}
+    assert (summary.loc[["med_niveau_vie", "taux_pauvrete"], "couverture"] == 1.0).all()
+    less = diagnose(ref_2019, build_territory(ref_2019, TerritoryDefinition(communes=members[1:])))  # one commune short
+    assert set(less.summary.loc[["med_niveau_vie", "taux_pauvrete"], "methode"]) == {"estimé"}
+    assert less.summary.loc["med_niveau_vie", "valeur_territoire"] != raw_sheet(sheet).loc[code, "MED19"]
+
+
 def test_2021_communes_never_take_2019_published_values(shared):
     france = shared.level("france").loc["FR"]
     assert france["methode_taux_pauvrete"] == "estimé" and france["methode_med_niveau_vie"] == "estimé"
