@@ -71,10 +71,10 @@ def is_low_coverage(coverage: float, min_coverage: float) -> bool:
     return bool(pd.notna(coverage) and coverage < min_coverage)
 
 
-def figure_note(method: str, coverage: float, min_coverage: float) -> str:
-    """What a figure's reader must know next to it: « estimé », « publié INSEE », « couverture 72 % » (empty when summed
-    from complete data)."""
-    parts = [method] if method and method != COMPUTED else []
+def figure_note(method: str, coverage: float, min_coverage: float, error: str = "") -> str:
+    """What a figure's reader must know next to it: « estimé ± 0,9 pt », « publié INSEE », « couverture 72 % » (empty when
+    summed from complete data); ``error`` (``income.error_note``) follows an estimate only."""
+    parts = [f"{method} {error}" if error and method == ESTIMATED else method] if method and method != COMPUTED else []
     if is_low_coverage(coverage, min_coverage):
         parts.append(f"couverture {coverage:.0%}".replace("%", " %"))
     return " ; ".join(parts)
