@@ -8,6 +8,7 @@ the reference's pre-aggregated comparisons, so all levels follow the same rules.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -31,7 +32,8 @@ from .trends import COLUMNS as TREND_COLUMNS
 from .trends import territory_trends
 from .zonings import ZoningParams, Zonings, territory_zonings, zoning_alerts
 
-__all__ = ["Diagnostic", "diagnose", "income_model", "is_low_coverage", "figure_note", "NO_EPCI"]
+__all__ = ["Diagnostic", "diagnose", "income_model", "is_low_coverage", "figure_note", "census_vintages", "mixed_vintages_note",
+           "NO_EPCI"]
 
 NO_EPCI = ""  # group key of the communes without EPCI (four single-commune islands)
 _IDS = [ind.id for ind in INDICATORS]
@@ -78,6 +80,29 @@ def figure_note(method: str, coverage: float, min_coverage: float, error: str = 
     if is_low_coverage(coverage, min_coverage):
         parts.append(f"couverture {coverage:.0%}".replace("%", " %"))
     return " ; ".join(parts)
+
+
+def census_vintages(summary: pd.DataFrame, ids: list[str] | None = None) -> dict[str, list[str]]:
+    """Census vintage (« RP 2021 ») -> labels of the available indicators (of ``ids``, default all) resting on it, most
+    recent first; an evolution (« RP 2021 / RP 2015 ») counts under its latest date."""
+    rows = summary[summary["disponible"]] if ids is None else summary.loc[[i for i in ids if i in summary.index]]
+    out: dict[str, list[str]] = {}
+    for label, millesime in zip(rows["libelle"], rows["millesime"], strict=True):
+        years = re.findall(r"RP (\d{4})", str(millesime))
+        if years:
+            out.setdefault(f"RP {max(years)}", []).append(str(label).lower())
+    return dict(sorted(out.items(), reverse=True))
+
+
+def mixed_vintages_note(summary: pd.DataFrame, ids: list[str] | None = None) -> str:
+    """A French warning listing the census vintages a table puts side by side (empty when it uses one only)."""
+    groups = census_vintages(summary, ids)
+    if len(groups) < 2:
+        return ""
+    parts = " ; ".join(f"{vintage} : {', '.join(labels)}" for vintage, labels in groups.items())
+    return (f"Attention, ce tableau mêle {len(groups)} millésimes du recensement — {parts}. Un rapport entre indicateurs de "
+            "millésimes différents (ex. emplois d'un recensement pour la population d'un autre) suppose que le territoire a peu "
+            "changé entre ces dates.")
 
 
 class _Lookups:
