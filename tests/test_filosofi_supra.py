@@ -149,3 +149,13 @@ def test_estimator_error_against_inseee_2019_published_values():
             got = tuple(after.loc[column, ["mediane", "p90", "max"]])
             assert all(g <= t for g, t in zip(got, tol, strict=True)), (level, column, got)
             assert after.loc[column, "mediane"] < before.loc[column, "mediane"], (level, column)
+
+
+def test_the_dossier_says_an_income_figure_is_estimated_and_how_far_off(shared):
+    from ptce_geo.dossier.sections import indicator_rows
+
+    communes = shared.communes.index[shared.communes["code_epci"] == LYON_METRO][:10].tolist()
+    rows = {r["id"]: r for r in indicator_rows(diagnose(shared, build_territory(shared, TerritoryDefinition(communes=communes))))}
+    # README « Erreur mesurée »: median |error| of the EPCI estimates, 0,9 point and 94 €
+    assert rows["taux_pauvrete"]["note"].startswith("estimé ± 0,9 pt") and rows["med_niveau_vie"]["note"].startswith("estimé ± 94 €")
+    assert not rows["pop_rp"]["note"].startswith("estimé")
