@@ -8,6 +8,7 @@ the reference's pre-aggregated comparisons, so all levels follow the same rules.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -31,7 +32,8 @@ from .trends import COLUMNS as TREND_COLUMNS
 from .trends import territory_trends
 from .zonings import ZoningParams, Zonings, territory_zonings, zoning_alerts
 
-__all__ = ["Diagnostic", "diagnose", "income_model", "is_low_coverage", "figure_note", "NO_EPCI"]
+__all__ = ["Diagnostic", "diagnose", "income_model", "is_low_coverage", "figure_note", "census_vintages", "mixed_vintages_note",
+           "NO_EPCI"]
 
 NO_EPCI = ""  # group key of the communes without EPCI (four single-commune islands)
 _IDS = [ind.id for ind in INDICATORS]
@@ -71,13 +73,36 @@ def is_low_coverage(coverage: float, min_coverage: float) -> bool:
     return bool(pd.notna(coverage) and coverage < min_coverage)
 
 
-def figure_note(method: str, coverage: float, min_coverage: float) -> str:
-    """What a figure's reader must know next to it: « estimé », « publié INSEE », « couverture 72 % » (empty when summed
-    from complete data)."""
-    parts = [method] if method and method != COMPUTED else []
+def figure_note(method: str, coverage: float, min_coverage: float, error: str = "") -> str:
+    """What a figure's reader must know next to it: « estimé ± 0,9 pt », « publié INSEE », « couverture 72 % » (empty when
+    summed from complete data); ``error`` (``income.error_note``) follows an estimate only."""
+    parts = [f"{method} {error}" if error and method == ESTIMATED else method] if method and method != COMPUTED else []
     if is_low_coverage(coverage, min_coverage):
         parts.append(f"couverture {coverage:.0%}".replace("%", " %"))
     return " ; ".join(parts)
+
+
+def census_vintages(summary: pd.DataFrame, ids: list[str] | None = None) -> dict[str, list[str]]:
+    """Census vintage (« RP 2021 ») -> labels of the available indicators (of ``ids``, default all) resting on it, most
+    recent first; an evolution (« RP 2021 / RP 2015 ») counts under its latest date."""
+    rows = summary[summary["disponible"]] if ids is None else summary.loc[[i for i in ids if i in summary.index]]
+    out: dict[str, list[str]] = {}
+    for label, millesime in zip(rows["libelle"], rows["millesime"], strict=True):
+        years = re.findall(r"RP (\d{4})", str(millesime))
+        if years:
+            out.setdefault(f"RP {max(years)}", []).append(str(label).lower())
+    return dict(sorted(out.items(), reverse=True))
+
+
+def mixed_vintages_note(summary: pd.DataFrame, ids: list[str] | None = None) -> str:
+    """A French warning listing the census vintages a table puts side by side (empty when it uses one only)."""
+    groups = census_vintages(summary, ids)
+    if len(groups) < 2:
+        return ""
+    parts = " ; ".join(f"{vintage} : {', '.join(labels)}" for vintage, labels in groups.items())
+    return (f"Attention, ce tableau mêle {len(groups)} millésimes du recensement — {parts}. Un rapport entre indicateurs de "
+            "millésimes différents (ex. emplois d'un recensement pour la population d'un autre) suppose que le territoire a peu "
+            "changé entre ces dates.")
 
 
 class _Lookups:
@@ -88,6 +113,9 @@ class _Lookups:
         epci = pd.DataFrame(ref.epci.drop(columns="geometry"))
         self.epci_nom, self.epci_type = epci["nom"].to_dict(), epci["type"].to_dict()
         self.epci_total, self.epci_population = epci["communes_total"].to_dict(), epci["population"].to_dict()
+        # communes of each EPCI, département, région: a territory holding them all takes that level's income value
+        self.totals = {"epci": self.epci_total, "departement": ref.communes["code_dep"].value_counts().to_dict(),
+                       "region": ref.communes["code_reg"].value_counts().to_dict()}
         self.names = {"departement": ref.departements["nom"].to_dict(), "region": ref.regions["nom"].to_dict()}
         self.levels: dict[str, tuple[dict[str, int], np.ndarray]] = {}
         self.cover: dict[str, np.ndarray] = {}
@@ -121,22 +149,36 @@ def income_model(ref: Reference) -> IncomeModel | None:
     return ref.derived("income_model", fit)
 
 
-def _income(model: IncomeModel | None, look: _Lookups, key: pd.Series) -> pd.DataFrame | None:
-    """Estimated median and poverty rate per group of the territory's communes (``model`` taken on them); a whole EPCI
-    takes its EPCI value (published by INSEE when of the same year). ``None`` without Filosofi data."""
+def _income(model: IncomeModel | None, look: _Lookups, key: pd.Series, level: str = "epci") -> pd.DataFrame | None:
+    """Estimated median and poverty rate per group of the territory's communes (``model`` taken on them); a group holding
+    every commune of its EPCI, département or région (``level``) takes that level's value, published by INSEE when of the
+    same year (``with_published`` at build time). ``None`` without Filosofi data."""
     if model is None:
         return None
     out = estimate_by(model, key)
-    rows, values = look.levels["epci"]
+    if level not in look.totals:
+        return out.assign(**{f"methode_{column}": ESTIMATED for column in INCOME_IDS})
+    rows, values = look.levels[level]
     counts = key.value_counts().to_dict()
-    whole = [code in rows and look.epci_total.get(code) == counts.get(code) for code in out.index]
+    whole = [code in rows and look.totals[level].get(code) == counts.get(code) for code in out.index]
     at = [rows[code] if ok else 0 for code, ok in zip(out.index, whole, strict=True)]
     for column in INCOME_IDS:
         i = _IDS.index(column)
         out[column] = np.where(whole, values[at, i], out[column].to_numpy())
-        out[f"couverture_{column}"] = np.where(whole, look.cover["epci"][at, i], out[f"couverture_{column}"].to_numpy())
-        out[f"methode_{column}"] = np.where(whole, look.methods["epci"][at, i], ESTIMATED)
+        out[f"couverture_{column}"] = np.where(whole, look.cover[level][at, i], out[f"couverture_{column}"].to_numpy())
+        out[f"methode_{column}"] = np.where(whole, look.methods[level][at, i], ESTIMATED)
     return out
+
+
+def _territory_income_key(ref: Reference, look: _Lookups, index: pd.Index, epci_key: pd.Series) -> tuple[pd.Series, str]:
+    """The group the whole territory forms, for ``_income``: the EPCI, département or région whose communes it holds
+    all and only (Paris alone is the département 75, not the Métropole du Grand Paris), else the territory itself."""
+    keys = {"epci": epci_key, "departement": ref.communes["code_dep"].reindex(index), "region": ref.communes["code_reg"].reindex(index)}
+    for level, key in keys.items():
+        codes = key.unique()
+        if len(codes) == 1 and pd.notna(codes[0]) and look.totals[level].get(codes[0]) == len(key):
+            return key, level
+    return pd.Series("territoire", index=index), "territoire"
 
 
 def _summary(ref: Reference, look: _Lookups, table: pd.DataFrame, zones: pd.DataFrame, epci_key: pd.Series,
@@ -145,8 +187,7 @@ def _summary(ref: Reference, look: _Lookups, table: pd.DataFrame, zones: pd.Data
     value = aggregate_by(table, whole, ref.vintages).reindex(columns=_IDS).iloc[0]
     cover = coverage_by(table, whole).reindex(columns=_IDS).iloc[0]
     method = pd.Series(COMPUTED, index=_IDS, dtype=object)
-    single = epci_key.unique()
-    income = _income(model, look, epci_key if len(single) == 1 else whole)
+    income = _income(model, look, *_territory_income_key(ref, look, table.index, epci_key))
     if income is not None and len(income):
         for column in INCOME_IDS:
             value[column], cover[column] = income[column].iloc[0], income[f"couverture_{column}"].iloc[0]

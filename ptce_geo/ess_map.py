@@ -16,7 +16,7 @@ __all__ = ["ess_layer", "ess_map", "FAMILY_COLOURS", "MAX_ESS_MARKERS"]
 
 MAX_ESS_MARKERS = 3_000  # beyond, the map payload grows past what a browser redraws smoothly
 FAMILY_COLOURS = {"associations": "#1b9e77", "cooperatives": "#d95f02", "mutuelles": "#7570b3", "fondations": "#e7298a",
-                  "societes_ess": "#66a61e"}
+                  "societes_ess": "#66a61e", "autres": "#a6761d"}
 
 
 def ess_layer(establishments: pd.DataFrame, max_markers: int = MAX_ESS_MARKERS, name: str = "Établissements de l'ESS (Sirene)"

@@ -25,7 +25,7 @@ import pyogrio
 from .alerts import AlertParams
 from .cache import atomic_write_bytes
 from .csvsafe import FLAVOURS, check_flavour, to_csv_bytes
-from .diagnostic import Diagnostic
+from .diagnostic import Diagnostic, mixed_vintages_note
 from .errors import PtceGeoError
 from .fr_format import fr_number, fr_percent, yes_no
 from .income import MEASURED_ERROR, METHOD
@@ -189,7 +189,8 @@ def sources_text(diag: Diagnostic, command: str | None = None) -> str:
         "- **Parts** (colonnes `part_*`, `couverture`, `part_population`, `part_surface`) : fractions de 0 à 1 dans tous les CSV ;",
         "  les taux et parts d'indicateurs (unité « % » dans `synthese.csv`) sont en pourcentage, de 0 à 100.",
         "- Chiffres du recensement : l'année est dans le nom de colonne (`pop_rp_rp2021`, `logements_rp2018`) de `communes.csv` et",
-        "  `epci.csv`, et dans la colonne `millesime` de `synthese.csv`.",
+        "  `epci.csv`, et dans la colonne `millesime` de `synthese.csv`."
+        + (f" {mixed_vintages_note(diag.summary)}" if mixed_vintages_note(diag.summary) else ""),
         "- Comptes sommés ; taux et parts recalculés à partir des numérateurs et dénominateurs sommés (jamais une moyenne de taux),",
         "  sur les communes où les deux sont connus (voir la couverture) ; évolutions annuelles à partir des populations sommées.",
         "- Médiane du niveau de vie et taux de pauvreté : **publiés INSEE** pour un EPCI entier, un département, une région ou la "

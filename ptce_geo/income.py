@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["METHOD", "MEASURED_ERROR", "PUBLISHED", "ESTIMATED", "COMPUTED", "INCOME_IDS", "SMALL_HOUSEHOLDS", "PERIMETER_TOLERANCE", "IncomeModel",
+__all__ = ["METHOD", "MEASURED_ERROR", "TYPICAL_ERROR", "ERROR_LEGEND", "error_note",
+            "PUBLISHED", "ESTIMATED", "COMPUTED", "INCOME_IDS", "SMALL_HOUSEHOLDS", "PERIMETER_TOLERANCE", "IncomeModel",
            "fit_model", "estimate_by", "estimate_codes", "with_published"]
 
 Z90 = 1.2815515655446004  # scipy.special.ndtri(0.9); scipy is imported where needed: ~1 s on the way to the first map
@@ -39,6 +40,13 @@ MEASURED_ERROR = ("erreur mesurée sur 2019 contre les valeurs publiées par l'I
                   "départements, 123 / 189 / 292 € pour les régions, 117 € pour la France métropolitaine (sous-estimée d'environ "
                   "0,5 %) ; taux de pauvreté 0,9 / 2,3 / 6,2 points (EPCI), 0,5 / 1,3 / 2,0 (départements), 0,4 / 1,1 / 1,5 "
                   "(régions), 0,3 point (France métropolitaine)")
+# the same measure, per level of the estimate: median |error| (median €, poverty points); a territory drawn by the user is
+# read as an EPCI (the finest level measured)
+TYPICAL_ERROR = {"epci": {"med_niveau_vie": 94.0, "taux_pauvrete": 0.9}, "departement": {"med_niveau_vie": 125.0, "taux_pauvrete": 0.5},
+                 "region": {"med_niveau_vie": 123.0, "taux_pauvrete": 0.4}, "france": {"med_niveau_vie": 117.0, "taux_pauvrete": 0.3}}
+ERROR_LEGEND = ("« ± » : écart absolu médian mesuré sur 2019 entre l'estimation et la valeur publiée par l'INSEE, au même niveau "
+                "(EPCI pour un territoire sur mesure ; python bench/bench_income_estimator.py) ; non mesurable pour les autres "
+                "millésimes faute de valeurs supra-communales du même millésime dans les données chargées")
 PERIMETER_TOLERANCE = 0.05  # published persons vs the communes' persons (secret ones imputed): beyond, another perimeter
 INCOME_IDS = ("med_niveau_vie", "taux_pauvrete")
 PUBLISHED, ESTIMATED = "publié INSEE", "estimé"
@@ -47,6 +55,15 @@ _DEFAULT_SPREAD = 0.30  # ln-spread per z unit when no commune publishes D1/D9 (
 _ITERATIONS = 48  # bisection steps on ln(income): 2^-48 of a 10-unit bracket, far below 1 €
 METHOD = ("estimé : mélange des distributions communales (log-normale en deux morceaux par la médiane et les D1/D9 "
           "publiés, modèle pour les communes secrètes), toutes communes pondérées par leurs personnes")
+
+
+def error_note(indicator: str, level: str) -> str:
+    """« ± 0,9 pt » / « ± 94 € »: the typical error measured for an estimate of ``indicator`` at ``level`` (``territoire`` is
+    read as ``epci``); empty for another indicator or level."""
+    value = TYPICAL_ERROR.get("epci" if level == "territoire" else level, {}).get(indicator)
+    if value is None:
+        return ""
+    return f"± {value:.1f} pt".replace(".", ",") if indicator == "taux_pauvrete" else f"± {value:.0f} €"
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,20 @@ def test_a_custom_territory_is_estimated_and_says_so(ref_2019):
     assert diag.epci.loc[LYON_METRO, "methode_med_niveau_vie"] == "estimé"  # a part of the EPCI, not the EPCI
 
 
+@pytest.mark.parametrize(("level", "column", "code", "sheet"), [("departement", "code_dep", "01", "DEP"), ("region", "code_reg", "94", "REG")])
+def test_a_whole_departement_or_region_shows_its_published_values(ref_2019, level, column, code, sheet):
+    members = ref_2019.communes.index[ref_2019.communes[column] == code].tolist()
+    diag = diagnose(ref_2019, build_territory(ref_2019, TerritoryDefinition(communes=members)))
+    summary = diag.summary
+    assert summary.loc["med_niveau_vie", "valeur_territoire"] == raw_sheet(sheet).loc[code, "MED19"]
+    assert summary.loc["taux_pauvrete", "valeur_territoire"] == raw_sheet(sheet).loc[code, "TP6019"]
+    assert set(summary.loc[["med_niveau_vie", "taux_pauvrete"], "methode"]) == {"publié INSEE"}
+    assert (summary.loc[["med_niveau_vie", "taux_pauvrete"], "couverture"] == 1.0).all()
+    less = diagnose(ref_2019, build_territory(ref_2019, TerritoryDefinition(communes=members[1:])))  # one commune short
+    assert set(less.summary.loc[["med_niveau_vie", "taux_pauvrete"], "methode"]) == {"estimé"}
+    assert less.summary.loc["med_niveau_vie", "valeur_territoire"] != raw_sheet(sheet).loc[code, "MED19"]
+
+
 def test_2021_communes_never_take_2019_published_values(shared):
     france = shared.level("france").loc["FR"]
     assert france["methode_taux_pauvrete"] == "estimé" and france["methode_med_niveau_vie"] == "estimé"
@@ -135,3 +149,13 @@ def test_estimator_error_against_inseee_2019_published_values():
             got = tuple(after.loc[column, ["mediane", "p90", "max"]])
             assert all(g <= t for g, t in zip(got, tol, strict=True)), (level, column, got)
             assert after.loc[column, "mediane"] < before.loc[column, "mediane"], (level, column)
+
+
+def test_the_dossier_says_an_income_figure_is_estimated_and_how_far_off(shared):
+    from ptce_geo.dossier.sections import indicator_rows
+
+    communes = shared.communes.index[shared.communes["code_epci"] == LYON_METRO][:10].tolist()
+    rows = {r["id"]: r for r in indicator_rows(diagnose(shared, build_territory(shared, TerritoryDefinition(communes=communes))))}
+    # README « Erreur mesurée »: median |error| of the EPCI estimates, 0,9 point and 94 €
+    assert rows["taux_pauvrete"]["note"].startswith("estimé ± 0,9 pt") and rows["med_niveau_vie"]["note"].startswith("estimé ± 94 €")
+    assert not rows["pop_rp"]["note"].startswith("estimé")

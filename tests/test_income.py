@@ -21,6 +21,7 @@ from ptce_geo.income import (
     PUBLISHED,
     SMALL_HOUSEHOLDS,
     Z90,
+    error_note,
     estimate_by,
     fit_model,
     with_published,
@@ -92,6 +93,15 @@ def test_low_coverage_is_marked_below_the_threshold_only():
     assert figure_note("estimé", 0.72, 0.90) == "estimé ; couverture 72 %"
     assert figure_note("calculé", 0.95, 0.90) == "" and figure_note("publié INSEE", 1.0, 0.90) == "publié INSEE"
     assert figure_note("calculé", 0.5, 0.90) == "couverture 50 %"
+
+
+def test_an_estimate_carries_the_error_measured_at_its_level():
+    # README « Erreur mesurée » table (bench/bench_income_estimator.py): median |error| EPCI 94 € / 0,9 pt, France 117 € / 0,3 pt
+    assert error_note("taux_pauvrete", "territoire") == "± 0,9 pt" and error_note("med_niveau_vie", "territoire") == "± 94 €"
+    assert error_note("taux_pauvrete", "departement") == "± 0,5 pt" and error_note("med_niveau_vie", "france") == "± 117 €"
+    assert error_note("taux_chomage", "territoire") == "" and error_note("taux_pauvrete", "commune") == ""
+    assert figure_note("estimé", 0.72, 0.90, "± 0,9 pt") == "estimé ± 0,9 pt ; couverture 72 %"
+    assert figure_note("publié INSEE", 1.0, 0.90, "± 0,9 pt") == "publié INSEE"  # a published value carries no estimation error
 
 
 def test_a_secret_median_stands_for_the_small_published_communes_of_its_departement():

@@ -24,7 +24,7 @@ from tests.sirene_files import ESTABLISHMENT_HEADER, UNIT_HEADER, establishments
 COMMUNES = ["80021", "80001", "75056", "97414", "2A004"]
 # independent oracles for the values the generator uses
 FAMILY = {"9220": "associations", "9230": "associations", "9300": "fondations", "8210": "mutuelles", "5458": "cooperatives",
-          "6317": "cooperatives", "5710": "societes_ess", "5499": "societes_ess", "1000": "societes_ess"}
+          "6317": "cooperatives", "5710": "societes_ess", "5499": "societes_ess", "1000": "autres"}
 SECTION = {"88": "Q", "94": "S", "85": "P", "56": "I", "47": "G", "01": "A", "43": "F", "62": "J", "86": "Q", "90": "R", "68": "L", "10": "C"}
 
 
@@ -58,9 +58,37 @@ def test_boundaries_of_sections_bands_and_families():
     assert section_of(pd.Series(["88.99B"]), pd.Series(["NAFRev1"])).tolist() == ["?"]
     assert size_band(pd.Series(["NN", "00", "03", "11", "12", "21", "31", "32", "53", ""])).tolist() == \
         ["0", "0", "1-9", "10-49", "10-49", "50-249", "50-249", "250+", "250+", "0"]
-    assert family_of(pd.Series(["9220", "9300", "8210", "8250", "5458", "5558", "5460", "6316", "5194", "5710", "5499", "9999"])).tolist() == \
-        ["associations", "fondations", "mutuelles", "mutuelles", "cooperatives", "cooperatives", "cooperatives", "cooperatives",
-         "cooperatives", "societes_ess", "societes_ess", "societes_ess"]
+
+
+# Expected families typed from INSEE's catégories juridiques (niveau III) as embedded in INSEE's repository InseeFr/ARC
+# (arc-core/src/test/resources/BdDTest/script_test_fonctionnel_sirene.sql, table nmcl_cj_v001), label by label:
+# each family at its boundaries, and the neighbouring codes that are not in it.
+NOMENCLATURE_FAMILIES = {
+    "9150": "autres",  # Association syndicale libre (91: not an association loi 1901)
+    "9210": "associations", "9220": "associations", "9223": "associations", "9240": "associations", "9260": "associations",
+    "9300": "fondations", "9900": "autres", "9970": "autres",
+    "8190": "autres", "8210": "mutuelles", "8250": "mutuelles", "8290": "mutuelles", "8310": "autres", "8510": "autres",
+    "6411": "mutuelles", "6511": "autres",
+    "4160": "autres", "5191": "cooperatives", "5196": "cooperatives", "5202": "societes_ess", "5203": "cooperatives",
+    "5306": "societes_ess", "5307": "cooperatives", "5308": "societes_ess", "5309": "cooperatives", "5370": "societes_ess",
+    "5431": "societes_ess", "5432": "cooperatives", "5442": "societes_ess", "5443": "cooperatives", "5458": "cooperatives",
+    "5460": "cooperatives", "5470": "societes_ess", "5499": "societes_ess",
+    "5532": "cooperatives", "5542": "societes_ess", "5543": "cooperatives", "5546": "societes_ess", "5547": "cooperatives",
+    "5548": "societes_ess", "5551": "cooperatives", "5555": "cooperatives", "5558": "cooperatives", "5560": "cooperatives",
+    "5570": "societes_ess", "5632": "cooperatives", "5646": "societes_ess", "5647": "cooperatives", "5652": "cooperatives",
+    "5660": "cooperatives", "5670": "societes_ess", "5710": "societes_ess", "5800": "societes_ess",
+    "6100": "cooperatives", "6220": "autres", "6316": "cooperatives", "6318": "cooperatives",
+    "6531": "autres", "6532": "cooperatives", "6542": "autres", "6543": "cooperatives", "6544": "autres",
+    "6551": "cooperatives", "6554": "cooperatives", "6558": "cooperatives", "6560": "cooperatives", "6561": "autres",
+    "6589": "autres", "6595": "cooperatives", "6596": "cooperatives", "6597": "autres", "1000": "autres",
+}
+
+
+def test_families_follow_insee_nomenclature_at_each_boundary():
+    codes = pd.Series(list(NOMENCLATURE_FAMILIES))
+    assert family_of(codes).tolist() == list(NOMENCLATURE_FAMILIES.values())
+    # codes read as numbers or padded with spaces keep their family
+    assert family_of(pd.Series([" 9220", "9300 ", None])).tolist() == ["associations", "fondations", "autres"]
 
 
 def test_aggregation_matches_plain_pandas(frames, files, monkeypatch, tmp_path):

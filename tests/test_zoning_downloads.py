@@ -17,6 +17,7 @@ from ptce_geo.cli import main
 from ptce_geo.qpv import territory_qpv
 from ptce_geo.reference import load_reference
 from ptce_geo.sources.official import BASES, select, url_of
+from ptce_geo.sources.qpv_files import read_qpv
 from tests.conftest import SHARED, needs_shared
 from tests.official_site import frr_workbook, qpv_geojson, qpv_zip, serve, site_path
 
@@ -92,6 +93,22 @@ def test_update_only_qpv_then_qpv_of_a_territory(embedded_root, tmp_path, capsys
     assert list(paris.table["code_qp"]) == ["QN07536M"] and paris.table["code_commune"].tolist() == ["75056"]
     assert territory_qpv(ref.qpv, pd.Index(["80001"]), ref.passage).count == 0
     assert territory_qpv(None, amiens, ref.passage) is None
+
+
+def test_a_qpv_on_several_communes_is_cut_unless_all_are_members(embedded_root, tmp_path):
+    ref = load_reference(embedded_root)
+    rows = [("QN08003M", "À cheval", "80", "80021,80001", "Amiens", "32", "248000531", 2.30, 49.90),
+            ("QN08001M", "Quartier Nord", "80", "80021", "Amiens", "32", "248000531", 2.2915, 49.9155),
+            ("QN08004M", "Voisin", "80", "80001,80021", "Abbeville", "32", "200070979", 1.83, 50.10)]
+    path = tmp_path / "QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson"
+    path.write_text(qpv_geojson(rows), encoding="utf-8")
+    qpv = read_qpv(path).table.assign(population=[1000.0, 200.0, 30.0])  # as if INSEE's population were joined
+    amiens = territory_qpv(qpv, pd.Index(["80021"]), ref.passage)
+    assert amiens.table.set_index("code_qp")["coupe"].to_dict() == {"QN08001M": False, "QN08003M": True, "QN08004M": True}
+    assert amiens.cut == 2 and amiens.population == 200.0  # only the QPV wholly inside, the cut ones never split
+    both = territory_qpv(qpv, pd.Index(["80021", "80001"]), ref.passage)
+    assert not both.table["coupe"].any() and both.population == 1230.0
+    assert territory_qpv(qpv, pd.Index(["80002"]), ref.passage).count == 0
 
 
 def _manifest(root: Path) -> str:

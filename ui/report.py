@@ -15,10 +15,11 @@ import pandas as pd
 import streamlit as st
 
 from ptce_geo.alerts import EPCI_TYPE_LABELS, Alert
-from ptce_geo.diagnostic import NO_EPCI, Diagnostic, figure_note
+from ptce_geo.diagnostic import NO_EPCI, Diagnostic, figure_note, mixed_vintages_note
 from ptce_geo.disparity import MARGINAL_LABEL, MARGINAL_MAX_POPULATION, MARGINAL_MAX_SHARE
 from ptce_geo.export import sources_text
 from ptce_geo.fr_format import D3_LOCALE, count, fr_int, fr_number, fr_percent, fr_value, yes_no
+from ptce_geo.income import ERROR_LEGEND, error_note
 from ptce_geo.indicators import DENSITY_LEVELS, indicator
 from ptce_geo.mapping import DENSITY_COLORS
 from ui.panels import md, md_multiline
@@ -70,10 +71,12 @@ def summary_table(diag: Diagnostic) -> None:
     comparisons = _comparison_columns(diag)
     rows = []
     floor = diag.params.min_coverage
-    for _, r in s.iterrows():
+    for ind, r in s.iterrows():
         row = {"Thème": r["theme"], "Indicateur": r["libelle"], "Millésime": r["millesime"], "Source": r["source"],
-               "Territoire": _noted(fr_value(r["valeur_territoire"], r["unite"]), figure_note(r["methode"], r["couverture"], floor))}
-        row.update({heading: _noted(fr_value(r[col], r["unite"]), figure_note(r[f"methode_{col}"], r[f"couverture_{col}"], floor))
+               "Territoire": _noted(fr_value(r["valeur_territoire"], r["unite"]),
+                                    figure_note(r["methode"], r["couverture"], floor, error_note(ind, "territoire")))}
+        row.update({heading: _noted(fr_value(r[col], r["unite"]), figure_note(r[f"methode_{col}"], r[f"couverture_{col}"], floor,
+                                                                               error_note(ind, col.split("_")[0])))
                     for col, heading in comparisons.items()})
         row["Couverture"] = fr_percent(r["couverture"])
         rows.append(row)
@@ -87,8 +90,11 @@ def summary_table(diag: Diagnostic) -> None:
                f"valeur publiée par l'INSEE). Toute valeur couverte à moins de {fr_percent(floor)} porte sa "
                "couverture entre parenthèses. Taux recalculés à partir des numérateurs et dénominateurs sommés. Médiane du niveau de "
                "vie et taux de pauvreté : « publié INSEE » pour un EPCI, un département, une région ou la France métropolitaine quand "
-               "l'INSEE publie la valeur du même millésime que les communes, sinon « estimé » sur toutes les communes (méthode et "
-               "erreur mesurée dans « Sources et méthodes »).")
+               "l'INSEE publie la valeur du même millésime que les communes, ou pour un territoire qui en réunit toutes les communes, "
+               f"sinon « estimé » sur toutes les communes (méthode dans « Sources et méthodes ») ; {ERROR_LEGEND}.")
+    mixed = mixed_vintages_note(diag.summary)
+    if mixed:
+        st.warning(mixed, icon=":material/history:")
     if diag.missing:
         labels = ", ".join(diag.summary.loc[diag.missing, "libelle"].str.lower())
         st.info(f"**{len(diag.missing)} indicateurs absents des données chargées** ({md(labels)}). Pour les obtenir : "
@@ -124,6 +130,9 @@ def epci_table(diag: Diagnostic) -> None:
     formats = {"Population dans le territoire": lambda v: fr_value(v), "Part de la population de l'EPCI": fr_percent,
                **{h: (lambda v, u=u: fr_value(v, u, with_unit=False)) for h, u in units.items()}}
     st.dataframe(table.style.format(formats), hide_index=True, width="stretch")
+    mixed = mixed_vintages_note(diag.summary, inds)
+    if mixed:
+        st.warning(mixed, icon=":material/history:")
     if "methode_med_niveau_vie" in e:
         published = int((e["methode_med_niveau_vie"] == "publié INSEE").sum())
         st.caption(f"Médiane du niveau de vie et taux de pauvreté : {count(published, 'EPCI entier', 'EPCI entiers')} avec la valeur "

@@ -76,11 +76,14 @@ def qpv_block(ref: Reference, diag: Diagnostic) -> None:
         st.info(QPV_ABSENT, icon=":material/info:")
         return
     population = NO_POPULATION if summary.population is None else f"population en QPV : {fr_int(summary.population)}"
+    cut = (f" dont {fr_int(summary.cut)} {plural(summary.cut, 'coupé', 'coupés')} par le territoire (à cheval sur une commune "
+           "hors du territoire ; leur population n'est pas répartie)") if summary.cut else ""
     st.caption(f"{summary.vintage} — {fr_int(summary.count)} {plural(summary.count, 'quartier', 'quartiers')} "
-               f"dans le territoire ; {population}.")
+               f"dans le territoire{cut} ; {population}.")
     if summary.count:
-        st.dataframe(summary.table.rename(columns={"code_qp": "Code", "nom": "Quartier", "code_commune": "Commune"}),
-                     hide_index=True, width="stretch")
+        table = summary.table.assign(coupe=summary.table["coupe"].map({True: "oui", False: ""}))
+        st.dataframe(table.rename(columns={"code_qp": "Code", "nom": "Quartier", "code_commune": "Commune",
+                                           "coupe": "Coupé par le territoire"}), hide_index=True, width="stretch")
 
 
 def map_layers(current: Current) -> list[folium.FeatureGroup]:

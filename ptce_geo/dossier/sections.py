@@ -13,8 +13,9 @@ import pandas as pd
 from ..alerts import EPCI_TYPE_LABELS, Alert
 from ..collective import functions, funding
 from ..collective.inventory import Inventory
-from ..diagnostic import NO_EPCI, Diagnostic
+from ..diagnostic import NO_EPCI, Diagnostic, figure_note
 from ..fr_format import MISSING, count, fr_int, fr_number, fr_percent, fr_value, is_missing, yes_no
+from ..income import error_note
 from ..indicators import indicator
 from ..project import MATURITY_MARKERS, Project, compare_snapshots, snapshot_rows
 from . import charts, maps
@@ -74,7 +75,10 @@ def indicator_rows(diag: Diagnostic) -> list[dict]:
             "id": ind_id, "theme": r["theme"], "label": r["libelle"], "unit": r["unite"], "approx": bool(r["approximatif"]),
             "territory": fr_value(r["valeur_territoire"], r["unite"], with_unit=False),
             "comparisons": [fr_value(r[c], r["unite"], with_unit=False) for c, _ in cols],
-            "vintage": r["millesime"], "source": r["source"], "coverage": fr_percent(r["couverture"]), "note": r.get("note", "") or "",
+            "vintage": r["millesime"], "source": r["source"], "coverage": fr_percent(r["couverture"]),
+            # an estimate says so, with its measured error (« estimé ± 0,9 pt »), before the indicator's own note
+            "note": " ; ".join(t for t in (figure_note(r["methode"], 1.0, 0.0, error_note(ind_id, "territoire")),
+                                           r.get("note", "") or "") if t),
         })
     return rows
 

@@ -36,7 +36,7 @@ from ..errors import SourceFileError
 from ..fr_format import fr_int
 
 __all__ = ["UNIT_COLUMNS", "ESTABLISHMENT_COLUMNS", "CHUNK_ROWS", "family_of", "section_of", "size_band", "aggregate",
-           "read_sirene_store", "SireneStore", "to_wgs84", "sirene_dir", "FAMILIES", "SIZE_BANDS", "SECTIONS"]
+           "read_sirene_store", "SireneStore", "to_wgs84", "sirene_dir", "FAMILIES", "COOPERATIVE_CODES", "MUTUAL_CODES", "SIZE_BANDS", "SECTIONS"]
 
 CHUNK_ROWS = 500_000
 UNIT_COLUMNS = ("siren", "categorieJuridiqueUniteLegale", "economieSocialeSolidaireUniteLegale", "denominationUniteLegale")
@@ -46,15 +46,33 @@ ESTABLISHMENT_COLUMNS = ("siren", "siret", "codeCommuneEtablissement", "etatAdmi
                          "coordonneeLambertAbscisseEtablissement", "coordonneeLambertOrdonneeEtablissement",
                          "enseigne1Etablissement", "denominationUsuelleEtablissement")
 
-# ESS family from INSEE's catégorie juridique (niveau III, 4 digits). Associations: 92xx (déclarée, d'insertion,
-# reconnue d'utilité publique, droit local…); fondations: 93xx; mutuelles: 82xx (mutuelle, assurance mutuelle, autre
-# organisme mutualiste); coopératives: agricultural 6316-6318, banks and credit 5191-5196, and the « coopérative »
-# SARL/SA codes 54xx/55xx/56xx ending in 32, 43, 47, 51-55, 58-60 (SICA, construction, HLM, consommation, artisanale,
-# maritime, transport, SCOP, unions, autres coopératives); any other ESS unit is a « société commerciale de l'ESS ».
+# ESS family from INSEE's catégorie juridique (niveau III, 4 digits), codes and labels as in INSEE's nomenclature
+# table `nmcl_cj` embedded in INSEE's own repository InseeFr/ARC
+# (arc-core/src/test/resources/BdDTest/script_test_fonctionnel_sirene.sql), identical for these codes to the copy in
+# MTES-MCT/camino-api (src/tools/api-insee/definitions/categories-juridiques.ts). Families:
+# - associations: every 92xx (niveau II « Association loi 1901 ou assimilé »: 9210 non déclarée … 9260 droit local);
+# - fondations: 93xx (9300 Fondation);
+# - mutuelles: 8210 Mutuelle, 8250 Assurance mutuelle agricole, 8290 Autre organisme mutualiste, 6411 Société
+#   d'assurance à forme mutuelle;
+# - coopératives: every code whose INSEE label names a cooperative, plus the cooperative and mutual-credit banks
+#   (51xx « société coopérative commerciale particulière », 6100 caisse d'épargne et de prévoyance, 6595 caisse
+#   locale de crédit mutuel, 6596 caisse de crédit agricole mutuel) and the SICA (intérêt collectif agricole),
+#   counted with cooperatives in the INSEE/CRESS perimeter of the social economy;
+# - sociétés commerciales de l'ESS: any other commercial company (52xx-58xx);
+# - autres: any other ESS unit (GIE, civil company, groupement de coopération sanitaire, 9900 …).
 FAMILIES = {"associations": "Associations", "cooperatives": "Coopératives", "mutuelles": "Mutuelles", "fondations": "Fondations",
-            "societes_ess": "Sociétés commerciales de l'ESS"}
-_COOP_ENDINGS = {"32", "43", "47", "51", "52", "53", "54", "55", "58", "59", "60"}
-_COOP_CODES = {"6316", "6317", "6318", "5191", "5192", "5193", "5194", "5195", "5196"}
+            "societes_ess": "Sociétés commerciales de l'ESS", "autres": "Autres organismes de l'ESS"}
+COOPERATIVE_CODES = frozenset({
+    "5191", "5192", "5193", "5194", "5195", "5196",  # caution mutuelle, banque populaire, crédit maritime, crédit mutuel…
+    "5203", "5307", "5309",  # SNC, SCS, SCA coopératives
+    "5432", "5443", "5451", "5453", "5454", "5455", "5458", "5459", "5460",  # SARL: SICA, coopératives
+    "5532", "5543", "5547", "5551", "5552", "5553", "5554", "5555", "5558", "5559", "5560",  # SA à conseil d'administration
+    "5632", "5643", "5647", "5651", "5652", "5653", "5654", "5655", "5658", "5659", "5660",  # SA à directoire
+    "6100", "6316", "6317", "6318",  # caisse d'épargne et de prévoyance, CUMA, coopérative agricole, union
+    "6532", "6543", "6551", "6554", "6558", "6560",  # sociétés civiles: SICA, coopératives
+    "6595", "6596",  # caisse locale de crédit mutuel, caisse de crédit agricole mutuel
+})
+MUTUAL_CODES = frozenset({"6411", "8210", "8250", "8290"})
 # trancheEffectifs code -> band (NN: non-employing unit; 00: no employee at year end)
 SIZE_BANDS = {"0": "0 salarié ou non renseigné", "1-9": "1 à 9 salariés", "10-49": "10 à 49 salariés",
               "50-249": "50 à 249 salariés", "250+": "250 salariés ou plus"}
@@ -75,12 +93,13 @@ Progress = Callable[[str, int, float | None], None]  # (file label, rows read, f
 def family_of(categories: pd.Series) -> pd.Series:
     """ESS family of each legal category code (see ``FAMILIES``)."""
     code = categories.fillna("").astype(str).str.strip().str.zfill(4)
-    out = pd.Series("societes_ess", index=code.index, dtype=object)
+    division = pd.to_numeric(code.str[:2], errors="coerce")
+    out = pd.Series("autres", index=code.index, dtype=object)
+    out[division.between(52, 58)] = "societes_ess"
     out[code.str[:2] == "92"] = "associations"
     out[code.str[:2] == "93"] = "fondations"
-    out[code.str[:2] == "82"] = "mutuelles"
-    coop = code.isin(_COOP_CODES) | (code.str[:2].isin(["54", "55", "56"]) & code.str[2:].isin(_COOP_ENDINGS))
-    out[coop] = "cooperatives"
+    out[code.isin(MUTUAL_CODES)] = "mutuelles"
+    out[code.isin(COOPERATIVE_CODES)] = "cooperatives"
     return out
 
 
