@@ -341,20 +341,22 @@ def choropleth(display: DisplayLayer, indicator: Indicator | None = None, values
 
 def epci_map(display: DisplayLayer, assets: Assets, layer: Choropleth | None = None, basemap: str = DEFAULT_BASEMAP,
              draw: bool = True, view: tuple[tuple[float, float], int] = FRANCE_VIEW, layer_url: str | None = None,
-             zones: dict[str, Bounds] | None = None) -> folium.Map:
+             zones: dict[str, Bounds] | None = None, layer_inline: str | None = None) -> folium.Map:
     """The EPCI of ``layer`` (all of France by default; filled by its classes, plain otherwise), its legend, the drawing tools.
 
     With ``layer_url`` (the file of ``national_layer.publish_layer``) the outlines are fetched from it and the map
-    carries only ``layer.styles``; ``zones`` (``national_layer.zone_extents``) adds a button per zone (metropolitan
+    carries only ``layer.styles``; ``layer_inline`` (that file's text, when it could not be published) is the same map
+    with the outlines inside it; ``zones`` (``national_layer.zone_extents``) adds a button per zone (metropolitan
     France, each DROM) that moves the map there.
     """
-    m = base_map(assets, basemap, *view, zoom_snap=0.25 if layer_url else 1.0)
-    layer = layer or choropleth(display, geometry=layer_url is None)
+    national = layer_url is not None or layer_inline is not None
+    m = base_map(assets, basemap, *view, zoom_snap=0.25 if national else 1.0)
+    layer = layer or choropleth(display, geometry=not national)
     classes = layer.classes
     label = html.escape(layer.indicator.label) if layer.indicator is not None else ""
     colors, missing = list(classes.colors) if classes else [], MISSING_COLOR if classes else NEUTRAL_COLOR
-    if layer_url:
-        NationalLayer(layer_url, layer.styles, colors, missing, label).add_to(m)
+    if national:
+        NationalLayer(layer_url, layer.styles, colors, missing, label, inline=layer_inline).add_to(m)
         PromptValue().add_to(m)
     else:
         ChoroplethGeoJson(layer.geojson, colors, missing, label).add_to(m)

@@ -14,13 +14,13 @@ import pandas as pd
 import streamlit as st
 
 from ptce_geo.cache import data_dir
-from ptce_geo.display import DisplayLayer, epci_display_path, load_epci_display
+from ptce_geo.display import DisplayLayer, epci_layer_path, load_epci_display
 from ptce_geo.indicators import INDICATORS, Indicator, indicator
 from ptce_geo.mapping import Assets, Choropleth, choropleth, light_outlines
-from ptce_geo.national_layer import publish_layer, zone_extents
+from ptce_geo.national_layer import layer_asset, layer_source, zone_extents
 from ptce_geo.reference import Reference, load_reference
 
-__all__ = ["reference", "epci_display", "epci_choropleth", "national_layer_url", "map_zones", "commune_outlines", "map_assets",
+__all__ = ["reference", "epci_display", "epci_choropleth", "national_layer", "map_zones", "commune_outlines", "map_assets",
            "mappable_indicators", "STATIC_DIR"]
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -70,7 +70,7 @@ def _epci_choropleth(generation: str, indicator_id: str | None, k: int) -> Choro
 
 def epci_choropleth(indicator_id: str | None, k: int = 5) -> Choropleth:
     """Classes and values of one indicator for every EPCI (computed once per indicator and number of classes); the
-    outlines come from ``national_layer_url``."""
+    outlines come from ``national_layer``."""
     return _epci_choropleth(reference().manifest.get("generation", ""), indicator_id, k)
 
 
@@ -86,15 +86,17 @@ def commune_outlines(codes: tuple[str, ...]) -> pd.Series:
 
 
 @st.cache_resource(show_spinner=False)
-def _national_layer(generation: str) -> str:
-    display_file = epci_display_path(data_dir(), generation)
-    prepared = display_file.stat().st_mtime if display_file.is_file() else None
-    return f"{STATIC_URL}/{LAYER_FOLDER}/{publish_layer(epci_display(), STATIC_DIR / LAYER_FOLDER, prepared)}"
+def _layer_data(generation: str) -> bytes:
+    prepared = epci_layer_path(data_dir(), generation)
+    return prepared.read_bytes() if prepared.is_file() else layer_asset(epci_display())  # a cache built before the file
 
 
-def national_layer_url() -> str:
-    """URL of the EPCI outlines file (static/layers/epci-<hash>.json, written once per cache generation)."""
-    return _national_layer(reference().manifest.get("generation", ""))
+def national_layer() -> tuple[str | None, str | None]:
+    """``(URL, None)`` of the EPCI outlines file (static/layers/epci-<hash>.json, prepared by the cache build), or
+    ``(None, the outlines)`` when static/ cannot be written: the map then carries them. Checked on every map: another
+    server may have replaced the file by its own."""
+    name, inline = layer_source(_layer_data(reference().manifest.get("generation", "")), STATIC_DIR / LAYER_FOLDER)
+    return (f"{STATIC_URL}/{LAYER_FOLDER}/{name}" if name else None), inline
 
 
 @st.cache_resource(show_spinner=False)
