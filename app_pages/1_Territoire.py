@@ -1,14 +1,18 @@
 """Territoire : choisir des EPCI (liste ou clic sur la carte), dessiner ou importer un contour, ajouter ou exclure des communes."""
 
-from dataclasses import replace
-
 import streamlit as st
 
-from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP
-from ui import loaders, maps, panels, project, state, territory, zonings_panel
+from ui import map_files
 
 st.set_page_config(page_title="Territoire — ptce-geo", page_icon="🗺️", layout="wide")
 st.title("Territoire d'action")
+map_files.prefetch()  # the browser downloads the EPCI outlines while the server imports and reads what follows
+
+# Imported after the prefetch on purpose (~1 s of imports on a server's first page).
+from dataclasses import replace  # noqa: E402
+
+from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP  # noqa: E402
+from ui import loaders, maps, panels, project, state, territory, zonings_panel  # noqa: E402
 
 ref = loaders.reference()
 sel, current = project.page_territory(ref)

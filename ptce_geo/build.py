@@ -15,8 +15,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .cache import Generation, atomic_write_bytes, build_lock, data_dir, read_manifest
-from .display import DisplayLayer, epci_display, epci_display_path, epci_layer_path
+from .cache import Generation, atomic_write_bytes, build_lock, data_dir, epci_layer_path, read_manifest
+from .display import DisplayLayer, epci_display, epci_display_path
 from .errors import CacheError, SourceFileError
 from .geometry import areas_km2, zone_of
 from .income import COMPUTED, ESTIMATED, INCOME_IDS, estimate_by, fit_model, with_published

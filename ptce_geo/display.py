@@ -33,7 +33,6 @@ __all__ = [
     "simplify_coverage",
     "epci_display",
     "epci_display_path",
-    "epci_layer_path",
     "load_epci_display",
     "outlines",
 ]
@@ -41,7 +40,6 @@ __all__ = [
 EPCI_TOLERANCE_M = 500.0
 PRECISION_DEG = 1e-4  # ~11 m at the equator: below a pixel at the zoom levels where 500 m simplification shows
 _FILE = "epci_display.parquet"
-_LAYER_FILE = "epci_layer.json"
 
 
 @dataclass
@@ -105,9 +103,6 @@ def epci_display_path(root: Path, generation: str) -> Path:
     return root / "epci" / generation / _FILE
 
 
-def epci_layer_path(root: Path, generation: str) -> Path:
-    """The EPCI outlines file prepared by the cache build (``national_layer.layer_asset``), published by the app."""
-    return root / "epci" / generation / _LAYER_FILE
 
 
 def load_epci_display(ref: Reference, root: Path | str | None = None) -> DisplayLayer:

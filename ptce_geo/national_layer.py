@@ -1,30 +1,26 @@
 """The France-wide EPCI layer as a static file the browser keeps, and the map's views (metropolitan France, each DROM).
 
 Sending the ~1.8 MB of EPCI outlines inside the map's script made every map update re-send them. Here the
-outlines are a file named by a hash of its content (``epci-<hash>.json``, served by Streamlit's static
-serving): the browser fetches it once (``cache: "force-cache"``: a content-addressed name never goes stale) and
-each map only carries the small per-EPCI class and value of the indicator shown. The layer is created empty
-when the map is built, so that streamlit-folium's click handler is bound to it; the features added later
+outlines are a file named by a hash of its content (``epci-<hash>.json``, prepared by the cache build, published by
+``layer_files`` in the folder of Streamlit's static serving): the browser fetches it once (``cache: "force-cache"``:
+a content-addressed name never goes stale) and each map only carries the small per-EPCI class and value of the
+indicator shown. The layer is created empty when the map is built, so that streamlit-folium's click handler is bound to it; the features added later
 forward their clicks to it, with their tooltip (how streamlit-folium reports which EPCI was clicked).
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
-from pathlib import Path
 
 import folium
 import geopandas as gpd
 import shapely
 
 from ._leaflet import _ScriptElement, js_literal
-from .cache import atomic_write_bytes
 from .display import DisplayLayer
 from .geometry import zone_of
 
-__all__ = ["Bounds", "ZONE_LABELS", "zone_extents", "layer_asset", "layer_name", "publish_layer", "layer_source",
-           "NationalLayer", "FitBounds", "ZoneButtons", "PromptValue"]
+__all__ = ["Bounds", "ZONE_LABELS", "zone_extents", "layer_asset", "NationalLayer", "FitBounds", "ZoneButtons", "PromptValue"]
 
 Bounds = tuple[float, float, float, float]  # minx, miny, maxx, maxy (lon/lat)
 ZONE_LABELS = {"metro": "Métropole", "971": "Guadeloupe", "972": "Martinique", "973": "Guyane", "974": "La Réunion",
@@ -51,37 +47,6 @@ def layer_asset(display: DisplayLayer) -> bytes:
     parts = [f'{{"type":"Feature","properties":{js_literal({"c": html.escape(str(c)), "n": html.escape(str(n))})},"geometry":{g}}}'
              for c, n, g in zip(frame.index, frame["nom"], display.geojson, strict=True)]
     return ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").encode("utf-8")
-
-
-def layer_name(data: bytes) -> str:
-    """The file name of the layer ``data``: its content's hash (a browser may keep it forever)."""
-    return f"epci-{hashlib.sha256(data).hexdigest()[:16]}.json"
-
-
-def publish_layer(data: bytes, folder: Path) -> str:
-    """Write the layer file ``data`` (``layer_asset``) in ``folder`` under its content's hash and return that name.
-
-    Written once: an existing file of that name is left as it is. Writing a new one deletes the other ``epci-*.json``
-    there (layers of an older cache); a server still using one of them publishes it again at its next map. Raises
-    ``OSError`` when ``folder`` cannot be written (the caller then sends the layer inline).
-    """
-    name = layer_name(data)
-    target = folder / name
-    if not target.is_file():
-        atomic_write_bytes(target, data)  # atomic: a browser never reads half a file
-        for old in folder.glob("epci-*.json"):
-            if old.name != name:
-                old.unlink(missing_ok=True)
-    return name
-
-
-def layer_source(data: bytes, folder: Path) -> tuple[str | None, str | None]:
-    """``(file name, None)`` once ``data`` is published in ``folder``, or ``(None, its text)`` when ``folder`` cannot be
-    written (read-only install): the map then carries the outlines itself (``mapping.epci_map(layer_inline=...)``)."""
-    try:
-        return publish_layer(data, folder), None
-    except OSError:
-        return None, data.decode("utf-8")
 
 
 def _map_name(element: folium.MacroElement) -> str:

@@ -11,9 +11,11 @@ import pytest
 import shapely
 
 from ptce_geo import mapping
-from ptce_geo.display import DisplayLayer, epci_display_path, epci_layer_path, load_epci_display
+from ptce_geo.cache import epci_layer_path
+from ptce_geo.display import DisplayLayer, epci_display_path, load_epci_display
 from ptce_geo.indicators import indicator
-from ptce_geo.national_layer import ZONE_LABELS, layer_asset, layer_source, publish_layer, zone_extents
+from ptce_geo.layer_files import layer_source, publish_layer
+from ptce_geo.national_layer import ZONE_LABELS, layer_asset, zone_extents
 
 LOCAL = mapping.Assets.local()
 EVIL = "<img src=x onerror=alert(1)>{{ 7*7 }}</script><script>alert(2)</script>"

@@ -8,24 +8,22 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from ptce_geo.cache import data_dir
-from ptce_geo.display import DisplayLayer, epci_layer_path, load_epci_display
+from ptce_geo.display import DisplayLayer, load_epci_display
 from ptce_geo.indicators import INDICATORS, Indicator, indicator
+from ptce_geo.layer_files import layer_name
 from ptce_geo.mapping import Assets, Choropleth, choropleth, light_outlines
-from ptce_geo.national_layer import layer_asset, layer_source, zone_extents
+from ptce_geo.national_layer import layer_asset, zone_extents
 from ptce_geo.reference import Reference, load_reference
+from ui import map_files
 
 __all__ = ["reference", "epci_display", "epci_choropleth", "national_layer", "map_zones", "commune_outlines", "map_assets",
            "mappable_indicators", "STATIC_DIR"]
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-STATIC_URL = "/app/static"  # Streamlit's static serving of STATIC_DIR
-LAYER_FOLDER = "layers"  # generated, content-addressed files (git-ignored)
+STATIC_DIR = map_files.STATIC_DIR
 
 
 @st.cache_resource(show_spinner="Chargement des données de référence…")
@@ -86,17 +84,16 @@ def commune_outlines(codes: tuple[str, ...]) -> pd.Series:
 
 
 @st.cache_resource(show_spinner=False)
-def _layer_data(generation: str) -> bytes:
-    prepared = epci_layer_path(data_dir(), generation)
-    return prepared.read_bytes() if prepared.is_file() else layer_asset(epci_display())  # a cache built before the file
+def _computed_layer(generation: str) -> tuple[bytes, str]:
+    data = layer_asset(epci_display())  # a cache built before the build prepared the file
+    return data, layer_name(data)
 
 
 def national_layer() -> tuple[str | None, str | None]:
     """``(URL, None)`` of the EPCI outlines file (static/layers/epci-<hash>.json, prepared by the cache build), or
-    ``(None, the outlines)`` when static/ cannot be written: the map then carries them. Checked on every map: another
-    server may have replaced the file by its own."""
-    name, inline = layer_source(_layer_data(reference().manifest.get("generation", "")), STATIC_DIR / LAYER_FOLDER)
-    return (f"{STATIC_URL}/{LAYER_FOLDER}/{name}" if name else None), inline
+    ``(None, the outlines)`` when static/ cannot be written: the map then carries them."""
+    generation = reference().manifest.get("generation", "")
+    return map_files.publish(*(map_files.prepared_layer(generation) or _computed_layer(generation)))
 
 
 @st.cache_resource(show_spinner=False)
