@@ -11,7 +11,6 @@ import html
 import math
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import folium
 import folium.plugins
@@ -30,6 +29,7 @@ from ._leaflet import (
     TileErrorNotice,
     js_literal,
 )
+from .assets import VENDOR_FILES, Assets
 from .display import DisplayLayer
 from .indicators import Indicator
 from .national_layer import Bounds, FitBounds, NationalLayer, PromptValue, ZoneButtons
@@ -71,42 +71,6 @@ __all__ = [
     "light_outlines",
     "MAX_DRAWN_VERTICES",
 ]
-
-# Files that `npm ci` copies to static/vendor/ (see package.json and scripts/vendor.mjs).
-VENDOR_FILES = ("leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet-draw/leaflet.draw.js", "leaflet-draw/leaflet.draw.css")
-
-
-@dataclass(frozen=True)
-class Assets:
-    """Where the browser fetches Leaflet and Leaflet.draw.
-
-    streamlit-folium loads exactly the ``default_js``/``default_css`` of each element, so replacing
-    folium's lists (Leaflet, jQuery, Bootstrap, Font Awesome, awesome-markers from CDNs) by these
-    two libraries is enough: none of the elements used here needs jQuery or Bootstrap.
-    """
-
-    leaflet_js: str
-    leaflet_css: str
-    draw_js: str
-    draw_css: str
-
-    @classmethod
-    def local(cls, base_url: str = "/app/static/vendor") -> Assets:
-        """Files served by Streamlit's static serving (``server.enableStaticServing``)."""
-        return cls(*(f"{base_url.rstrip('/')}/{name}" for name in VENDOR_FILES))
-
-    @classmethod
-    def cdn(cls) -> Assets:
-        """The same versions from jsDelivr: only for a machine where ``npm ci`` was not run."""
-        root = "https://cdn.jsdelivr.net/npm"
-        return cls(f"{root}/leaflet@1.9.3/dist/leaflet.js", f"{root}/leaflet@1.9.3/dist/leaflet.css",
-                   f"{root}/leaflet-draw@1.0.4/dist/leaflet.draw.js", f"{root}/leaflet-draw@1.0.4/dist/leaflet.draw.css")
-
-    @staticmethod
-    def missing(static_dir: Path) -> list[str]:
-        """Vendor files absent from ``static_dir/vendor`` (empty when ``npm ci`` ran)."""
-        return [name for name in VENDOR_FILES if not (static_dir / "vendor" / name).is_file()]
-
 
 @dataclass(frozen=True)
 class Basemap:

@@ -1,19 +1,21 @@
-"""The EPCI map's outlines file: published for Streamlit's static serving, and downloaded by the browser early.
+"""The EPCI map's files: the outlines published for Streamlit's static serving, and all of them downloaded early.
 
 The cache build prepares the file (``epci_layer.json`` in its generation); it is published under its content's hash
 in static/layers/ (``/app/static/layers/epci-<hash>.json``). ``prefetch`` runs in the first lines of the Territoire
 page, before the map's heavy imports and reads: the browser downloads the file meanwhile, and the map's own request
-(``cache: "force-cache"``) then finds it in the browser's cache instead of waiting for it after the map is drawn.
-Light on purpose: the standard library, streamlit and the cache's paths only.
+(``cache: "force-cache"``) then finds it in the browser's cache instead of waiting for it after the map is drawn; so
+do Leaflet and Leaflet.draw (static/vendor/). Light on purpose: the standard library, streamlit and paths only.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import astuple
 from pathlib import Path
 
 import streamlit as st
 
+from ptce_geo.assets import Assets
 from ptce_geo.cache import data_dir, epci_layer_path, read_manifest
 from ptce_geo.errors import CacheError
 from ptce_geo.layer_files import layer_name, layer_source
@@ -45,13 +47,16 @@ def publish(data: bytes, name: str) -> tuple[str | None, str | None]:
 
 
 def prefetch() -> None:
-    """Let the browser start downloading the outlines file now (nothing when the cache or the file is not there yet)."""
+    """Let the browser start downloading the map's files now: the outlines (when the cache holds the prepared file)
+    and the local Leaflet files (when ``npm ci`` installed them)."""
+    urls = [] if Assets.missing(STATIC_DIR) else list(astuple(Assets.local()))
     try:
         manifest = read_manifest(data_dir())
     except CacheError:  # reported by the page's own read of the reference
-        return
+        manifest = None
     prepared = prepared_layer(manifest["generation"]) if manifest else None
-    url = publish(*prepared)[0] if prepared else None
-    if url:
-        st.html(f'<script>fetch({json.dumps(url)}, {{cache: "force-cache"}}).catch(function () {{}});</script>',
-                unsafe_allow_javascript=True)
+    layer = publish(*prepared)[0] if prepared else None
+    urls = [layer] * (layer is not None) + urls
+    if urls:
+        st.html(f'<script>{json.dumps(urls)}.forEach(function (url) {{ fetch(url, {{cache: "force-cache"}}).catch(function () {{}}); }});'
+                "</script>", unsafe_allow_javascript=True)
