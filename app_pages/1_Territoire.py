@@ -17,7 +17,7 @@ from ui import loaders, maps, panels, project, state, territory, zonings_panel  
 ref = loaders.reference()
 sel, current = project.page_territory(ref)
 bounds = territory.bounds(current)
-names = ref.epci["nom"]
+names = ref.epci["nom"].to_dict()  # a dict: 1,253 labels per run, 30 µs each through a pandas Series
 
 
 def panel() -> None:
@@ -28,7 +28,7 @@ def panel() -> None:
     tab_epci, tab_shape, tab_communes = st.tabs(["EPCI", "Dessin ou contour", "Communes"], key="ter_onglet", on_change="rerun")
     with tab_epci:
         st.session_state["ter_epci"] = list(sel.epci)
-        st.multiselect("EPCI du territoire (nom ou SIREN)", list(names.sort_values().index), key="ter_epci",
+        st.multiselect("EPCI du territoire (nom ou SIREN)", sorted(names, key=names.get), key="ter_epci",
                        format_func=lambda code: f"{names.get(code, code)} — {code}", placeholder="Tapez un nom ou un SIREN…",
                        on_change=lambda: territory.apply(replace(state.stored(), epci=tuple(st.session_state["ter_epci"])), "Choix des EPCI"))
         panels.selection_summary(ref, sel)
