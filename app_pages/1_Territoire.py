@@ -84,4 +84,3 @@ first_run = "ter_indicator" not in st.session_state  # a widget's key: dropped w
 for column, block in ((left, carte), (right, panel)) if first_run else ((right, panel), (left, carte)):
     with column:
         block()
-loaders.page_shown()  # the server's background warm-up may start now, without slowing this first map

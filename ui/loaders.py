@@ -20,12 +20,10 @@ from ptce_geo.national_layer import layer_asset, zone_extents
 from ptce_geo.reference import Reference, load_reference
 from ui import map_files
 
-__all__ = ["page_shown", "reference", "epci_display", "epci_choropleth", "national_layer", "map_zones", "commune_outlines", "map_assets",
+__all__ = ["reference", "epci_display", "epci_choropleth", "national_layer", "map_zones", "commune_outlines", "map_assets",
            "mappable_indicators", "STATIC_DIR"]
 
 STATIC_DIR = map_files.STATIC_DIR
-WARM_UP_WAIT_S = 20.0  # at most, for a first page that does not call page_shown()
-_PAGE_SHOWN = threading.Event()
 
 
 @st.cache_resource(show_spinner="Chargement des données de référence…")
@@ -35,18 +33,10 @@ def reference() -> Reference:
     return ref
 
 
-def page_shown() -> None:
-    """End of a page's run: the background warm-up may start. Started at once it shared the interpreter with the
-    server's first page and delayed its map by about its own length (~1 s of a cold start)."""
-    _PAGE_SHOWN.set()
-
-
 def _warm_up(ref: Reference) -> None:
     """Build, in the background, what the first diagnostic needs once per process (spatial index, communes projected
     into each zone's CRS, commune hulls, lookups: ~1.1 s), so that the user's first drawing or click is answered as
-    fast as the next ones: the territory of a polygon (one commune's box) goes through all of it. Waits for the first
-    page to be drawn (``page_shown``)."""
-    _PAGE_SHOWN.wait(WARM_UP_WAIT_S)
+    fast as the next ones: the territory of a polygon (one commune's box) goes through all of it."""
     import shapely
 
     from ptce_geo.diagnostic import diagnose
