@@ -10,7 +10,8 @@ starts the app the same way and times, in Debian's chromium (Playwright):
 - a click on an EPCI (Amiens Métropole), the click that removes it, a polygon drawn with mouse clicks (the same place
   north of Orléans whatever the zoom; timed from the closing click), a switch of the map view (« Autour du
   territoire », then « France entière »): each until the page is settled (run over, nothing stale, the map ready,
-  for 300 ms in a row), and the bytes the page received meanwhile.
+  for 300 ms in a row), the bytes the page received meanwhile, and how long the page showed its script running (the
+  server's share; the rest is the transport's and the browser's).
 
 Absolute times vary from machine to machine (and here with the load of the other processes); the ratios to the
 bare page started in the same run are the figures to compare: ``streamlit run`` -> map against ``streamlit run`` ->
@@ -60,6 +61,7 @@ _STATE_JS = """() => {
     const paths = w && w.document ? w.document.querySelectorAll('path.leaflet-interactive').length : 0;
     const c = m && m._loaded ? m.getCenter() : null;
     return {idle, paths, url: location.search, ready: !!c && !m._animatingZoom,
+            running: !!app && app.dataset.testScriptState === 'running',
             view: c ? [Math.round(c.lat * 1000), Math.round(c.lng * 1000), m.getZoom()].join() : ''};
 }"""
 
@@ -107,15 +109,25 @@ class Meter:
         self.received += len(payload)
 
 
-def settled(page, done, since: float) -> float:
-    """Seconds from ``since`` until ``done(state)`` holds with the page idle and the map ready, for ``QUIET_S`` in a row."""
+def settled(page, done, since: float, script: list[float] | None = None) -> float:
+    """Seconds from ``since`` until ``done(state)`` holds with the page idle and the map ready, for ``QUIET_S`` in a row.
+
+    ``script`` receives the seconds the page showed its script running meanwhile (seen every ~10 ms): the server's
+    share of the time, the rest being the browser's and the transport's.
+    """
     first = None
+    running, last = 0.0, since
     while True:
         now = time.perf_counter()
         state = page.evaluate(_STATE_JS)
+        if state["running"] and first is None:
+            running += now - last
+        last = now
         if state["idle"] and state["ready"] and done(state):
             first = first or now
             if now - first >= QUIET_S:
+                if script is not None:
+                    script.append(running)
                 return first - since
         else:
             first = None
@@ -147,28 +159,32 @@ def bare_page(browser, env: dict) -> tuple[float, float]:
             stop_process(proc)
 
 
-def _timed(page, meter: Meter, action, done) -> tuple[float, int]:
-    before = meter.received
+Figure = tuple[float, int | None, float]  # seconds, bytes received, seconds the script was seen running
+
+
+def _timed(page, meter: Meter, action, done) -> Figure:
+    before, script = meter.received, []
     since = time.perf_counter()
     action()
-    return settled(page, done, since), meter.received - before
+    return settled(page, done, since, script), meter.received - before, script[0]
 
 
-def app_figures(browser, env: dict) -> dict[str, tuple[float, int | None]]:
+def app_figures(browser, env: dict) -> dict[str, Figure]:
     """Cold start, warm page, click, un-click, drawing and view switches on /Territoire."""
     proc, url, started = _start(ROOT / "app.py", env)
-    out: dict[str, tuple[float, int | None]] = {}
+    out: dict[str, Figure] = {}
+    drawn = lambda s: s["paths"] >= 1000  # noqa: E731
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        meter = Meter(page)
+        meter, script = Meter(page), []
         _open(page, url + "/Territoire", started)
-        out["streamlit run -> map"] = (settled(page, lambda s: s["paths"] >= 1000, started), meter.received)
+        out["streamlit run -> map"] = (settled(page, drawn, started, script), meter.received, script[0])
         page.close()
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        meter = Meter(page)
+        meter, script = Meter(page), []
         opened = time.perf_counter()
         page.goto(url + "/Territoire")
-        out["new page -> map (server running)"] = (settled(page, lambda s: s["paths"] >= 1000, opened), meter.received)
+        out["new page -> map (server running)"] = (settled(page, drawn, opened, script), meter.received, script[0])
         box = page.locator(MAP_IFRAME).bounding_box()
         point = _pixel(page, box, AMIENS)
         out["click an EPCI"] = _timed(page, meter, lambda: page.mouse.click(*point), lambda s: "epci=248000531" in s["url"])
@@ -210,28 +226,33 @@ def main() -> None:
     env = {"PTCE_GEO_DATA_DIR": str(root)}
     from playwright.sync_api import sync_playwright
 
-    rows: dict[str, list[tuple[float, float, int | None]]] = {}
+    rows: dict[str, list[tuple[float, float, int | None, float | None]]] = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             for run in range(1, args.runs + 1):
                 bare, bare_warm = bare_page(browser, env)
                 print(f"run {run}: bare Streamlit page: streamlit run -> text {bare:6.2f} s, new page -> text {bare_warm:6.2f} s")
-                rows.setdefault("bare page: streamlit run -> text", []).append((bare, 1.0, None))
-                rows.setdefault("bare page: new page -> text", []).append((bare_warm, bare_warm / bare, None))
-                for label, (seconds, received) in app_figures(browser, env).items():
+                rows.setdefault("bare page: streamlit run -> text", []).append((bare, 1.0, None, None))
+                rows.setdefault("bare page: new page -> text", []).append((bare_warm, bare_warm / bare, None, None))
+                for label, (seconds, received, script) in app_figures(browser, env).items():
                     ratio = seconds / (bare_warm if label.startswith("new page") else bare)
-                    rows.setdefault(label, []).append((seconds, ratio, received))
-                    size = f"  {received / 1e6:5.2f} MB received" if received is not None else ""
-                    print(f"run {run}: {label:34} {seconds:6.2f} s  {ratio:5.2f} x bare{size}")
+                    rows.setdefault(label, []).append((seconds, ratio, received, script))
+                    print(f"run {run}: {label:34} {seconds:6.2f} s  {ratio:5.2f} x bare{_extra(received, script)}")
         finally:
             browser.close()
     print(f"\nmedians over {args.runs} runs")
     for label, values in rows.items():
         seconds, ratio = statistics.median(v[0] for v in values), statistics.median(v[1] for v in values)
-        received = [v[2] for v in values if v[2] is not None]
-        size = f"  {statistics.median(received) / 1e6:5.2f} MB received" if received else ""
-        print(f"{label:34} {seconds:6.2f} s  {ratio:5.2f} x bare{size}")
+        received, script = ([v[i] for v in values if v[i] is not None] for i in (2, 3))
+        extra = _extra(statistics.median(received) if received else None, statistics.median(script) if script else None)
+        print(f"{label:34} {seconds:6.2f} s  {ratio:5.2f} x bare{extra}")
+
+
+def _extra(received: float | None, script: float | None) -> str:
+    """Bytes received and the script's running time (the server's share), when measured."""
+    size = f"  {received / 1e6:5.2f} MB received" if received is not None else ""
+    return size + (f"  script running {script:5.2f} s" if script is not None else "")
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .cache import Generation, build_lock, data_dir, read_manifest
-from .display import write_epci_display
+from .cache import Generation, atomic_write_bytes, build_lock, data_dir, epci_layer_path, read_manifest
+from .display import DisplayLayer, epci_display, epci_display_path
 from .errors import CacheError, SourceFileError
 from .geometry import areas_km2, zone_of
 from .income import COMPUTED, ESTIMATED, INCOME_IDS, estimate_by, fit_model, with_published
@@ -342,6 +342,18 @@ def _series(layers: list, previous: tuple | None, communes: gpd.GeoDataFrame, ch
     return {SERIES_FILE: series, MODELS_FILE: models, LEVELS_FILE: levels}, {"series": meta, "series_revenus": thresholds}
 
 
+def _write_epci_map_files(gen: Generation, epci: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> None:
+    """The France-wide map's inputs, prepared here once instead of at each server's first map: the simplified EPCI
+    outlines with each EPCI's label point (``lat``, ``lon``), and the outlines file the browser fetches."""
+    from .map_overlays import label_points  # folium-based modules: loaded by a build, not by every cache reader
+    from .national_layer import layer_asset
+
+    frame = epci_display(epci, communes)
+    frame = frame.join(label_points(frame.geometry))
+    gen.write("epci_display", frame, epci_display_path(gen.root, gen.name))
+    atomic_write_bytes(epci_layer_path(gen.root, gen.name), layer_asset(DisplayLayer(frame)))
+
+
 def _store_sources(gen: Generation, chosen: dict) -> None:
     """Keep each imported or downloaded dataset so a later import adds to it instead of replacing it."""
     for ds, rec in chosen.values():
@@ -381,7 +393,7 @@ def build_cache(new: list[tuple[Dataset, FileRecord]], root: Path | str | None =
         try:
             gen.write("communes", communes)
             gen.write("epci", epci)
-            write_epci_display(gen, epci, communes)
+            _write_epci_map_files(gen, epci, communes)
             gen.write("departements", deps)
             gen.write("regions", regs)
             gen.write("variables", variables)

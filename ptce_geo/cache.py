@@ -15,14 +15,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
 from filelock import FileLock, Timeout
 
 from .errors import CacheError
 
-__all__ = ["data_dir", "Generation", "read_manifest", "atomic_write_bytes", "build_lock", "MANIFEST", "GEO_FILES", "INSEE_FILES"]
+if TYPE_CHECKING:  # pandas and geopandas are loaded by the reads: the manifest and paths stay light to import
+    import pandas as pd
+
+__all__ = ["data_dir", "Generation", "read_manifest", "atomic_write_bytes", "build_lock", "epci_layer_path", "MANIFEST", "GEO_FILES",
+           "INSEE_FILES"]
 
 MANIFEST = "manifest.json"
 GEO_FILES = ("communes", "epci", "departements", "regions")
@@ -48,6 +51,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def epci_layer_path(root: Path, generation: str) -> Path:
+    """The EPCI outlines file the cache build prepares for the map (``national_layer.layer_asset``); the app publishes it."""
+    return root / "epci" / generation / "epci_layer.json"
 
 
 def read_manifest(root: Path) -> dict | None:
@@ -103,7 +111,13 @@ class Generation:
     def read(self, stem: str, path: Path | None = None, geo: bool = False) -> pd.DataFrame:
         path = path or self.path(stem)
         try:
-            return gpd.read_parquet(path) if geo else pd.read_parquet(path)
+            if geo:
+                import geopandas as gpd
+
+                return gpd.read_parquet(path)
+            import pandas as pd
+
+            return pd.read_parquet(path)
         except (OSError, ValueError) as exc:
             raise CacheError(f"{path} : fichier du cache absent ou corrompu ({exc}). "
                              "Reconstruisez-le : python -m ptce_geo data import DOSSIER (ou data update).") from exc

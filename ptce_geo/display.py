@@ -3,8 +3,9 @@
 The France-wide EPCI map would weigh 11.6 MB of GeoJSON with the reference contours. A
 coverage-aware simplification (neighbours keep a shared edge: no gaps, no slivers) at 500 m,
 done in each zone's projected CRS, then coordinates snapped to 1e-4° (~10 m), brings it to about
-2 MB. It is computed once when the cache is built (``epci_display.parquet`` beside ``epci.parquet``)
-and recomputed in memory (~0.6 s) for a cache built before that file existed.
+2 MB. It is computed once when the cache is built (``epci_display.parquet`` beside ``epci.parquet``, with each
+EPCI's label point, and ``epci_layer.json``, the outlines file the browser fetches) and recomputed in memory
+(~0.6 s) for a cache built before those files existed.
 
 Areas, shares and every figure keep using the full reference geometries.
 """
@@ -19,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from .cache import Generation, data_dir
+from .cache import data_dir
 from .geometry import ZONE_CRS, polygonal, zone_of
 
 if TYPE_CHECKING:  # reference.py imports build.py, which imports this module
@@ -32,7 +33,6 @@ __all__ = [
     "simplify_coverage",
     "epci_display",
     "epci_display_path",
-    "write_epci_display",
     "load_epci_display",
     "outlines",
 ]
@@ -103,9 +103,6 @@ def epci_display_path(root: Path, generation: str) -> Path:
     return root / "epci" / generation / _FILE
 
 
-def write_epci_display(gen: Generation, epci: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> None:
-    """Cache-build step: write the EPCI display layer beside the reference EPCI."""
-    gen.write("epci_display", epci_display(epci, communes), epci_display_path(gen.root, gen.name))
 
 
 def load_epci_display(ref: Reference, root: Path | str | None = None) -> DisplayLayer:

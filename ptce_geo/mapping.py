@@ -11,7 +11,6 @@ import html
 import math
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import folium
 import folium.plugins
@@ -30,6 +29,7 @@ from ._leaflet import (
     TileErrorNotice,
     js_literal,
 )
+from .assets import VENDOR_FILES, Assets
 from .display import DisplayLayer
 from .indicators import Indicator
 from .national_layer import Bounds, FitBounds, NationalLayer, PromptValue, ZoneButtons
@@ -71,42 +71,6 @@ __all__ = [
     "light_outlines",
     "MAX_DRAWN_VERTICES",
 ]
-
-# Files that `npm ci` copies to static/vendor/ (see package.json and scripts/vendor.mjs).
-VENDOR_FILES = ("leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet-draw/leaflet.draw.js", "leaflet-draw/leaflet.draw.css")
-
-
-@dataclass(frozen=True)
-class Assets:
-    """Where the browser fetches Leaflet and Leaflet.draw.
-
-    streamlit-folium loads exactly the ``default_js``/``default_css`` of each element, so replacing
-    folium's lists (Leaflet, jQuery, Bootstrap, Font Awesome, awesome-markers from CDNs) by these
-    two libraries is enough: none of the elements used here needs jQuery or Bootstrap.
-    """
-
-    leaflet_js: str
-    leaflet_css: str
-    draw_js: str
-    draw_css: str
-
-    @classmethod
-    def local(cls, base_url: str = "/app/static/vendor") -> Assets:
-        """Files served by Streamlit's static serving (``server.enableStaticServing``)."""
-        return cls(*(f"{base_url.rstrip('/')}/{name}" for name in VENDOR_FILES))
-
-    @classmethod
-    def cdn(cls) -> Assets:
-        """The same versions from jsDelivr: only for a machine where ``npm ci`` was not run."""
-        root = "https://cdn.jsdelivr.net/npm"
-        return cls(f"{root}/leaflet@1.9.3/dist/leaflet.js", f"{root}/leaflet@1.9.3/dist/leaflet.css",
-                   f"{root}/leaflet-draw@1.0.4/dist/leaflet.draw.js", f"{root}/leaflet-draw@1.0.4/dist/leaflet.draw.css")
-
-    @staticmethod
-    def missing(static_dir: Path) -> list[str]:
-        """Vendor files absent from ``static_dir/vendor`` (empty when ``npm ci`` ran)."""
-        return [name for name in VENDOR_FILES if not (static_dir / "vendor" / name).is_file()]
-
 
 @dataclass(frozen=True)
 class Basemap:
@@ -341,20 +305,22 @@ def choropleth(display: DisplayLayer, indicator: Indicator | None = None, values
 
 def epci_map(display: DisplayLayer, assets: Assets, layer: Choropleth | None = None, basemap: str = DEFAULT_BASEMAP,
              draw: bool = True, view: tuple[tuple[float, float], int] = FRANCE_VIEW, layer_url: str | None = None,
-             zones: dict[str, Bounds] | None = None) -> folium.Map:
+             zones: dict[str, Bounds] | None = None, layer_inline: str | None = None) -> folium.Map:
     """The EPCI of ``layer`` (all of France by default; filled by its classes, plain otherwise), its legend, the drawing tools.
 
     With ``layer_url`` (the file of ``national_layer.publish_layer``) the outlines are fetched from it and the map
-    carries only ``layer.styles``; ``zones`` (``national_layer.zone_extents``) adds a button per zone (metropolitan
+    carries only ``layer.styles``; ``layer_inline`` (that file's text, when it could not be published) is the same map
+    with the outlines inside it; ``zones`` (``national_layer.zone_extents``) adds a button per zone (metropolitan
     France, each DROM) that moves the map there.
     """
-    m = base_map(assets, basemap, *view, zoom_snap=0.25 if layer_url else 1.0)
-    layer = layer or choropleth(display, geometry=layer_url is None)
+    national = layer_url is not None or layer_inline is not None
+    m = base_map(assets, basemap, *view, zoom_snap=0.25 if national else 1.0)
+    layer = layer or choropleth(display, geometry=not national)
     classes = layer.classes
     label = html.escape(layer.indicator.label) if layer.indicator is not None else ""
     colors, missing = list(classes.colors) if classes else [], MISSING_COLOR if classes else NEUTRAL_COLOR
-    if layer_url:
-        NationalLayer(layer_url, layer.styles, colors, missing, label).add_to(m)
+    if national:
+        NationalLayer(layer_url, layer.styles, colors, missing, label, inline=layer_inline).add_to(m)
         PromptValue().add_to(m)
     else:
         ChoroplethGeoJson(layer.geojson, colors, missing, label).add_to(m)

@@ -1,20 +1,16 @@
 """The France-wide EPCI layer as a static file the browser keeps, and the map's views (metropolitan France, each DROM).
 
 Sending the ~1.8 MB of EPCI outlines inside the map's script made every map update re-send them. Here the
-outlines are a file named by a hash of its content (``epci-<hash>.json``, served by Streamlit's static
-serving): the browser fetches it once (``cache: "force-cache"``: a content-addressed name never goes stale) and
-each map only carries the small per-EPCI class and value of the indicator shown. The layer is created empty
-when the map is built, so that streamlit-folium's click handler is bound to it; the features added later
+outlines are a file named by a hash of its content (``epci-<hash>.json``, prepared by the cache build, published by
+``layer_files`` in the folder of Streamlit's static serving): the browser fetches it once (``cache: "force-cache"``:
+a content-addressed name never goes stale) and each map only carries the small per-EPCI class and value of the
+indicator shown. The layer is created empty when the map is built, so that streamlit-folium's click handler is bound to it; the features added later
 forward their clicks to it, with their tooltip (how streamlit-folium reports which EPCI was clicked).
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
-import os
-import tempfile
-from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -24,7 +20,7 @@ from ._leaflet import _ScriptElement, js_literal
 from .display import DisplayLayer
 from .geometry import zone_of
 
-__all__ = ["Bounds", "ZONE_LABELS", "zone_extents", "layer_asset", "publish_layer", "NationalLayer", "FitBounds", "ZoneButtons", "PromptValue"]
+__all__ = ["Bounds", "ZONE_LABELS", "zone_extents", "layer_asset", "NationalLayer", "FitBounds", "ZoneButtons", "PromptValue"]
 
 Bounds = tuple[float, float, float, float]  # minx, miny, maxx, maxy (lon/lat)
 ZONE_LABELS = {"metro": "Métropole", "971": "Guadeloupe", "972": "Martinique", "973": "Guyane", "974": "La Réunion",
@@ -53,25 +49,6 @@ def layer_asset(display: DisplayLayer) -> bytes:
     return ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").encode("utf-8")
 
 
-def publish_layer(display: DisplayLayer, folder: Path, prepared_at: float | None = None) -> str:
-    """Write the layer file in ``folder`` (once: its name is its content's hash) and return that name.
-
-    ``prepared_at`` (a timestamp, e.g. when the cache was built) becomes the file's modification time: browsers
-    keep a file longer the older it is, and this content never changes under its name.
-    """
-    data = layer_asset(display)
-    name = f"epci-{hashlib.sha256(data).hexdigest()[:16]}.json"
-    target = folder / name
-    if not target.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".epci-", delete=False) as tmp:
-            tmp.write(data)
-        os.replace(tmp.name, target)  # atomic: a server started meanwhile never reads half a file
-    if prepared_at is not None:
-        os.utime(target, (prepared_at, prepared_at))
-    return name
-
-
 def _map_name(element: folium.MacroElement) -> str:
     parent = element._parent
     while parent is not None and not isinstance(parent, folium.Map):
@@ -84,7 +61,9 @@ def _map_name(element: folium.MacroElement) -> str:
 class NationalLayer(_ScriptElement):
     """EPCI filled by class, outlines fetched from ``url``; ``styles``: code -> [class (-1 = no data), escaped value text].
 
-    Its paths go beneath every other layer (selection, drawing, outlines added before the file arrived).
+    With ``url`` None the outlines travel inside the map (``inline``: the text of ``layer_asset``), e.g. when the static
+    folder cannot be written. Its paths go beneath every other layer (selection, drawing, outlines added before the
+    file arrived).
     """
 
     _template = folium.template.Template(
@@ -92,7 +71,8 @@ class NationalLayer(_ScriptElement):
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function (map) {
             var styles = {{ this.styles }}, colors = {{ this.colors }}, missing = {{ this.missing }}, label = {{ this.label }};
-            var codeLabel = {{ this.code_label }}, base = {color: "#4d4d4d", weight: 0.6, fillOpacity: {{ this.opacity }}};
+            var inline = {{ this.inline }}, codeLabel = {{ this.code_label }};
+            var base = {color: "#4d4d4d", weight: 0.6, fillOpacity: {{ this.opacity }}};
             var layer = L.geoJson(null, {
                 style: function (f) {
                     var s = styles[f.properties.c] || [-1, "donnée manquante"];
@@ -105,8 +85,8 @@ class NationalLayer(_ScriptElement):
                     part.on("mouseout", function () { part.setStyle({weight: base.weight, color: base.color}); });
                 }
             }).addTo(map);
-            fetch({{ this.url }}, {cache: "force-cache"})
-                .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+            (inline ? Promise.resolve(inline) : fetch({{ this.url }}, {cache: "force-cache"})
+                .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); }))
                 .then(function (data) {
                     layer.addData(data);  // beneath what was drawn meanwhile, in the file's order
                     layer.getLayers().reverse().forEach(function (part) { part.bringToBack(); });
@@ -119,11 +99,14 @@ class NationalLayer(_ScriptElement):
         """
     )
 
-    def __init__(self, url: str, styles: str, colors: list[str], missing: str, label_html: str, code_label: str = "SIREN",
-                 opacity: float = 0.75) -> None:
+    def __init__(self, url: str | None, styles: str, colors: list[str], missing: str, label_html: str, code_label: str = "SIREN",
+                 opacity: float = 0.75, inline: str | None = None) -> None:
         super().__init__()
+        if (url is None) == (inline is None):
+            raise ValueError("NationalLayer attend soit l'adresse du fichier des contours, soit les contours eux-mêmes.")
         self._name = "NationalLayer"
         self.url, self.styles = js_literal(url), styles  # styles: JSON made with js_literal
+        self.inline = inline if inline is not None else "null"  # layer_asset's text: names escaped, numbers only
         self.colors, self.missing, self.label = js_literal(colors), js_literal(missing), js_literal(label_html)
         self.code_label, self.opacity = js_literal(code_label), float(opacity)
 

@@ -1,5 +1,6 @@
 """The EPCI layer as a content-addressed static file, the map that only carries styles, the zones' extents."""
 
+import hashlib
 import json
 import os
 import re
@@ -10,9 +11,11 @@ import pytest
 import shapely
 
 from ptce_geo import mapping
-from ptce_geo.display import DisplayLayer, load_epci_display
+from ptce_geo.cache import epci_layer_path
+from ptce_geo.display import DisplayLayer, epci_display_path, load_epci_display
 from ptce_geo.indicators import indicator
-from ptce_geo.national_layer import ZONE_LABELS, layer_asset, publish_layer, zone_extents
+from ptce_geo.layer_files import layer_source, publish_layer
+from ptce_geo.national_layer import ZONE_LABELS, layer_asset, zone_extents
 
 LOCAL = mapping.Assets.local()
 EVIL = "<img src=x onerror=alert(1)>{{ 7*7 }}</script><script>alert(2)</script>"
@@ -49,13 +52,50 @@ def test_layer_file_holds_every_epci_with_escaped_names(embedded, display):
 
 
 def test_layer_file_is_named_by_its_content_and_written_once(tmp_path, display):
-    name = publish_layer(display, tmp_path, prepared_at=1_700_000_000)
-    assert re.fullmatch(r"epci-[0-9a-f]{16}\.json", name)
+    data = layer_asset(display)
+    name = publish_layer(data, tmp_path)
+    assert re.fullmatch(r"epci-[0-9a-f]{16}\.json", name) and name == f"epci-{hashlib.sha256(data).hexdigest()[:16]}.json"
     target = tmp_path / name
-    assert target.read_bytes() == layer_asset(display) and os.stat(target).st_mtime == 1_700_000_000
-    assert publish_layer(display, tmp_path) == name and len(list(tmp_path.iterdir())) == 1
-    other = publish_layer(display.subset(list(display.frame.index[:3])), tmp_path)
-    assert other != name and len(list(tmp_path.iterdir())) == 2
+    assert target.read_bytes() == data
+    os.utime(target, (1_700_000_000, 1_700_000_000))
+    assert publish_layer(data, tmp_path) == name and os.stat(target).st_mtime == 1_700_000_000  # present: not rewritten
+
+
+def test_a_new_layer_file_deletes_the_older_ones_never_the_current(tmp_path, display):
+    old = publish_layer(layer_asset(display.subset(list(display.frame.index[:3]))), tmp_path)
+    keep = [tmp_path / "vendor.js", tmp_path / "epci-notes.txt"]  # not layer files: left alone
+    for path in keep:
+        path.write_text("x")
+    current = publish_layer(layer_asset(display), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([current, "vendor.js", "epci-notes.txt"]) and old != current
+    assert publish_layer(layer_asset(display), tmp_path) == current and (tmp_path / current).is_file()
+
+
+def test_prepared_layer_file_of_the_cache_build(embedded, embedded_root):
+    """The build writes the outlines file and each EPCI's label point: the first map computes neither."""
+    generation = embedded.manifest["generation"]
+    data = json.loads(epci_layer_path(embedded_root, generation).read_bytes())
+    epci = embedded.epci[embedded.epci.geometry.notna()]
+    assert {f["properties"]["c"] for f in data["features"]} == set(epci.index)
+    frame = gpd.read_parquet(epci_display_path(embedded_root, generation))
+    points = gpd.points_from_xy(frame["lon"], frame["lat"], crs=4326)
+    assert frame[["lat", "lon"]].notna().all().all()
+    assert shapely.contains(frame.geometry.to_numpy(), points).all()  # each name inside the outline it is drawn on (shapely)
+
+
+def test_unwritable_static_folder_sends_the_layer_inline(tmp_path, embedded, display):
+    data = layer_asset(display)
+    blocker = tmp_path / "static"
+    blocker.write_text("a file where the folder should be")  # root ignores permissions: an impossible folder instead
+    assert layer_source(data, blocker / "layers") == (None, data.decode())
+    name, inline = layer_source(data, tmp_path / "ok" / "layers")
+    assert inline is None and (tmp_path / "ok" / "layers" / name).read_bytes() == data
+    ind = indicator("densite_pop")
+    light = mapping.choropleth(display, ind, embedded.level("epci")[ind.id], embedded.source_of(ind), geometry=False)
+    page = mapping.epci_map(display, LOCAL, light, layer_inline=data.decode()).get_root().render()
+    assert "fetch(null" in page and data.decode() in page and "/app/static/layers/" not in page
+    with pytest.raises(ValueError, match="soit l'adresse"):
+        mapping.epci_map(display, LOCAL, light, layer_url="/x.json", layer_inline=data.decode())
 
 
 def test_map_with_the_layer_file_carries_styles_not_outlines(embedded, display):

@@ -8,24 +8,22 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from ptce_geo.cache import data_dir
-from ptce_geo.display import DisplayLayer, epci_display_path, load_epci_display
+from ptce_geo.display import DisplayLayer, load_epci_display
 from ptce_geo.indicators import INDICATORS, Indicator, indicator
+from ptce_geo.layer_files import layer_name
 from ptce_geo.mapping import Assets, Choropleth, choropleth, light_outlines
-from ptce_geo.national_layer import publish_layer, zone_extents
+from ptce_geo.national_layer import layer_asset, zone_extents
 from ptce_geo.reference import Reference, load_reference
+from ui import map_files
 
-__all__ = ["reference", "epci_display", "epci_choropleth", "national_layer_url", "map_zones", "commune_outlines", "map_assets",
+__all__ = ["reference", "epci_display", "epci_choropleth", "national_layer", "map_zones", "commune_outlines", "map_assets",
            "mappable_indicators", "STATIC_DIR"]
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-STATIC_URL = "/app/static"  # Streamlit's static serving of STATIC_DIR
-LAYER_FOLDER = "layers"  # generated, content-addressed files (git-ignored)
+STATIC_DIR = map_files.STATIC_DIR
 
 
 @st.cache_resource(show_spinner="Chargement des données de référence…")
@@ -70,7 +68,7 @@ def _epci_choropleth(generation: str, indicator_id: str | None, k: int) -> Choro
 
 def epci_choropleth(indicator_id: str | None, k: int = 5) -> Choropleth:
     """Classes and values of one indicator for every EPCI (computed once per indicator and number of classes); the
-    outlines come from ``national_layer_url``."""
+    outlines come from ``national_layer``."""
     return _epci_choropleth(reference().manifest.get("generation", ""), indicator_id, k)
 
 
@@ -86,15 +84,16 @@ def commune_outlines(codes: tuple[str, ...]) -> pd.Series:
 
 
 @st.cache_resource(show_spinner=False)
-def _national_layer(generation: str) -> str:
-    display_file = epci_display_path(data_dir(), generation)
-    prepared = display_file.stat().st_mtime if display_file.is_file() else None
-    return f"{STATIC_URL}/{LAYER_FOLDER}/{publish_layer(epci_display(), STATIC_DIR / LAYER_FOLDER, prepared)}"
+def _computed_layer(generation: str) -> tuple[bytes, str]:
+    data = layer_asset(epci_display())  # a cache built before the build prepared the file
+    return data, layer_name(data)
 
 
-def national_layer_url() -> str:
-    """URL of the EPCI outlines file (static/layers/epci-<hash>.json, written once per cache generation)."""
-    return _national_layer(reference().manifest.get("generation", ""))
+def national_layer() -> tuple[str | None, str | None]:
+    """``(URL, None)`` of the EPCI outlines file (static/layers/epci-<hash>.json, prepared by the cache build), or
+    ``(None, the outlines)`` when static/ cannot be written: the map then carries them."""
+    generation = reference().manifest.get("generation", "")
+    return map_files.publish(*(map_files.prepared_layer(generation) or _computed_layer(generation)))
 
 
 @st.cache_resource(show_spinner=False)

@@ -22,8 +22,9 @@ def _generation() -> str:
 
 @st.cache_resource(show_spinner=False)
 def _epci_points(generation: str):
-    display = loaders.epci_display()
-    return mo.label_points(display.frame.geometry), display.frame["nom"].map(mo.short_epci_name)
+    frame = loaders.epci_display().frame  # label points prepared by the cache build (computed here for an older cache)
+    points = frame[["lat", "lon"]].dropna() if {"lat", "lon"} <= set(frame.columns) else mo.label_points(frame.geometry)
+    return points, frame["nom"].map(mo.short_epci_name)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

@@ -142,8 +142,9 @@ def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str
     if view == "territoire":
         _follow_territory(display, current)
     zones = loaders.map_zones()
+    layer_url, layer_inline = loaders.national_layer()
     m = mapping.epci_map(display, assets, loaders.epci_choropleth(indicator_id, k), basemap,
-                         layer_url=loaders.national_layer_url(), zones=zones)
+                         layer_url=layer_url, zones=zones, layer_inline=layer_inline)
     map_overlays.add_epci_labels(m)
     communes = tuple(current.territory.communes.index) if current.territory is not None else preview_communes(sel)
     nonce, bounds = st.session_state.get(_FIT, (0, None))

@@ -16,8 +16,12 @@ SQUARE = [(0.40, 0.40), (0.60, 0.38), (0.62, 0.60), (0.42, 0.62), (0.40, 0.40)] 
 
 
 def test_territoire_map_renders_offline(page, server):
+    layer_requests = []  # for each request of the EPCI outlines file: made by the page itself (not the map's frame)?
+    page.on("request", lambda r: layer_requests.append(r.frame == page.main_frame) if "/app/static/layers/epci-" in r.url else None)
     frame = open_map(page, server)
     paths = frame.locator("path.leaflet-interactive").count()
+    # the page's first lines asked for the file (ui.map_files.prefetch) before the map did: the map found it in the cache
+    assert layer_requests[:1] == [True] and False in layer_requests
     shot(page, "01_territoire_map")
     assert paths >= 1250  # one path per EPCI (1,253 with the embedded data)
     assert frame.locator(".leaflet-draw-draw-polygon").count() == 1
