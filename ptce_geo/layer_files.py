@@ -7,11 +7,17 @@ downloading it, before the heavy imports of the map: this module only needs the 
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from pathlib import Path
 
 from .cache import atomic_write_bytes
 
-__all__ = ["layer_name", "publish_layer", "layer_source"]
+__all__ = ["STALE_AFTER_S", "layer_name", "publish_layer", "layer_source"]
+
+STALE_AFTER_S = 24 * 3600
+"""An older layer file is deleted only once no server has published it for this long: servers with other caches
+(tests beside the app, two data folders) may share ``static/``, and a page may still be fetching their file."""
 
 
 def layer_name(data: bytes) -> str:
@@ -22,18 +28,29 @@ def layer_name(data: bytes) -> str:
 def publish_layer(data: bytes, folder: Path) -> str:
     """Write the layer file ``data`` (``layer_asset``) in ``folder`` under its content's hash and return that name.
 
-    Written once: an existing file of that name is left as it is. Writing a new one deletes the other ``epci-*.json``
-    there (layers of an older cache); a server still using one of them publishes it again at its next map. Raises
-    ``OSError`` when ``folder`` cannot be written (the caller then sends the layer inline).
+    Written once: an existing file of that name is left as it is, only its date is refreshed (it is in use). Writing
+    a new one deletes the other ``epci-*.json`` there not published for ``STALE_AFTER_S`` (layers of an older cache).
+    Raises ``OSError`` when ``folder`` cannot be written (the caller then sends the layer inline).
     """
     name = layer_name(data)
     target = folder / name
-    if not target.is_file():
-        atomic_write_bytes(target, data)  # atomic: a browser never reads half a file
-        for old in folder.glob("epci-*.json"):
-            if old.name != name:
-                old.unlink(missing_ok=True)
+    if target.is_file():
+        _refresh(target)
+        return name
+    atomic_write_bytes(target, data)  # atomic: a browser never reads half a file
+    stale = time.time() - STALE_AFTER_S
+    for old in folder.glob("epci-*.json"):
+        if old.name != name and old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
     return name
+
+
+def _refresh(target: Path) -> None:
+    """Mark ``target`` as in use; a file that may be read but not touched (read-only install) is served as it is."""
+    try:
+        os.utime(target)
+    except OSError:
+        pass
 
 
 def layer_source(data: bytes, folder: Path) -> tuple[str | None, str | None]:

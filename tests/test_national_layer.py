@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import re
+import time
 
 import geopandas as gpd
 import pandas as pd
@@ -14,7 +15,7 @@ from ptce_geo import mapping
 from ptce_geo.cache import epci_layer_path
 from ptce_geo.display import DisplayLayer, epci_display_path, load_epci_display
 from ptce_geo.indicators import indicator
-from ptce_geo.layer_files import layer_source, publish_layer
+from ptce_geo.layer_files import STALE_AFTER_S, layer_source, publish_layer
 from ptce_geo.national_layer import ZONE_LABELS, layer_asset, zone_extents
 
 LOCAL = mapping.Assets.local()
@@ -57,17 +58,25 @@ def test_layer_file_is_named_by_its_content_and_written_once(tmp_path, display):
     assert re.fullmatch(r"epci-[0-9a-f]{16}\.json", name) and name == f"epci-{hashlib.sha256(data).hexdigest()[:16]}.json"
     target = tmp_path / name
     assert target.read_bytes() == data
+    inode = os.stat(target).st_ino
     os.utime(target, (1_700_000_000, 1_700_000_000))
-    assert publish_layer(data, tmp_path) == name and os.stat(target).st_mtime == 1_700_000_000  # present: not rewritten
+    assert publish_layer(data, tmp_path) == name and os.stat(target).st_ino == inode  # present: not rewritten,
+    assert os.stat(target).st_mtime > time.time() - 60  # only marked as in use
 
 
-def test_a_new_layer_file_deletes_the_older_ones_never_the_current(tmp_path, display):
-    old = publish_layer(layer_asset(display.subset(list(display.frame.index[:3]))), tmp_path)
+def test_a_new_layer_file_deletes_the_stale_older_ones_never_the_current(tmp_path, display):
+    """Another server may still use an older file: only one unpublished for STALE_AFTER_S is deleted."""
+    stale = publish_layer(layer_asset(display.subset(list(display.frame.index[:3]))), tmp_path)
+    recent = publish_layer(layer_asset(display.subset(list(display.frame.index[:4]))), tmp_path)
+    now = time.time()
+    os.utime(tmp_path / stale, (now - STALE_AFTER_S - 60,) * 2)
+    os.utime(tmp_path / recent, (now - STALE_AFTER_S + 60,) * 2)
     keep = [tmp_path / "vendor.js", tmp_path / "epci-notes.txt"]  # not layer files: left alone
     for path in keep:
         path.write_text("x")
+        os.utime(path, (now - 10 * STALE_AFTER_S,) * 2)
     current = publish_layer(layer_asset(display), tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([current, "vendor.js", "epci-notes.txt"]) and old != current
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([current, recent, "vendor.js", "epci-notes.txt"])
     assert publish_layer(layer_asset(display), tmp_path) == current and (tmp_path / current).is_file()
 
 
