@@ -3,13 +3,13 @@
 Place names: EPCI names at the national and regional scales, commune names once zoomed on a territory. Each
 label layer carries (lat, lon, name) rows in priority order (largest population first); the browser shows only
 those in view, never overlapping, a few dozen at most (``_leaflet.PlaceLabels``). Marked communes: those the user
-excluded (hatched, dotted outline) and those the polygon cuts (dash-dot outline), with their key. Styles differ
-by pattern and line, not only by hue, so they read without colour vision and in grey print.
+excluded (hatched, dotted outline) and those the polygon cuts (dash-dot outline); their key goes in the page under
+the map (``marks_legend_html``). Styles differ by pattern and line, not only by hue, so they read without colour
+vision and in grey print.
 """
 
 from __future__ import annotations
 
-import html
 import re
 
 import folium
@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._leaflet import HatchedGeoJson, LayerLegend, OutlineGeoJson, PlaceLabels
+from ._leaflet import HatchedGeoJson, OutlineGeoJson, PlaceLabels
+from .map_keys import key_html, line_swatch, outline_swatch
 
 __all__ = [
     "EPCI_LABELS_MAX_ZOOM",
@@ -109,29 +110,16 @@ def commune_labels(rows: list[tuple[float, float, str]]) -> PlaceLabels:
     return PlaceLabels(rows, "commune", rank=0, min_zoom=COMMUNE_LABELS_MIN_ZOOM)
 
 
-def _swatch(style: dict, hatched: bool = False, line_only: bool = False) -> str:
-    """An inline SVG drawing the same stroke (and hatching) as the map, so the key matches what is seen."""
-    dash = f' stroke-dasharray="{html.escape(style["dashArray"])}"' if style.get("dashArray") else ""
-    stroke = f'stroke="{html.escape(style["color"])}" stroke-width="{float(style["weight"])}"{dash}'
-    if line_only:
-        shape = f'<line x1="1" y1="7" x2="27" y2="7" {stroke}/>'
-    else:
-        shape = f'<rect x="1.5" y="1.5" width="25" height="11" fill="{"url(#ptce-hatch)" if hatched else "none"}" {stroke}/>'
-    return f'<svg width="28" height="14" aria-hidden="true" style="vertical-align:middle;margin-right:5px">{shape}</svg>'
-
-
 def marks_legend_html(excluded: bool, cut: bool, territory: bool = True) -> str:
-    """The key of the territory's marks: only the entries present on the map."""
+    """The key of the territory's marks, written in the page under the map: only the entries present on the map."""
     rows = []
     if territory:
-        rows.append((_swatch(TERRITORY_OUTLINE), "Commune du territoire"))
+        rows.append((outline_swatch(TERRITORY_OUTLINE), "Commune du territoire"))
     if excluded:
-        rows.append((_swatch(EXCLUDED_STYLE, hatched=True), "Commune exclue (hachures)"))
+        rows.append((outline_swatch(EXCLUDED_STYLE, hatched=True), "Commune exclue (hachures)"))
     if cut:
-        rows.append((_swatch(CUT_STYLE, line_only=True), "Commune coupée par le polygone (trait mixte)"))
-    lines = "".join(f"<div>{svg}{html.escape(text)}</div>" for svg, text in rows)
-    return ('<div style="background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;font:12px/1.45 sans-serif;'
-            f'box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:260px">{lines}</div>')
+        rows.append((line_swatch(CUT_STYLE), "Commune coupée par le polygone (trait mixte)"))
+    return key_html("Repères", rows) if rows else ""
 
 
 def _collection(geoms: pd.Series) -> str | None:
@@ -141,18 +129,14 @@ def _collection(geoms: pd.Series) -> str | None:
     return '{"type":"FeatureCollection","features":[' + ",".join(f'{{"type":"Feature","properties":{{}},"geometry":{t}}}' for t in texts) + "]}"
 
 
-def marked_communes_layer(excluded: pd.Series, cut: pd.Series, labels: PlaceLabels | None = None,
-                          territory: bool = True) -> folium.FeatureGroup:
+def marked_communes_layer(excluded: pd.Series, cut: pd.Series, labels: PlaceLabels | None = None) -> folium.FeatureGroup:
     """Excluded communes (hatched, dotted outline) and communes cut by the polygon (dash-dot outline), non-interactive,
-    with their key and the commune names; ``excluded``/``cut`` hold light outlines by commune code."""
+    and the commune names; ``excluded``/``cut`` hold light outlines by commune code."""
     group = folium.FeatureGroup(name="Repères")
-    shown_excluded, shown_cut = _collection(excluded), _collection(cut)
-    if shown_excluded is not None:
+    if (shown_excluded := _collection(excluded)) is not None:
         HatchedGeoJson(shown_excluded, EXCLUDED_STYLE).add_to(group)
-    if shown_cut is not None:
+    if (shown_cut := _collection(cut)) is not None:
         OutlineGeoJson(shown_cut, CUT_STYLE).add_to(group)
     if labels is not None:
         labels.add_to(group)
-    if territory or shown_excluded is not None or shown_cut is not None:
-        LayerLegend(marks_legend_html(shown_excluded is not None, shown_cut is not None, territory), title="Repères").add_to(group)
     return group

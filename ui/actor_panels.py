@@ -18,7 +18,16 @@ from streamlit_folium import st_folium
 from ptce_geo.collective import editing
 from ptce_geo.collective.actor_schema import COLUMNS, INTERESTS, INVOLVEMENT_LEVELS, KINDS, NOT_INVOLVED, PERSONAL_COLUMNS, THEMES
 from ptce_geo.collective.actors import STATUSES, actor_template_csv, actor_template_xlsx, report_counts
-from ptce_geo.collective.actors_map import COLOUR_BY, actors_base_map, clicked_point_layer, filter_actors, filter_options, marker_rows, markers_layer
+from ptce_geo.collective.actors_map import (
+    COLOUR_BY,
+    actor_legend_html,
+    actors_base_map,
+    clicked_point_layer,
+    filter_actors,
+    filter_options,
+    marker_rows,
+    markers_layer,
+)
 from ptce_geo.collective.editing import EditableInventory
 from ptce_geo.collective.inventory import Inventory, inventory_files, summarise_inventory
 from ptce_geo.errors import PtceGeoError
@@ -236,10 +245,11 @@ def map_panel(ref: Reference, state: EditableInventory, current: Current) -> Non
         outlines = None
         if current.territory is not None and 0 < len(current.territory.communes) <= MAX_OUTLINED_COMMUNES:
             outlines = loaders.commune_outlines(tuple(current.territory.communes.index))
-        m = actors_base_map(assets, basemap, _bounds(state, current), outlines, colour_by)
+        m = actors_base_map(assets, basemap, _bounds(state, current), outlines)
         click = st.session_state.get(_CLICK) or (None, None)
         st_folium(m, key=MAP_KEY, height=540, use_container_width=True, returned_objects=["last_clicked"],
                   feature_group_to_add=[layer, clicked_point_layer(*click)], on_change=_on_map_click)
+        st.html(actor_legend_html(colour_by))  # under the map, never over it
         unplaced = int(shown.geometry.isna().sum()) if len(shown) else 0
         text = f"{count(layer.marker_count, 'acteur', 'acteurs')} sur la carte"
         if len(shown) != len(inventory):

@@ -17,7 +17,7 @@ from streamlit_folium import st_folium
 from ptce_geo.collective import tables as ct
 from ptce_geo.collective.activities import ACTIVITIES, CARRYING, INNOVATION_CRITERIA, STATUSES, activity_counts, activity_points, criteria_counts
 from ptce_geo.collective.actor_schema import CONTACT_STATUSES, INVOLVEMENT_LEVELS, THEMES, canonical_theme
-from ptce_geo.collective.actors_map import activity_layer, actor_layer, actors_base_map
+from ptce_geo.collective.actors_map import activity_layer, actor_layer, actor_legend_html, actors_base_map
 from ptce_geo.collective.groups import GROUP_KINDS, GROUPS, memberships
 from ptce_geo.collective.meetings import CONTACTS, MEETING_KINDS, MEETINGS, actor_history, contact_status, widening
 from ptce_geo.errors import ProjectError
@@ -240,8 +240,10 @@ def _activity_map(p: Project) -> None:
     layers = [activity_layer(points)] + ([actor_layer(actors)] if actors is not None and len(actors) else [])
     st_folium(actors_base_map(assets, "aucun", bounds), key="act_p_map", height=380, use_container_width=True, returned_objects=[],
               feature_group_to_add=layers[::-1])
+    if actors is not None and len(actors):
+        st.html(actor_legend_html("implication"))
     st.caption(f"{count(len(points), 'projet d’activité placé', 'projets d’activité placés')} (anneaux sombres) parmi les acteurs "
-               "(points colorés par implication).")
+               "(couleur : implication ; forme : type de structure).")
 
 
 # --- meetings and contacts ----------------------------------------------------------------------------------
