@@ -31,8 +31,8 @@ SHAPES: dict[str, tuple[tuple[float, float], ...] | None] = {
     "circle": None,  # Leaflet's own circle
     "square": ((-0.7, -0.7), (0.7, -0.7), (0.7, 0.7), (-0.7, 0.7)),
     "diamond": ((0.0, -1.0), (1.0, 0.0), (0.0, 1.0), (-1.0, 0.0)),
-    "triangle": ((0.0, -1.0), (0.92, 0.72), (-0.92, 0.72)),
-    "triangle_down": ((0.0, 1.0), (0.92, -0.72), (-0.92, -0.72)),
+    "triangle": ((0.0, -1.0), (0.866, 0.5), (-0.866, 0.5)),
+    "triangle_down": ((0.0, 1.0), (0.866, -0.5), (-0.866, -0.5)),
     "star": _star(),
     "hexagon": _regular(6),
     "cross": ((-_ARM, -0.9), (_ARM, -0.9), (_ARM, -_ARM), (0.9, -_ARM), (0.9, _ARM), (_ARM, _ARM), (_ARM, 0.9), (-_ARM, 0.9),
