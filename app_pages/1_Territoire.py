@@ -26,7 +26,8 @@ def panel() -> None:
         st.session_state["ter_epci"] = list(sel.epci)
         st.multiselect("EPCI du territoire (nom ou SIREN)", list(names.sort_values().index), key="ter_epci",
                        format_func=lambda code: f"{names.get(code, code)} — {code}", placeholder="Tapez un nom ou un SIREN…",
-                       on_change=lambda: territory.apply(replace(state.stored(), epci=tuple(st.session_state["ter_epci"])), "Choix des EPCI"))
+                       on_change=lambda: territory.apply(replace(state.stored(), epci=tuple(st.session_state["ter_epci"])), "Choix des EPCI"),
+                       select_all=False)
         panels.selection_summary(ref, sel)
     with tab_shape:
         if sel.drawings:

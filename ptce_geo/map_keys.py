@@ -3,20 +3,28 @@
 A key drawn inside the map hid a corner of it (Provence, Corsica, often part of the territory) and had to let
 clicks through. Here a key is ordinary page text: it hides nothing, takes no click meant for the map, wraps at any
 width or zoom, and is read by screen readers in the page's order. Each swatch draws the map's own fill, stroke or
-marker shape (inline SVG, hidden from screen readers: the label says what it means, shape included). Every string
-is escaped here.
+marker shape: an SVG image in a ``data:`` URL (Streamlit's HTML sanitiser drops inline ``<svg>``, not images), with
+an empty ``alt``: the label says what it means, shape included. Every string is escaped here.
 """
 
 from __future__ import annotations
 
 import html
+from urllib.parse import quote
 
 from .map_symbols import SHAPES
 
 __all__ = ["fill_swatch", "outline_swatch", "line_swatch", "shape_swatch", "key_html", "KEY_CLASS"]
 
 KEY_CLASS = "ptce-key"
-_SVG = '<svg width="{w}" height="{h}" aria-hidden="true" focusable="false" style="flex:none;margin-right:5px">{body}</svg>'
+
+
+def _image(w: int, h: int, body: str) -> str:
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}">{body}</svg>'
+    return (f'<img src="data:image/svg+xml,{quote(svg, safe="=:/,.()-")}" alt="" width="{w}" height="{h}" '
+            'style="flex:none;margin-right:5px">')
+
+
 _HATCH = ('<defs><pattern id="ptce-key-hatch" patternUnits="userSpaceOnUse" width="7" height="7" patternTransform="rotate(45)">'
           '<line x1="0" y1="0" x2="0" y2="7" stroke="#67001f" stroke-width="2.2"/></pattern></defs>')
 
@@ -28,19 +36,19 @@ def _stroke(style: dict) -> str:
 
 def fill_swatch(color: str) -> str:
     """A filled box, as a class of a choropleth."""
-    return _SVG.format(w=16, h=12, body=f'<rect x="0.5" y="0.5" width="15" height="11" fill="{html.escape(color)}" stroke="#777"/>')
+    return _image(16, 12, f'<rect x="0.5" y="0.5" width="15" height="11" fill="{html.escape(color)}" stroke="#777"/>')
 
 
 def outline_swatch(style: dict, hatched: bool = False) -> str:
     """A box drawn with the map's outline ``style`` (Leaflet path options), hatched like the excluded communes."""
     fill = "url(#ptce-key-hatch)" if hatched else "none"
-    return _SVG.format(w=28, h=14, body=(_HATCH if hatched else "")
+    return _image(28, 14, (_HATCH if hatched else "")
                        + f'<rect x="1.5" y="1.5" width="25" height="11" fill="{fill}" {_stroke(style)}/>')
 
 
 def line_swatch(style: dict) -> str:
     """A line drawn with the map's ``style``."""
-    return _SVG.format(w=28, h=14, body=f'<line x1="1" y1="7" x2="27" y2="7" {_stroke(style)}/>')
+    return _image(28, 14, f'<line x1="1" y1="7" x2="27" y2="7" {_stroke(style)}/>')
 
 
 def shape_swatch(shape: str, color: str, size: int = 16) -> str:
@@ -53,7 +61,7 @@ def shape_swatch(shape: str, color: str, size: int = 16) -> str:
     else:
         points = " ".join(f"{c + x * r:.2f},{c + y * r:.2f}" for x, y in vertices)
         body = f'<polygon points="{points}" {paint}/>'
-    return _SVG.format(w=size, h=size, body=body)
+    return _image(size, size, body)
 
 
 def key_html(title: str, entries: list[tuple[str, str]], note: str = "") -> str:

@@ -16,8 +16,9 @@ import folium
 import numpy as np
 import pandas as pd
 import shapely
+from folium.template import Template
 
-from ._leaflet import HatchedGeoJson, OutlineGeoJson, PlaceLabels
+from ._leaflet import HatchedGeoJson, OutlineGeoJson, PlaceLabels, _ScriptElement
 from .map_keys import key_html, line_swatch, outline_swatch
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "commune_labels",
     "marks_legend_html",
     "marked_communes_layer",
+    "ClearOfControls",
 ]
 
 EPCI_LABELS_MAX_ZOOM = 9  # beyond, commune names take over
@@ -140,3 +142,81 @@ def marked_communes_layer(excluded: pd.Series, cut: pd.Series, labels: PlaceLabe
     if labels is not None:
         labels.add_to(group)
     return group
+
+
+class ClearOfControls(_ScriptElement):
+    """Every ``fitBounds`` of the map (« France entière », a DROM, the territory) keeps the shape clear of the map's
+    controls (zoom, drawing tools, zone buttons, scale): 1024 px wide, the drawing tools hid Finistère.
+
+    Of two paddings, the one giving the larger zoom: a strip on each side as wide as the controls there, or a band at
+    the top and the bottom as tall as them. Either way no control overlaps the fitted bounds. A caller's own padding wins.
+    Controls styled or resized after the fit (Leaflet.draw's stylesheet, a resized frame) fit the same bounds again,
+    until the user first acts on the map (pointer, wheel, key): from then on the map moves only when asked.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var fit = map.fitBounds;
+            function extent(corner) {  // width and height taken by the controls of one corner
+                var origin = map.getContainer().getBoundingClientRect(), w = 0, h = 0;
+                map._controlCorners[corner].querySelectorAll(".leaflet-control").forEach(function (el) {
+                    var r = el.getBoundingClientRect();
+                    if (!r.width || !r.height) { return; }
+                    w = Math.max(w, corner.indexOf("left") >= 0 ? r.right - origin.left : origin.right - r.left);
+                    h = Math.max(h, corner.indexOf("top") >= 0 ? r.bottom - origin.top : origin.bottom - r.top);
+                });
+                return [w, h];
+            }
+            var last = null;  // the last fit and the view it gave: done again while the user has not moved the map
+            map.fitBounds = function (bounds, options) {
+                options = options || {};
+                if (options.padding || options.paddingTopLeft || options.paddingBottomRight || !this._controlCorners) {
+                    last = null;
+                    return fit.call(this, bounds, options);
+                }
+                var tl = extent("topleft"), tr = extent("topright"), bl = extent("bottomleft"), br = extent("bottomright"), m = 6;
+                var sides = [[Math.max(tl[0], bl[0]) + m, m], [Math.max(tr[0], br[0]) + m, m]];
+                var bands = [[m, Math.max(tl[1], tr[1]) + m], [m, Math.max(bl[1], br[1]) + m]];
+                var b = L.latLngBounds(bounds), size = this.getSize(), self = this;
+                var zoom = function (p) {  // -Infinity when the controls leave no room (a map not laid out yet)
+                    var total = L.point(p[0]).add(p[1]);
+                    if (total.x >= size.x - 20 || total.y >= size.y - 20) { return -Infinity; }
+                    var z = self.getBoundsZoom(b, false, total);
+                    return isFinite(z) ? z : -Infinity;
+                };
+                var zs = zoom(sides), zb = zoom(bands), padded = options;
+                if (zs > -Infinity || zb > -Infinity) {
+                    var best = zs > zb ? sides : bands;
+                    padded = Object.assign({}, options, {paddingTopLeft: best[0], paddingBottomRight: best[1]});
+                }
+                var result = fit.call(this, b, padded);
+                last = [b, options];
+                return result;
+            };
+            function again() {  // controls added or laid out after the fit (drawing tools, zone buttons), the map resized
+                if (last) { map.fitBounds(last[0], last[1]); }
+            }
+            ["pointerdown", "wheel", "keydown", "touchstart"].forEach(function (type) {  // the user acts: never move the map again
+                map.getContainer().addEventListener(type, function () { last = null; }, true);
+            });
+            if (window.ResizeObserver && window.MutationObserver) {  // each control, even one added later or styled late
+                var sizes = new ResizeObserver(again), watch = function (root) {
+                    root.querySelectorAll(".leaflet-control").forEach(function (el) { sizes.observe(el); });
+                };
+                sizes.observe(map.getContainer());
+                Object.keys(map._controlCorners).forEach(function (key) {
+                    var corner = map._controlCorners[key];
+                    watch(corner);
+                    new MutationObserver(function () { watch(corner); again(); }).observe(corner, {childList: true});
+                });
+            }
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ClearOfControls"

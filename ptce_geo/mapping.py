@@ -32,6 +32,7 @@ from ._leaflet import (
 from .display import DisplayLayer
 from .indicators import Indicator
 from .map_keys import fill_swatch, key_html
+from .map_overlays import ClearOfControls
 from .national_layer import Bounds, FitBounds, NationalLayer, PromptValue, ZoneButtons
 
 __all__ = [
@@ -260,6 +261,7 @@ def base_map(assets: Assets, basemap: str = DEFAULT_BASEMAP, location: tuple[flo
     m.default_css = [("leaflet_css", assets.leaflet_css)]
     MetricScale().add_to(m)
     ShapesOutOfTabOrder().add_to(m)
+    ClearOfControls().add_to(m)
     tile = BASEMAPS[basemap]
     if tile.url:
         tiles = folium.TileLayer(tiles=tile.url, attr=tile.attribution, name=tile.label, max_zoom=tile.max_zoom,

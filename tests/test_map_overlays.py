@@ -5,6 +5,7 @@ The browser behaviour (labels placed, keys under the map, notice shown offline) 
 
 import json
 import re
+from urllib.parse import unquote
 
 import pandas as pd
 import pytest
@@ -105,10 +106,10 @@ def test_marked_communes_are_hatched_and_dash_dotted_with_their_key():
     assert '"dashArray":"10 4 2 4"' in page  # dash-dot: cut communes differ by line style, not only hue
     assert page.count('"interactive": false') + page.count("interactive: false") >= 2  # clicks go through to the EPCI
     assert "Commune exclue" not in page and "Repères" not in page.split("<script>")[-1]  # the key is not drawn over the map
-    key = mo.marks_legend_html(excluded=False, cut=True)
+    key = unquote(mo.marks_legend_html(excluded=False, cut=True))
     assert "Commune exclue" not in key and "trait mixte" in key and "Commune du territoire" in key
     assert 'stroke-dasharray="10 4 2 4"' in key and 'stroke-dasharray="1 5"' not in key
-    hatched = mo.marks_legend_html(True, False)
+    hatched = unquote(mo.marks_legend_html(True, False))
     assert 'fill="url(#ptce-key-hatch)"' in hatched and '<pattern id="ptce-key-hatch"' in hatched  # same pattern, defined in the key
     assert 'stroke-dasharray="1 5"' in hatched and "trait mixte" not in hatched
 

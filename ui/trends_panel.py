@@ -45,7 +45,8 @@ def _chosen(data: pd.DataFrame) -> list[str]:
     names = list(dict.fromkeys(data.sort_values("niveau", key=lambda s: s.map(order.index), kind="stable")["entite"]))
     default = [n for n in names if not data.loc[data["entite"] == n, "niveau"].eq("epci").any()]
     default += [n for n in names if n not in default][: max(0, _MAX_DEFAULT - len(default))]
-    return st.multiselect("Comparer", names, default=[n for n in names if n in default], key="diag_trajectoire_entites")
+    return st.multiselect("Comparer", names, default=[n for n in names if n in default], key="diag_trajectoire_entites",
+                          placeholder="Choisir des territoires…", select_all=False)
 
 
 def _lines(data: pd.DataFrame, names: list[str], y: str, title: str, fmt: str) -> alt.Chart:
