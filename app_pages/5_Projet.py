@@ -241,7 +241,8 @@ with tab_prof:
         # the bars are hidden from screen readers (a bar of score 0 is an empty, unnamed SVG group): the chart's description
         # gives every score in words, and the sliders above carry them too
         chart = alt.Chart(markers, description="Marqueurs de maturité : " + " ; ".join(
-            f"{r.Marqueur} {r.Score} ({r.Niveau})" for r in markers.itertuples())).mark_bar(aria=False).encode(
+            f"{r.Marqueur} : {r.Niveau}" if r.Niveau == profile.NOT_SCORED else f"{r.Marqueur} : {int(r.Score)} ({r.Niveau})"
+            for r in markers.itertuples())).mark_bar(aria=False).encode(
             x=alt.X("Score:Q", scale=alt.Scale(domain=[0, 4]), axis=alt.Axis(tickCount=5, format="d")),
             y=alt.Y("Marqueur:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
             tooltip=["Marqueur", "Score", "Niveau"],

@@ -120,6 +120,7 @@ window.PtceLabels = window.PtceLabels || (function () {
             if (r.width && r.height) { controls.push([r.left - origin.left, r.top - origin.top, r.right - origin.left, r.bottom - origin.top]); }
         });
         pane.textContent = "";
+        pane.style.display = "";  // shown before placing: each name is measured as drawn
         map._ptceLabelLayers.slice().sort(function (a, b) { return a.options.rank - b.options.rank; }).forEach(function (layer) {
             if (zoom < layer.options.minZoom || zoom > layer.options.maxZoom) { return; }
             var rows = layer._rows;
@@ -129,14 +130,20 @@ window.PtceLabels = window.PtceLabels || (function () {
                 var box = [p.x - w, p.y - h, p.x + w, p.y + h];
                 if (box[0] < 0 || box[1] < 0 || box[2] > size.x || box[3] > size.y) { continue; }
                 if (placed.some(function (b) { return overlaps(b, box); }) || controls.some(function (b) { return overlaps(b, box); })) { continue; }
-                placed.push(box);
                 var anchor = L.DomUtil.create("div", "ptce-label-anchor", pane);
                 var label = L.DomUtil.create("span", "ptce-label " + layer.options.className, anchor);
                 label.textContent = r[2];
                 L.DomUtil.setPosition(anchor, map.latLngToLayerPoint([r[0], r[1]]));
+                var s = label.getBoundingClientRect();  // the drawn box: a name may wrap where the estimate did not
+                var real = [s.left - origin.left - 2, s.top - origin.top - 1, s.right - origin.left + 2, s.bottom - origin.top + 1];
+                if (real[0] < 0 || real[1] < 0 || real[2] > size.x || real[3] > size.y
+                    || placed.some(function (b) { return overlaps(b, real); }) || controls.some(function (b) { return overlaps(b, real); })) {
+                    pane.removeChild(anchor);
+                    continue;
+                }
+                placed.push(real);
             }
         });
-        pane.style.display = "";
     }
     function setUp(map) {
         var pane = map.createPane(PANE);

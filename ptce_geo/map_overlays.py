@@ -179,16 +179,16 @@ class ClearOfControls(_ScriptElement):
                 var tl = extent("topleft"), tr = extent("topright"), bl = extent("bottomleft"), br = extent("bottomright"), m = 6;
                 var sides = [[Math.max(tl[0], bl[0]) + m, m], [Math.max(tr[0], br[0]) + m, m]];
                 var bands = [[m, Math.max(tl[1], tr[1]) + m], [m, Math.max(bl[1], br[1]) + m]];
-                var b = L.latLngBounds(bounds), size = this.getSize(), self = this;
-                var zoom = function (p) {  // -Infinity when the controls leave no room (a map not laid out yet)
+                var b = L.latLngBounds(bounds), size = this.getSize(), zoom = this.getZoom();
+                var span = this.project(b.getSouthEast(), zoom).subtract(this.project(b.getNorthWest(), zoom));
+                var room = function (p) {  // how much the bounds could grow in what is left (unsnapped); 0: no room
                     var total = L.point(p[0]).add(p[1]);
-                    if (total.x >= size.x - 20 || total.y >= size.y - 20) { return -Infinity; }
-                    var z = self.getBoundsZoom(b, false, total);
-                    return isFinite(z) ? z : -Infinity;
+                    if (total.x >= size.x - 20 || total.y >= size.y - 20 || !(span.x > 0) || !(span.y > 0)) { return 0; }
+                    return Math.min((size.x - total.x) / span.x, (size.y - total.y) / span.y);
                 };
-                var zs = zoom(sides), zb = zoom(bands), padded = options;
-                if (zs > -Infinity || zb > -Infinity) {
-                    var best = zs > zb ? sides : bands;
+                var rs = room(sides), rb = room(bands), padded = options;
+                if (rs > 0 || rb > 0) {
+                    var best = rs > rb ? sides : bands;
                     padded = Object.assign({}, options, {paddingTopLeft: best[0], paddingBottomRight: best[1]});
                 }
                 var result = fit.call(this, b, padded);

@@ -115,7 +115,9 @@ def test_actor_markers_are_shaped_by_type_and_the_key_shows_shape_and_colour(pag
         assert ("a" in d) == ("ptce-shape-circle" in cls), (cls, d)
     key = page.locator(".ptce-key", has_text="Type de structure : forme")
     key.wait_for(timeout=LONG)
-    assert key.locator("li svg polygon").count() >= 6 and key.locator("li svg circle").count() == 1
+    swatches = key.locator("li img").evaluate_all("imgs => imgs.map(i => [decodeURIComponent(i.src), i.complete && i.naturalWidth > 0, i.alt])")
+    assert all(loaded and alt == "" for _, loaded, alt in swatches), swatches  # drawn (a valid image), silent for screen readers
+    assert sum("<polygon" in src for src, _, _ in swatches) >= 6 and sum("<circle" in src for src, _, _ in swatches) == 1
     page.get_by_test_id("stSelectbox").filter(has_text="Couleur des points").click()
     page.get_by_role("option", name="Type de structure", exact=True).click()
     settle(page)
