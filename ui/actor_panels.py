@@ -140,7 +140,7 @@ def _sheet_chooser(ref: Reference, upload, state: EditableInventory | None) -> s
     st.selectbox("Feuille du classeur à lire", sorted(state.sheets), key="act_feuille",
                  help="Le classeur contient plusieurs feuilles d'acteurs ; une seule est lue à la fois. "
                       "Changer de feuille annule les modifications faites ici.",
-                 on_change=lambda: _import(ref, upload, st.session_state["act_feuille"], rerun=False))
+                 on_change=lambda: _import(ref, upload, st.session_state["act_feuille"], rerun=False), placeholder="Choisir…")
     return state.sheets[0]
 
 
@@ -229,12 +229,13 @@ def map_panel(ref: Reference, state: EditableInventory, current: Current) -> Non
     options = _memo("_act_options", inventory, (), partial(filter_options, inventory))
     with left:
         c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 2, 2])
-        colour_by = c1.selectbox("Couleur des points", list(COLOUR_BY), format_func=lambda k: COLOUR_BY[k][0], key="act_couleur")
+        colour_by = c1.selectbox("Couleur des points", list(COLOUR_BY), format_func=lambda k: COLOUR_BY[k][0], key="act_couleur",
+                                 placeholder="Choisir…")
         kinds = _filter(c2, "Types de structure", options["type_structure"], "act_f_types")
         levels = _filter(c3, "Implication", options["implication"], "act_f_impl")
         themes = _filter(c4, "Thématiques", options["thematiques"], "act_f_them")
         basemap = c5.selectbox("Fond de carte", list(BASEMAPS), key="act_basemap", index=list(BASEMAPS).index(DEFAULT_BASEMAP),
-                               format_func=lambda b: BASEMAPS[b].label, help="« Aucun » fonctionne hors ligne.")
+                               format_func=lambda b: BASEMAPS[b].label, help="« Aucun » fonctionne hors ligne.", placeholder="Choisir…")
         filters = (tuple(kinds), tuple(levels), tuple(themes))
         shown = _memo("_act_shown", inventory, filters, partial(filter_actors, inventory, kinds, levels, themes))
         rows = _memo("_act_markers", inventory, (colour_by, *filters), partial(marker_rows, shown, colour_by))
@@ -301,7 +302,8 @@ def _add_form(ref: Reference, options: dict[str, list[str]]) -> None:
     with st.form("act_ajout", border=True):
         st.text_input("Nom de la structure", key="act_new_nom", max_chars=200)
         st.selectbox("Type de structure", KINDS, index=None, key="act_new_type", placeholder="Choisir…")
-        st.selectbox("Implication dans le PTCE", INVOLVEMENT_LEVELS, index=INVOLVEMENT_LEVELS.index(NOT_INVOLVED), key="act_new_impl")
+        st.selectbox("Implication dans le PTCE", INVOLVEMENT_LEVELS, index=INVOLVEMENT_LEVELS.index(NOT_INVOLVED), key="act_new_impl",
+                     placeholder="Choisir…")
         themes = list(dict.fromkeys([*THEMES, *options["thematiques"]]))
         st.multiselect("Thématiques", themes, key="act_new_themes", accept_new_options=True, placeholder="Choisir ou saisir…", select_all=False)
         st.multiselect("Intérêt", INTERESTS, key="act_new_interet", placeholder="Choisir…", select_all=False)

@@ -91,7 +91,7 @@ def _balances(data: pd.DataFrame, names: list[str]) -> None:
         st.info("Solde naturel et solde migratoire : naissances et décès de la période absents (ils viennent du comparateur de "
                 "territoires ou des séries historiques de l'INSEE).")
         return
-    period = st.selectbox("Période", sorted(parts["annee"].unique(), reverse=True), key="diag_trajectoire_periode")
+    period = st.selectbox("Période", sorted(parts["annee"].unique(), reverse=True), key="diag_trajectoire_periode", placeholder="Choisir…")
     parts = parts[parts["annee"] == period].assign(
         composante=lambda f: f["indicateur"].map({"taux_solde_naturel": "Solde naturel",
                                                  "taux_solde_migratoire_apparent": "Solde migratoire apparent"}))
