@@ -162,3 +162,9 @@ def test_named_communes_are_the_territory_the_marked_and_the_largest_around(embe
 
 def test_without_territory_only_the_marked_communes_are_named(embedded):
     assert mo.named_communes(embedded.communes, [], ["33063", "99999"]) == ["33063"]
+
+
+def test_every_map_keeps_its_fits_clear_of_its_controls():
+    page = page_of(mapping.base_map(LOCAL))
+    assert "map.fitBounds = function (bounds, options)" in page and "paddingTopLeft: best[0]" in page
+    assert '["pointerdown", "wheel", "keydown", "touchstart"]' in page  # the user acts: no more automatic fits
