@@ -24,10 +24,11 @@ def panel() -> None:
     tab_epci, tab_shape, tab_communes = st.tabs(["EPCI", "Dessin ou contour", "Communes"], key="ter_onglet", on_change="rerun")
     with tab_epci:
         st.session_state["ter_epci"] = list(sel.epci)
+        # Streamlit's default « Select N matches » stays here: with select_all=False, characters typed right after ArrowDown
+        # opened the list were lost (keyboard flow in tests/browser/test_accessibility.py)
         st.multiselect("EPCI du territoire (nom ou SIREN)", list(names.sort_values().index), key="ter_epci",
                        format_func=lambda code: f"{names.get(code, code)} — {code}", placeholder="Tapez un nom ou un SIREN…",
-                       on_change=lambda: territory.apply(replace(state.stored(), epci=tuple(st.session_state["ter_epci"])), "Choix des EPCI"),
-                       select_all=False)
+                       on_change=lambda: territory.apply(replace(state.stored(), epci=tuple(st.session_state["ter_epci"])), "Choix des EPCI"))
         panels.selection_summary(ref, sel)
     with tab_shape:
         if sel.drawings:

@@ -91,16 +91,3 @@ def test_no_english_we_control_on_any_page_or_tab(page, server):
         scan(f"projet_{tab}")
     assert found == {}, "\n".join(f"{where}: {hit}" for where, hits in found.items() for hit in hits)
 
-
-def test_typing_in_the_epci_list_offers_epci_not_streamlits_english_select_n_matches(page, server):
-    page.goto(server["url"] + "/Territoire")
-    page.get_by_role("heading", name="Territoire d'action").wait_for(timeout=LONG)
-    settle(page)
-    box = page.locator('[data-testid="stMultiSelect"] input')
-    box.click()
-    box.press_sequentially("Métropole", delay=15)
-    options = page.get_by_role("option")
-    options.first.wait_for()
-    texts = options.all_inner_texts()
-    assert len(texts) >= 2 and all("Métropole" in t for t in texts), texts[:5]  # no « Select N matches » first
-    assert not any(ENGLISH.search(t) for t in texts)
