@@ -24,8 +24,8 @@ def panel() -> None:
     tab_epci, tab_shape, tab_communes = st.tabs(["EPCI", "Dessin ou contour", "Communes"], key="ter_onglet", on_change="rerun")
     with tab_epci:
         st.session_state["ter_epci"] = list(sel.epci)
-        # Streamlit's default « Select N matches » stays here: with select_all=False, characters typed right after ArrowDown
-        # opened the list were lost (keyboard flow in tests/browser/test_accessibility.py)
+        # Streamlit's default « Select all » / « Select N matches » stay (no French text for them): with select_all=False,
+        # characters typed right after ArrowDown opened this list were lost (keyboard flow, tests/browser/test_accessibility.py)
         st.multiselect("EPCI du territoire (nom ou SIREN)", list(names.sort_values().index), key="ter_epci",
                        format_func=lambda code: f"{names.get(code, code)} — {code}", placeholder="Tapez un nom ou un SIREN…",
                        on_change=lambda: territory.apply(replace(state.stored(), epci=tuple(st.session_state["ter_epci"])), "Choix des EPCI"))

@@ -173,13 +173,13 @@ with tab_find:
         f3.date_input("Date", value=date.today(), key="prj_f_date", format="DD/MM/YYYY")
         g1, g2 = st.columns(2)
         g1.multiselect("Communes concernées (facultatif)", list(commune_names), key="prj_f_communes",
-                       format_func=lambda c: f"{commune_names.get(c, c)} ({c})", placeholder="Communes du territoire actif", select_all=False)
+                       format_func=lambda c: f"{commune_names.get(c, c)} ({c})", placeholder="Communes du territoire actif")
         g2.multiselect("EPCI concernés (facultatif)", epci_codes, key="prj_f_epci", format_func=lambda c: f"{epci_names.get(c, c)} ({c})",
-                       placeholder="EPCI du territoire actif", select_all=False)
+                       placeholder="EPCI du territoire actif")
         h1, h2 = st.columns(2)
         structures = permanent_panel.actor_names(p)
         h1.selectbox("Structure qui l'a soulevé (inventaire)", structures, index=None, key="prj_f_raised", placeholder="Aucune")
-        h2.multiselect("Structures qui le partagent", structures, key="prj_f_shared", placeholder="Choisir…", select_all=False)
+        h2.multiselect("Structures qui le partagent", structures, key="prj_f_shared", placeholder="Choisir…")
         st.form_submit_button("Ajouter le constat", on_click=add_finding, type="primary")
 
     findings = p.findings.sort_values(["date", "id"], ascending=False)
@@ -187,7 +187,7 @@ with tab_find:
         st.caption("Aucun constat pour l'instant.")
     elif findings["theme"].nunique() > 1:
         themes = sorted(t for t in findings["theme"].unique() if t)
-        chosen = st.multiselect("Filtrer par thème", themes, key="prj_f_filter", placeholder="Tous les thèmes", select_all=False)
+        chosen = st.multiselect("Filtrer par thème", themes, key="prj_f_filter", placeholder="Tous les thèmes")
         findings = findings[findings["theme"].isin(chosen)] if chosen else findings
 
     def names(codes: str, lookup: dict) -> str:
@@ -222,8 +222,7 @@ with tab_prof:
         st.session_state["prj_stage"] = prof["stade"]
         st.radio("Stade de maturité", options(profile.STAGES, prof["stade"]), horizontal=True, **widget("prj_stage", "stade"))
         st.session_state["prj_logics"] = [v for v in prof["logiques_action"] if v in profile.ACTION_LOGICS]
-        st.multiselect("Logiques d'action (cumulables)", profile.ACTION_LOGICS, placeholder="Choisir…", **widget("prj_logics", "logiques_action"),
-                       select_all=False)
+        st.multiselect("Logiques d'action (cumulables)", profile.ACTION_LOGICS, placeholder="Choisir…", **widget("prj_logics", "logiques_action"))
         dominant = ["", *prof["logiques_action"]]
         st.session_state["prj_dominant"] = prof["logique_dominante"] if prof["logique_dominante"] in dominant else ""
         st.selectbox("Logique dominante", dominant, format_func=lambda v: v or "Aucune en particulier", **widget("prj_dominant", "logique_dominante"),

@@ -210,7 +210,7 @@ def _on_map_click() -> None:
 def _filter(container, label: str, options: list[str], key: str) -> list[str]:
     if key in st.session_state:  # values no longer present (after an edit) are dropped rather than refused
         st.session_state[key] = [v for v in st.session_state[key] if v in options]
-    return container.multiselect(label, options, key=key, placeholder="Tous", select_all=False)
+    return container.multiselect(label, options, key=key, placeholder="Tous")
 
 
 def _bounds(state: EditableInventory, current: Current) -> tuple[float, float, float, float] | None:
@@ -305,8 +305,8 @@ def _add_form(ref: Reference, options: dict[str, list[str]]) -> None:
         st.selectbox("Implication dans le PTCE", INVOLVEMENT_LEVELS, index=INVOLVEMENT_LEVELS.index(NOT_INVOLVED), key="act_new_impl",
                      placeholder="Choisir…")
         themes = list(dict.fromkeys([*THEMES, *options["thematiques"]]))
-        st.multiselect("Thématiques", themes, key="act_new_themes", accept_new_options=True, placeholder="Choisir ou saisir…", select_all=False)
-        st.multiselect("Intérêt", INTERESTS, key="act_new_interet", placeholder="Choisir…", select_all=False)
+        st.multiselect("Thématiques", themes, key="act_new_themes", accept_new_options=True, placeholder="Choisir ou saisir…")
+        st.multiselect("Intérêt", INTERESTS, key="act_new_interet", placeholder="Choisir…")
         c1, c2 = st.columns(2)
         c1.number_input("Latitude", value=None, min_value=-90.0, max_value=90.0, format="%.5f", key="act_new_lat")
         c2.number_input("Longitude", value=None, min_value=-180.0, max_value=180.0, format="%.5f", key="act_new_lon")
@@ -321,8 +321,7 @@ def report_panel(state: EditableInventory) -> None:
     notes = list(dict.fromkeys([*state.notes, *report.attrs.get("notes", [])]))
     if notes:
         st.markdown("\n".join(f"- {actors.md(n)}" for n in notes))
-    statuses = st.multiselect("Statuts affichés", list(STATUSES), default=list(STATUSES), key="act_rapport_statut", placeholder="Choisir…",
-                              select_all=False)
+    statuses = st.multiselect("Statuts affichés", list(STATUSES), default=list(STATUSES), key="act_rapport_statut", placeholder="Choisir…")
     shown = report[report["statut"].isin(statuses)]
     st.caption(f"{count(len(shown), 'ligne affichée', 'lignes affichées')} sur {_n(len(report))} : {_counts_text(state)}.")
     st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * max(len(shown), 1), 460),

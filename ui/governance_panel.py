@@ -92,7 +92,7 @@ def _formalisation(p: Project, names: list[str]) -> None:
                  help="La structure membre qui porte le PTCE, ou l'association ou la SCIC créée pour lui.",
                  **_profile_widget(p, "gov_porteuse", "structure_porteuse", None))
     st.multiselect("Instances de gouvernance", governance.BODIES, placeholder="Choisir…",
-                   **_profile_widget(p, "gov_instances", "instances", []), select_all=False)
+                   **_profile_widget(p, "gov_instances", "instances", []))
 
 
 def _place(p: Project, names: list[str]) -> None:

@@ -149,7 +149,7 @@ def groups_tab(p: Project) -> None:
         d1.selectbox("Structure animatrice", names, index=None, key="grp_anim", placeholder="Choisir…")
         d2.selectbox("Rythme des réunions", _RHYTHMS, index=None, key="grp_rythme", accept_new_options=True, placeholder="Choisir ou saisir…")
         d3.date_input("Date de création", value=None, key="grp_date", format="DD/MM/YYYY")
-        st.multiselect("Membres (structures de l'inventaire)", names, key="grp_membres", placeholder="Choisir…", select_all=False)
+        st.multiselect("Membres (structures de l'inventaire)", names, key="grp_membres", placeholder="Choisir…")
         st.form_submit_button("Ajouter le groupe", on_click=_add_group, type="primary")
     frame = p.tables.get(GROUPS.layer, GROUPS.empty())
     if len(frame):
@@ -202,12 +202,11 @@ def activities_tab(p: Project) -> None:
         d2.selectbox("Structure porteuse", names, index=None, key="act_p_porteur", placeholder="Choisir…")
         d3.selectbox("Groupe projet", list(group_names), index=None, key="act_p_groupe", format_func=lambda i: group_names.get(i, str(i)),
                      placeholder="Aucun")
-        st.multiselect("Partenaires", names, key="act_p_part", placeholder="Choisir…", select_all=False)
+        st.multiselect("Partenaires", names, key="act_p_part", placeholder="Choisir…")
         e1, e2 = st.columns(2)
         e1.text_area("Besoin auquel il répond", key="act_p_besoin", max_chars=500, height=68)
-        e2.multiselect("Constats partagés liés", _finding_ids(p), key="act_p_constats", format_func=_finding_label(p), placeholder="Choisir…",
-                       select_all=False)
-        st.multiselect("Critères d'innovation sociale remplis", INNOVATION_CRITERIA, key="act_p_criteres", placeholder="Choisir…", select_all=False)
+        e2.multiselect("Constats partagés liés", _finding_ids(p), key="act_p_constats", format_func=_finding_label(p), placeholder="Choisir…")
+        st.multiselect("Critères d'innovation sociale remplis", INNOVATION_CRITERIA, key="act_p_criteres", placeholder="Choisir…")
         f1, f2, f3, f4 = st.columns(4)
         f1.text_input("Activités créées", key="act_p_activites", max_chars=300)
         f2.number_input("Emplois créés (ETP)", value=None, step=0.5, key="act_p_emplois")
@@ -282,12 +281,10 @@ def meetings_tab(p: Project) -> None:
         c1.date_input("Date", value=date.today(), key="mtg_date", format="DD/MM/YYYY")
         c2.selectbox("Type de rencontre", MEETING_KINDS, key="mtg_type", placeholder="Choisir…")
         c3.text_input("Objet", key="mtg_objet", max_chars=200)
-        st.multiselect("Structures participantes", names, key="mtg_part", placeholder="Choisir…", select_all=False)
+        st.multiselect("Structures participantes", names, key="mtg_part", placeholder="Choisir…")
         d1, d2 = st.columns(2)
-        d1.multiselect("Thématiques abordées", THEMES, key="mtg_themes", accept_new_options=True, placeholder="Choisir ou saisir…",
-                       select_all=False)
-        d2.multiselect("Constats produits", _finding_ids(p), key="mtg_constats", format_func=_finding_label(p), placeholder="Choisir…",
-                       select_all=False)
+        d1.multiselect("Thématiques abordées", THEMES, key="mtg_themes", accept_new_options=True, placeholder="Choisir ou saisir…")
+        d2.multiselect("Constats produits", _finding_ids(p), key="mtg_constats", format_func=_finding_label(p), placeholder="Choisir…")
         st.form_submit_button("Ajouter la rencontre", on_click=_add_meeting, type="primary")
     meetings = p.tables.get(MEETINGS.layer, MEETINGS.empty()).sort_values(["date", "id"], ascending=False)
     if len(meetings):

@@ -46,7 +46,7 @@ def _chosen(data: pd.DataFrame) -> list[str]:
     default = [n for n in names if not data.loc[data["entite"] == n, "niveau"].eq("epci").any()]
     default += [n for n in names if n not in default][: max(0, _MAX_DEFAULT - len(default))]
     return st.multiselect("Comparer", names, default=[n for n in names if n in default], key="diag_trajectoire_entites",
-                          placeholder="Choisir des territoires…", select_all=False)
+                          placeholder="Choisir des territoires…")
 
 
 def _lines(data: pd.DataFrame, names: list[str], y: str, title: str, fmt: str) -> alt.Chart:

@@ -1,12 +1,13 @@
 """No English text that the app controls, on any page or tab: Python's None/True/False/nan, pandas' NaT/<NA>, Streamlit's
-default placeholders (« Choose an option », « Choose options », « No options to select », « Select all »), the
-« Deploy » button, miles on a scale.
+default placeholders (« Choose an option », « Choose options », « No options to select »), the « Deploy » button,
+miles on a scale.
 
 Read: the page's visible text, the text of the tables' cells (Streamlit draws them on a canvas; its accessible table
 holds them), and the placeholders, titles and labels of inputs and buttons. Streamlit's own texts that no parameter or
 setting translates (file uploader « Drag and drop file here », « Browse files », « Limit 200MB per file »; « Running… »,
-« Stop »; « Skip to main content »; the table toolbar's tooltips; « No results », « Press Enter to apply ») are not
-searched: they are listed in the closing note of issue 13.
+« Stop »; « Skip to main content »; the table toolbar's tooltips; « No results », « Press Enter to apply »; a
+multiselect's « Select all » / « Select N matches », shown only while its list is open) are not searched: they are
+listed in the closing note of issue 13.
 """
 
 from __future__ import annotations
