@@ -62,11 +62,12 @@ def carte() -> None:
     c3, c4 = st.columns(2)
     choices = [None] + [i.id for i in indicators]
     ind_id = c1.selectbox("Indicateur de la carte", choices, key="ter_indicator", format_func=panels.indicator_label(ref, indicators),
-                          index=choices.index("densite_pop") if "densite_pop" in choices else 0)
-    k = c2.selectbox("Classes", [3, 4, 5, 6, 7], index=2, key="ter_classes")
+                          index=choices.index("densite_pop") if "densite_pop" in choices else 0, placeholder="Choisir…")
+    k = c2.selectbox("Classes", [3, 4, 5, 6, 7], index=2, key="ter_classes", placeholder="Choisir…")
     basemap = c3.selectbox("Fond de carte", list(BASEMAPS), key="ter_basemap", index=list(BASEMAPS).index(DEFAULT_BASEMAP),
                            format_func=lambda b: BASEMAPS[b].label,
-                           help="« Aucun » fonctionne hors ligne ; Plan IGN et OpenStreetMap chargent des tuiles depuis Internet.")
+                           help="« Aucun » fonctionne hors ligne ; Plan IGN et OpenStreetMap chargent des tuiles depuis Internet.",
+                           placeholder="Choisir…")
     if "ter_vue" not in st.session_state:  # a link or a reload opens on its territory
         st.session_state["ter_vue"] = "territoire" if bounds else "france"
     view = c4.radio("Carte", list(maps.VIEWS), key="ter_vue", format_func=maps.VIEWS.get, on_change=maps.set_view, args=("ter_vue", bounds),

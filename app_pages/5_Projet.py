@@ -133,7 +133,7 @@ with tab_ter:
         others = [n for n in names if n != p.active]
         if others:
             d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
-            d1.selectbox("Territoire candidat à supprimer", others, key="prj_del_territory")
+            d1.selectbox("Territoire candidat à supprimer", others, key="prj_del_territory", placeholder="Choisir…")
             d2.button("Supprimer", key="prj_del_territory_btn",
                       on_click=lambda: attempt(project.delete_territory, st.session_state["prj_del_territory"]))
     else:
@@ -225,7 +225,8 @@ with tab_prof:
         st.multiselect("Logiques d'action (cumulables)", profile.ACTION_LOGICS, placeholder="Choisir…", **widget("prj_logics", "logiques_action"))
         dominant = ["", *prof["logiques_action"]]
         st.session_state["prj_dominant"] = prof["logique_dominante"] if prof["logique_dominante"] in dominant else ""
-        st.selectbox("Logique dominante", dominant, format_func=lambda v: v or "Aucune en particulier", **widget("prj_dominant", "logique_dominante"))
+        st.selectbox("Logique dominante", dominant, format_func=lambda v: v or "Aucune en particulier", **widget("prj_dominant", "logique_dominante"),
+                     placeholder="Choisir…")
         st.caption("Formalisation, instances de gouvernance, lieu, fonctions techniques et financements : onglet "
                    "« Gouvernance et modèle économique ».")
     with right:
@@ -240,7 +241,8 @@ with tab_prof:
         # the bars are hidden from screen readers (a bar of score 0 is an empty, unnamed SVG group): the chart's description
         # gives every score in words, and the sliders above carry them too
         chart = alt.Chart(markers, description="Marqueurs de maturité : " + " ; ".join(
-            f"{r.Marqueur} {r.Score} ({r.Niveau})" for r in markers.itertuples())).mark_bar(aria=False).encode(
+            f"{r.Marqueur} : {r.Niveau}" if r.Niveau == profile.NOT_SCORED else f"{r.Marqueur} : {int(r.Score)} ({r.Niveau})"
+            for r in markers.itertuples())).mark_bar(aria=False).encode(
             x=alt.X("Score:Q", scale=alt.Scale(domain=[0, 4]), axis=alt.Axis(tickCount=5, format="d")),
             y=alt.Y("Marqueur:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
             tooltip=["Marqueur", "Score", "Niveau"],
@@ -275,8 +277,8 @@ with tab_snap:
         ids = snaps["id"].tolist()
         labels = {r.id: f"{r.Date} — {r.Libellé}" for r in snaps.itertuples()}
         c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
-        before = c1.selectbox("Avant", ids, index=len(ids) - 2, key="prj_snap_before", format_func=labels.get)
-        after = c2.selectbox("Après", ids, index=len(ids) - 1, key="prj_snap_after", format_func=labels.get)
+        before = c1.selectbox("Avant", ids, index=len(ids) - 2, key="prj_snap_before", format_func=labels.get, placeholder="Choisir…")
+        after = c2.selectbox("Après", ids, index=len(ids) - 1, key="prj_snap_after", format_func=labels.get, placeholder="Choisir…")
         everything = c3.toggle("Tout montrer", key="prj_snap_all", help="Montrer aussi les éléments inchangés")
         diff = project.snapshot_diff(p, before, after, changed_only=not everything)
         if diff.empty:

@@ -19,7 +19,7 @@ import shapely  # noqa: E402
 
 from ptce_geo import map_overlays as mo  # noqa: E402
 from ptce_geo import mapping  # noqa: E402
-from ptce_geo._leaflet import _LABELS_JS, _LEGEND_JS, _PATTERNS_JS, HtmlLegend  # noqa: E402
+from ptce_geo._leaflet import _LABELS_JS, _PATTERNS_JS  # noqa: E402
 from ptce_geo.display import load_epci_display  # noqa: E402
 from ptce_geo.reference import load_reference  # noqa: E402
 from ptce_geo.territory import TerritoryDefinition, build_territory  # noqa: E402
@@ -47,8 +47,7 @@ def main() -> None:
     epci = size(mo.epci_labels(rows).rows)
     print(f"France-wide EPCI map (no overlay)        {france:>10,} B")
     print(f"EPCI names, {len(rows)} rows                 {epci:>10,} B  ({epci / france:.1%} of the map; points in {built:.2f} s)")
-    print(f"inlined JS: labels / legend / patterns   {size(_LABELS_JS):>6,} / {size(_LEGEND_JS):,} / {size(_PATTERNS_JS):,} B")
-    print(f"legend element, 1 line of HTML           {size(HtmlLegend('x').html) + size(_LEGEND_JS):>10,} B")
+    print(f"inlined JS: labels / patterns            {size(_LABELS_JS):>6,} / {size(_PATTERNS_JS):,} B")
     for name, (codes, excluded, box) in TERRITORIES.items():
         polygon = shapely.geometry.mapping(shapely.box(*box)) if box else None
         territory = build_territory(ref, TerritoryDefinition(epci=codes, exclude=excluded, polygon=polygon))

@@ -12,7 +12,7 @@ import json
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
-__all__ = ["js_literal", "ChoroplethGeoJson", "OutlineGeoJson", "HtmlLegend", "LayerLegend", "PlaceLabels", "HatchedGeoJson",
+__all__ = ["js_literal", "ChoroplethGeoJson", "OutlineGeoJson", "PlaceLabels", "HatchedGeoJson",
            "TileErrorNotice", "MetricScale", "FrenchZoom", "ShapesOutOfTabOrder", "DrawLocale", "DRAW_LOCALE_FR"]
 
 
@@ -105,93 +105,6 @@ class OutlineGeoJson(_ScriptElement):
         self.data, self.style = data, js_literal(style)
 
 
-# A legend control that folds into a small button: the box lets every pointer event through to the map
-# (a click or a drawing vertex placed on it is never swallowed); only the button takes clicks, and it is a real
-# <button> (keyboard, aria-label). The folded state is kept in the iframe's sessionStorage, so it survives reruns.
-_LEGEND_JS = """
-window.ptceLegend = window.ptceLegend || function (html, position, name) {
-    var control = L.control({position: position}), key = "ptce-legend-folded";
-    control.onAdd = function () {
-        var div = L.DomUtil.create("div", "ptce-legend");
-        div.style.cssText = "pointer-events:none;text-align:" + (position.indexOf("right") >= 0 ? "right" : "left");
-        var button = L.DomUtil.create("button", "ptce-legend-toggle", div);
-        button.type = "button";
-        button.style.cssText = "pointer-events:auto;cursor:pointer;border:1px solid #777;border-radius:3px;background:#fff;"
-            + "color:#1a1a1a;font:12px sans-serif;padding:2px 7px;margin:0 0 3px;box-shadow:0 1px 3px rgba(0,0,0,.3)";
-        var body = L.DomUtil.create("div", "ptce-legend-body", div);
-        body.style.textAlign = "left";
-        body.innerHTML = html;
-        function fold(folded) {
-            body.hidden = folded;
-            button.textContent = (folded ? "\u25B8 " : "\u25BE ") + name;
-            button.setAttribute("aria-expanded", folded ? "false" : "true");
-            button.setAttribute("aria-label", (folded ? "Afficher la légende : " : "Masquer la légende : ") + name);
-        }
-        var stored = null;
-        try { stored = window.sessionStorage.getItem(key); } catch (e) { stored = null; }
-        fold(stored === "1");
-        L.DomEvent.disableClickPropagation(button);
-        L.DomEvent.on(button, "click", function (e) {
-            L.DomEvent.stop(e);
-            fold(!body.hidden);
-            if (control._map) { control._map.fire("ptcelegend"); }  // place names take the freed space, or leave it
-            try { window.sessionStorage.setItem(key, body.hidden ? "1" : "0"); } catch (err) { /* private mode */ }
-        });
-        return div;
-    };
-    return control;
-};
-"""
-
-
-class HtmlLegend(_ScriptElement):
-    """A foldable Leaflet control holding legend HTML built (and escaped) in Python; no external script needed.
-
-    The box lets every pointer event through (``pointer-events: none``): a click or a drawing vertex placed on it
-    reaches the map. Only its « Légende » button takes clicks (keyboard reachable, French ``aria-label``).
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        {{ this.library }}
-        var {{ this.get_name() }} = window.ptceLegend({{ this.html }}, {{ this.position }}, {{ this.title }});
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html: str, position: str = "bottomright", title: str = "Légende") -> None:
-        super().__init__()
-        self._name = "HtmlLegend"
-        self.library = _LEGEND_JS
-        self.html, self.position, self.title = js_literal(html), js_literal(position), js_literal(title)
-
-
-class LayerLegend(HtmlLegend):
-    """A foldable legend that belongs to a layer group: shown while the group is on the map (``feature_group_to_add``)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        {{ this.library }}
-        var {{ this.get_name() }} = (function () {
-            var control = window.ptceLegend({{ this.html }}, {{ this.position }}, {{ this.title }});
-            var Holder = L.Layer.extend({
-                onAdd: function (map) { control.addTo(map); map.fire("ptcelegend"); },
-                onRemove: function (map) { control.remove(); map.fire("ptcelegend"); }
-            });
-            return new Holder();
-        })().addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html: str, position: str = "bottomleft", title: str = "Repères") -> None:
-        super().__init__(html, position, title)
-        self._name = "LayerLegend"
-
-
 # Place names drawn by the browser, without tiles: labels in priority order (largest first), only those in view,
 # never overlapping each other nor a control (legend, tools), at most one per ~12,000 px² of map. Names are inserted with textContent: no HTML.
 _LABELS_JS = """
@@ -207,6 +120,7 @@ window.PtceLabels = window.PtceLabels || (function () {
             if (r.width && r.height) { controls.push([r.left - origin.left, r.top - origin.top, r.right - origin.left, r.bottom - origin.top]); }
         });
         pane.textContent = "";
+        pane.style.display = "";  // shown before placing: each name is measured as drawn
         map._ptceLabelLayers.slice().sort(function (a, b) { return a.options.rank - b.options.rank; }).forEach(function (layer) {
             if (zoom < layer.options.minZoom || zoom > layer.options.maxZoom) { return; }
             var rows = layer._rows;
@@ -216,14 +130,20 @@ window.PtceLabels = window.PtceLabels || (function () {
                 var box = [p.x - w, p.y - h, p.x + w, p.y + h];
                 if (box[0] < 0 || box[1] < 0 || box[2] > size.x || box[3] > size.y) { continue; }
                 if (placed.some(function (b) { return overlaps(b, box); }) || controls.some(function (b) { return overlaps(b, box); })) { continue; }
-                placed.push(box);
                 var anchor = L.DomUtil.create("div", "ptce-label-anchor", pane);
                 var label = L.DomUtil.create("span", "ptce-label " + layer.options.className, anchor);
                 label.textContent = r[2];
                 L.DomUtil.setPosition(anchor, map.latLngToLayerPoint([r[0], r[1]]));
+                var s = label.getBoundingClientRect();  // the drawn box: a name may wrap where the estimate did not
+                var real = [s.left - origin.left - 2, s.top - origin.top - 1, s.right - origin.left + 2, s.bottom - origin.top + 1];
+                if (real[0] < 0 || real[1] < 0 || real[2] > size.x || real[3] > size.y
+                    || placed.some(function (b) { return overlaps(b, real); }) || controls.some(function (b) { return overlaps(b, real); })) {
+                    pane.removeChild(anchor);
+                    continue;
+                }
+                placed.push(real);
             }
         });
-        pane.style.display = "";
     }
     function setUp(map) {
         var pane = map.createPane(PANE);

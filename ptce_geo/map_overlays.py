@@ -3,21 +3,23 @@
 Place names: EPCI names at the national and regional scales, commune names once zoomed on a territory. Each
 label layer carries (lat, lon, name) rows in priority order (largest population first); the browser shows only
 those in view, never overlapping, a few dozen at most (``_leaflet.PlaceLabels``). Marked communes: those the user
-excluded (hatched, dotted outline) and those the polygon cuts (dash-dot outline), with their key. Styles differ
-by pattern and line, not only by hue, so they read without colour vision and in grey print.
+excluded (hatched, dotted outline) and those the polygon cuts (dash-dot outline); their key goes in the page under
+the map (``marks_legend_html``). Styles differ by pattern and line, not only by hue, so they read without colour
+vision and in grey print.
 """
 
 from __future__ import annotations
 
-import html
 import re
 
 import folium
 import numpy as np
 import pandas as pd
 import shapely
+from folium.template import Template
 
-from ._leaflet import HatchedGeoJson, LayerLegend, OutlineGeoJson, PlaceLabels
+from ._leaflet import HatchedGeoJson, OutlineGeoJson, PlaceLabels, _ScriptElement
+from .map_keys import key_html, line_swatch, outline_swatch
 
 __all__ = [
     "EPCI_LABELS_MAX_ZOOM",
@@ -35,6 +37,7 @@ __all__ = [
     "commune_labels",
     "marks_legend_html",
     "marked_communes_layer",
+    "ClearOfControls",
 ]
 
 EPCI_LABELS_MAX_ZOOM = 9  # beyond, commune names take over
@@ -109,29 +112,16 @@ def commune_labels(rows: list[tuple[float, float, str]]) -> PlaceLabels:
     return PlaceLabels(rows, "commune", rank=0, min_zoom=COMMUNE_LABELS_MIN_ZOOM)
 
 
-def _swatch(style: dict, hatched: bool = False, line_only: bool = False) -> str:
-    """An inline SVG drawing the same stroke (and hatching) as the map, so the key matches what is seen."""
-    dash = f' stroke-dasharray="{html.escape(style["dashArray"])}"' if style.get("dashArray") else ""
-    stroke = f'stroke="{html.escape(style["color"])}" stroke-width="{float(style["weight"])}"{dash}'
-    if line_only:
-        shape = f'<line x1="1" y1="7" x2="27" y2="7" {stroke}/>'
-    else:
-        shape = f'<rect x="1.5" y="1.5" width="25" height="11" fill="{"url(#ptce-hatch)" if hatched else "none"}" {stroke}/>'
-    return f'<svg width="28" height="14" aria-hidden="true" style="vertical-align:middle;margin-right:5px">{shape}</svg>'
-
-
 def marks_legend_html(excluded: bool, cut: bool, territory: bool = True) -> str:
-    """The key of the territory's marks: only the entries present on the map."""
+    """The key of the territory's marks, written in the page under the map: only the entries present on the map."""
     rows = []
     if territory:
-        rows.append((_swatch(TERRITORY_OUTLINE), "Commune du territoire"))
+        rows.append((outline_swatch(TERRITORY_OUTLINE), "Commune du territoire"))
     if excluded:
-        rows.append((_swatch(EXCLUDED_STYLE, hatched=True), "Commune exclue (hachures)"))
+        rows.append((outline_swatch(EXCLUDED_STYLE, hatched=True), "Commune exclue (hachures)"))
     if cut:
-        rows.append((_swatch(CUT_STYLE, line_only=True), "Commune coupée par le polygone (trait mixte)"))
-    lines = "".join(f"<div>{svg}{html.escape(text)}</div>" for svg, text in rows)
-    return ('<div style="background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;font:12px/1.45 sans-serif;'
-            f'box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:260px">{lines}</div>')
+        rows.append((line_swatch(CUT_STYLE), "Commune coupée par le polygone (trait mixte)"))
+    return key_html("Repères", rows) if rows else ""
 
 
 def _collection(geoms: pd.Series) -> str | None:
@@ -141,18 +131,92 @@ def _collection(geoms: pd.Series) -> str | None:
     return '{"type":"FeatureCollection","features":[' + ",".join(f'{{"type":"Feature","properties":{{}},"geometry":{t}}}' for t in texts) + "]}"
 
 
-def marked_communes_layer(excluded: pd.Series, cut: pd.Series, labels: PlaceLabels | None = None,
-                          territory: bool = True) -> folium.FeatureGroup:
+def marked_communes_layer(excluded: pd.Series, cut: pd.Series, labels: PlaceLabels | None = None) -> folium.FeatureGroup:
     """Excluded communes (hatched, dotted outline) and communes cut by the polygon (dash-dot outline), non-interactive,
-    with their key and the commune names; ``excluded``/``cut`` hold light outlines by commune code."""
+    and the commune names; ``excluded``/``cut`` hold light outlines by commune code."""
     group = folium.FeatureGroup(name="Repères")
-    shown_excluded, shown_cut = _collection(excluded), _collection(cut)
-    if shown_excluded is not None:
+    if (shown_excluded := _collection(excluded)) is not None:
         HatchedGeoJson(shown_excluded, EXCLUDED_STYLE).add_to(group)
-    if shown_cut is not None:
+    if (shown_cut := _collection(cut)) is not None:
         OutlineGeoJson(shown_cut, CUT_STYLE).add_to(group)
     if labels is not None:
         labels.add_to(group)
-    if territory or shown_excluded is not None or shown_cut is not None:
-        LayerLegend(marks_legend_html(shown_excluded is not None, shown_cut is not None, territory), title="Repères").add_to(group)
     return group
+
+
+class ClearOfControls(_ScriptElement):
+    """Every ``fitBounds`` of the map (« France entière », a DROM, the territory) keeps the shape clear of the map's
+    controls (zoom, drawing tools, zone buttons, scale): 1024 px wide, the drawing tools hid Finistère.
+
+    Of two paddings, the one giving the larger zoom: a strip on each side as wide as the controls there, or a band at
+    the top and the bottom as tall as them. Either way no control overlaps the fitted bounds. A caller's own padding wins.
+    Controls styled or resized after the fit (Leaflet.draw's stylesheet, a resized frame) fit the same bounds again,
+    until the user first acts on the map (pointer, wheel, key): from then on the map moves only when asked.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var fit = map.fitBounds;
+            function extent(corner) {  // width and height taken by the controls of one corner
+                var origin = map.getContainer().getBoundingClientRect(), w = 0, h = 0;
+                map._controlCorners[corner].querySelectorAll(".leaflet-control").forEach(function (el) {
+                    var r = el.getBoundingClientRect();
+                    if (!r.width || !r.height) { return; }
+                    w = Math.max(w, corner.indexOf("left") >= 0 ? r.right - origin.left : origin.right - r.left);
+                    h = Math.max(h, corner.indexOf("top") >= 0 ? r.bottom - origin.top : origin.bottom - r.top);
+                });
+                return [w, h];
+            }
+            var last = null;  // the last fit and the view it gave: done again while the user has not moved the map
+            map.fitBounds = function (bounds, options) {
+                options = options || {};
+                if (options.padding || options.paddingTopLeft || options.paddingBottomRight || !this._controlCorners) {
+                    last = null;
+                    return fit.call(this, bounds, options);
+                }
+                var tl = extent("topleft"), tr = extent("topright"), bl = extent("bottomleft"), br = extent("bottomright"), m = 6;
+                var sides = [[Math.max(tl[0], bl[0]) + m, m], [Math.max(tr[0], br[0]) + m, m]];
+                var bands = [[m, Math.max(tl[1], tr[1]) + m], [m, Math.max(bl[1], br[1]) + m]];
+                var b = L.latLngBounds(bounds), size = this.getSize(), zoom = this.getZoom();
+                var span = this.project(b.getSouthEast(), zoom).subtract(this.project(b.getNorthWest(), zoom));
+                var room = function (p) {  // how much the bounds could grow in what is left (unsnapped); 0: no room
+                    var total = L.point(p[0]).add(p[1]);
+                    if (total.x >= size.x - 20 || total.y >= size.y - 20 || !(span.x > 0) || !(span.y > 0)) { return 0; }
+                    return Math.min((size.x - total.x) / span.x, (size.y - total.y) / span.y);
+                };
+                var rs = room(sides), rb = room(bands), padded = options;
+                if (rs > 0 || rb > 0) {
+                    var best = rs > rb ? sides : bands;
+                    padded = Object.assign({}, options, {paddingTopLeft: best[0], paddingBottomRight: best[1]});
+                }
+                var result = fit.call(this, b, padded);
+                last = [b, options];
+                return result;
+            };
+            function again() {  // controls added or laid out after the fit (drawing tools, zone buttons), the map resized
+                if (last) { map.fitBounds(last[0], last[1]); }
+            }
+            ["pointerdown", "wheel", "keydown", "touchstart"].forEach(function (type) {  // the user acts: never move the map again
+                map.getContainer().addEventListener(type, function () { last = null; }, true);
+            });
+            if (window.ResizeObserver && window.MutationObserver) {  // each control, even one added later or styled late
+                var sizes = new ResizeObserver(again), watch = function (root) {
+                    root.querySelectorAll(".leaflet-control").forEach(function (el) { sizes.observe(el); });
+                };
+                sizes.observe(map.getContainer());
+                Object.keys(map._controlCorners).forEach(function (key) {
+                    var corner = map._controlCorners[key];
+                    watch(corner);
+                    new MutationObserver(function () { watch(corner); again(); }).observe(corner, {childList: true});
+                });
+            }
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ClearOfControls"

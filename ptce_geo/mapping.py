@@ -22,7 +22,6 @@ from ._leaflet import (
     ChoroplethGeoJson,
     DrawLocale,
     FrenchZoom,
-    HtmlLegend,
     MetricScale,
     OutlineGeoJson,
     ShapesOutOfTabOrder,
@@ -32,6 +31,8 @@ from ._leaflet import (
 from .assets import VENDOR_FILES, Assets
 from .display import DisplayLayer
 from .indicators import Indicator
+from .map_keys import fill_swatch, key_html
+from .map_overlays import ClearOfControls
 from .national_layer import Bounds, FitBounds, NationalLayer, PromptValue, ZoneButtons
 
 __all__ = [
@@ -199,27 +200,18 @@ def choropleth_styles(codes: pd.Index, values: pd.Series | None, classes: Classe
 
 
 def legend_html(indicator: Indicator, classes: Classes | None, decimals: int, source: str, vintage: str, has_missing: bool) -> str:
-    """Legend with the indicator label, unit, source and vintage; every string escaped."""
-    esc = html.escape
+    """The classes key, written in the page under the map (``map_keys``): indicator label, unit, one box per class,
+    source and vintage; every string escaped."""
     rows = []
     if classes is not None:
         low = classes.minimum
         for bound, color in zip(classes.bounds, classes.colors, strict=True):
-            rows.append((color, f"{_number(low, decimals)} – {_number(bound, decimals)}"))
+            rows.append((fill_swatch(color), f"{_number(low, decimals)} – {_number(bound, decimals)}"))
             low = bound
     if has_missing or classes is None:
-        rows.append((MISSING_COLOR, "donnée manquante"))
-    swatches = "".join(
-        f'<div><span style="display:inline-block;width:14px;height:11px;margin-right:5px;background:{color};'
-        f'border:1px solid #777"></span>{esc(text)}</div>' for color, text in rows
-    )
+        rows.append((fill_swatch(MISSING_COLOR), "donnée manquante"))
     origin = " — ".join(p for p in (source, vintage) if p)
-    return (
-        '<div style="background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;font:12px/1.35 sans-serif;'
-        'box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:240px">'
-        f"<b>{esc(indicator.label)}</b> ({esc(indicator.unit)})<br>{swatches}"
-        f'<div style="color:#555;margin-top:3px">Quantiles. {esc(origin)}</div></div>'
-    )
+    return key_html(f"{indicator.label} ({indicator.unit})", rows, f"Classes par quantiles. {origin}".strip())
 
 
 def base_map(assets: Assets, basemap: str = DEFAULT_BASEMAP, location: tuple[float, float] = FRANCE_VIEW[0],
@@ -233,6 +225,7 @@ def base_map(assets: Assets, basemap: str = DEFAULT_BASEMAP, location: tuple[flo
     m.default_css = [("leaflet_css", assets.leaflet_css)]
     MetricScale().add_to(m)
     ShapesOutOfTabOrder().add_to(m)
+    ClearOfControls().add_to(m)
     tile = BASEMAPS[basemap]
     if tile.url:
         tiles = folium.TileLayer(tiles=tile.url, attr=tile.attribution, name=tile.label, max_zoom=tile.max_zoom,
@@ -306,7 +299,8 @@ def choropleth(display: DisplayLayer, indicator: Indicator | None = None, values
 def epci_map(display: DisplayLayer, assets: Assets, layer: Choropleth | None = None, basemap: str = DEFAULT_BASEMAP,
              draw: bool = True, view: tuple[tuple[float, float], int] = FRANCE_VIEW, layer_url: str | None = None,
              zones: dict[str, Bounds] | None = None, layer_inline: str | None = None) -> folium.Map:
-    """The EPCI of ``layer`` (all of France by default; filled by its classes, plain otherwise), its legend, the drawing tools.
+    """The EPCI of ``layer`` (all of France by default; filled by its classes, plain otherwise), the drawing tools; the
+    classes key goes in the page under the map (``legend_html``).
 
     With ``layer_url`` (the file of ``national_layer.publish_layer``) the outlines are fetched from it and the map
     carries only ``layer.styles``; ``layer_inline`` (that file's text, when it could not be published) is the same map
@@ -326,8 +320,6 @@ def epci_map(display: DisplayLayer, assets: Assets, layer: Choropleth | None = N
         ChoroplethGeoJson(layer.geojson, colors, missing, label).add_to(m)
     if zones:
         ZoneButtons(zones).add_to(m)
-    if layer.indicator is not None:
-        HtmlLegend(legend_html(layer.indicator, classes, layer.decimals, layer.source[0], layer.source[1], layer.has_missing)).add_to(m)
     if draw:
         add_draw_control(m, assets)
     return m
@@ -453,23 +445,20 @@ def view_area(display: DisplayLayer, boxes: np.ndarray, margin_deg: float = 0.15
     return tuple(str(c) for c in part.index), tuple(float(v) for v in part.total_bounds)
 
 
-def category_legend_html(title: str, rows: list[tuple[str, str]], note: str = "") -> str:
-    """Legend of a categorical map: title, one swatch per (colour, label), a note (source, vintage); all escaped."""
-    esc = html.escape
-    swatches = "".join(
-        f'<div><span style="display:inline-block;width:14px;height:11px;margin-right:5px;background:{esc(color)};'
-        f'border:1px solid #777"></span>{esc(text)}</div>' for color, text in rows
-    )
-    tail = f'<div style="color:#555;margin-top:3px">{esc(note)}</div>' if note else ""
-    return (
-        '<div style="background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;font:12px/1.35 sans-serif;'
-        f'box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:260px"><b>{esc(title)}</b>{swatches}{tail}</div>'
-    )
+def category_legend_html(title: str, categories: pd.Series, labels: dict, colors: dict, note: str = "") -> str:
+    """The key of a categorical map, written in the page under it: the categories present in ``categories`` (in the
+    order of ``labels``), « donnée manquante » when some are missing or unknown, a note (source, vintage); all escaped."""
+    present = set(categories.dropna().tolist())
+    rows = [(fill_swatch(colors[key]), str(labels[key])) for key in labels if key in present]
+    if categories.isna().any() or not present <= set(labels):
+        rows.append((fill_swatch(MISSING_COLOR), "donnée manquante"))
+    return key_html(title, rows, note)
 
 
 def category_map(geoms: pd.Series, names: pd.Series, categories: pd.Series, labels: dict, colors: dict, assets: Assets,
-                 title: str, note: str = "", basemap: str = DEFAULT_BASEMAP) -> folium.Map:
-    """Polygons (a territory's communes, already simplified) filled by category, with tooltips and a legend.
+                 title: str, basemap: str = DEFAULT_BASEMAP) -> folium.Map:
+    """Polygons (a territory's communes, already simplified) filled by category, with tooltips; their key goes in the
+    page under the map (``category_legend_html``).
 
     ``categories`` holds a key of ``labels``/``colors`` per polygon (missing: grey, « donnée manquante »).
     Names and labels are escaped; the map is fitted to the polygons.
@@ -487,12 +476,6 @@ def category_map(geoms: pd.Series, names: pd.Series, categories: pd.Series, labe
     m = base_map(assets, basemap)
     ChoroplethGeoJson('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}", [colors[key] for key in order],
                       MISSING_COLOR, html.escape(title), code_label="Code INSEE", opacity=0.85).add_to(m)
-    shown = categories.reindex(geoms.index)
-    present = set(shown.dropna().tolist())
-    rows = [(colors[key], str(labels[key])) for key in order if key in present]
-    if shown.isna().any() or not present <= set(order):
-        rows.append((MISSING_COLOR, "donnée manquante"))
-    HtmlLegend(category_legend_html(title, rows, note)).add_to(m)
     if len(geoms):
         minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geoms.to_numpy()))
         m.fit_bounds([[miny, minx], [maxy, maxx]])

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_map_escapes_names_everywhere(embedded):
     state = load(embedded, BAD)
     layer = actor_layer(state.inventory.actors, "implication")
-    m = actors_base_map(Assets.local(), "aucun", (2.6, 47.9, 2.8, 48.1), None, "type_structure")
+    m = actors_base_map(Assets.local(), "aucun", (2.6, 47.9, 2.8, 48.1), None)
     layer.add_to(m)
     page = m.get_root().render()
     assert layer.marker_count == 3

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import folium
 import pandas as pd
 import shapely
 
 from ptce_geo.ess_actors import from_siret, missing_from_inventory, territory_establishments
-from ptce_geo.ess_map import ess_layer, ess_map
+from ptce_geo.ess_map import ess_layer, ess_legend_html, ess_map
+from ptce_geo.map_symbols import FAMILY_SHAPES
 from ptce_geo.mapping import Assets
 from ptce_geo.sources.sirene import FAMILIES
 
@@ -49,17 +52,19 @@ def test_layer_escapes_names_and_skips_unlocated():
     layer = ess_layer(LISTING)
     assert layer.marker_count == 4
     html = folium.Map(tiles=None).add_child(layer).get_root().render()
-    assert "&lt;script&gt;" in html and "<script>alert(1)</script>" not in html
+    assert "\\u0026lt;script\\u0026gt;" in html and "<script>alert(1)</script>" not in html  # escaped, then a JS string
     assert ess_layer(LISTING, max_markers=2).marker_count == 2
 
 
 def test_map_keys_only_the_families_shown_and_fits_the_territory():
     """Fondations has no located establishment: no key entry for it; the view is the outlines' extent."""
     outlines = pd.Series([shapely.box(2.2, 49.85, 2.35, 49.95), shapely.box(2.3, 48.8, 2.4, 48.9)], index=["80021", "75056"])
-    m = ess_map(LISTING, outlines, Assets.local(), note="Source : INSEE <b>")
-    html = m.get_root().render()
+    html = ess_map(LISTING, outlines, Assets.local()).get_root().render()
+    key = ess_legend_html(LISTING, note="Source : INSEE <b>")
     for family in ("associations", "cooperatives", "mutuelles"):
-        assert FAMILIES[family] in html
-    assert FAMILIES["fondations"] not in html and FAMILIES["societes_ess"] not in html
-    assert "Source : INSEE \\u0026lt;b\\u0026gt;" in html  # escaped, then written as a JS string
+        assert FAMILIES[family] in key
+        assert f'"{FAMILY_SHAPES[family]}"' in html  # each marker carries its family's shape
+    assert FAMILIES["fondations"] not in key and FAMILIES["societes_ess"] not in key
+    assert unquote(key).count("<polygon") + unquote(key).count("<circle") == 3  # a shape swatch per family shown
+    assert "Source : INSEE &lt;b&gt;" in key
     assert "[[48.8, 2.2], [49.95, 2.4]]" in html

@@ -1,10 +1,11 @@
-"""Place names, marked communes, foldable legends, metric scale and the basemap notice: what reaches the page.
+"""Place names, marked communes and their key, metric scale and the basemap notice: what reaches the page.
 
-The browser behaviour (labels placed, legend folded, notice shown offline) is in tests/browser/test_map_overlays.py.
+The browser behaviour (labels placed, keys under the map, notice shown offline) is in tests/browser/test_map_overlays.py.
 """
 
 import json
 import re
+from urllib.parse import unquote
 
 import pandas as pd
 import pytest
@@ -12,7 +13,7 @@ import shapely
 
 from ptce_geo import map_overlays as mo
 from ptce_geo import mapping
-from ptce_geo._leaflet import HtmlLegend, PlaceLabels, TileErrorNotice
+from ptce_geo._leaflet import PlaceLabels, TileErrorNotice
 
 LOCAL = mapping.Assets.local()
 HOSTILE = "</script><img src=x onerror=alert(1)>{{ 7*7 }} & Cie"
@@ -104,26 +105,19 @@ def test_marked_communes_are_hatched_and_dash_dotted_with_their_key():
     assert '"fillColor":"url(#ptce-hatch)"' in page and '"dashArray":"1 5"' in page  # hatching + dotted outline
     assert '"dashArray":"10 4 2 4"' in page  # dash-dot: cut communes differ by line style, not only hue
     assert page.count('"interactive": false') + page.count("interactive: false") >= 2  # clicks go through to the EPCI
-    assert "Commune exclue (hachures)" in page and "Commune coupée par le polygone (trait mixte)" in page
-    key = mo.marks_legend_html(excluded=False, cut=True)
+    assert "Commune exclue" not in page and "Repères" not in page.split("<script>")[-1]  # the key is not drawn over the map
+    key = unquote(mo.marks_legend_html(excluded=False, cut=True))
     assert "Commune exclue" not in key and "trait mixte" in key and "Commune du territoire" in key
-    assert 'stroke-dasharray="10 4 2 4"' in key and 'fill="url(#ptce-hatch)"' in mo.marks_legend_html(True, False)
+    assert 'stroke-dasharray="10 4 2 4"' in key and 'stroke-dasharray="1 5"' not in key
+    hatched = unquote(mo.marks_legend_html(True, False))
+    assert 'fill="url(#ptce-key-hatch)"' in hatched and '<pattern id="ptce-key-hatch"' in hatched  # same pattern, defined in the key
+    assert 'stroke-dasharray="1 5"' in hatched and "trait mixte" not in hatched
 
 
-def test_nothing_marked_means_an_empty_group():
-    assert mo.marked_communes_layer(pd.Series(dtype=object), pd.Series(dtype=object), territory=False)._children == {}
-    with_territory = mo.marked_communes_layer(pd.Series(dtype=object), pd.Series(dtype=object), territory=True)
-    assert [type(child).__name__ for child in with_territory._children.values()] == ["LayerLegend"]
-
-
-def test_legends_fold_with_a_french_button():
-    m = mapping.base_map(LOCAL)
-    HtmlLegend("<b>Densité</b>").add_to(m)
-    page = page_of(m)
-    assert 'L.DomUtil.create("button", "ptce-legend-toggle", div)' in page and 'button.type = "button"' in page
-    assert '"Masquer la légende : "' in page and '"Afficher la légende : "' in page and "aria-expanded" in page
-    assert 'div.style.cssText = "pointer-events:none' in page and 'button.style.cssText = "pointer-events:auto' in page
-    assert "sessionStorage" in page  # the folded state outlives a rebuilt map
+def test_nothing_marked_means_an_empty_group_and_no_key():
+    assert mo.marked_communes_layer(pd.Series(dtype=object), pd.Series(dtype=object))._children == {}
+    assert mo.marks_legend_html(False, False, territory=False) == ""
+    assert "Commune du territoire" in mo.marks_legend_html(False, False, territory=True)
 
 
 def test_scale_is_metric_only():
@@ -168,3 +162,9 @@ def test_named_communes_are_the_territory_the_marked_and_the_largest_around(embe
 
 def test_without_territory_only_the_marked_communes_are_named(embedded):
     assert mo.named_communes(embedded.communes, [], ["33063", "99999"]) == ["33063"]
+
+
+def test_every_map_keeps_its_fits_clear_of_its_controls():
+    page = page_of(mapping.base_map(LOCAL))
+    assert "map.fitBounds = function (bounds, options)" in page and "paddingTopLeft: best[0]" in page
+    assert '["pointerdown", "wheel", "keydown", "touchstart"]' in page  # the user acts: no more automatic fits

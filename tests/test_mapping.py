@@ -68,6 +68,9 @@ def test_legend_names_unit_source_and_vintage():
     legend = mapping.legend_html(ind, mapping.classify(pd.Series([5.0, 10.0, 15.0, 20.0])), 1, "INSEE <RP>", "RP 2021", True)
     assert "Taux de chômage" in legend and "(%)" in legend and "RP 2021" in legend and "INSEE &lt;RP&gt;" in legend
     assert "donnée manquante" in legend
+    classes = mapping.classify(pd.Series([5.0, 10.0, 15.0, 20.0]))
+    assert legend.count("<li") == len(classes.bounds) + 1 >= 3  # one box per class, one for missing data
+    assert "donnée manquante" not in mapping.legend_html(ind, mapping.classify(pd.Series([5.0, 10.0, 15.0, 20.0])), 1, "", "", False)
 
 
 def test_overlays_and_tooltip_codes(display):
@@ -141,7 +144,10 @@ def test_density_map_escapes_names_and_lists_levels_present():
     levels = pd.Series([1, None], index=geoms.index, dtype="Int64")
     from ptce_geo.indicators import DENSITY_LEVELS
 
-    page = html_of(mapping.category_map(geoms, names, levels, DENSITY_LEVELS, mapping.DENSITY_COLORS, LOCAL, "Niveau de densité", "INSEE 2024"))
+    page = html_of(mapping.category_map(geoms, names, levels, DENSITY_LEVELS, mapping.DENSITY_COLORS, LOCAL, "Niveau de densité"))
     assert "<script>alert(1)" not in page and "Grands centres urbains" in page and "donnée manquante" in page
-    assert "Bourgs ruraux" not in page.split("ptce-legend")[-1]  # absent levels stay out of the legend
+    key = mapping.category_legend_html("Niveau de densité", levels, DENSITY_LEVELS, mapping.DENSITY_COLORS, "INSEE <2024>")
+    assert "Grands centres urbains" in key and "donnée manquante" in key and "INSEE &lt;2024&gt;" in key
+    assert "Bourgs ruraux" not in key  # absent levels stay out of the key
+    assert "donnée manquante" not in mapping.category_legend_html("x", levels.dropna(), DENSITY_LEVELS, mapping.DENSITY_COLORS)
     assert re.findall(r"https?://", page) == [] and "fitBounds" in page

@@ -19,7 +19,16 @@ from streamlit_folium import st_folium
 from ptce_geo.collective import editing
 from ptce_geo.collective.actor_schema import COLUMNS, INTERESTS, INVOLVEMENT_LEVELS, KINDS, NOT_INVOLVED, PERSONAL_COLUMNS, THEMES
 from ptce_geo.collective.actors import STATUSES, actor_template_csv, actor_template_xlsx, report_counts
-from ptce_geo.collective.actors_map import COLOUR_BY, actors_base_map, clicked_point_layer, filter_actors, filter_options, marker_rows, markers_layer
+from ptce_geo.collective.actors_map import (
+    COLOUR_BY,
+    actor_legend_html,
+    actors_base_map,
+    clicked_point_layer,
+    filter_actors,
+    filter_options,
+    marker_rows,
+    markers_layer,
+)
 from ptce_geo.collective.editing import EditableInventory
 from ptce_geo.collective.inventory import Inventory, inventory_files, summarise_inventory
 from ptce_geo.errors import PtceGeoError
@@ -137,7 +146,7 @@ def _sheet_chooser(ref: Reference, upload, state: EditableInventory | None) -> s
     st.selectbox("Feuille du classeur à lire", sorted(state.sheets), key="act_feuille",
                  help="Le classeur contient plusieurs feuilles d'acteurs ; une seule est lue à la fois. "
                       "Changer de feuille annule les modifications faites ici.",
-                 on_change=lambda: _import(ref, upload, st.session_state["act_feuille"], rerun=False))
+                 on_change=lambda: _import(ref, upload, st.session_state["act_feuille"], rerun=False), placeholder="Choisir…")
     return state.sheets[0]
 
 
@@ -226,12 +235,13 @@ def map_panel(ref: Reference, state: EditableInventory, current: Current) -> Non
     options = _memo("_act_options", inventory, (), partial(filter_options, inventory))
     with left:
         c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 2, 2])
-        colour_by = c1.selectbox("Couleur des points", list(COLOUR_BY), format_func=lambda k: COLOUR_BY[k][0], key="act_couleur")
+        colour_by = c1.selectbox("Couleur des points", list(COLOUR_BY), format_func=lambda k: COLOUR_BY[k][0], key="act_couleur",
+                                 placeholder="Choisir…")
         kinds = _filter(c2, "Types de structure", options["type_structure"], "act_f_types")
         levels = _filter(c3, "Implication", options["implication"], "act_f_impl")
         themes = _filter(c4, "Thématiques", options["thematiques"], "act_f_them")
         basemap = c5.selectbox("Fond de carte", list(BASEMAPS), key="act_basemap", index=list(BASEMAPS).index(DEFAULT_BASEMAP),
-                               format_func=lambda b: BASEMAPS[b].label, help="« Aucun » fonctionne hors ligne.")
+                               format_func=lambda b: BASEMAPS[b].label, help="« Aucun » fonctionne hors ligne.", placeholder="Choisir…")
         filters = (tuple(kinds), tuple(levels), tuple(themes))
         shown = _memo("_act_shown", inventory, filters, partial(filter_actors, inventory, kinds, levels, themes))
         rows = _memo("_act_markers", inventory, (colour_by, *filters), partial(marker_rows, shown, colour_by))
@@ -242,10 +252,11 @@ def map_panel(ref: Reference, state: EditableInventory, current: Current) -> Non
         outlines = None
         if current.territory is not None and 0 < len(current.territory.communes) <= MAX_OUTLINED_COMMUNES:
             outlines = loaders.commune_outlines(tuple(current.territory.communes.index))
-        m = actors_base_map(assets, basemap, _bounds(state, current), outlines, colour_by)
+        m = actors_base_map(assets, basemap, _bounds(state, current), outlines)
         click = st.session_state.get(_CLICK) or (None, None)
         st_folium(m, key=MAP_KEY, height=540, use_container_width=True, returned_objects=["last_clicked"],
                   feature_group_to_add=[layer, clicked_point_layer(*click)], on_change=_on_map_click)
+        st.html(actor_legend_html(colour_by))  # under the map, never over it
         unplaced = int(shown.geometry.isna().sum()) if len(shown) else 0
         text = f"{count(layer.marker_count, 'acteur', 'acteurs')} sur la carte"
         if len(shown) != len(inventory):
@@ -299,7 +310,8 @@ def _add_form(ref: Reference, options: dict[str, list[str]]) -> None:
         st.text_input("SIRET ou SIREN (facultatif)", key="act_new_siret", max_chars=40, placeholder="ex. 732 829 320 00074",
                       help=SIRET_HELP)
         st.selectbox("Type de structure", KINDS, index=None, key="act_new_type", placeholder="Choisir…")
-        st.selectbox("Implication dans le PTCE", INVOLVEMENT_LEVELS, index=INVOLVEMENT_LEVELS.index(NOT_INVOLVED), key="act_new_impl")
+        st.selectbox("Implication dans le PTCE", INVOLVEMENT_LEVELS, index=INVOLVEMENT_LEVELS.index(NOT_INVOLVED), key="act_new_impl",
+                     placeholder="Choisir…")
         themes = list(dict.fromkeys([*THEMES, *options["thematiques"]]))
         st.multiselect("Thématiques", themes, key="act_new_themes", accept_new_options=True, placeholder="Choisir ou saisir…")
         st.multiselect("Intérêt", INTERESTS, key="act_new_interet", placeholder="Choisir…")

@@ -51,7 +51,7 @@ def block(ref: Reference, diag: Diagnostic) -> None:
     st.dataframe(pd.DataFrame({"Niveau": overview.index, "Établissements actifs": overview["actifs"].map(fr_int),
                                "dont ESS": overview["ess"].map(fr_int), "Part de l'ESS": overview["part_ess"].map(fr_percent)}),
                  hide_index=True, width="stretch")
-    dimension = st.selectbox("Répartition par", list(DIMENSIONS), format_func=DIMENSIONS.get, key="diag_ess_dimension")
+    dimension = st.selectbox("Répartition par", list(DIMENSIONS), format_func=DIMENSIONS.get, key="diag_ess_dimension", placeholder="Choisir…")
     long = weight.by(dimension)
     if not long.empty:
         long["valeur"] = [f"{fr_int(n)} ({fr_percent(p, 1)})" for n, p in zip(long["ess"], long["part"], strict=True)]

@@ -157,7 +157,7 @@ def _functions(p: Project, names: list[str]) -> None:
     else:
         with st.form("gov_function_form", border=True):
             c1, c2, c3, c4 = st.columns([1, 2, 2, 1])
-            c1.selectbox("Fonction", functions.FUNCTIONS, key="gov_f_fonction")
+            c1.selectbox("Fonction", functions.FUNCTIONS, key="gov_f_fonction", placeholder="Choisir…")
             c2.selectbox("Tenue par (acteur)", names, index=None, key="gov_f_titulaire", placeholder="Choisir…")
             c3.selectbox("Dans la structure", [functions.OWN_STRUCTURE, *names], index=None, key="gov_f_structure", placeholder="Choisir…",
                          help="La structure qui porte le poste : un membre, ou la structure propre du PTCE.")

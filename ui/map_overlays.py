@@ -1,4 +1,5 @@
-"""Place names and marked communes on the Territoire map: cached label rows, layers built by ``ptce_geo.map_overlays``.
+"""Place names and marked communes on the Territoire map: cached label rows, layers built by ``ptce_geo.map_overlays``,
+the key of the marks for the page.
 
 EPCI names travel with the map itself (identical on every rerun); commune names and the marks of excluded and
 cut communes travel with the territory's layers (``feature_group_to_add``), swapped in place when it changes.
@@ -52,8 +53,9 @@ def _named(generation: str, members: tuple[str, ...], marked: tuple[str, ...]) -
     return tuple(mo.named_communes(loaders.reference().communes, members, marked))
 
 
-def territory_marks(sel: state.Selection, current: Current, members: tuple[str, ...]) -> folium.FeatureGroup | None:
-    """Excluded and cut communes marked, commune names of the territory and around it, and their key (``None``: nothing)."""
+def territory_marks(sel: state.Selection, current: Current, members: tuple[str, ...]) -> tuple[folium.FeatureGroup, str] | None:
+    """Excluded and cut communes marked, commune names of the territory and around it, and the key of the marks (HTML
+    for the page under the map); ``None``: nothing to mark."""
     ref = loaders.reference()
     excluded = tuple(c for c in sel.excluded if c in ref.communes.index)
     cut = tuple(current.territory.edge.index) if current.territory is not None else ()
@@ -61,5 +63,6 @@ def territory_marks(sel: state.Selection, current: Current, members: tuple[str, 
         return None
     generation = _generation()
     labels = mo.commune_labels(_commune_rows(generation, _named(generation, members, (*cut, *excluded))))
-    return mo.marked_communes_layer(loaders.commune_outlines(excluded), loaders.commune_outlines(cut), labels,
-                                    territory=bool(members))
+    excluded_lines, cut_lines = loaders.commune_outlines(excluded), loaders.commune_outlines(cut)
+    key = mo.marks_legend_html(bool(len(excluded_lines.dropna())), bool(len(cut_lines.dropna())), territory=bool(members))
+    return mo.marked_communes_layer(excluded_lines, cut_lines, labels), key

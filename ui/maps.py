@@ -24,7 +24,7 @@ from streamlit_folium import st_folium
 
 from ptce_geo import mapping
 from ptce_geo.diagnostic import Diagnostic
-from ptce_geo.ess_map import MAX_ESS_MARKERS
+from ptce_geo.ess_map import MAX_ESS_MARKERS, ess_legend_html
 from ptce_geo.ess_map import ess_map as _ess_map
 from ptce_geo.fr_format import fr_int
 from ptce_geo.geometry import FRANCE_BOUNDS
@@ -142,16 +142,18 @@ def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str
     if view == "territoire":
         _follow_territory(display, current)
     zones = loaders.map_zones()
+    layer = loaders.epci_choropleth(indicator_id, k)
     layer_url, layer_inline = loaders.national_layer()
-    m = mapping.epci_map(display, assets, loaders.epci_choropleth(indicator_id, k), basemap,
-                         layer_url=layer_url, zones=zones, layer_inline=layer_inline)
+    m = mapping.epci_map(display, assets, layer, basemap, layer_url=layer_url, zones=zones, layer_inline=layer_inline)
     map_overlays.add_epci_labels(m)
     communes = tuple(current.territory.communes.index) if current.territory is not None else preview_communes(sel)
     nonce, bounds = st.session_state.get(_FIT, (0, None))
     groups = [mapping.selection_layer(display, list(sel.epci)), mapping.drawing_layer(sel.polygon), *(extra or []),
               mapping.view_layer(bounds or zones.get("metro", FRANCE_BOUNDS["metro"]), str(nonce))]
+    keys = [mapping.legend_html(layer.indicator, layer.classes, layer.decimals, *layer.source, layer.has_missing)] if layer.indicator else []
     if (marks := map_overlays.territory_marks(sel, current, communes)) is not None:
-        groups.append(marks)
+        groups.append(marks[0])
+        keys.append(marks[1])
     if 0 < len(communes) <= MAX_OUTLINED_COMMUNES:
         outline = mapping.outline_layer(loaders.commune_outlines(communes))
         if sum(len(child.data) for child in outline._children.values()) <= OUTLINE_BUDGET:
@@ -168,6 +170,8 @@ def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str
     st_folium(m, key=key, height=height, use_container_width=True, returned_objects=RETURNED_OBJECTS,
               feature_group_to_add=groups,
               on_change=partial(_on_change, key, frozenset(display.frame.index)))
+    if keys := [text for text in keys if text]:
+        st.html("".join(keys))  # under the map: a key over it hid a corner and had to let clicks through
 
 
 def density_map(diag: Diagnostic, height: int = 460) -> None:
@@ -182,8 +186,9 @@ def density_map(diag: Diagnostic, height: int = 460) -> None:
     grid = ref.vintages.get("densite_niveau", {})
     note = " — ".join(p for p in (grid.get("source", ""), grid.get("millesime", "")) if p)
     m = mapping.category_map(loaders.commune_outlines(tuple(communes.index)), communes["nom"], communes["densite_niveau"],
-                             DENSITY_LEVELS, mapping.DENSITY_COLORS, assets, "Niveau de densité", note)
+                             DENSITY_LEVELS, mapping.DENSITY_COLORS, assets, "Niveau de densité")
     st_folium(m, key="diag_carte_densite", height=height, use_container_width=True, returned_objects=[])
+    st.html(mapping.category_legend_html("Niveau de densité", communes["densite_niveau"], DENSITY_LEVELS, mapping.DENSITY_COLORS, note))
 
 
 def ess_map(establishments: pd.DataFrame, communes: tuple[str, ...], note: str, height: int = 460) -> None:
@@ -192,7 +197,8 @@ def ess_map(establishments: pd.DataFrame, communes: tuple[str, ...], note: str, 
         st.info(f"Carte des établissements limitée aux territoires de {fr_int(MAX_DENSITY_MAP_COMMUNES)} communes au plus.")
         return
     assets, _ = loaders.map_assets()
-    st_folium(_ess_map(establishments, loaders.commune_outlines(communes), assets, note), key="diag_carte_ess", height=height,
+    st_folium(_ess_map(establishments, loaders.commune_outlines(communes), assets), key="diag_carte_ess", height=height,
               use_container_width=True, returned_objects=[])
+    st.html(ess_legend_html(establishments, note))
     if len(establishments) > MAX_ESS_MARKERS:
         st.caption(f"Carte : les {fr_int(MAX_ESS_MARKERS)} premiers établissements sur {fr_int(len(establishments))}.")

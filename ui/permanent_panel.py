@@ -17,7 +17,7 @@ from streamlit_folium import st_folium
 from ptce_geo.collective import tables as ct
 from ptce_geo.collective.activities import ACTIVITIES, CARRYING, INNOVATION_CRITERIA, STATUSES, activity_counts, activity_points, criteria_counts
 from ptce_geo.collective.actor_schema import CONTACT_STATUSES, INVOLVEMENT_LEVELS, THEMES, canonical_theme
-from ptce_geo.collective.actors_map import activity_layer, actor_layer, actors_base_map
+from ptce_geo.collective.actors_map import activity_layer, actor_layer, actor_legend_html, actors_base_map
 from ptce_geo.collective.groups import GROUP_KINDS, GROUPS, memberships
 from ptce_geo.collective.meetings import CONTACTS, MEETING_KINDS, MEETINGS, actor_history, contact_status, widening
 from ptce_geo.errors import ProjectError
@@ -103,7 +103,7 @@ def _delete(spec: ct.Table, frame: pd.DataFrame, key: str) -> None:
         return
     labels = {int(r["id"]): f"n° {r['id']} — {r.get('nom') or r.get('objet') or r.get('acteur') or r.get('date')}" for r in frame.to_dict("records")}
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    left.selectbox("Ligne à supprimer", list(labels), format_func=labels.get, key=f"{key}_del")
+    left.selectbox("Ligne à supprimer", list(labels), format_func=labels.get, key=f"{key}_del", placeholder="Choisir…")
     right.button("Supprimer", key=f"{key}_del_btn", icon=":material/delete:",
                  on_click=lambda: _change(lambda t: ct.delete_rows(t, spec.layer, [st.session_state[f"{key}_del"]]),
                                           f"{spec.label} : ligne supprimée."))
@@ -143,7 +143,7 @@ def groups_tab(p: Project) -> None:
     with st.form("grp_form", clear_on_submit=True):
         c1, c2, c3 = st.columns(3)
         c1.text_input("Nom du groupe", key="grp_nom", max_chars=120)
-        c2.selectbox("Type de groupe", GROUP_KINDS, key="grp_type")
+        c2.selectbox("Type de groupe", GROUP_KINDS, key="grp_type", placeholder="Choisir…")
         c3.selectbox("Thématique", THEMES, index=None, key="grp_theme", accept_new_options=True, placeholder="Choisir ou saisir…")
         d1, d2, d3 = st.columns(3)
         d1.selectbox("Structure animatrice", names, index=None, key="grp_anim", placeholder="Choisir…")
@@ -195,7 +195,7 @@ def activities_tab(p: Project) -> None:
     with st.form("act_p_form", clear_on_submit=True):
         c1, c2, c3 = st.columns(3)
         c1.text_input("Nom du projet", key="act_p_nom", max_chars=120)
-        c2.selectbox("Statut", STATUSES, key="act_p_statut")
+        c2.selectbox("Statut", STATUSES, key="act_p_statut", placeholder="Choisir…")
         c3.selectbox("Thématique", THEMES, index=None, key="act_p_theme", accept_new_options=True, placeholder="Choisir ou saisir…")
         d1, d2, d3 = st.columns(3)
         d1.selectbox("Portage", CARRYING, index=None, key="act_p_portage", placeholder="Choisir…")
@@ -240,8 +240,10 @@ def _activity_map(p: Project) -> None:
     layers = [activity_layer(points)] + ([actor_layer(actors)] if actors is not None and len(actors) else [])
     st_folium(actors_base_map(assets, "aucun", bounds), key="act_p_map", height=380, use_container_width=True, returned_objects=[],
               feature_group_to_add=layers[::-1])
+    if actors is not None and len(actors):
+        st.html(actor_legend_html("implication"))
     st.caption(f"{count(len(points), 'projet d’activité placé', 'projets d’activité placés')} (anneaux sombres) parmi les acteurs "
-               "(points colorés par implication).")
+               "(couleur : implication ; forme : type de structure).")
 
 
 # --- meetings and contacts ----------------------------------------------------------------------------------
@@ -277,7 +279,7 @@ def meetings_tab(p: Project) -> None:
     with st.form("mtg_form", clear_on_submit=True):
         c1, c2, c3 = st.columns([1, 1, 2])
         c1.date_input("Date", value=date.today(), key="mtg_date", format="DD/MM/YYYY")
-        c2.selectbox("Type de rencontre", MEETING_KINDS, key="mtg_type")
+        c2.selectbox("Type de rencontre", MEETING_KINDS, key="mtg_type", placeholder="Choisir…")
         c3.text_input("Objet", key="mtg_objet", max_chars=200)
         st.multiselect("Structures participantes", names, key="mtg_part", placeholder="Choisir…")
         d1, d2 = st.columns(2)
@@ -307,7 +309,7 @@ def meetings_tab(p: Project) -> None:
     if len(status):
         st.dataframe(status.rename(columns={"acteur": "Structure", "statut": "Statut", "statut_depuis": "Depuis le", "implication": "Implication",
                                             "implication_depuis": "Implication depuis le", "entrees": "Entrées"}), hide_index=True, width="stretch")
-        chosen = st.selectbox("Historique d'une structure", status["acteur"].tolist(), key="ctc_history")
+        chosen = st.selectbox("Historique d'une structure", status["acteur"].tolist(), key="ctc_history", placeholder="Choisir…")
         st.dataframe(actor_history(p.tables, chosen).rename(columns={"date": "Date", "statut": "Statut", "implication": "Implication",
                                                                      "rencontre": "Rencontre"}), hide_index=True, width="stretch")
     grow = widening(p.tables)

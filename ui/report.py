@@ -147,7 +147,7 @@ def disparity_chart(diag: Diagnostic) -> None:
         st.info("Aucun indicateur socio-économique chargé : pas de disparités à montrer.")
         return
     ind_id = st.selectbox("Indicateur", inds, key="diag_disparite", format_func=lambda i: f"{indicator(i).label} ({indicator(i).unit})",
-                          index=inds.index("taux_chomage") if "taux_chomage" in inds else 0)
+                          index=inds.index("taux_chomage") if "taux_chomage" in inds else 0, placeholder="Choisir…")
     ind = indicator(ind_id)
     parts = diag.epci[diag.epci.index != NO_EPCI]
     names = parts["nom"].astype(str).to_numpy(dtype=object)

@@ -46,7 +46,8 @@ def _chosen(data: pd.DataFrame) -> list[str]:
     names = list(dict.fromkeys(data.sort_values("niveau", key=lambda s: s.map(order.index), kind="stable")["entite"]))
     default = [n for n in names if not data.loc[data["entite"] == n, "niveau"].eq("epci").any()]
     default += [n for n in names if n not in default][: max(0, _MAX_DEFAULT - len(default))]
-    return st.multiselect("Comparer", names, default=[n for n in names if n in default], key="diag_trajectoire_entites")
+    return st.multiselect("Comparer", names, default=[n for n in names if n in default], key="diag_trajectoire_entites",
+                          placeholder="Choisir des territoires…")
 
 
 def _lines(data: pd.DataFrame, names: list[str], y: str, title: str, fmt: str) -> alt.Chart:
@@ -91,7 +92,7 @@ def _balances(data: pd.DataFrame, names: list[str]) -> None:
         st.info("Solde naturel et solde migratoire : naissances et décès de la période absents (ils viennent du comparateur de "
                 "territoires ou des séries historiques de l'INSEE).")
         return
-    period = st.selectbox("Période", sorted(parts["annee"].unique(), reverse=True), key="diag_trajectoire_periode")
+    period = st.selectbox("Période", sorted(parts["annee"].unique(), reverse=True), key="diag_trajectoire_periode", placeholder="Choisir…")
     parts = parts[parts["annee"] == period].assign(
         composante=lambda f: f["indicateur"].map({"taux_solde_naturel": "Solde naturel",
                                                  "taux_solde_migratoire_apparent": "Solde migratoire apparent"}))

@@ -1,4 +1,4 @@
-"""folium layers for the actor inventory: circle markers coloured by involvement or kind, filters, legend.
+"""folium layers for the actor inventory: markers coloured by involvement or kind and shaped by kind, filters, key.
 
 Pure functions (no streamlit). Every user string is escaped here before it reaches Leaflet: popups
 are ``actor_popup_html`` (escaped field by field), tooltips go through ``html.escape`` (Leaflet
@@ -8,6 +8,9 @@ inserts a tooltip string as HTML), and the whole data block is inlined with ``js
 Actors placed at the same point (several structures of one commune placed inside it) are drawn
 on a sunflower spiral around that point, in screen pixels recomputed at each zoom (the data keeps
 the exact point): no clustering plugin, which folium would load from a CDN.
+
+A marker's shape always tells the structure type (``map_symbols.KIND_SHAPES``), whatever the colour shows: the
+types read without colour vision. The key (``actor_legend_html``) goes in the page under the map.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ import numpy as np
 import pandas as pd
 from folium.template import Template
 
-from .._leaflet import HtmlLegend, _ScriptElement, js_literal
+from .._leaflet import _ScriptElement, js_literal
+from ..map_keys import fill_swatch, key_html, shape_swatch
+from ..map_symbols import KIND_SHAPES, SHAPE_LABELS, SHAPE_MARKER_JS, SHAPES, UNKNOWN_SHAPE, shape_of
 from ..mapping import FRANCE_VIEW, Assets, base_map, outline_layer, view_for
 from .actor_schema import INVOLVEMENT_LEVELS, KINDS, fold, split_list
 from .actors import INVOLVEMENT_COLOURS, KIND_COLOURS, actor_popup_html
@@ -105,20 +110,34 @@ def _colours(actors: pd.DataFrame, colour_by: str) -> pd.Series:
     return _column(actors, colour_by).map(lambda v: palette.get(v, UNKNOWN_COLOUR) if isinstance(v, str) else UNKNOWN_COLOUR)
 
 
+def _kind_groups() -> list[tuple[str, list[str]]]:
+    """(shape, kinds drawn with it), in the order of ``KINDS``; unknown kinds join the ``UNKNOWN_SHAPE`` group."""
+    groups: dict[str, list[str]] = {}
+    for kind in KINDS:
+        groups.setdefault(KIND_SHAPES.get(kind, UNKNOWN_SHAPE), []).append(kind)
+    groups.setdefault(UNKNOWN_SHAPE, []).append(UNKNOWN)
+    return list(groups.items())
+
+
 def actor_legend_html(colour_by: str) -> str:
-    """Legend of the marker colours (every value of the enumeration, plus « non renseigné »); escaped."""
+    """The key of the markers, written in the page under the map; escaped.
+
+    Coloured by type: one entry per type (and « non renseigné »), with its shape and colour. Coloured by involvement:
+    the colours of the levels, then the shapes of the types (a marker's shape always tells its type).
+    """
     title, palette = COLOUR_BY[colour_by]
-    rows = [*palette.items(), (UNKNOWN, UNKNOWN_COLOUR)]
-    swatches = "".join(
-        f'<div><span style="display:inline-block;width:11px;height:11px;border-radius:50%;margin-right:5px;background:{colour};'
-        f'border:1px solid #333"></span>{html.escape(label)}</div>' for label, colour in rows
-    )
-    return ('<div style="background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;font:12px/1.35 sans-serif;'
-            f'box-shadow:0 1px 4px rgba(0,0,0,.3)"><b>{html.escape(title)}</b><br>{swatches}</div>')
+    if colour_by == "type_structure":
+        rows = [(shape_swatch(shape_of(kind, KIND_SHAPES), colour), f"{kind} ({SHAPE_LABELS[shape_of(kind, KIND_SHAPES)]})")
+                for kind, colour in [*palette.items(), (UNKNOWN, UNKNOWN_COLOUR)]]
+        return key_html(f"{title} : forme et couleur", rows)
+    colours = key_html(f"{title} : couleur", [(fill_swatch(colour), label) for label, colour in [*palette.items(), (UNKNOWN, UNKNOWN_COLOUR)]])
+    shapes = key_html("Type de structure : forme", [(shape_swatch(shape, "#ffffff"), f"{', '.join(kinds)} ({SHAPE_LABELS[shape]})")
+                                                    for shape, kinds in _kind_groups()])
+    return colours + shapes
 
 
 class _ActorMarkers(_ScriptElement):
-    """Circle markers from one compact array ``[lat, lon, colour, tooltip, popup, rank]``.
+    """Markers from one compact array ``[lat, lon, colour, tooltip, popup, rank, shape]`` (``map_symbols.SHAPES``).
 
     Clicks on a marker do not reach the map (``bubblingMouseEvents: false``), so opening a popup never
     counts as « click here to add an actor ». A marker of rank k > 0 (the k-th other actor at the same
@@ -128,8 +147,9 @@ class _ActorMarkers(_ScriptElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        {{ this.library }}
         var {{ this.get_name() }} = (function () {
-            var rows = {{ this.rows }};
+            var rows = {{ this.rows }}, shapes = {{ this.shapes }};
             var group = L.featureGroup();
             if (!document.getElementById("ptce-actor-style")) {
                 var style = document.createElement("style");
@@ -141,10 +161,10 @@ class _ActorMarkers(_ScriptElement):
             var renderer = rows.length > {{ this.svg_max }} ? L.canvas({padding: 0.5}) : null;
             var spread = [], step = {{ this.step }}, map = null;
             rows.forEach(function (r) {
-                var options = {radius: 6, color: "#252525", weight: 1, fillColor: r[2], fillOpacity: 0.9,
-                               bubblingMouseEvents: false, className: "ptce-actor"};
+                var options = {radius: shapes[r[6]] ? 7 : 6, color: "#252525", weight: 1, fillColor: r[2], fillOpacity: 0.9,
+                               bubblingMouseEvents: false, className: "ptce-actor ptce-shape-" + r[6], shape: shapes[r[6]]};
                 if (renderer) { options.renderer = renderer; }
-                var marker = L.circleMarker([r[0], r[1]], options).bindTooltip(r[3], {className: "ptce-tooltip"})
+                var marker = new window.PtceShapeMarker([r[0], r[1]], options).bindTooltip(r[3], {className: "ptce-tooltip"})
                     .bindPopup(r[4], {maxWidth: 320, className: "ptce-popup"}).addTo(group);
                 if (r[5] > 0) { spread.push([marker, L.latLng(r[0], r[1]), r[5]]); }
             });
@@ -167,6 +187,8 @@ class _ActorMarkers(_ScriptElement):
     def __init__(self, rows: list[list], svg_max: int = SVG_MAX_MARKERS, step: float = SPREAD_PX) -> None:
         super().__init__()
         self._name = "ActorMarkers"
+        self.library = SHAPE_MARKER_JS
+        self.shapes = js_literal(SHAPES)
         self.rows = js_literal(rows)
         self.svg_max = int(svg_max)
         self.step = float(step)
@@ -181,13 +203,14 @@ def _tooltip(row: Mapping) -> str:
 
 
 def marker_rows(actors: pd.DataFrame, colour_by: str = "implication", max_markers: int = MAX_MARKERS) -> list[list]:
-    """``[lat, lon, colour, tooltip, popup, rank]`` for the first ``max_markers`` placed actors, every string escaped."""
+    """``[lat, lon, colour, tooltip, popup, rank, shape]`` for the first ``max_markers`` placed actors, every string escaped."""
     lat = pd.to_numeric(_column(actors, "latitude"), errors="coerce")
     lon = pd.to_numeric(_column(actors, "longitude"), errors="coerce")
     placed = actors[(lat.notna() & lon.notna()).to_numpy()].iloc[:max(int(max_markers), 0)]
     ys, xs = lat.loc[placed.index].to_numpy(), lon.loc[placed.index].to_numpy()
     records = pd.DataFrame(placed.drop(columns=[c for c in ("geometry",) if c in placed])).to_dict("records")
-    return [[round(float(y), 6), round(float(x), 6), colour, _tooltip(row), actor_popup_html(row), int(rank)]
+    return [[round(float(y), 6), round(float(x), 6), colour, _tooltip(row), actor_popup_html(row), int(rank),
+             shape_of(row.get("type_structure"), KIND_SHAPES)]
             for y, x, colour, rank, row in zip(ys, xs, _colours(placed, colour_by), point_ranks(ys, xs), records, strict=True)]
 
 
@@ -202,7 +225,7 @@ def markers_layer(rows: list[list], name: str = "Acteurs") -> folium.FeatureGrou
 
 def actor_layer(actors: pd.DataFrame, colour_by: str = "implication", max_markers: int = MAX_MARKERS,
                 name: str = "Acteurs") -> folium.FeatureGroup:
-    """Placed actors (``latitude``/``longitude`` known) as circle markers; the first ``max_markers`` only."""
+    """Placed actors (``latitude``/``longitude`` known) as markers shaped by type; the first ``max_markers`` only."""
     return markers_layer(marker_rows(actors, colour_by, max_markers), name)
 
 
@@ -240,8 +263,8 @@ def actors_view(bounds: tuple[float, float, float, float] | None, width_px: int 
 
 
 def actors_base_map(assets: Assets, basemap: str, bounds: tuple[float, float, float, float] | None,
-                    outlines: pd.Series | None = None, colour_by: str = "implication") -> folium.Map:
-    """The map under the actors: background, the territory's commune outlines, the colour legend.
+                    outlines: pd.Series | None = None) -> folium.Map:
+    """The map under the actors: background, the territory's commune outlines (the key is ``actor_legend_html``).
 
     Actors and the clicked point are separate layers (``actor_layer``, ``clicked_point_layer``), so
     that filtering or adding an actor does not rebuild the map.
@@ -250,5 +273,4 @@ def actors_base_map(assets: Assets, basemap: str, bounds: tuple[float, float, fl
     m = base_map(assets, basemap, center, zoom)
     if outlines is not None and len(outlines):
         outline_layer(outlines, name="Communes du territoire").add_to(m)
-    HtmlLegend(actor_legend_html(colour_by)).add_to(m)
     return m

@@ -1,5 +1,6 @@
-"""The Territoire map's overlays in a real browser, offline: foldable legend, place names, marked communes, metric
-scale, and the notice of an online basemap that cannot load (this machine has no internet: a real failure)."""
+"""The Territoire map's overlays in a real browser, offline: keys under the map (never over it), place names, marked
+communes, metric scale, and the notice of an online basemap that cannot load (this machine has no internet: a real
+failure). Keys at 1024 px, 1920 px and 200 % zoom, clear of metropolitan France: tests/browser/test_map_keys.py."""
 
 from __future__ import annotations
 
@@ -34,35 +35,28 @@ def choose(page, label: str, option: str) -> None:
     settle(page)
 
 
-def test_legend_folds_by_keyboard_and_stays_folded_when_the_map_is_rebuilt(page, server):
+def test_the_classes_key_is_page_text_under_the_map_and_follows_the_classes(page, server):
     frame = open_map(page, server)
-    toggle, body = frame.locator(".ptce-legend-toggle"), frame.locator(".ptce-legend-body")
-    assert body.is_visible() and toggle.get_attribute("aria-expanded") == "true"
-    assert toggle.get_attribute("aria-label") == "Masquer la légende : Légende"
-    assert toggle.evaluate("b => b.tagName === 'BUTTON' && b.tabIndex >= 0")  # reachable with Tab
-    toggle.press("Enter")
-    body.wait_for(state="hidden")
-    assert toggle.get_attribute("aria-expanded") == "false" and toggle.get_attribute("aria-label") == "Afficher la légende : Légende"
-    settle(page)
-    assert "epci=" not in page.url and page.get_by_text("Aucun EPCI sélectionné").count() == 1  # no click reached the map
-    map_frame(page).evaluate("() => { window.__mapBefore = true; }")
-    choose(page, "Classes", "4")  # a new map instance (new key): the legend is built again
-    page.wait_for_function(f"""() => {{
-        const f = document.querySelector('{MAP_IFRAME}');
-        return f && f.contentWindow && !f.contentWindow.__mapBefore && f.contentDocument.querySelector('.ptce-legend-toggle');
-    }}""", timeout=LONG)
-    frame = page.frame_locator(MAP_IFRAME)
-    assert frame.locator(".ptce-legend-toggle").get_attribute("aria-expanded") == "false"  # kept for the session
-    frame.locator(".ptce-legend-toggle").click()
-    frame.locator(".ptce-legend-body").wait_for(state="visible")
-    assert frame.locator(".ptce-legend-body span[style*='background']").count() >= 4  # now 4 classes
-    shot(page, "overlays_01_legend")
+    assert frame.locator(".leaflet-control").filter(has_text="Quantiles").count() == 0  # nothing drawn over the map
+    key = page.locator(".ptce-key", has_text="Densité de population")
+    key.wait_for(timeout=LONG)
+    assert key.get_attribute("role") == "group" and key.get_attribute("aria-label").startswith("Légende : Densité de population")
+    assert key.locator("li", has_text="–").count() == 5  # the default 5 classes, each « low – high »
+    assert "Classes par quantiles." in key.inner_text()
+    map_box, key_box = page.locator(MAP_IFRAME).bounding_box(), key.bounding_box()
+    assert key_box["y"] >= map_box["y"] + map_box["height"] - 1  # under the map
+    choose(page, "Classes", "4")
+    page.wait_for_function("() => [...document.querySelectorAll('.ptce-key li')].filter(li => li.innerText.includes('–')).length === 4",
+                           timeout=LONG)
+    shot(page, "overlays_01_key")
 
 
-def test_a_vertex_under_the_legend_comes_back_where_it_was_placed(page, server):
+def test_a_vertex_in_the_corner_where_the_legend_was_comes_back(page, server):
+    """The legend used to sit in the bottom right corner and swallow clicks: a vertex placed there now reaches the map."""
     frame = open_map(page, server)
-    box, legend = page.locator(MAP_IFRAME).bounding_box(), frame.locator(".leaflet-right .ptce-legend-body").bounding_box()
-    x, y = legend["x"] + legend["width"] / 2 - box["x"], legend["y"] + legend["height"] / 2 - box["y"]
+    box = page.locator(MAP_IFRAME).bounding_box()
+    x, y = box["width"] - 70, box["height"] - 70  # in the corner, above the attribution
+    assert map_frame(page).evaluate("([x, y]) => !document.elementFromPoint(x, y).closest('.leaflet-control')", [x, y])
     lat, lon = map_frame(page).evaluate("([x, y]) => { const p = window.map.containerPointToLatLng([x, y]); return [p.lat, p.lng]; }",
                                         [x, y])
     draw_polygon(page, frame, [(0.40, 0.40), (0.60, 0.38), (x / box["width"], y / box["height"]), (0.42, 0.62), (0.40, 0.40)])
@@ -72,7 +66,6 @@ def test_a_vertex_under_the_legend_comes_back_where_it_was_placed(page, server):
     vertices = [tuple(float(v) for v in pair.split(",")) for pair in text.split(";") if pair]
     assert len(set(vertices)) == 4
     assert min(abs(vlon - lon) + abs(vlat - lat) for vlon, vlat in vertices) < 0.05  # ~2 px at this zoom
-    assert frame.locator(".leaflet-right .ptce-legend-body").is_visible()  # the vertex did not fold the legend either
 
 
 def test_place_names_without_tiles(page, server):
@@ -87,10 +80,7 @@ def test_place_names_without_tiles(page, server):
     frame.locator(".ptce-label-commune").nth(4).wait_for(timeout=LONG)
     settle(page)
     assert map_frame(page).evaluate("() => window.map.getZoom()") >= 9
-    assert map_frame(page).evaluate(_NO_OVERLAP_JS) == []  # names under a legend are not placed (Bordeaux is, here)
-    for toggle in frame.locator(".ptce-legend-toggle").all():
-        toggle.click()  # folded legends free their place: the names there are placed
-    frame.locator(".ptce-label-commune", has_text=re.compile("^Bordeaux$")).wait_for()
+    frame.locator(".ptce-label-commune", has_text=re.compile("^Bordeaux$")).wait_for()  # no key over the map to hide it
     assert map_frame(page).evaluate(_NO_OVERLAP_JS) == []
     shot(page, "overlays_02_names")
     assert page.failed == [] and page.external == []
@@ -109,9 +99,11 @@ def test_excluded_and_cut_communes_are_marked_with_their_key(page, server, embed
     settle(page)
     assert hatched.count() == 1 and dash_dot.count() == cut
     assert frame.locator("#ptce-patterns pattern#ptce-hatch").count() == 1
-    key = frame.locator(".ptce-legend-body", has_text="Commune exclue (hachures)")
+    key = page.locator(".ptce-key", has_text="Commune exclue (hachures)")  # in the page, under the map
     assert key.count() == 1 and "Commune coupée par le polygone (trait mixte)" in key.inner_text()
-    assert key.locator('svg rect[fill="url(#ptce-hatch)"]').count() == 1  # the key shows the same pattern
+    swatches = key.locator("li img").evaluate_all("imgs => imgs.map(i => [decodeURIComponent(i.src), i.complete && i.naturalWidth > 0])")
+    assert all(loaded for _, loaded in swatches) and len(swatches) == 3  # territory, excluded, cut: each drawn
+    assert sum('fill="url(#ptce-key-hatch)"' in src and "<pattern" in src for src, _ in swatches) == 1  # the same hatching
     shot(page, "overlays_03_marks")
     assert page.failed == [] and page.external == []
 

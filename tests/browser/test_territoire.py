@@ -25,7 +25,8 @@ def test_territoire_map_renders_offline(page, server):
     shot(page, "01_territoire_map")
     assert paths >= 1250  # one path per EPCI (1,253 with the embedded data)
     assert frame.locator(".leaflet-draw-draw-polygon").count() == 1
-    assert frame.locator(".ptce-legend").count() == 1  # density is always available: a legend with its vintage
+    # density is always available: a key with its vintage, written in the page under the map, not over it
+    assert page.locator(".ptce-key", has_text="Densité de population").count() == 1 and frame.locator(".ptce-legend").count() == 0
     assert page.failed == [] and page.external == []
 
 
@@ -96,11 +97,12 @@ def test_draw_a_polygon_with_mouse_clicks(page, server):
 
 
 def test_a_vertex_placed_on_the_legend_reaches_the_map(page, server):
-    """The legend lets clicks through: a drawing vertex placed on it is kept, not silently swallowed."""
+    """The legend sat in the bottom right corner and could swallow clicks; it is now under the map: a drawing vertex
+    placed in that corner is kept, not silently lost."""
     frame = open_map(page, server)
-    box, legend = page.locator(MAP_IFRAME).bounding_box(), frame.locator(".ptce-legend").bounding_box()
-    on_legend = ((legend["x"] + legend["width"] / 2 - box["x"]) / box["width"],
-                 (legend["y"] + legend["height"] / 2 - box["y"]) / box["height"])
+    on_legend = (0.88, 0.85)
+    assert map_frame(page).evaluate("([x, y]) => !document.elementFromPoint(x * innerWidth, y * innerHeight).closest('.leaflet-control')",
+                                    list(on_legend))
     draw_polygon(page, frame, [(0.40, 0.40), (0.60, 0.38), on_legend, (0.42, 0.62), (0.40, 0.40)])
     page.wait_for_function("() => location.search.includes('polygone=')", timeout=LONG)
     settle(page)
