@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from tests.browser.helpers import ARTIFACTS, LONG, MAP_IFRAME, ROOT, open_map, open_tab, settle, shot
+from tests.browser.helpers import ARTIFACTS, LONG, MAP_IFRAME, ROOT, open_map, open_tab, runs_finished, settle, shot, wait_run_after
 
 pytestmark = pytest.mark.browser
 
@@ -107,9 +107,15 @@ _FOCUSED_JS = """([role, name]) => {
 
 
 def tab_to(page, role: str, name: str, key: str = "Tab", limit: int = 400) -> None:
-    """Press ``key`` (Tab or Shift+Tab) until the focused element has ``role`` and a label containing ``name``."""
+    """Press ``key`` (Tab, Shift+Tab or an arrow) until the focused element has ``role`` and a label containing ``name``.
+
+    An arrow key in a tab list selects the next tab, and the app's tabs rerun the page: that run is awaited before the
+    next key (a user's pace), else the next key reaches a tab list being replaced and is lost."""
     for _ in range(limit):
+        before, shown = runs_finished(page), selected_tab(page) if key.startswith("Arrow") else None
         page.keyboard.press(key)
+        if shown is not None and selected_tab(page) != shown:
+            wait_run_after(page, before)
         if page.evaluate(_FOCUSED_JS, [role, name]):
             return
     raise AssertionError(f"{role} « {name} » not reached with {limit} Tab presses")
