@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from tests.browser.helpers import ARTIFACTS, LONG, MAP_IFRAME, ROOT, open_map, open_tab, runs_finished, settle, shot, wait_run_after
+from tests.browser.helpers import ARTIFACTS, LONG, MAP_IFRAME, ROOT, open_map, open_tab, run_log, runs_finished, settle, shot, wait_run_after
 
 pytestmark = pytest.mark.browser
 
@@ -106,19 +106,30 @@ _FOCUSED_JS = """([role, name]) => {
 }"""
 
 
+_FOCUS_TEXT_JS = """() => { const e = document.activeElement;
+    return e ? `${e.tagName} role=${e.getAttribute('role')} «${(e.innerText || '').slice(0, 40)}»` : 'nothing'; }"""
+# The focused element is a selected tab other than the one shown before the key: the arrow key has selected it.
+_NEW_TAB_FOCUSED_JS = """(shown) => { const e = document.activeElement;
+    return e?.getAttribute('role') === 'tab' && e.getAttribute('aria-selected') === 'true' && e.innerText.trim() !== shown; }"""
+
+
 def tab_to(page, role: str, name: str, key: str = "Tab", limit: int = 400) -> None:
     """Press ``key`` (Tab, Shift+Tab or an arrow) until the focused element has ``role`` and a label containing ``name``.
 
-    An arrow key in a tab list selects the next tab, and the app's tabs rerun the page: that run is awaited before the
-    next key (a user's pace), else the next key reaches a tab list being replaced and is lost."""
+    An arrow key in a tab list selects the next tab (React Aria's automatic activation) and the app's tabs rerun the
+    page: the key's selection, then that run, are awaited before the next key (a user's pace). Pressed during the run,
+    the next key reached a tab list being replaced on a loaded machine, and the flow stopped on « Zonages »."""
+    arrow = key.startswith("Arrow")
     for _ in range(limit):
-        before, shown = runs_finished(page), selected_tab(page) if key.startswith("Arrow") else None
+        before, shown = runs_finished(page), selected_tab(page) if arrow else None
         page.keyboard.press(key)
-        if shown is not None and selected_tab(page) != shown:
+        if arrow:
+            page.wait_for_function(_NEW_TAB_FOCUSED_JS, arg=shown, timeout=LONG)
             wait_run_after(page, before)
         if page.evaluate(_FOCUSED_JS, [role, name]):
             return
-    raise AssertionError(f"{role} « {name} » not reached with {limit} Tab presses")
+    raise AssertionError(f"{role} « {name} » not reached with {limit} presses of {key}; focused: {page.evaluate(_FOCUS_TEXT_JS)}; "
+                         f"{run_log(page)}")
 
 
 def selected_tab(page) -> str:
