@@ -126,12 +126,14 @@ def runs_finished(page) -> int | None:
 
 def wait_run_after(page, before: int, timeout: float = LONG) -> None:
     """Wait until the app finished a run after the ``before``-th one (``runs_finished`` read before the action), then
-    until it is idle."""
+    until it is idle for ``settle``'s quiet time counted from now: the page may render the run's last messages a little
+    after they arrived, and a run rendered at once never reset the quiet time counted before it."""
     if page.runs_done <= before:
         try:
             page.stream.wait_for_event("framereceived", predicate=lambda _: page.runs_done > before, timeout=timeout)
         except PlaywrightError as exc:
             raise AssertionError(f"no script run finished after the action: {exc}; {run_log(page)}") from exc
+    page.evaluate("() => { window.__ptceQuietSince = undefined; }")
     settle(page, timeout=timeout)
 
 

@@ -13,6 +13,7 @@ import re
 import uuid
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.helpers import ARTIFACTS, LONG, MAP_IFRAME, ROOT, open_map, open_tab, run_log, runs_finished, settle, shot, wait_run_after
 
@@ -106,8 +107,14 @@ _FOCUSED_JS = """([role, name]) => {
 }"""
 
 
-_FOCUS_TEXT_JS = """() => { const e = document.activeElement;
-    return e ? `${e.tagName} role=${e.getAttribute('role')} «${(e.innerText || '').slice(0, 40)}»` : 'nothing'; }"""
+# What a failure needs to be explained: the focused element, the selected tab, and whether the page still draws frames
+# (an animation frame is awaited 2 s at most).
+_PAGE_STATE_JS = """async () => { const e = document.activeElement;
+    const frame = await Promise.race([new Promise(r => requestAnimationFrame(() => r('ticks'))),
+                                      new Promise(r => setTimeout(() => r('no frame in 2 s'), 2000))]);
+    return `focused: ${e ? `${e.tagName} role=${e.getAttribute('role')} «${(e.innerText || '').slice(0, 40)}»` : 'nothing'}; `
+        + `selected: «${document.querySelector('[role=tab][aria-selected=true]')?.innerText}»; `
+        + `visibility: ${document.visibilityState}, focus: ${document.hasFocus()}, animation frame: ${frame}`; }"""
 # The focused element is a selected tab other than the one shown before the key: the arrow key has selected it.
 _NEW_TAB_FOCUSED_JS = """(shown) => { const e = document.activeElement;
     return e?.getAttribute('role') === 'tab' && e.getAttribute('aria-selected') === 'true' && e.innerText.trim() !== shown; }"""
@@ -124,11 +131,15 @@ def tab_to(page, role: str, name: str, key: str = "Tab", limit: int = 400) -> No
         before, shown = runs_finished(page), selected_tab(page) if arrow else None
         page.keyboard.press(key)
         if arrow:
-            page.wait_for_function(_NEW_TAB_FOCUSED_JS, arg=shown, timeout=LONG)
+            try:  # polled on a timer: Playwright's default (animation frames) never ticked here on a loaded machine
+                page.wait_for_function(_NEW_TAB_FOCUSED_JS, arg=shown, polling=50, timeout=60_000)
+            except PlaywrightError as exc:
+                raise AssertionError(f"{key} from « {shown} » selected no other focused tab: {page.evaluate(_PAGE_STATE_JS)}; "
+                                     f"{run_log(page)}") from exc
             wait_run_after(page, before)
         if page.evaluate(_FOCUSED_JS, [role, name]):
             return
-    raise AssertionError(f"{role} « {name} » not reached with {limit} presses of {key}; focused: {page.evaluate(_FOCUS_TEXT_JS)}; "
+    raise AssertionError(f"{role} « {name} » not reached with {limit} presses of {key}; {page.evaluate(_PAGE_STATE_JS)}; "
                          f"{run_log(page)}")
 
 
@@ -160,7 +171,7 @@ def test_choose_an_epci_read_the_diagnostic_and_export_with_the_keyboard_alone(p
     tab_to(page, "tab", "Synthèse")
     tab_to(page, "tab", "Alertes", key="ArrowRight", limit=6)  # the tab list moves with the arrow keys
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelector('[role=tab][aria-selected=true]')?.innerText.includes('Alertes')")
+    page.wait_for_function("() => document.querySelector('[role=tab][aria-selected=true]')?.innerText.includes('Alertes')", polling=50)
     settle(page)
     page.get_by_text(re.compile("Aucune alerte sur ce territoire|Chiffres et explication")).first.wait_for()
 
