@@ -131,7 +131,10 @@ def tab_to(page, role: str, name: str, key: str = "Tab", limit: int = 400) -> No
         before, shown = runs_finished(page), selected_tab(page) if arrow else None
         page.keyboard.press(key)
         if arrow:
-            try:  # polled on a timer: Playwright's default (animation frames) never ticked here on a loaded machine
+            # Known flake on a loaded machine (3 of 7 runs, none alone): after a tab's rerun the focus falls to BODY while
+            # the tab still draws its focus ring and frames tick (run 5), so the next arrow is lost. Not fixed: a Streamlit
+            # tabs behaviour (the focused tab node is replaced or moved by the rerun); this message says so when it happens.
+            try:
                 page.wait_for_function(_NEW_TAB_FOCUSED_JS, arg=shown, polling=50, timeout=60_000)
             except PlaywrightError as exc:
                 raise AssertionError(f"{key} from « {shown} » selected no other focused tab: {page.evaluate(_PAGE_STATE_JS)}; "
