@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.browser.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, TIMINGS, running_server, shot, watch
+from tests.browser.helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, TIMINGS, run_log, running_server, shot, watch
 
 
 def pytest_collection_modifyitems(config, items):
@@ -60,7 +60,8 @@ def pytest_runtest_makereport(item, call):
 def page(browser, server, request):
     """A fresh page; ``page.failed`` and ``page.external`` list failed requests and requests off 127.0.0.1.
 
-    Actions wait 45 s at most by default (a loaded machine); a failed test leaves ``artifacts/FAILED_<test>.png``.
+    Actions wait 45 s at most by default (a loaded machine); a failed test leaves ``artifacts/FAILED_<test>.png`` and
+    the page's script runs as seen in the websocket (``FAILED_<test>.runs.txt``).
     """
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
     context.set_default_timeout(45_000)
@@ -68,6 +69,8 @@ def page(browser, server, request):
     yield pg
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / f"FAILED_{request.node.name}.runs.txt").write_text(run_log(pg).replace(", ", "\n") + "\n")
         try:
             shot(pg, f"FAILED_{request.node.name}")
         except Exception as exc:  # noqa: BLE001 - a screenshot must not hide the test's own failure

@@ -22,7 +22,8 @@ from playwright.sync_api import Error as PlaywrightError
 
 __all__ = [
     "ROOT", "ARTIFACTS", "CHROMIUM", "CHROMIUM_ARGS", "TIMINGS", "MAP_IFRAME", "SHOWN_PATH", "LONG", "shot", "settle", "map_frame", "open_map",
-    "open_tab", "pick_epci", "draw_vertex", "draw_polygon", "zoom_in", "uploader", "stop_process",
+    "open_tab", "pick_epci", "draw_vertex", "draw_polygon", "zoom_in", "uploader", "stop_process", "track_runs", "runs_finished",
+    "wait_run_after", "run_log",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +63,8 @@ _DRAW_READY_JS = f"""() => {{
 
 
 def watch(page, base_url: str):
-    """Record on ``page.failed`` the loads that failed and on ``page.external`` the requests leaving ``base_url``.
+    """Record on ``page.failed`` the loads that failed and on ``page.external`` the requests leaving ``base_url``; track
+    the app's script runs (``track_runs``).
 
     net::ERR_ABORTED is a request the page cancelled itself (a reload or a page change while Streamlit was still
     fetching a script chunk): not a failed load.
@@ -70,7 +72,76 @@ def watch(page, base_url: str):
     page.failed, page.external = [], []
     page.on("requestfailed", lambda r: None if "ERR_ABORTED" in (r.failure or "") else page.failed.append(f"{r.url} ({r.failure})"))
     page.on("request", lambda r: None if r.url.startswith((base_url, "data:", "blob:", "about:")) else page.external.append(r.url))
+    return track_runs(page)
+
+
+def _on_sent(page, payload) -> None:
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    if isinstance(payload, bytes):
+        kind = BackMsg.FromString(payload).WhichOneof("type")
+        if kind == "rerun_script":
+            page.runs.append((time.perf_counter(), "rerun asked"))
+
+
+def _on_received(page, payload) -> None:
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    if not isinstance(payload, bytes) or len(payload) > 65536:  # a script_finished message is a few bytes; deltas can be MB
+        return
+    msg = ForwardMsg.FromString(payload)
+    kind = msg.WhichOneof("type")
+    if kind == "new_session":
+        page.runs.append((time.perf_counter(), "run started"))
+    elif kind == "script_finished":
+        status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
+        page.runs.append((time.perf_counter(), status))
+        if status != "FINISHED_EARLY_FOR_RERUN":  # an interrupted run is followed by the one that replaced it
+            page.runs_done += 1
+
+
+def track_runs(page):
+    """Count on ``page.runs_done`` the script runs the app finished for this page, read from Streamlit's own websocket
+    messages (``script_finished``); ``page.runs`` keeps their timeline for a failure's log.
+
+    The DOM's ``data-test-script-state`` cannot tell: on a loaded machine the start and the end of a short run reach
+    the browser together, React renders them at once and the attribute never reads « running »."""
+    page.runs, page.runs_done, page.stream = [], 0, None
+
+    def on_websocket(ws) -> None:
+        if ws.url.endswith("/_stcore/stream"):
+            page.runs.append((time.perf_counter(), "websocket opened"))
+            page.stream = ws
+            ws.on("framesent", lambda payload: _on_sent(page, payload))
+            ws.on("framereceived", lambda payload: _on_received(page, payload))
+
+    page.on("websocket", on_websocket)
     return page
+
+
+def runs_finished(page) -> int | None:
+    """Script runs finished so far for ``page`` (None: the page was not tracked by ``track_runs``)."""
+    return getattr(page, "runs_done", None)
+
+
+def wait_run_after(page, before: int, timeout: float = LONG) -> None:
+    """Wait until the app finished a run after the ``before``-th one (``runs_finished`` read before the action), then
+    until it is idle for ``settle``'s quiet time counted from now: the page may render the run's last messages a little
+    after they arrived, and a run rendered at once never reset the quiet time counted before it."""
+    if page.runs_done <= before:
+        try:
+            page.stream.wait_for_event("framereceived", predicate=lambda _: page.runs_done > before, timeout=timeout)
+        except PlaywrightError as exc:
+            raise AssertionError(f"no script run finished after the action: {exc}; {run_log(page)}") from exc
+    page.evaluate("() => { window.__ptceQuietSince = undefined; }")
+    settle(page, timeout=timeout)
+
+
+def run_log(page) -> str:
+    """The page's script-run timeline (seconds, event), for a failure's message."""
+    runs = getattr(page, "runs", [])
+    start = runs[0][0] if runs else 0
+    return "runs: " + ", ".join(f"{t - start:.2f} {event}" for t, event in runs)
 
 
 def shot(page, name: str) -> None:
@@ -97,11 +168,19 @@ _WATCH_RUN_JS = """() => {
 def open_tab(page, name: str, exact: bool = False) -> None:
     """Click a tab, then wait for the rerun it starts (the app's tabs have a key and rerun the page) and its end: that
     rerun replaces the tab's widgets, so text typed or a download clicked before it ends can be lost. Waiting for quiet
-    alone was not enough: on a loaded machine the run could start after 300 quiet ms. The tab already shown starts none."""
+    alone was not enough: on a loaded machine the run could start after 300 quiet ms. The tab already shown starts none.
+
+    On a page tracked by ``track_runs`` the run is seen in the websocket messages; otherwise by a MutationObserver on the
+    script state, which can miss a run whose start and end are rendered at once (a loaded machine)."""
     tab = page.get_by_role("tab", name=name, exact=exact)
     tab.wait_for(timeout=LONG)
     settle(page)
     if tab.get_attribute("aria-selected") != "true":
+        before = runs_finished(page)
+        if before is not None:
+            tab.click(timeout=LONG)
+            wait_run_after(page, before)
+            return
         page.evaluate(_WATCH_RUN_JS)
         tab.click(timeout=LONG)
         page.wait_for_function("() => window.__ptceRan === true", polling=50, timeout=LONG)

@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from ptce_geo.territory import TerritoryDefinition, build_territory
-from tests.browser.helpers import LONG, MAP_IFRAME, draw_polygon, map_frame, open_map, settle, shot
+from tests.browser.helpers import LONG, MAP_IFRAME, draw_polygon, map_frame, open_map, runs_finished, settle, shot, wait_run_after
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +31,9 @@ _NO_OVERLAP_JS = """() => {
 def choose(page, label: str, option: str) -> None:
     """Pick ``option`` in the Streamlit selectbox labelled ``label``, then wait for the run it starts."""
     page.get_by_test_id("stSelectbox").filter(has_text=label).click()
+    before = runs_finished(page)
     page.get_by_role("option", name=option, exact=True).click()
-    settle(page)
+    wait_run_after(page, before)  # settle() alone may end before a run that starts late on a loaded machine
 
 
 def test_the_classes_key_is_page_text_under_the_map_and_follows_the_classes(page, server):

@@ -7,7 +7,21 @@ import time
 
 import pytest
 
-from tests.browser.helpers import LONG, MAP_IFRAME, SHOWN_PATH, TIMINGS, draw_polygon, map_frame, open_map, open_tab, pick_epci, settle, shot
+from tests.browser.helpers import (
+    LONG,
+    MAP_IFRAME,
+    SHOWN_PATH,
+    TIMINGS,
+    draw_polygon,
+    map_frame,
+    open_map,
+    open_tab,
+    pick_epci,
+    runs_finished,
+    settle,
+    shot,
+    wait_run_after,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -124,12 +138,12 @@ def test_saving_an_unchanged_drawing_keeps_the_epci_clicked_before(page, server)
     frame.locator(".leaflet-draw-edit-edit").click()
     leaflet = map_frame(page)
     leaflet.wait_for_function("() => document.querySelectorAll('.leaflet-editing-icon').length > 0")  # edit mode is on
+    before = runs_finished(page)
     frame.locator(".leaflet-draw-actions a", has_text="Enregistrer").click()
     leaflet.wait_for_function("() => document.querySelectorAll('.leaflet-editing-icon').length === 0")
-    # the component sends its value 250 ms after the event; the run it starts is then awaited
-    page.wait_for_function("() => document.querySelector('[data-testid=stApp]').dataset.testScriptState !== 'notRunning'",
-                           polling=10, timeout=30_000)
-    settle(page)
+    # the component sends its value 250 ms after the event; the run it starts is then awaited (seen in the websocket: a
+    # short run may never show as « running » in the page)
+    wait_run_after(page, before)
     assert f"epci={clicked}" in page.url and "polygone=" in page.url
     page.get_by_text(f"SIREN {clicked}").wait_for()
     assert page.failed == [] and page.external == []
