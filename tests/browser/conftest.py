@@ -78,6 +78,23 @@ def page(browser, server, request):
     context.close()
 
 
+# Window sizes of issue 13's bad-input list: 1024 px wide, 1920 px wide, a 1400 px window zoomed to 200 %
+WINDOWS = {"1024": ({"width": 1024, "height": 768}, 1), "1920": ({"width": 1920, "height": 1080}, 1),
+           "zoom200": ({"width": 700, "height": 500}, 2)}
+
+
+@pytest.fixture(params=list(WINDOWS))
+def sized(request, browser, server):
+    """A fresh page in each window of ``WINDOWS`` (``page.window`` names it)."""
+    viewport, scale = WINDOWS[request.param]
+    context = browser.new_context(viewport=viewport, device_scale_factor=scale, locale="fr-FR")
+    context.set_default_timeout(45_000)
+    page = watch(context.new_page(), server["url"])
+    page.window = request.param
+    yield page
+    context.close()
+
+
 def pytest_terminal_summary(terminalreporter):
     if TIMINGS:
         terminalreporter.section("browser timings")

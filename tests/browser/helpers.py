@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError
@@ -185,6 +186,40 @@ def open_tab(page, name: str, exact: bool = False) -> None:
         tab.click(timeout=LONG)
         page.wait_for_function("() => window.__ptceRan === true", polling=50, timeout=LONG)
     settle(page)
+
+
+def every_page_and_tab(page, url: str, epci: str, project: str):
+    """Open every page and each of its tabs on the EPCI ``epci`` (the Acteurs page on an empty inventory, the Projet
+    page on a new project named ``project`` and a random suffix), yielding a name for each place once it is shown."""
+    page.goto(url + "/")
+    page.get_by_role("heading", name="Données chargées").wait_for(timeout=LONG)
+    yield "accueil"
+    page.goto(url + f"/Territoire?epci={epci}")
+    page.get_by_text(f"SIREN {epci}").first.wait_for(timeout=LONG)
+    yield from _tabs(page, "territoire", ("EPCI", "Dessin ou contour", "Communes"))
+    page.goto(url + f"/Diagnostic?epci={epci}")
+    page.get_by_role("tab", name="Synthèse").wait_for(timeout=LONG)
+    yield from _tabs(page, "diagnostic", ("Synthèse", "EPCI et disparités", "Rural / urbain", "Zonages", "Alertes", "Sources"))
+    page.goto(url + f"/Export?epci={epci}")
+    page.get_by_text("Fichier par fichier").wait_for(timeout=LONG)
+    yield "export"
+    page.goto(url + f"/Acteurs?epci={epci}")
+    page.get_by_role("button", name="Commencer un inventaire vide").click()
+    page.get_by_role("tab", name="Rapport d'import").wait_for(timeout=LONG)
+    yield "acteurs_carte"
+    yield from _tabs(page, "acteurs", ("Rapport d'import", "Modifier le tableau", "Synthèse du territoire", "Collectif", "Exporter"))
+    page.goto(url + f"/Projet?epci={epci}")
+    page.get_by_label("Nom du projet").fill(f"{project} {uuid.uuid4().hex[:6]}")
+    page.get_by_label("Nom du projet").press("Enter")
+    page.get_by_role("button", name="Créer le projet").click()
+    page.get_by_role("tab", name="Instantanés").wait_for(timeout=LONG)
+    yield from _tabs(page, "projet", ("Territoires", "Constats partagés", "Profil du PTCE", "Instantanés"))
+
+
+def _tabs(page, prefix: str, names: tuple[str, ...]):
+    for name in names:
+        open_tab(page, name, exact=True)
+        yield f"{prefix}_{name}"
 
 
 def map_frame(page):

@@ -15,7 +15,20 @@ import uuid
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.browser.helpers import ARTIFACTS, LONG, MAP_IFRAME, ROOT, open_map, open_tab, run_log, runs_finished, settle, shot, wait_run_after
+from tests.browser.helpers import (
+    ARTIFACTS,
+    LONG,
+    MAP_IFRAME,
+    ROOT,
+    every_page_and_tab,
+    open_map,
+    open_tab,
+    run_log,
+    runs_finished,
+    settle,
+    shot,
+    wait_run_after,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -62,36 +75,8 @@ def check(page, where: str, found: dict) -> None:
 
 def test_every_page_and_tab_has_no_serious_violation(page, server):
     found: dict[str, list] = {}
-    page.goto(server["url"] + "/")
-    page.get_by_role("heading", name="Données chargées").wait_for(timeout=LONG)
-    check(page, "accueil", found)
-    page.goto(server["url"] + f"/Territoire?epci={AMIENS}")
-    page.get_by_text(f"SIREN {AMIENS}").first.wait_for(timeout=LONG)
-    for tab in ("EPCI", "Dessin ou contour", "Communes"):
-        open_tab(page, tab, exact=True)
-        check(page, f"territoire_{tab}", found)
-    page.goto(server["url"] + f"/Diagnostic?epci={AMIENS}")
-    page.get_by_role("tab", name="Synthèse").wait_for(timeout=LONG)
-    for tab in ("Synthèse", "EPCI et disparités", "Rural / urbain", "Zonages", "Alertes", "Sources"):
-        open_tab(page, tab, exact=True)
-        check(page, f"diagnostic_{tab}", found)
-    page.goto(server["url"] + f"/Export?epci={AMIENS}")
-    page.get_by_text("Fichier par fichier").wait_for(timeout=LONG)
-    check(page, "export", found)
-    page.goto(server["url"] + f"/Acteurs?epci={AMIENS}")
-    page.get_by_role("button", name="Commencer un inventaire vide").click()
-    page.get_by_role("tab", name="Rapport d'import").wait_for(timeout=LONG)
-    for tab in ("Rapport d'import", "Modifier le tableau", "Synthèse du territoire", "Collectif", "Exporter"):
-        open_tab(page, tab, exact=True)
-        check(page, f"acteurs_{tab}", found)
-    page.goto(server["url"] + f"/Projet?epci={AMIENS}")
-    page.get_by_label("Nom du projet").fill(f"Axe {uuid.uuid4().hex[:6]}")
-    page.get_by_label("Nom du projet").press("Enter")
-    page.get_by_role("button", name="Créer le projet").click()
-    page.get_by_role("tab", name="Instantanés").wait_for(timeout=LONG)
-    for tab in ("Territoires", "Constats partagés", "Profil du PTCE", "Instantanés"):
-        open_tab(page, tab, exact=True)
-        check(page, f"projet_{tab}", found)
+    for where in every_page_and_tab(page, server["url"], AMIENS, "Axe"):
+        check(page, where, found)
     (ARTIFACTS / "axe_violations.json").write_text(json.dumps(found, ensure_ascii=False, indent=1))
     assert found == {}, "\n".join(f"{where}: {v['rule']} ({v['impact']}) {v['html'][:120]}" for where, items in found.items() for v in items)
 

@@ -13,11 +13,10 @@ listed in the closing note of issue 13.
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 
-from tests.browser.helpers import LONG, open_tab, settle, shot
+from tests.browser.helpers import every_page_and_tab, settle, shot
 
 pytestmark = pytest.mark.browser
 
@@ -59,36 +58,7 @@ def test_no_english_we_control_on_any_page_or_tab(page, server):
             found[where] = hits
             shot(page, f"english_{where}")
 
-    page.goto(server["url"] + "/")
-    page.get_by_role("heading", name="Données chargées").wait_for(timeout=LONG)
-    scan("accueil")
-    page.goto(server["url"] + f"/Territoire?epci={AMIENS}")
-    page.get_by_text(f"SIREN {AMIENS}").first.wait_for(timeout=LONG)
-    for tab in ("EPCI", "Dessin ou contour", "Communes"):
-        open_tab(page, tab, exact=True)
-        scan(f"territoire_{tab}")
-    page.goto(server["url"] + f"/Diagnostic?epci={AMIENS}")
-    page.get_by_role("tab", name="Synthèse").wait_for(timeout=LONG)
-    for tab in ("Synthèse", "EPCI et disparités", "Rural / urbain", "Zonages", "Alertes", "Sources"):
-        open_tab(page, tab, exact=True)
-        scan(f"diagnostic_{tab}")
-    page.goto(server["url"] + f"/Export?epci={AMIENS}")
-    page.get_by_text("Fichier par fichier").wait_for(timeout=LONG)
-    scan("export")
-    page.goto(server["url"] + f"/Acteurs?epci={AMIENS}")
-    page.get_by_role("button", name="Commencer un inventaire vide").click()
-    page.get_by_role("tab", name="Rapport d'import").wait_for(timeout=LONG)
-    scan("acteurs_carte")
-    for tab in ("Rapport d'import", "Modifier le tableau", "Synthèse du territoire", "Collectif", "Exporter"):
-        open_tab(page, tab, exact=True)
-        scan(f"acteurs_{tab}")
-    page.goto(server["url"] + f"/Projet?epci={AMIENS}")
-    page.get_by_label("Nom du projet").fill(f"Anglais {uuid.uuid4().hex[:6]}")
-    page.get_by_label("Nom du projet").press("Enter")
-    page.get_by_role("button", name="Créer le projet").click()
-    page.get_by_role("tab", name="Instantanés").wait_for(timeout=LONG)
-    for tab in ("Territoires", "Constats partagés", "Profil du PTCE", "Instantanés"):
-        open_tab(page, tab, exact=True)
-        scan(f"projet_{tab}")
+    for where in every_page_and_tab(page, server["url"], AMIENS, "Anglais"):
+        scan(where)
     assert found == {}, "\n".join(f"{where}: {hit}" for where, hits in found.items() for hit in hits)
 

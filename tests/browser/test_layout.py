@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.helpers import LONG, open_tab, shot, watch
+from tests.browser.helpers import LONG, open_tab, shot
 
 pytestmark = pytest.mark.browser
 
 AMIENS = "248000531"
-WINDOWS = {"1024": ({"width": 1024, "height": 768}, 1), "1920": ({"width": 1920, "height": 1080}, 1),
-           "zoom200": ({"width": 700, "height": 500}, 2)}
 
 # Elements wider than their box: the page itself, a select box's chosen value, an expander's content.
 _OVERFLOWS_JS = """() => {
@@ -29,17 +27,6 @@ _OVERFLOWS_JS = """() => {
     }
     return out;
 }"""
-
-
-@pytest.fixture(params=list(WINDOWS))
-def sized(request, browser, server):
-    viewport, scale = WINDOWS[request.param]
-    context = browser.new_context(viewport=viewport, device_scale_factor=scale, locale="fr-FR")
-    context.set_default_timeout(45_000)
-    page = watch(context.new_page(), server["url"])
-    page.window = request.param
-    yield page
-    context.close()
 
 
 def settled(page) -> None:

@@ -12,13 +12,11 @@ import re
 
 import pytest
 
-from tests.browser.helpers import LONG, MAP_IFRAME, SHOWN_PATH, map_frame, settle, shot, watch
+from tests.browser.helpers import LONG, MAP_IFRAME, SHOWN_PATH, map_frame, settle, shot
 from tests.browser.test_actors_flow import INVENTORY
 
 pytestmark = pytest.mark.browser
 
-WINDOWS = {"1024": ({"width": 1024, "height": 768}, 1), "1920": ({"width": 1920, "height": 1080}, 1),
-           "zoom200": ({"width": 700, "height": 500}, 2)}  # a 1400 px window zoomed to 200 %
 # (lat, lon) of places at the edges of metropolitan France
 EDGES = {"Ouessant": (48.457, -5.095), "Bray-Dunes": (51.078, 2.518), "Lauterbourg": (48.975, 8.23),
          "Menton": (43.775, 7.503), "Bonifacio": (41.387, 9.159), "Cap Corse": (43.008, 9.36), "Cerbère": (42.443, 3.166),
@@ -43,17 +41,6 @@ _PLACES_JS = """(places) => {
 
 def overlap(a: dict, b: dict) -> bool:
     return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
-
-
-@pytest.fixture(params=list(WINDOWS))
-def sized(request, browser, server):
-    viewport, scale = WINDOWS[request.param]
-    context = browser.new_context(viewport=viewport, device_scale_factor=scale, locale="fr-FR")
-    context.set_default_timeout(45_000)
-    page = watch(context.new_page(), server["url"])
-    page.window = request.param
-    yield page
-    context.close()
 
 
 def test_keys_sit_under_the_map_and_nothing_covers_france(sized, server, embedded):
