@@ -48,8 +48,9 @@ KIND_SHAPES = {"association": "circle", "SCIC": "square", "SCOP": "square", "aut
                "collectivité": "triangle_down", "établissement public": "triangle_down",
                "centre de recherche": "star", "enseignement supérieur et recherche": "star", "organisme de formation": "star",
                "habitants ou collectif citoyen": "hexagon", "autre": "cross"}
+# One shape per ESS family (sources.sirene.FAMILIES); « autres organismes », the catch-all, a cross like « autre ».
 FAMILY_SHAPES = {"associations": "circle", "cooperatives": "square", "mutuelles": "triangle_down", "fondations": "hexagon",
-                 "societes_ess": "diamond"}
+                 "societes_ess": "diamond", "autres": "cross"}
 
 
 def shape_of(value: object, shapes: dict[str, str]) -> str:

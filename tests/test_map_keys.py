@@ -17,7 +17,9 @@ from ptce_geo import map_keys
 from ptce_geo.collective.actor_schema import KINDS
 from ptce_geo.collective.actors import INVOLVEMENT_COLOURS, KIND_COLOURS
 from ptce_geo.collective.actors_map import actor_legend_html, marker_rows
+from ptce_geo.ess_map import FAMILY_COLOURS
 from ptce_geo.map_symbols import FAMILY_SHAPES, KIND_SHAPES, SHAPES, UNKNOWN_SHAPE, shape_of
+from ptce_geo.sources.sirene import FAMILIES
 
 
 def test_every_shape_is_a_distinct_valid_polygon_inside_the_marker_radius():
@@ -31,7 +33,8 @@ def test_every_shape_is_a_distinct_valid_polygon_inside_the_marker_radius():
 
 def test_every_kind_and_family_has_a_shape_and_unknowns_a_cross():
     assert set(KIND_SHAPES) == set(KINDS) and set(KIND_SHAPES.values()) <= set(SHAPES)
-    assert len(set(FAMILY_SHAPES.values())) == len(FAMILY_SHAPES)  # the five families all differ by shape
+    assert len(set(FAMILY_SHAPES.values())) == len(FAMILY_SHAPES)  # the families all differ by shape
+    assert set(FAMILY_SHAPES) == set(FAMILIES) == set(FAMILY_COLOURS)  # every family Sirene may give has both
     assert shape_of("SCOP", KIND_SHAPES) == "square" and shape_of("ovni", KIND_SHAPES) == UNKNOWN_SHAPE == "cross"
     assert shape_of(None, KIND_SHAPES) == shape_of(float("nan"), KIND_SHAPES) == "cross"
 
