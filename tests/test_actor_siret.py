@@ -292,18 +292,14 @@ def cache_with_sirene(embedded_root, sirene_files, tmp_path, monkeypatch) -> Pat
 
 
 def test_page_import_and_form_fill_from_sirene(cache_with_sirene):
-    from tests.test_actors_page import held, page, texts, upload
+    from tests.test_actors_page import add_with_form, held, page, texts, upload
 
     at = upload(page(), "acteurs.csv", inventory_csv().encode())
     assert not at.exception
     assert held(at).inventory.actors.set_index("nom").loc["Asso A", "type_structure"] == "association"
     notes = " ".join(m.value for m in at.markdown)
     assert f"SIRET : 5 acteurs complétés depuis Sirene ({VINTAGE})" in notes
-    at.session_state["act_new_lat"], at.session_state["act_new_lon"] = 47.99781, 2.73339
-    at.run()
-    at.text_input(key="act_new_nom").input("Nouvelle coopérative")
-    at.text_input(key="act_new_siret").input(spaced(SIRETS[3]))
-    next(b for b in at.button if b.label == "Ajouter l'acteur").click().run()
+    add_with_form(at, "Nouvelle coopérative", siret=spaced(SIRETS[3]))
     assert not at.exception
     added = held(at).inventory.actors.set_index("nom").loc["Nouvelle coopérative"]
     assert added["siret"] == SIRETS[3] and added["type_structure"] == TYPE_OF["6317"]
@@ -312,15 +308,11 @@ def test_page_import_and_form_fill_from_sirene(cache_with_sirene):
 
 
 def test_page_without_sirene_keeps_the_siret_and_says_so(app_data):
-    from tests.test_actors_page import held, page, texts
+    from tests.test_actors_page import add_with_form, held, page, texts
 
     at = page()
     at.button(key="act_vide").click().run()
-    at.session_state["act_new_lat"], at.session_state["act_new_lon"] = 47.99781, 2.73339
-    at.run()
-    at.text_input(key="act_new_nom").input("Asso A")
-    at.text_input(key="act_new_siret").input(spaced(SIRETS[0]))
-    next(b for b in at.button if b.label == "Ajouter l'acteur").click().run()
+    add_with_form(at, "Asso A", siret=spaced(SIRETS[0]))
     assert not at.exception
     assert held(at).inventory.actors["siret"].tolist() == [SIRETS[0]]
     assert SIRENE_ABSENT in texts(at)

@@ -143,15 +143,22 @@ def test_page_edit_then_validate(app_data):
     assert "1 ligne supprimée" in texts(at)
 
 
+def add_with_form(at, name: str, siret: str = "", impl: str = "") -> None:
+    """Fill the « Ajouter un acteur » form at a point in Montargis (45208) and submit it."""
+    at.session_state["act_new_lat"], at.session_state["act_new_lon"] = 47.99781, 2.73339
+    at.run()
+    at.text_input(key="act_new_nom").input(name)
+    if siret:
+        at.text_input(key="act_new_siret").input(siret)
+    if impl:
+        at.selectbox(key="act_new_impl").select(impl)
+    next(b for b in at.button if b.label == "Ajouter l'acteur").click().run()
+
+
 def test_page_add_actor_with_the_form(app_data):
     at = page()
     at.button(key="act_vide").click().run()
-    at.session_state["act_new_lat"], at.session_state["act_new_lon"] = 47.99781, 2.73339
-    at.run()
-    at.text_input(key="act_new_nom").input("<b>Recyclerie</b>")
-    at.selectbox(key="act_new_impl").select("noyau dur")
-    submit = next(b for b in at.button if b.label == "Ajouter l'acteur")
-    submit.click().run()
+    add_with_form(at, "<b>Recyclerie</b>", impl="noyau dur")
     assert not at.exception
     inventory = held(at).inventory
     assert inventory.actors["nom"].tolist() == ["<b>Recyclerie</b>"] and inventory.actors["code_commune"].tolist() == ["45208"]
