@@ -13,35 +13,19 @@ if panels.banner(current):
     diag = current.diagnostic
     report.key_figures(diag)
     report.alerts_line(diag)
-    tabs = st.tabs(["Synthèse", "Trajectoire", "EPCI et disparités", "Rural / urbain", "Zonages", "Alertes", "Sources", "ESS"],
-                   key="diag_onglet", on_change="rerun")
-    summary, trajectory, epci, mix, zonings, alerts, sources, ess = tabs
-    if summary.open:
-        with summary:
-            report.summary_table(diag)
-    if trajectory.open:
-        with trajectory:
-            trends_panel.block(diag)
-    if epci.open:
-        with epci:
-            report.epci_table(diag)
-            report.disparity_chart(diag)
-            report.disparity_table(diag)
-    if mix.open:
-        with mix:
-            report.rural_urban(diag, maps.density_map)
-    if zonings.open:
-        with zonings:
-            zonings_panel.block(diag)
-            zonings_panel.qpv_block(ref, diag)
-    if alerts.open:
-        with alerts:
-            report.alerts(diag)
-    if sources.open:
-        with sources:
-            report.sources(diag)
-    if ess.open:
-        with ess:
-            ess_panel.block(ref, diag)
+    panes = {  # tab title -> what it shows; only the open tab is drawn (on_change="rerun")
+        "Synthèse": lambda: report.summary_table(diag),
+        "Trajectoire": lambda: trends_panel.block(diag),
+        "EPCI et disparités": lambda: (report.epci_table(diag), report.disparity_chart(diag), report.disparity_table(diag)),
+        "Rural / urbain": lambda: report.rural_urban(diag, maps.density_map),
+        "Zonages": lambda: (zonings_panel.block(diag), zonings_panel.qpv_block(ref, diag)),
+        "Alertes": lambda: report.alerts(diag),
+        "Sources": lambda: report.sources(diag),
+        "ESS": lambda: ess_panel.block(ref, diag),
+    }
+    for tab, show in zip(st.tabs(list(panes), key="diag_onglet", on_change="rerun"), panes.values(), strict=True):
+        if tab.open:
+            with tab:
+                show()
     dossier.for_diagnostic(diag, current.definition.to_json())
     panels.page_link("app_pages/3_Export.py", "Télécharger la base du diagnostic (CSV, GeoJSON, GeoPackage)", ":material/download:")
