@@ -49,6 +49,11 @@ _PIXEL_JS = """([lat, lon]) => {
     const r = m.getContainer().getBoundingClientRect(), p = m.latLngToContainerPoint([lat, lon]);
     return [r.left + p.x, r.top + p.y];
 }"""
+DRAW_ZOOM = 8  # the square is drawn at this zoom (panning and zooming start no run of the app)
+_ZOOM_JS = """([lat, lon, zoom]) => document.querySelector('iframe[title="streamlit_folium.st_folium"]').contentWindow
+    .map.setView([lat, lon], zoom, {animate: false})"""
+_ZOOMED_JS = """zoom => { const m = document.querySelector('iframe[title="streamlit_folium.st_folium"]').contentWindow.map;
+    return m.getZoom() === zoom && !m._animatingZoom; }"""
 QUIET_S = 0.3
 TIMEOUT_S = 120.0
 # State of the page and of the map inside the component's iframe (same origin: readable from the page).
@@ -189,6 +194,8 @@ def app_figures(browser, env: dict) -> dict[str, Figure]:
         point = _pixel(page, box, AMIENS)
         out["click an EPCI"] = _timed(page, meter, lambda: page.mouse.click(*point), lambda s: "epci=248000531" in s["url"])
         out["click it again (removed)"] = _timed(page, meter, lambda: page.mouse.click(*point), lambda s: "epci=" not in s["url"])
+        page.evaluate(_ZOOM_JS, [*_centre(SQUARE), DRAW_ZOOM])  # the square spans ~8 px at France's zoom: too small to draw
+        page.wait_for_function(_ZOOMED_JS, arg=DRAW_ZOOM)
         corners = [_pixel(page, box, corner) for corner in SQUARE]
         draw_polygon(page, page.frame_locator(MAP_IFRAME), [((x - box["x"]) / box["width"], (y - box["y"]) / box["height"])
                                                             for x, y in corners])
@@ -207,6 +214,10 @@ def _pixel(page, box: dict, point: tuple[float, float]) -> tuple[float, float]:
     """Where (lat, lon) is on the page: the same place whatever the map's zoom, in every version of the app."""
     x, y = page.evaluate(_PIXEL_JS, list(point))
     return box["x"] + x, box["y"] + y
+
+
+def _centre(points: list[tuple[float, float]]) -> list[float]:
+    return [sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)]
 
 
 def _press(page, x: float, y: float) -> None:
