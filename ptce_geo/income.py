@@ -34,16 +34,36 @@ __all__ = ["METHOD", "MEASURED_ERROR", "TYPICAL_ERROR", "ERROR_LEGEND", "error_n
 
 Z90 = 1.2815515655446004  # scipy.special.ndtri(0.9); scipy is imported where needed: ~1 s on the way to the first map
 SMALL_HOUSEHOLDS = 200  # fiscal households: the published communes that stand for a secret one
-# bench/bench_income_estimator.py, 2019 communes vs INSEE's published 2019 values (median |error| / p90 / max)
-MEASURED_ERROR = ("erreur mesurée sur 2019 contre les valeurs publiées par l'INSEE (médiane / 90e centile / maximum des écarts "
-                  "absolus) : médiane du niveau de vie 94 / 222 / 551 € pour les 1 240 EPCI, 125 / 224 / 379 € pour les "
-                  "départements, 123 / 189 / 292 € pour les régions, 117 € pour la France métropolitaine (sous-estimée d'environ "
-                  "0,5 %) ; taux de pauvreté 0,9 / 2,3 / 6,2 points (EPCI), 0,5 / 1,3 / 2,0 (départements), 0,4 / 1,1 / 1,5 "
-                  "(régions), 0,3 point (France métropolitaine)")
+# bench/bench_income_estimator.py, 2019 communes vs INSEE's published 2019 values: per level, (label in the sentence, absolute
+# error of the median in € and of the poverty rate in points as median / p90 / max; France métropolitaine, one value, median only).
+# The one source of both the sentence below and the « ± » of each estimate
+_MEASURED = {
+    "epci": ("EPCI", "pour les 1 240 EPCI", {"med_niveau_vie": (94, 222, 551), "taux_pauvrete": (0.9, 2.3, 6.2)}),
+    "departement": ("départements", "pour les départements", {"med_niveau_vie": (125, 224, 379), "taux_pauvrete": (0.5, 1.3, 2.0)}),
+    "region": ("régions", "pour les régions", {"med_niveau_vie": (123, 189, 292), "taux_pauvrete": (0.4, 1.1, 1.5)}),
+    "france": ("France métropolitaine", "pour la France métropolitaine (sous-estimée d'environ 0,5 %)",
+               {"med_niveau_vie": (117,), "taux_pauvrete": (0.3,)}),
+}
+
+
+def _figures(values: tuple[float, ...], digits: int) -> str:
+    return " / ".join(f"{v:.{digits}f}".replace(".", ",") for v in values)
+
+
+def _measured_sentence() -> str:
+    """The measured errors in words, from ``_MEASURED``: « médiane du niveau de vie 94 / 222 / 551 € pour les 1 240 EPCI, … »."""
+    medians = [f"{_figures(e['med_niveau_vie'], 0)} € {where}" for _, where, e in _MEASURED.values()]
+    # the unit is said once on the first level, then on the single-value France
+    units = {"epci": " points", "france": " point"}
+    poverty = [f"{_figures(e['taux_pauvrete'], 1)}{units.get(level, '')} ({label})" for level, (label, _, e) in _MEASURED.items()]
+    return ("erreur mesurée sur 2019 contre les valeurs publiées par l'INSEE (médiane / 90e centile / maximum des écarts "
+            f"absolus) : médiane du niveau de vie {', '.join(medians)} ; taux de pauvreté {', '.join(poverty)}")
+
+
+MEASURED_ERROR = _measured_sentence()
 # the same measure, per level of the estimate: median |error| (median €, poverty points); a territory drawn by the user is
 # read as an EPCI (the finest level measured)
-TYPICAL_ERROR = {"epci": {"med_niveau_vie": 94.0, "taux_pauvrete": 0.9}, "departement": {"med_niveau_vie": 125.0, "taux_pauvrete": 0.5},
-                 "region": {"med_niveau_vie": 123.0, "taux_pauvrete": 0.4}, "france": {"med_niveau_vie": 117.0, "taux_pauvrete": 0.3}}
+TYPICAL_ERROR = {level: {ind: float(values[0]) for ind, values in errors.items()} for level, (_, _, errors) in _MEASURED.items()}
 ERROR_LEGEND = ("« ± » : écart absolu médian mesuré sur 2019 entre l'estimation et la valeur publiée par l'INSEE, au même niveau "
                 "(EPCI pour un territoire sur mesure ; python bench/bench_income_estimator.py) ; non mesurable pour les autres "
                 "millésimes faute de valeurs supra-communales du même millésime dans les données chargées")

@@ -8,6 +8,8 @@ and within the perimeter tolerance, tested at its boundary.
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 from statistics import NormalDist
 
 import numpy as np
@@ -17,9 +19,11 @@ import pytest
 from ptce_geo.diagnostic import figure_note, is_low_coverage
 from ptce_geo.income import (
     ESTIMATED,
+    MEASURED_ERROR,
     PERIMETER_TOLERANCE,
     PUBLISHED,
     SMALL_HOUSEHOLDS,
+    TYPICAL_ERROR,
     Z90,
     error_note,
     estimate_by,
@@ -102,6 +106,32 @@ def test_an_estimate_carries_the_error_measured_at_its_level():
     assert error_note("taux_chomage", "territoire") == "" and error_note("taux_pauvrete", "commune") == ""
     assert figure_note("estimé", 0.72, 0.90, "± 0,9 pt") == "estimé ± 0,9 pt ; couverture 72 %"
     assert figure_note("publié INSEE", 1.0, 0.90, "± 0,9 pt") == "publié INSEE"  # a published value carries no estimation error
+
+
+def _readme_errors() -> dict[str, dict[str, list[str]]]:
+    """The README « Erreur mesurée » table, « après » columns: level -> indicator -> figures as written (« 94 », « 0,9 »)."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    levels = {"EPCI": "epci", "départements": "departement", "régions": "region", "France métropolitaine": "france"}
+    out = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0] in levels:
+            out[levels[cells[0]]] = {"med_niveau_vie": re.findall(r"\d[\d,]*", cells[2].replace("€", "")),
+                                     "taux_pauvrete": re.findall(r"\d,\d", cells[4])}
+    return out
+
+
+def test_the_measured_error_sentence_and_the_typical_errors_say_the_readme_figures():
+    """One table feeds both: a figure changed in one place only (sentence, ``TYPICAL_ERROR``, README) fails here."""
+    readme = _readme_errors()
+    assert set(readme) == set(TYPICAL_ERROR) == {"epci", "departement", "region", "france"}
+    medians = re.search(r"médiane du niveau de vie (.*?) ; taux de pauvreté (.*)$", MEASURED_ERROR)
+    said = {"med_niveau_vie": medians.group(1), "taux_pauvrete": medians.group(2)}
+    for level, figures in readme.items():
+        for ind, values in figures.items():
+            assert " / ".join(values) in said[ind], (level, ind, values)
+            assert TYPICAL_ERROR[level][ind] == float(values[0].replace(",", ".")), (level, ind)
+    assert "1 240 EPCI" in MEASURED_ERROR and said["taux_pauvrete"].endswith("0,3 point (France métropolitaine)")
 
 
 def test_a_secret_median_stands_for_the_small_published_communes_of_its_departement():
