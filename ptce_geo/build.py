@@ -22,7 +22,7 @@ from .geometry import areas_km2, zone_of
 from .income import COMPUTED, ESTIMATED, INCOME_IDS, estimate_by, fit_model, with_published
 from .indicators import INDICATORS, VARIABLES, aggregate_by, coverage_by
 from .passage import to_reference, with_arrondissements
-from .qpv import qpv_warnings
+from .qpv import population_warnings, qpv_warnings
 from .series_tables import LEVELS_FILE, MODELS_FILE, SERIES_FILE, build_series, income_models, level_trends, models_from
 from .sources.datasets import Dataset
 from .sources.domain import CENSUS_RULE, STALE_RATIO, census_zero, reject, stale_contour
@@ -404,6 +404,9 @@ def build_cache(new: list[tuple[Dataset, FileRecord]], root: Path | str | None =
             passage = with_arrondissements(chosen["passage"][0].table if "passage" in chosen else None)
             if "qpv2024" in chosen:
                 warnings += qpv_warnings(chosen["qpv2024"][0].table, communes.index, passage, chosen["qpv2024"][0].origin)
+            if "qpv_population" in chosen:
+                contours = chosen["qpv2024"][0].table if "qpv2024" in chosen else None
+                warnings += population_warnings(chosen["qpv_population"][0].table, contours, chosen["qpv_population"][0].origin)
             gen.write("passage", passage)
             _store_sources(gen, chosen)
             manifest = {

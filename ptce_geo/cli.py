@@ -88,8 +88,10 @@ COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[a
 
 def _data_configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", required=True)
-    imp = sub.add_parser("import", help="importer les fichiers officiels d'un dossier (ex. ../shared/data)")
-    imp.add_argument("folder")
+    imp = sub.add_parser("import", help="importer les fichiers officiels d'un dossier (ex. ../shared/data) ou un fichier")
+    imp.add_argument("folder", metavar="DOSSIER_OU_FICHIER")
+    imp.add_argument("--millesime", help="millésime d'une table de population des QPV (ex. « RP 2020, QPV 2024 ») ; "
+                                         "sans lui : « millésime non indiqué »")
     imp.add_argument("--partial", action="store_true",
                      help="accepter un fichier partiel (quelques communes, quelques contours) : ses lignes remplacent celles du jeu "
                           "en service, les autres sont gardées (sans cette option, un tel fichier est refusé)")
@@ -207,7 +209,7 @@ def _data_run(args: argparse.Namespace) -> int:
     if args.action == "import":
         from .sources.local import import_directory
 
-        manifest, result = import_directory(args.folder, args.data_dir, partial=args.partial)
+        manifest, result = import_directory(args.folder, args.data_dir, partial=args.partial, qpv_vintage=args.millesime)
         for err in result.errors:
             print(f"  erreur : {err}", file=sys.stderr)
         print(f"{len(result.found)} jeux reconnus, {len(result.ignored)} fichiers ignorés, {len(result.errors)} erreurs.")

@@ -23,6 +23,7 @@ from .disparity import commune_values, marginal_parts, max_min_ratio, theil_spli
 from .errors import TerritoryError
 from .income import COMPUTED, ESTIMATED, INCOME_IDS, IncomeModel, estimate_by, fit_model
 from .indicators import AAV_CATEGORIES, DENSITY_GROUPS, DENSITY_LEVELS, INDICATORS, aggregate_by, coverage_by
+from .qpv import QpvSummary, qpv_summary
 from .reference import FETCH_HINT, Reference
 from .rural_urban import RuralUrban, rural_urban
 from .sources.domain import hors_domaine
@@ -62,6 +63,7 @@ class Diagnostic:
     zoning_params: ZoningParams = field(default_factory=ZoningParams)
     # long table of dated values (ptce_geo.trends): territory, EPCI parts, départements, régions, France
     trends: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TREND_COLUMNS))
+    qpv: QpvSummary | None = None  # quartiers prioritaires and population living in them (ptce_geo.qpv); None without contours
 
     @property
     def alerts_table(self) -> pd.DataFrame:
@@ -375,7 +377,8 @@ def diagnose(ref: Reference, territory: Territory, params: AlertParams | None = 
                             for j in ref.manifest.get("jeux", [])])
     return Diagnostic(territory, params, overview, summary, zones, _communes(ref, look, territory, table), epci, disparities, mix,
                       alerts, coverage, sources, [i for i, ok in look.available.items() if not ok], zonings=zonings,
-                      zoning_params=zoning_params, trends=territory_trends(ref, communes, key, _part_labels(epci), zones))
+                      zoning_params=zoning_params, trends=territory_trends(ref, communes, key, _part_labels(epci), zones),
+                      qpv=qpv_summary(ref, communes))
 
 
 def _part_labels(epci: pd.DataFrame) -> dict[str, str]:

@@ -1,39 +1,48 @@
-"""The quartiers prioritaires de la politique de la ville (QPV 2024) of a territory.
+"""The quartiers prioritaires de la politique de la ville (QPV 2024) of a territory, and the population living in them.
 
 A QPV is listed when one of the communes it lies on (``communes``, brought onto the reference geography)
 is a member; it is « coupé » when one of them is not (a QPV may straddle communes). The ANCT contour
-file carries no population: the population living in QPV is given only when a ``population`` column is
-present (INSEE's population of each QPV, not read: the layout of INSEE's file could not be checked
-here), summed over the QPV wholly inside, the cut ones listed apart and never split. The diagnostic
-says « population en QPV : données absentes » otherwise.
+file carries no population: it comes from a table of the population of each QPV imported apart
+(``sources.qpv_population``, joined on ``code_qp``). The population in QPV sums the QPV wholly inside;
+the cut ones are listed apart and never split (the share of a QPV's inhabitants on each side is not
+known). A QPV on two member communes is one row, counted once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from .codes import normalize_commune_codes
 from .sources.qpv_files import QPV_ID
+from .sources.qpv_population import QPV_POPULATION_ID
 
-__all__ = ["QpvSummary", "territory_qpv", "read_qpv_table", "qpv_warnings", "ABSENT", "NO_POPULATION"]
+__all__ = ["QpvSummary", "territory_qpv", "qpv_summary", "read_qpv_table", "qpv_warnings", "population_warnings", "absent_message",
+           "ABSENT", "NO_POPULATION", "CONTOURS_NEEDED"]
 
 ABSENT = ("QPV : données absentes. Pour les obtenir : python -m ptce_geo data update --only qpv "
           "(contours 2024 des quartiers prioritaires, ANCT)")
 NO_POPULATION = ("population en QPV : données absentes (le fichier des contours de l'ANCT ne la porte pas ; l'INSEE la publie "
-                 "dans « Données sur les quartiers 2024 de la politique de la ville », fichier que l'application ne lit pas encore)")
+                 "dans « Données sur les quartiers 2024 de la politique de la ville » : en tirer une table code du QPV ; population "
+                 "(CSV ou XLSX) et l'importer avec python -m ptce_geo data import FICHIER --millesime ANNÉE)")
+CONTOURS_NEEDED = ("les contours des QPV sont nécessaires pour placer les quartiers dans les communes : "
+                   "python -m ptce_geo data update --only qpv")
 
 
 @dataclass
 class QpvSummary:
-    """The QPV of a territory: one row per QPV (code_qp, nom, code_commune, coupe), the population of the QPV wholly
-    inside when known (the cut ones are not split)."""
+    """The QPV of a territory: one row per QPV (code_qp, nom, code_commune, code_epci, coupe, population), the population of
+    the QPV wholly inside when a population table is loaded (the cut ones are not split), its source and vintage."""
 
     table: pd.DataFrame
     population: float | None
     vintage: str
+    population_source: str = ""
+    population_vintage: str = ""
+    territory_population: float = float("nan")
 
     @property
     def count(self) -> int:
@@ -42,6 +51,31 @@ class QpvSummary:
     @property
     def cut(self) -> int:
         return int(self.table["coupe"].sum())
+
+    @property
+    def share(self) -> float:
+        """Population in QPV wholly inside / population of the territory (NaN without population data)."""
+        if self.population is None or not self.territory_population > 0:
+            return float("nan")
+        return self.population / self.territory_population
+
+    @property
+    def unknown(self) -> list[str]:
+        """QPV wholly inside whose population the loaded table does not give (left out of the sum)."""
+        if self.population is None:
+            return []
+        whole = self.table[~self.table["coupe"]]
+        return whole.loc[whole["population"].isna(), "code_qp"].tolist()
+
+    def by_epci(self) -> pd.DataFrame:
+        """Per EPCI part (the EPCI of the commune each QPV is attached to): quartiers, coupés, population of the whole ones."""
+        table = self.table.assign(entier=~self.table["coupe"],
+                                  population_entiers=self.table["population"].where(~self.table["coupe"]))
+        out = table.groupby("code_epci", sort=True).agg(quartiers=("code_qp", "size"), coupes=("coupe", "sum"),
+                                                        population=("population_entiers", "sum"))
+        if self.population is None:
+            out["population"] = float("nan")
+        return out
 
 
 def _to_reference(codes: pd.Series, reference: pd.Index, passage: pd.DataFrame) -> pd.Series:
@@ -61,9 +95,43 @@ def qpv_warnings(table: pd.DataFrame, reference: pd.Index, passage: pd.DataFrame
 
 
 def read_qpv_table(gen) -> gpd.GeoDataFrame | None:
-    """The QPV kept in the cache generation ``gen`` (``None`` when no QPV file was imported or downloaded)."""
+    """The QPV kept in the cache generation ``gen`` (``None`` when no QPV file was imported or downloaded), with a
+    ``population`` column when a table of the population of each QPV was imported too."""
     path = gen.source_path(QPV_ID)
-    return gen.read(QPV_ID, path, geo=True) if path.exists() else None
+    if not path.exists():
+        return None
+    qpv = gen.read(QPV_ID, path, geo=True)
+    population = gen.source_path(QPV_POPULATION_ID)
+    if population.exists():
+        values = gen.read(QPV_POPULATION_ID, population).set_index("code_qp")["population"]
+        qpv = qpv.assign(population=qpv["code_qp"].map(values).astype("float64"))
+    return qpv
+
+
+def population_warnings(population: pd.DataFrame, contours: pd.DataFrame | None, origin: str) -> list[str]:
+    """Build warnings of a QPV population table: contours absent (kept, but nothing to place), codes the contours do not
+    know (ignored), QPV of the contours the table leaves without population."""
+    if contours is None:
+        return [f"{origin} : table de population des QPV gardée, mais {CONTOURS_NEEDED}."]
+    known = pd.Index(contours["code_qp"])
+    unknown = population.loc[~population["code_qp"].isin(known), "code_qp"]
+    out = []
+    if len(unknown):
+        out.append(f"{origin} : {len(unknown)} codes de QPV inconnus des contours des QPV (ANCT) ignorés "
+                   f"(ex. {', '.join(unknown.astype(str)[:5])}).")
+    missing = known.difference(population["code_qp"])
+    if len(missing):
+        out.append(f"{origin} : {len(missing)} QPV des contours sans population dans la table (ex. {', '.join(missing[:5])}) : "
+                   "hors de la somme de la population en QPV.")
+    return out
+
+
+def absent_message(manifest: dict) -> str:
+    """Why no QPV are shown: no contours; a population table imported alone is said to be kept, waiting for them."""
+    entry = next((e for e in manifest.get("jeux", []) if e["id"] == QPV_POPULATION_ID), None)
+    if entry is None:
+        return ABSENT
+    return f"{ABSENT}. La table de population des QPV importée ({entry['fichier']}) est gardée : {CONTOURS_NEEDED}."
 
 
 def _membership(qpv: gpd.GeoDataFrame, members: pd.Index, passage: pd.DataFrame) -> pd.DataFrame:
@@ -75,8 +143,10 @@ def _membership(qpv: gpd.GeoDataFrame, members: pd.Index, passage: pd.DataFrame)
     return pd.DataFrame({"any": grouped.any(), "all": grouped.all()}).reindex(qpv.index, fill_value=False)
 
 
-def territory_qpv(qpv: gpd.GeoDataFrame | None, members: pd.Index, passage: pd.DataFrame, vintage: str = "") -> QpvSummary | None:
-    """The QPV lying on a member commune of the territory; ``None`` when no QPV data is loaded."""
+def territory_qpv(qpv: gpd.GeoDataFrame | None, members: pd.Index, passage: pd.DataFrame, vintage: str = "",
+                  epci: pd.Series | None = None) -> QpvSummary | None:
+    """The QPV lying on a member commune of the territory; ``None`` when no QPV data is loaded. ``epci``: the EPCI of each
+    member commune (index = commune code), to split the figures per EPCI part."""
     if qpv is None:
         return None
     membership = _membership(qpv, members, passage)
@@ -84,7 +154,29 @@ def territory_qpv(qpv: gpd.GeoDataFrame | None, members: pd.Index, passage: pd.D
     keep = membership["any"] | attached.notna()
     inside = qpv[keep].assign(code_commune=attached[keep].fillna(qpv["code_commune"][keep]),
                               coupe=~(membership["all"][keep] & attached[keep].notna()))
-    whole = inside[~inside["coupe"]]
-    population = float(whole["population"].sum()) if "population" in inside.columns else None
-    table = pd.DataFrame(inside[["code_qp", "nom", "code_commune", "coupe"]]).sort_values("code_qp").reset_index(drop=True)
+    known = "population" in inside.columns
+    inside = inside.assign(population=inside["population"] if known else float("nan"),
+                           code_epci=inside["code_commune"].map(epci) if epci is not None else None)
+    population = float(inside.loc[~inside["coupe"], "population"].sum()) if known else None
+    columns = ["code_qp", "nom", "code_commune", "code_epci", "coupe", "population"]
+    table = pd.DataFrame(inside[columns]).sort_values("code_qp").reset_index(drop=True)
     return QpvSummary(table, population, vintage)
+
+
+def _entry(manifest: dict, dataset: str) -> dict:
+    return next((e for e in manifest.get("jeux", []) if e["id"] == dataset), {})
+
+
+def qpv_summary(ref, communes: pd.DataFrame) -> QpvSummary | None:
+    """The QPV of the territory whose member communes are ``communes`` (``code_epci``, ``population``), with the source and
+    vintage of the population table and the territory's population for the share; ``None`` without QPV contours."""
+    summary = territory_qpv(ref.qpv, communes.index, ref.passage, _entry(ref.manifest, QPV_ID).get("millesime", ""),
+                            communes["code_epci"])
+    if summary is None:
+        return None
+    entry = _entry(ref.manifest, QPV_POPULATION_ID)
+    if entry and summary.population is not None:
+        summary.population_source = f"{entry['libelle']} ; fichier {Path(entry['fichier']).name}"
+        summary.population_vintage = entry["millesime"]
+    summary.territory_population = float(communes["population"].sum())
+    return summary

@@ -13,6 +13,7 @@ from ..errors import PtceGeoError, SourceFileError
 from .datasets import EXPECTED_HEADERS, Dataset, join_filosofi_parts, recognise
 from .geojson import CODE_PROPERTIES, read_polygons
 from .qpv_files import is_qpv_file, read_qpv
+from .qpv_population import CODE_HEADERS, recognise_qpv_population
 from .tables import read_table
 from .zoning_files import recognise_zonings
 
@@ -47,13 +48,23 @@ def read_contours(path: Path, name: str | None = None) -> Dataset | None:
     return None
 
 
-def scan(folder: Path | str, origin: str = IMPORTED) -> ScanResult:
-    """Recognise every dataset under ``folder`` (recursively); unreadable files are reported, not fatal."""
+def _recognise_table(frame, name: str, qpv_vintage: str | None) -> list[Dataset]:
+    """The datasets of one table: a QPV population table, else the official datasets and zonings it holds."""
+    population = recognise_qpv_population(frame, name, qpv_vintage)
+    if population is not None:
+        return [population]
+    return [d for d in (recognise(frame, name), *recognise_zonings(frame, name)) if d is not None]
+
+
+def scan(folder: Path | str, origin: str = IMPORTED, qpv_vintage: str | None = None) -> ScanResult:
+    """Recognise every dataset in ``folder`` (recursively) or in the one file ``folder`` names; unreadable files are
+    reported, not fatal. ``qpv_vintage``: the year the user gives to a QPV population table (« millésime non indiqué »
+    otherwise)."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise SourceFileError(f"{folder} : dossier introuvable.")
+    if not folder.exists():
+        raise SourceFileError(f"{folder} : dossier ou fichier introuvable.")
     result = ScanResult()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else [folder]:
         name = path.name.lower()
         try:
             if name.endswith((".zip", ".geojson")) and is_qpv_file(path):
@@ -62,8 +73,8 @@ def scan(folder: Path | str, origin: str = IMPORTED) -> ScanResult:
                 ds = read_contours(path)
                 datasets = [ds] if ds is not None else []
             elif name.endswith(_TABLE_SUFFIXES):
-                tables = join_filosofi_parts(read_table(path, EXPECTED_HEADERS))
-                datasets = [d for n, frame in tables for d in (recognise(frame, n), *recognise_zonings(frame, n)) if d is not None]
+                tables = join_filosofi_parts(read_table(path, EXPECTED_HEADERS + CODE_HEADERS))
+                datasets = [d for n, frame in tables for d in _recognise_table(frame, n, qpv_vintage)]
             else:
                 datasets = []
         except PtceGeoError as exc:
@@ -76,13 +87,14 @@ def scan(folder: Path | str, origin: str = IMPORTED) -> ScanResult:
     return result
 
 
-def import_directory(folder: Path | str, root: Path | str | None = None, partial: bool = False) -> tuple[dict, ScanResult]:
-    """Scan ``folder`` and rebuild the cache with what was found. Returns (manifest, scan).
+def import_directory(folder: Path | str, root: Path | str | None = None, partial: bool = False,
+                     qpv_vintage: str | None = None) -> tuple[dict, ScanResult]:
+    """Scan ``folder`` (a folder or one file) and rebuild the cache with what was found. Returns (manifest, scan).
 
     A file much smaller than the dataset in service is refused unless ``partial``: its rows then
     replace the same codes in the dataset in service, the others are kept.
     """
-    result = scan(folder)
+    result = scan(folder, qpv_vintage=qpv_vintage)
     if not result.found:
         detail = f" Erreurs : {' | '.join(result.errors)}" if result.errors else ""
         raise SourceFileError(f"{folder} : aucun fichier de données reconnu.{detail}")

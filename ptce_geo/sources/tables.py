@@ -60,6 +60,7 @@ def _read_csv_text(text: str, name: str) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise SourceFileError(f"{name} : CSV illisible ({exc}).") from exc
     frame.attrs["decimal"] = "," if sep == ";" else "."
+    frame.attrs["first_line"] = 2  # file line of the first data row (the header is line 1)
     return frame
 
 
@@ -86,11 +87,12 @@ def _read_xlsx(data: bytes, name: str, expected: tuple[str, ...]) -> list[tuple[
             continue
         row = _header_row(raw, expected)
         cells = [str(v).strip() for v in raw.iloc[row].tolist()]
-        if any(e in cells for e in expected):
+        if {e.upper() for e in expected} & {c.upper() for c in cells}:
             frame = raw.iloc[row + 1:].copy()
             frame.columns = cells
             frame = frame.fillna("").reset_index(drop=True)
             frame.attrs["decimal"] = "."
+            frame.attrs["first_line"] = row + 2  # sheet line of the first data row, to name a bad cell's line
             found.append((f"{name}[{sheet}]", frame))
     if not found:
         raise SourceFileError(f"{name} : aucune feuille ne contient les colonnes attendues ({', '.join(expected)}).")
