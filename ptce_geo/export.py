@@ -30,6 +30,7 @@ from .errors import PtceGeoError
 from .fr_format import fr_number, fr_percent, yes_no
 from .income import MEASURED_ERROR, METHOD
 from .indicators import DENSITY_LEVELS, KIND_LABELS, indicator
+from .qpv import qpv_sentences, synthesis_rows
 from .reference import FETCH_HINT
 from .zonings import COLUMNS as ZONING_COLUMNS
 from .zonings import zonings_markdown
@@ -121,12 +122,14 @@ def tables(diag: Diagnostic) -> dict[str, pd.DataFrame]:
         "resume": _overview_rows(diag),
         "communes": diag.communes.rename(columns=years).reset_index(),
         "epci": diag.epci.rename(columns=years).reset_index(),
-        "synthese": summary[order].reset_index(),
+        "synthese": pd.concat([summary[order].reset_index(), synthesis_rows(diag.qpv)], ignore_index=True),
         "alertes": diag.alerts_table,
         "rural_urbain": _rural_urban_rows(diag),
         "zonages": diag.zonings.table if diag.zonings is not None else pd.DataFrame(columns=ZONING_COLUMNS),
         "tendances": diag.trends,
     }
+    if diag.qpv is not None:
+        out["qpv"] = diag.qpv.table
     if diag.territory.definition.polygon is not None:
         out["communes_coupees"] = diag.territory.edge.reset_index()
     return {stem: _as_written(frame) for stem, frame in out.items()}
@@ -213,6 +216,14 @@ def sources_text(diag: Diagnostic, command: str | None = None) -> str:
         "## Seuils des alertes", "", _table_md(thresholds_table(p)), "",
     ]
     lines += zonings_markdown(diag.zonings, diag.zoning_params)
+    lines += ["## Quartiers prioritaires (QPV)", ""]
+    if diag.qpv is None:
+        lines += ["- " + synthesis_rows(None)["note"].iloc[0] + ".", ""]
+    else:
+        lines += [*(f"- {sentence}" for sentence in qpv_sentences(diag.qpv)),
+                  "- `qpv.csv` : un quartier par ligne (commune de rattachement, EPCI, coupé ou non, population) ; un quartier à cheval "
+                  "sur une commune hors du territoire est « coupé » : listé, sa population n'est pas comptée (elle n'est pas connue "
+                  "de part et d'autre). Lignes `population_qpv` et `part_population_qpv` de `synthese.csv`.", ""]
     return "\n".join(lines)
 
 

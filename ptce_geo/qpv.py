@@ -17,11 +17,12 @@ import geopandas as gpd
 import pandas as pd
 
 from .codes import normalize_commune_codes
+from .fr_format import count, fr_int, fr_percent, plural
 from .sources.qpv_files import QPV_ID
 from .sources.qpv_population import QPV_POPULATION_ID
 
 __all__ = ["QpvSummary", "territory_qpv", "qpv_summary", "read_qpv_table", "qpv_warnings", "population_warnings", "absent_message",
-           "ABSENT", "NO_POPULATION", "CONTOURS_NEEDED"]
+           "qpv_sentences", "synthesis_rows", "ABSENT", "NO_POPULATION", "CONTOURS_NEEDED"]
 
 ABSENT = ("QPV : données absentes. Pour les obtenir : python -m ptce_geo data update --only qpv "
           "(contours 2024 des quartiers prioritaires, ANCT)")
@@ -180,3 +181,43 @@ def qpv_summary(ref, communes: pd.DataFrame) -> QpvSummary | None:
         summary.population_vintage = entry["millesime"]
     summary.territory_population = float(communes["population"].sum())
     return summary
+
+
+def qpv_sentences(summary: QpvSummary) -> list[str]:
+    """What the app, ``sources.md`` and the dossier say of the QPV of a territory, in French, one place: quartiers and
+    cut ones; population in QPV and its share, the cut ones' population not counted and said so; source and vintage."""
+    cut = f", dont {count(summary.cut, 'coupé', 'coupés')} par le territoire" if summary.cut else ""
+    out = [f"{summary.vintage} : {count(summary.count, 'quartier prioritaire', 'quartiers prioritaires')} dans le territoire{cut}."]
+    if summary.population is None:
+        return [*out, f"{NO_POPULATION[0].upper()}{NO_POPULATION[1:]}."]
+    cut_codes = summary.table.loc[summary.table["coupe"], "code_qp"].tolist()
+    text = (f"Population en QPV : {fr_int(summary.population)} habitants, {fr_percent(summary.share, 1)} de la population du "
+            "territoire (quartiers entièrement dans le territoire)")
+    if cut_codes:
+        text += (f" ; {count(len(cut_codes), 'quartier coupé', 'quartiers coupés')} non {plural(len(cut_codes), 'compté', 'comptés')}"
+                 f" ({', '.join(cut_codes)}) : à cheval sur une commune hors du territoire, leur population n'est pas répartie")
+    out.append(text + ".")
+    if summary.unknown:
+        out.append(f"Population inconnue dans la table pour {count(len(summary.unknown), 'quartier', 'quartiers')} du territoire "
+                   f"({', '.join(summary.unknown[:10])}) : hors de la somme.")
+    out.append(f"Source de la population : {summary.population_source} ({summary.population_vintage}).")
+    return out
+
+
+def synthesis_rows(summary: QpvSummary | None) -> pd.DataFrame:
+    """The two rows ``synthese.csv`` gives the QPV (population in QPV, its share in % of the territory's), in its columns;
+    not available (with the reason in ``note``) without contours or without a population table."""
+    known = summary is not None and summary.population is not None
+    cut = summary.table.loc[summary.table["coupe"], "code_qp"].tolist() if summary is not None else []
+    note = (ABSENT if summary is None else f"{NO_POPULATION[0].upper()}{NO_POPULATION[1:]}" if not known else
+            "Quartiers entièrement dans le territoire" + (f" ; coupés, non comptés : {', '.join(cut)}" if cut else "")
+            + (f" ; population inconnue : {', '.join(summary.unknown)}" if summary.unknown else ""))
+    common = {"theme": "Zonages", "approximatif": False, "disponible": known, "couverture": 1.0 if known else 0.0,
+              "methode": "calculé" if known else "", "source": summary.population_source if known else "",
+              "millesime": f"{summary.population_vintage} ; contours {summary.vintage}" if known else "", "note": note}
+    return pd.DataFrame([
+        {"indicateur": "population_qpv", "libelle": "Population en QPV", "unite": "habitants", "type": "effectif (somme)",
+         "valeur_territoire": summary.population if known else float("nan"), **common},
+        {"indicateur": "part_population_qpv", "libelle": "Part de la population en QPV", "unite": "%",
+         "type": "taux (rapport des sommes)", "valeur_territoire": 100 * summary.share if known else float("nan"), **common},
+    ])

@@ -12,16 +12,22 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from ptce_geo.cli import main
 from ptce_geo.diagnostic import diagnose
+from ptce_geo.dossier import build_html
 from ptce_geo.errors import SourceFileError
+from ptce_geo.export import sources_text, tables
+from ptce_geo.fr_format import fr_int
 from ptce_geo.qpv import absent_message
 from ptce_geo.reference import load_reference
 from ptce_geo.sources.qpv_population import NO_VINTAGE, recognise_qpv_population
 from ptce_geo.sources.tables import read_table
 from ptce_geo.territory import TerritoryDefinition, build_territory
 from tests.official_site import qpv_geojson, write_xlsx
+from tests.test_pages import DIAGNOSTIC
 
 AMIENS_METROPOLE, BAIE_DE_SOMME = "248000531", "200070979"  # CA Amiens Métropole (80021 Amiens); 80001 Abbeville's, as the ANCT writes
 CONTOURS = "QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson"
@@ -81,14 +87,27 @@ def _import(folder: Path, root: Path, *extra: str) -> int:
     return main(["data", "import", str(folder), "--data-dir", str(root), *extra])
 
 
-def test_population_in_qpv_sums_the_whole_ones_and_names_the_cut_ones(embedded, root, tmp_path, capsys):
-    assert _import(_folder(tmp_path, embedded, _csv(), encoding="latin-1"), root, "--millesime", "RP 2020, QPV 2024") == 0
-    ref = load_reference(root)
-    territory = build_territory(ref, TerritoryDefinition(epci=[AMIENS_METROPOLE]))
-    members = territory.communes.index
+@pytest.fixture(scope="module")
+def qpv_root(embedded_root, embedded, tmp_path_factory) -> Path:
+    """A cache with the ANCT contours and a population table (Latin-1 CSV, ``;``) imported, vintage given by the user."""
+    out = tmp_path_factory.mktemp("qpv") / "cache"
+    shutil.copytree(embedded_root, out)
+    assert _import(_folder(out.parent, embedded, _csv(), encoding="latin-1"), out, "--millesime", "RP 2020, QPV 2024") == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def amiens(qpv_root):
+    ref = load_reference(qpv_root)
+    return ref, diagnose(ref, build_territory(ref, TerritoryDefinition(epci=[AMIENS_METROPOLE])))
+
+
+def test_population_in_qpv_sums_the_whole_ones_and_names_the_cut_ones(amiens):
+    ref, diag = amiens
+    members = diag.territory.communes.index
     expected, cut = _oracle(ref, members, POPULATIONS)
     assert expected == 3120 + 1480  # the QPV on two member communes counted once, the one on the edge not at all
-    qpv = diagnose(ref, territory).qpv
+    qpv = diag.qpv
     assert qpv.population == expected
     assert sorted(qpv.table.loc[qpv.table["coupe"], "code_qp"]) == cut == ["QN08004M"]
     assert qpv.table["code_qp"].is_unique and qpv.count == 3
@@ -189,3 +208,60 @@ def test_the_table_reader_names_the_sheet_line_of_a_bad_cell(tmp_path):
     (name, frame), = read_table(path, ("code_qp",))
     with pytest.raises(SourceFileError, match=r"ligne 5 : 'n.c.'"):
         recognise_qpv_population(frame, name)
+
+
+def test_synthese_qpv_csv_and_sources_say_the_population_in_qpv(amiens):
+    ref, diag = amiens
+    expected, _ = _oracle(ref, diag.territory.communes.index, POPULATIONS)
+    out = tables(diag)
+    synthese = out["synthese"].set_index("indicateur")
+    assert synthese.at["population_qpv", "valeur_territoire"] == expected
+    share = 100 * expected / ref.communes.loc[diag.territory.communes.index, "population"].sum()
+    assert synthese.at["part_population_qpv", "valeur_territoire"] == pytest.approx(share, rel=1e-12)
+    assert synthese.at["population_qpv", "millesime"] == "RP 2020, QPV 2024 ; contours QPV 2024"
+    assert "population_qpv.csv" in synthese.at["population_qpv", "source"]
+    assert "coupés, non comptés : QN08004M" in synthese.at["population_qpv", "note"]
+    assert synthese.at["population", "disponible"] == "oui"  # the indicators' rows are untouched
+    listed = out["qpv"].set_index("code_qp")
+    assert listed["coupe"].to_dict() == {"QN08001M": "non", "QN08003M": "non", "QN08004M": "oui"}
+    assert listed["population"].to_dict() == {c: float(POPULATIONS[c]) for c in listed.index}
+    text = sources_text(diag)
+    assert f"Population en QPV : {fr_int(expected)} habitants" in text and "1 quartier coupé non compté (QN08004M)" in text
+    assert "(RP 2020, QPV 2024)" in text
+
+
+def test_without_a_population_table_synthese_says_why(embedded):
+    diag = diagnose(embedded, build_territory(embedded, TerritoryDefinition(epci=[AMIENS_METROPOLE])))
+    synthese = tables(diag)["synthese"].set_index("indicateur")
+    assert synthese.at["population_qpv", "disponible"] == "non" and synthese.at["population_qpv", "note"].startswith("QPV : données absentes")
+    assert "qpv" not in tables(diag)
+
+
+def test_the_dossier_gives_the_population_in_qpv_with_its_source(amiens):
+    ref, diag = amiens
+    expected, _ = _oracle(ref, diag.territory.communes.index, POPULATIONS)
+    html = build_html(ref, diag)
+    assert f"Population en QPV : {fr_int(expected)} habitants" in html
+    assert "RP 2020, QPV 2024" in html and "1 quartier coupé non compté" in html and "population_qpv.csv" in html
+
+
+def test_the_zonages_tab_shows_the_population_in_qpv(qpv_root, amiens, monkeypatch):
+    ref, diag = amiens
+    expected, _ = _oracle(ref, diag.territory.communes.index, POPULATIONS)
+    monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(qpv_root))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        at = AppTest.from_file(DIAGNOSTIC, default_timeout=120)
+        at.query_params["epci"] = AMIENS_METROPOLE
+        at.run()
+        at.session_state["diag_onglet"] = "Zonages"
+        at.run()
+        assert not at.exception
+        captions = " ".join(c.value for c in at.caption)
+        assert f"Population en QPV : {fr_int(expected)} habitants" in captions and "RP 2020, QPV 2024" in captions
+        table = next(df.value for df in at.dataframe if "Coupé par le territoire" in df.value.columns).set_index("Code")
+        assert table["Population"].to_dict() == {c: fr_int(POPULATIONS[c]) for c in table.index}
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()

@@ -49,6 +49,7 @@ DESCRIPTIONS = {
     "zonages.csv": "Zonages : bassins de vie, zones d'emploi, aires d'attraction, FRR touchés, part de la population",
     "tendances.csv": "Tendances : population (soldes naturel et migratoire), emploi, chômage, activité, revenus, âges, par date, "
                      "pour le territoire, chaque EPCI et les comparaisons",
+    "qpv.csv": "Quartiers prioritaires (QPV) du territoire : commune, EPCI, coupé ou non, population",
     "communes_coupees.csv": "Communes coupées par le polygone, avec leur part de surface",
     "territoire.geojson": "Contour du territoire (GeoJSON, WGS84)",
     "communes.geojson": "Communes du territoire (GeoJSON, WGS84)",

@@ -13,8 +13,7 @@ import streamlit as st
 from ptce_geo.diagnostic import Diagnostic
 from ptce_geo.fr_format import fr_int, fr_percent, plural
 from ptce_geo.mapping import zoning_layer
-from ptce_geo.qpv import ABSENT as QPV_ABSENT
-from ptce_geo.qpv import NO_POPULATION, territory_qpv
+from ptce_geo.qpv import absent_message, qpv_sentences
 from ptce_geo.reference import Reference
 from ptce_geo.zonings import ABSENT_HINT, NO_AAV, ZONINGS, outside_share, zone_outlines
 from ui import loaders
@@ -68,22 +67,29 @@ def block(diag: Diagnostic) -> None:
 
 
 def qpv_block(ref: Reference, diag: Diagnostic) -> None:
-    """Quartiers prioritaires (QPV 2024) attached to a member commune; population in QPV when the data has it."""
+    """Quartiers prioritaires (QPV 2024) attached to a member commune; population in QPV when a population table is loaded."""
     st.markdown("**Quartiers prioritaires de la politique de la ville (QPV)**")
-    vintage = next((e["millesime"] for e in ref.manifest.get("jeux", []) if e["id"] == "qpv2024"), "")
-    summary = territory_qpv(ref.qpv, diag.territory.communes.index, ref.passage, vintage)
+    summary = diag.qpv
     if summary is None:
-        st.info(QPV_ABSENT, icon=":material/info:")
+        st.info(absent_message(ref.manifest), icon=":material/info:")
         return
-    population = NO_POPULATION if summary.population is None else f"population en QPV : {fr_int(summary.population)}"
-    cut = (f" dont {fr_int(summary.cut)} {plural(summary.cut, 'coupé', 'coupés')} par le territoire (à cheval sur une commune "
-           "hors du territoire ; leur population n'est pas répartie)") if summary.cut else ""
-    st.caption(f"{summary.vintage} — {fr_int(summary.count)} {plural(summary.count, 'quartier', 'quartiers')} "
-               f"dans le territoire{cut} ; {population}.")
-    if summary.count:
-        table = summary.table.assign(coupe=summary.table["coupe"].map({True: "oui", False: ""}))
-        st.dataframe(table.rename(columns={"code_qp": "Code", "nom": "Quartier", "code_commune": "Commune",
-                                           "coupe": "Coupé par le territoire"}), hide_index=True, width="stretch")
+    for sentence in qpv_sentences(summary):
+        st.caption(md(sentence))
+    if not summary.count:
+        return
+    known = summary.population is not None
+    table = summary.table.assign(coupe=summary.table["coupe"].map({True: "oui", False: ""}),
+                                 nom_epci=summary.table["code_epci"].map(diag.epci["nom"]),
+                                 population=summary.table["population"].map(fr_int))
+    columns = {"code_qp": "Code", "nom": "Quartier", "code_commune": "Commune", "nom_epci": "EPCI", "coupe": "Coupé par le territoire",
+               **({"population": "Population"} if known else {})}
+    st.dataframe(table[list(columns)].rename(columns=columns), hide_index=True, width="stretch")
+    parts = summary.by_epci()
+    if known and len(parts) > 1:
+        st.caption("Par partie d'EPCI (chaque quartier sous l'EPCI de sa commune de rattachement ; quartiers coupés non comptés) :")
+        st.dataframe(pd.DataFrame({"EPCI": parts.index.map(diag.epci["nom"]), "Quartiers": parts["quartiers"],
+                                   "dont coupés": parts["coupes"], "Population en QPV": parts["population"].map(fr_int)}),
+                     hide_index=True, width="stretch")
 
 
 def map_layers(current: Current) -> list[folium.FeatureGroup]:

@@ -18,6 +18,7 @@ from ..collective.inventory import Inventory
 from ..diagnostic import NO_EPCI, Diagnostic
 from ..errors import PtceGeoError
 from ..project import Project
+from ..qpv import qpv_sentences
 from ..reference import Reference
 from . import maps, sections
 from .pdf import PDF_HINT, html_to_pdf
@@ -83,6 +84,7 @@ def build_html(ref: Reference, diag: Diagnostic, inventory: Inventory | None = N
         "fetch_hint": diag.fetch_hint, "epci": sections.epci_section(diag), "rural": sections.rural_urban_section(diag, base),
         "alerts": sections.alert_items(diag.alerts), "actors": sections.actors_section(inventory, base),
         "project": sections.project_section(project), "sources": sections.sources_section(diag),
+        "qpv": " ".join(qpv_sentences(diag.qpv)) if diag.qpv is not None else "",
     }
     return _ENV.get_template("dossier.html.j2").render(**context)
 

@@ -18,6 +18,7 @@ from ..fr_format import MISSING, count, fr_int, fr_number, fr_percent, fr_value,
 from ..income import error_note
 from ..indicators import indicator
 from ..project import MATURITY_MARKERS, Project, compare_snapshots, snapshot_rows
+from ..qpv import QpvSummary
 from . import charts, maps
 from .guide import LEVEL_LABELS, guide_for
 
@@ -62,7 +63,18 @@ def key_figures(diag: Diagnostic) -> list[tuple[str, str, str]]:
         ("Densité", fr_value(o["densite"], "hab./km²"), ""),
         ("EPCI", fr_int(o["epci"]), f"dont {o['epci_partiels']} en partie" if o.get("epci_partiels") else "entiers"),
         ("Plus grande distance", fr_value(o["diametre_km"], "km"), "entre deux points du territoire"),
+        *_qpv_figure(diag.qpv),
     ]
+
+
+def _qpv_figure(qpv: QpvSummary | None) -> list[tuple[str, str, str]]:
+    """Population in QPV (its share, the cut quartiers not counted, the vintage), or the count of QPV without a population table."""
+    if qpv is None:
+        return []
+    if qpv.population is None:
+        return [("Quartiers prioritaires", fr_int(qpv.count), "population en QPV : données absentes")]
+    cut = f" ; {count(qpv.cut, 'quartier coupé non compté', 'quartiers coupés non comptés')}" if qpv.cut else ""
+    return [("Population en QPV", fr_int(qpv.population), f"{fr_percent(qpv.share, 1)} de la population{cut} ; {qpv.population_vintage}")]
 
 
 def indicator_rows(diag: Diagnostic) -> list[dict]:
