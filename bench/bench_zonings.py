@@ -4,7 +4,8 @@ Timed (median of several runs): ``territory_zonings`` + ``zoning_alerts`` (the w
 ``diagnose``), against ``diagnose`` itself; once per reference, the lookups (zone of each commune as an
 integer, zone totals); the map outlines of the zones touched, dissolved on first use, then kept.
 Target: the zoning step under 50 ms (the issue's budget for trends + zonings). Needs a cache with the
-zoning files imported (``python -m ptce_geo data import ../shared/data``).
+zoning files imported (``python -m ptce_geo data import ../shared/data``); the QPV step (``qpv_summary``) when the QPV
+contours are in the cache.
 
     python bench/bench_zonings.py [--data-dir DIR] [--runs 21]
 """
@@ -22,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench
 from bench_diagnostic import drawn_polygon  # noqa: E402
 
 from ptce_geo.diagnostic import diagnose  # noqa: E402
+from ptce_geo.qpv import qpv_summary  # noqa: E402
 from ptce_geo.reference import load_reference  # noqa: E402
 from ptce_geo.territory import TerritoryDefinition, build_territory  # noqa: E402
 from ptce_geo.zonings import territory_zonings, zone_outlines, zoning_alerts  # noqa: E402
@@ -60,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  lookups per reference (first call)     {1000 * first:7.1f} ms")
     print(f"  zoning step (zonings + alert)          {1000 * step:7.2f} ms   ({'OK' if step <= TARGET_S else 'MISSED'}: target "
           f"{1000 * TARGET_S:.0f} ms)")
+    if ref.qpv is not None:  # QPV contours (and population table) imported: the QPV step of diagnose
+        qpv = _median(lambda: qpv_summary(ref, communes), args.runs)
+        print(f"  QPV step ({len(ref.qpv)} QPV)               {1000 * qpv:7.2f} ms   (zonings + QPV: {1000 * (step + qpv):.1f} ms)")
+    else:
+        print("  QPV step: contours absents du cache (python -m ptce_geo data update --only qpv)")
     print(f"  whole diagnose                         {1000 * whole:7.1f} ms   (zonings = {100 * step / whole:.1f} %)")
     for zoning in ("bv2022", "ze2020", "aav2020"):
         codes = tuple(c for c in zonings.of(zoning)["code"] if c and c != "000")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from .codes import normalize_commune_codes
@@ -21,7 +22,7 @@ from .fr_format import count, fr_int, fr_percent, plural
 from .sources.qpv_files import QPV_ID
 from .sources.qpv_population import QPV_POPULATION_ID
 
-__all__ = ["QpvSummary", "territory_qpv", "qpv_summary", "read_qpv_table", "qpv_warnings", "population_warnings", "absent_message",
+__all__ = ["QpvSummary", "Placement", "territory_qpv", "qpv_summary", "read_qpv_table", "qpv_warnings", "population_warnings", "absent_message",
            "qpv_sentences", "synthesis_rows", "ABSENT", "NO_POPULATION", "CONTOURS_NEEDED"]
 
 ABSENT = ("QPV : données absentes. Pour les obtenir : python -m ptce_geo data update --only qpv "
@@ -135,32 +136,47 @@ def absent_message(manifest: dict) -> str:
     return f"{ABSENT}. La table de population des QPV importée ({entry['fichier']}) est gardée : {CONTOURS_NEEDED}."
 
 
-def _membership(qpv: gpd.GeoDataFrame, members: pd.Index, passage: pd.DataFrame) -> pd.DataFrame:
-    """Per QPV: whether any / every commune it lies on is a member (the attached commune when no list is given)."""
-    lists = qpv["communes"] if "communes" in qpv.columns else qpv["code_commune"]
-    codes = lists.fillna("").astype(str).str.split(",").explode()
-    known = _to_reference(normalize_commune_codes(codes.str.strip()).astype(object), members, passage).notna()
-    grouped = known.groupby(level=0)
-    return pd.DataFrame({"any": grouped.any(), "all": grouped.all()}).reindex(qpv.index, fill_value=False)
+@dataclass(frozen=True)
+class Placement:
+    """Where the QPV lie, on the reference geography, independent of any territory (computed once per reference): each
+    listed commune's code with the position of its QPV, and each QPV's attached commune (``None`` when unknown)."""
+
+    listed: pd.Series  # reference code of each listed commune (NaN when unknown), aligned with ``rows``
+    rows: np.ndarray  # position of the QPV of each listed commune
+    attached: pd.Series  # reference code of each QPV's attached commune (NaN when unknown), by position
+
+    @classmethod
+    def of(cls, qpv: gpd.GeoDataFrame, reference: pd.Index, passage: pd.DataFrame) -> Placement:
+        lists = (qpv["communes"] if "communes" in qpv.columns else qpv["code_commune"]).reset_index(drop=True)
+        codes = lists.fillna("").astype(str).str.split(",").explode()
+        listed = _to_reference(normalize_commune_codes(codes.str.strip()).astype(object), reference, passage)
+        attached = _to_reference(qpv["code_commune"].reset_index(drop=True).astype(object), reference, passage)
+        return cls(listed.reset_index(drop=True), codes.index.to_numpy(dtype="int64"), attached)
 
 
 def territory_qpv(qpv: gpd.GeoDataFrame | None, members: pd.Index, passage: pd.DataFrame, vintage: str = "",
-                  epci: pd.Series | None = None) -> QpvSummary | None:
+                  epci: pd.Series | None = None, placement: Placement | None = None) -> QpvSummary | None:
     """The QPV lying on a member commune of the territory; ``None`` when no QPV data is loaded. ``epci``: the EPCI of each
-    member commune (index = commune code), to split the figures per EPCI part."""
+    member commune (index = commune code), to split the figures per EPCI part; ``placement``: ``Placement.of(qpv, the
+    reference's communes, passage)`` kept with the reference (else computed on the members)."""
     if qpv is None:
         return None
-    membership = _membership(qpv, members, passage)
-    attached = _to_reference(qpv["code_commune"], members, passage)
-    keep = membership["any"] | attached.notna()
-    inside = qpv[keep].assign(code_commune=attached[keep].fillna(qpv["code_commune"][keep]),
-                              coupe=~(membership["all"][keep] & attached[keep].notna()))
-    known = "population" in inside.columns
-    inside = inside.assign(population=inside["population"] if known else float("nan"),
-                           code_epci=inside["code_commune"].map(epci) if epci is not None else None)
-    population = float(inside.loc[~inside["coupe"], "population"].sum()) if known else None
-    columns = ["code_qp", "nom", "code_commune", "code_epci", "coupe", "population"]
-    table = pd.DataFrame(inside[columns]).sort_values("code_qp").reset_index(drop=True)
+    placement = placement if placement is not None else Placement.of(qpv, members, passage)
+    member = placement.listed.isin(members).to_numpy()
+    on_members = np.bincount(placement.rows, weights=member, minlength=len(qpv))
+    listed = np.bincount(placement.rows, minlength=len(qpv))
+    attached = placement.attached.where(placement.attached.isin(members))
+    keep = (on_members > 0) | attached.notna().to_numpy()
+    whole = (on_members == listed) & attached.notna().to_numpy()
+    known = "population" in qpv.columns
+    commune = attached[keep].fillna(pd.Series(qpv["code_commune"].to_numpy(dtype=object)[keep], index=attached.index[keep]))
+    table = pd.DataFrame({
+        "code_qp": qpv["code_qp"].to_numpy(dtype=object)[keep], "nom": qpv["nom"].to_numpy(dtype=object)[keep],
+        "code_commune": commune.to_numpy(dtype=object),
+        "code_epci": commune.map(epci).to_numpy(dtype=object) if epci is not None else None, "coupe": ~whole[keep],
+        "population": qpv["population"].to_numpy(dtype="float64")[keep] if known else np.nan,
+    }).sort_values("code_qp").reset_index(drop=True)
+    population = float(table.loc[~table["coupe"], "population"].sum()) if known else None
     return QpvSummary(table, population, vintage)
 
 
@@ -171,10 +187,11 @@ def _entry(manifest: dict, dataset: str) -> dict:
 def qpv_summary(ref, communes: pd.DataFrame) -> QpvSummary | None:
     """The QPV of the territory whose member communes are ``communes`` (``code_epci``, ``population``), with the source and
     vintage of the population table and the territory's population for the share; ``None`` without QPV contours."""
-    summary = territory_qpv(ref.qpv, communes.index, ref.passage, _entry(ref.manifest, QPV_ID).get("millesime", ""),
-                            communes["code_epci"])
-    if summary is None:
+    if ref.qpv is None:
         return None
+    placement = ref.derived("qpv_placement", lambda: Placement.of(ref.qpv, ref.communes.index, ref.passage))
+    summary = territory_qpv(ref.qpv, communes.index, ref.passage, _entry(ref.manifest, QPV_ID).get("millesime", ""),
+                            communes["code_epci"], placement)
     entry = _entry(ref.manifest, QPV_POPULATION_ID)
     if entry and summary.population is not None:
         summary.population_source = f"{entry['libelle']} ; fichier {Path(entry['fichier']).name}"

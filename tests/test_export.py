@@ -62,7 +62,8 @@ def test_the_written_files_have_the_required_columns(diag, tmp_path):
     assert {"code_epci", "nom", "type", "communes_dans_territoire", "communes_total", "population_dans_territoire",
             "population_totale", "densite_pop"} <= set(read["epci.csv"].columns)
     synthese = read["synthese.csv"]
-    assert synthese["indicateur"].tolist() == [i.id for i in INDICATORS]
+    # the indicators, then the QPV rows (population in QPV and its share; not available without QPV data)
+    assert synthese["indicateur"].tolist() == [i.id for i in INDICATORS] + ["population_qpv", "part_population_qpv"]
     assert {"valeur_territoire", "france", "ratio_max_min", "cv_pondere", "theil_inter_epci", "source", "millesime"} <= set(synthese.columns)
     assert {"code", "niveau", "message", "chiffres"} <= set(read["alertes.csv"].columns) and len(read["alertes.csv"]) == len(diag.alerts)
     sources = (tmp_path / "sortie" / "sources.md").read_text(encoding="utf-8")
@@ -129,7 +130,8 @@ def test_exports_on_imported_data_carry_indicators_and_vintages(shared, tmp_path
     diag = diagnose(shared, build_territory(shared, TerritoryDefinition(epci=[AMIENS])))
     write_diagnostic(diag, tmp_path)
     synthese = pd.read_csv(tmp_path / "synthese.csv").set_index("indicateur")
-    assert synthese.at["taux_chomage", "millesime"] == "RP 2021" and synthese["valeur_territoire"].notna().all()
+    indicators = synthese.loc[[i.id for i in INDICATORS]]
+    assert synthese.at["taux_chomage", "millesime"] == "RP 2021" and indicators["valeur_territoire"].notna().all()
     epci = pd.read_csv(tmp_path / "epci.csv", dtype={"code_epci": str}).set_index("code_epci")
     assert epci.at[AMIENS, "taux_chomage_rp2021"] == pytest.approx(diag.summary.at["taux_chomage", "valeur_territoire"])
 
