@@ -366,7 +366,7 @@ def sources(diag: Diagnostic) -> None:
     """Datasets in use with their vintages, the source of each indicator, methods and alert thresholds."""
     st.markdown("**Jeux de données en service**")
     table = diag.sources.rename(columns={"jeu": "Jeu", "libelle": "Libellé", "millesime": "Millésime", "origine": "Origine",
-                                         "fichier": "Fichier", "date": "Date"})
+                                         "fichier": "Fichier", "date": "Date", "hors_domaine": "Hors domaine"})
     if "Date" in table:
         table["Date"] = table["Date"].astype(str).str[:10]
     st.dataframe(table, hide_index=True, width="stretch")
