@@ -265,3 +265,14 @@ def test_the_zonages_tab_shows_the_population_in_qpv(qpv_root, amiens, monkeypat
     finally:
         st.cache_resource.clear()
         st.cache_data.clear()
+
+
+def test_an_unnamed_code_column_is_taken_when_nine_cells_in_ten_are_qpv_codes():
+    """INSEE keys by ``CODGEO``: taken as the QPV code column from 90 % of QPV codes among its filled cells, not below."""
+    def frame(n_codes: int) -> pd.DataFrame:
+        codes = [f"QN0800{i}M" for i in range(n_codes)] + [f"8002{i}" for i in range(10 - n_codes)]
+        return pd.DataFrame({"CODGEO": codes, "P21_POP": ["100"] * 10})
+
+    ds = recognise_qpv_population(frame(9), "insee.csv")
+    assert len(ds.table) == 9 and "1 lignes sans code de QPV dans « CODGEO » ignorées" in ds.warnings[0]
+    assert recognise_qpv_population(frame(8), "insee.csv") is None
