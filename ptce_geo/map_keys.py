@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from .map_symbols import SHAPES
 
-__all__ = ["fill_swatch", "outline_swatch", "line_swatch", "shape_swatch", "key_html", "KEY_CLASS"]
+__all__ = ["fill_swatch", "outline_swatch", "pattern_swatch", "line_swatch", "shape_swatch", "key_html", "KEY_CLASS"]
 
 KEY_CLASS = "ptce-key"
 
@@ -44,6 +44,15 @@ def outline_swatch(style: dict, hatched: bool = False) -> str:
     fill = "url(#ptce-key-hatch)" if hatched else "none"
     return _image(28, 14, (_HATCH if hatched else "")
                        + f'<rect x="1.5" y="1.5" width="25" height="11" fill="{fill}" {_stroke(style)}/>')
+
+
+def pattern_swatch(pattern: str, pattern_id: str, style: dict | None) -> str:
+    """A box filled with the SVG ``pattern`` (id ``pattern_id``) and outlined by ``style``; ``style`` None: an empty box
+    with a thin grey outline (a class left undrawn)."""
+    if style is None:
+        return _image(28, 14, '<rect x="1.5" y="1.5" width="25" height="11" fill="none" stroke="#999" stroke-width="0.8"/>')
+    return _image(28, 14, f'<defs>{pattern}</defs><rect x="1.5" y="1.5" width="25" height="11" '
+                          f'fill="url(#{html.escape(pattern_id)})" {_stroke(style)}/>')
 
 
 def line_swatch(style: dict) -> str:

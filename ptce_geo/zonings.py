@@ -17,29 +17,31 @@ import pandas as pd
 import shapely
 
 from .alerts import Alert
-from .fr_format import fr_percent
+from .fr_format import count, fr_percent
 
 __all__ = ["ZONINGS", "Zoning", "ZoningParams", "Zonings", "territory_zonings", "outside_share", "zoning_alerts",
-           "zone_outlines", "zonings_markdown", "ABSENT_HINT", "COLUMNS", "NO_AAV"]
+           "zone_outlines", "zonings_markdown", "outside_sentence", "ABSENT_HINT", "COLUMNS", "NO_AAV"]
 
 ABSENT_HINT = "python -m ptce_geo data import DOSSIER (table d'appartenance géographique de l'INSEE, liste FRR) ou data update"
 
 
 @dataclass(frozen=True)
 class Zoning:
-    """One zoning: id, label, singular and plural nouns, and whether its zones are places (a share of a zone means something)."""
+    """One zoning: id, label, singular and plural nouns, whether its zones are places (a share of a zone means something),
+    and whether its noun is feminine (for agreement in sentences)."""
 
     id: str
     label: str
     noun: str
     plural: str
     places: bool
+    feminine: bool = False
 
 
 ZONINGS: dict[str, Zoning] = {z.id: z for z in (
     Zoning("bv2022", "Bassins de vie 2022", "bassin de vie", "bassins de vie", True),
-    Zoning("ze2020", "Zones d'emploi 2020", "zone d'emploi", "zones d'emploi", True),
-    Zoning("aav2020", "Aires d'attraction des villes 2020", "aire d'attraction", "aires d'attraction", True),
+    Zoning("ze2020", "Zones d'emploi 2020", "zone d'emploi", "zones d'emploi", True, feminine=True),
+    Zoning("aav2020", "Aires d'attraction des villes 2020", "aire d'attraction", "aires d'attraction", True, feminine=True),
     Zoning("frr", "France Ruralités Revitalisation", "classement FRR", "classements FRR", False),
 )}
 NO_AAV = "000"  # « Commune hors attraction des villes »: a class, not a place
@@ -205,6 +207,16 @@ def zoning_alerts(zonings: Zonings | None, params: ZoningParams | None = None) -
                               "zones": [{"code": r.code, "nom": r.nom, "part_du_territoire": round(float(r.part_du_territoire), 4),
                                          "part_de_la_zone": round(float(r.part_de_la_zone), 4)} for r in outside.itertuples()]}
     return [Alert("ZONAGES_COUPES", level, message, figures)]
+
+
+def outside_sentence(share: float, n: int, zoning: Zoning, zone_inside_min: float) -> str:
+    """The caption of ``outside_share``, agreeing with the number ``n`` of zones mostly outside (0, 1, several)."""
+    e, limit = ("e" if zoning.feminine else ""), fr_percent(zone_inside_min)
+    inside = f"moins de {limit} de sa population dans le territoire"
+    if n == 0:
+        return f"Hors zone principale, aucun habitant ne vit dans un{e} {zoning.noun} situé{e} surtout hors du territoire ({inside})."
+    where = f"{count(n, zoning.noun, zoning.plural)} situé{e}{'s' if n > 1 else ''} surtout hors du territoire"
+    return f"Hors zone principale, {fr_percent(share)} de la population vit dans {where} ({f'chacun{e} avec ' if n > 1 else ''}{inside})."
 
 
 def zone_outlines(ref, zoning: str, codes: list[str] | tuple[str, ...], tolerance_deg: float = 5e-4) -> pd.Series:

@@ -12,10 +12,11 @@ import streamlit as st
 
 from ptce_geo.diagnostic import Diagnostic
 from ptce_geo.fr_format import fr_int, fr_percent, plural
+from ptce_geo.frr_map import FRR_BUDGET, collection_size, frr_around, frr_key_html, frr_layer
 from ptce_geo.mapping import zoning_layer
 from ptce_geo.qpv import absent_message, qpv_sentences
 from ptce_geo.reference import Reference
-from ptce_geo.zonings import ABSENT_HINT, NO_AAV, ZONINGS, outside_share, zone_outlines
+from ptce_geo.zonings import ABSENT_HINT, NO_AAV, ZONINGS, outside_sentence, outside_share, zone_outlines
 from ui import loaders
 from ui.panels import md
 from ui.territory import Current
@@ -57,9 +58,7 @@ def block(diag: Diagnostic) -> None:
         st.markdown(f"**{zoning.label}** — {count}")
         if zoning.places and zoning_id in diag.zoning_params.zonings:
             share, outside = outside_share(zonings.table, zoning_id, diag.zoning_params)
-            st.caption(f"Hors zone principale, {fr_percent(share)} de la population vit dans {len(outside)} "
-                       f"{plural(len(outside), 'zone', 'zones')} dont moins de "
-                       f"{fr_percent(diag.zoning_params.zone_inside_min)} de la population est dans le territoire.")
+            st.caption(outside_sentence(share, len(outside), zoning, diag.zoning_params.zone_inside_min))
         st.dataframe(_zone_table(part, zoning.places), hide_index=True, width="stretch")
         source = zonings.sources.get(zoning_id)
         if source:
@@ -92,18 +91,38 @@ def qpv_block(ref: Reference, diag: Diagnostic) -> None:
                      hide_index=True, width="stretch")
 
 
-def map_layers(current: Current) -> list[folium.FeatureGroup]:
-    """The checkbox « Zonages sur la carte » and, when ticked, the outlines of the zones the territory touches."""
+def _frr_layer(current: Current, zonings) -> tuple[list[folium.FeatureGroup], str]:
+    """The territory's classed communes and those around it, by FRR class, and its key; the margin is dropped, then
+    the layer, when the outlines would exceed ``FRR_BUDGET``."""
+    if "frr" not in zonings.present or current.territory is None:
+        return [], ""
+    ref = loaders.reference()
+    inside, around = frr_around(ref.communes, ref.zonings["frr"], tuple(current.territory.communes.index))
+    for classes, margin in ((pd.concat([inside, around]), True), (inside, False)):
+        geoms = loaders.commune_outlines(tuple(classes.index))
+        if collection_size(geoms, classes) <= FRR_BUDGET:
+            source, vintage = zonings.sources.get("frr", ("", ""))
+            return [frr_layer(geoms, classes)], frr_key_html(classes, source, vintage, margin)
+    st.caption("Classement France Ruralités Revitalisation non affiché : territoire trop vaste pour rester léger sur la carte.")
+    return [], ""
+
+
+def map_layers(current: Current) -> tuple[list[folium.FeatureGroup], str]:
+    """The checkbox « Zonages sur la carte » and, when ticked, the outlines of the zones the territory touches and the
+    FRR classes of its communes; the second item is the FRR key (HTML for the page under the map, "" when not drawn)."""
     diag = current.diagnostic
     zonings = diag.zonings if diag is not None else None
     if zonings is None or not zonings.available:
         st.checkbox("Zonages sur la carte", key="ter_zonages", disabled=True, help=f"Zonages absents : {ABSENT_HINT}")
-        return []
+        return [], ""
     if not st.checkbox("Zonages sur la carte", key="ter_zonages",
-                       help="Contours des bassins de vie, zones d'emploi et aires d'attraction des villes que le territoire touche."):
-        return []
+                       help="Contours des bassins de vie, zones d'emploi et aires d'attraction des villes que le territoire touche ; "
+                            "classement France Ruralités Revitalisation des communes du territoire et alentour."):
+        return [], ""
     ref = loaders.reference()
     shown = [z for z in _MAP_ZONINGS if z in zonings.present]
     outlines = {z: zone_outlines(ref, z, tuple(c for c in zonings.of(z)["code"] if c and c != NO_AAV)) for z in shown}
-    st.caption("Contours sur la carte — " + " · ".join(f"{ZONINGS[z].label} : {_COLOR_NAMES[z]}" for z in shown))
-    return [zoning_layer(outlines)]
+    if shown:
+        st.caption("Contours sur la carte — " + " · ".join(f"{ZONINGS[z].label} : {_COLOR_NAMES[z]}" for z in shown))
+    frr, key = _frr_layer(current, zonings)
+    return [zoning_layer(outlines), *frr], key
