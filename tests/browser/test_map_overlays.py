@@ -1,6 +1,7 @@
 """The Territoire map's overlays in a real browser, offline: keys under the map (never over it), place names, marked
 communes, metric scale, and the notice of an online basemap that cannot load (this machine has no internet: a real
-failure). Keys at 1024 px, 1920 px and 200 % zoom, clear of metropolitan France: tests/browser/test_map_keys.py."""
+failure), and the France Ruralités Revitalisation layer of the zonings option (a small FRR list imported in a cache of its
+own). Keys at 1024 px, 1920 px and 200 % zoom, clear of metropolitan France: tests/browser/test_map_keys.py."""
 
 from __future__ import annotations
 
@@ -9,8 +10,21 @@ import re
 import pytest
 import shapely
 
+from ptce_geo.sources.local import import_directory
 from ptce_geo.territory import TerritoryDefinition, build_territory
-from tests.browser.helpers import LONG, MAP_IFRAME, draw_polygon, map_frame, open_map, runs_finished, settle, shot, wait_run_after
+from tests.browser.helpers import (
+    LONG,
+    MAP_IFRAME,
+    draw_polygon,
+    map_frame,
+    open_map,
+    running_server,
+    runs_finished,
+    settle,
+    shot,
+    wait_run_after,
+    watch,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -122,3 +136,57 @@ def test_scale_is_metric_and_an_unreachable_basemap_says_so(page, server):
     assert notice.inner_text() == NOTICE and notice.get_attribute("role") == "status"
     assert page.frame_locator(MAP_IFRAME).locator("path.leaflet-interactive").count() >= 1250  # the map stays usable
     shot(page, "overlays_04_tile_notice")
+
+
+@pytest.fixture(scope="module")
+def frr_site(embedded, tmp_path_factory):
+    """A server on a cache holding a small FRR list: four communes of Bordeaux Métropole in four classes, one neighbour
+    touching it (in the margin drawn around), Paris (far: never drawn); (URL, commune codes drawn by class)."""
+    folder, root = tmp_path_factory.mktemp("frr_liste"), tmp_path_factory.mktemp("cache_frr")
+    members = sorted(build_territory(embedded, TerritoryDefinition(epci=[BORDEAUX])).communes.index)
+    shape = shapely.union_all(embedded.communes.geometry.loc[members].to_numpy())
+    others = embedded.communes.drop(members)
+    neighbour = sorted(others.index[others.geometry.intersects(shape)])[0]
+    classes = {members[0]: "FRR+", members[1]: "FRR socle", members[2]: "Classée FRR partiellement", members[3]: "Non classée",
+               neighbour: "FRR bénéficiaire", "75056": "FRR+"}
+    (folder / "liste-communes-FRR.csv").write_text(
+        "Code_insee;Departement;Commune;Classement FRR et FRR+ au 10 juillet 2025;\n"
+        + "".join(f"{code};{code[:2]};C;{label};\n" for code, label in classes.items()), encoding="utf-8")
+    import_directory(folder, root)  # the embedded reference and this list
+    with running_server(root, tmp_path_factory.mktemp("projets_frr"), "streamlit_frr.log") as (url, _):
+        yield url, {"frr_plus": [members[0]], "frr_socle": [members[1]], "frr_partielle": [members[2]], "frr_beneficiaire": [neighbour]}
+
+
+def test_the_zonings_option_draws_the_frr_classes_with_their_key_under_the_map(browser, frr_site):
+    url, drawn = frr_site
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    context.set_default_timeout(45_000)
+    page = watch(context.new_page(), url)
+    try:
+        page.goto(f"{url}/Territoire?epci={BORDEAUX}")
+        frame = page.frame_locator(MAP_IFRAME)
+        frame.locator(".ptce-label-commune").first.wait_for(timeout=LONG)  # zoomed on the territory
+        settle(page)
+        patterned = frame.locator('path[fill^="url(#ptce-frr-"]')
+        assert patterned.count() == 0 and page.locator(".ptce-key", has_text="France Ruralités Revitalisation").count() == 0
+        page.get_by_text("Zonages sur la carte").click()
+        patterned.nth(len(drawn) - 1).wait_for(timeout=LONG)
+        settle(page)
+        fills = sorted(patterned.evaluate_all("ps => ps.map(p => p.getAttribute('fill'))"))
+        assert fills == sorted(f"url(#ptce-frr-{code})" for code in drawn)  # one path per classed commune; Paris, non classée: none
+        partial = frame.locator('path[fill="url(#ptce-frr-frr_partielle)"]')
+        assert partial.get_attribute("stroke-dasharray") == "5 3"
+        assert frame.locator("#ptce-frr-patterns pattern").count() == 5
+        key = page.locator(".ptce-key", has_text="France Ruralités Revitalisation")
+        key.wait_for(timeout=LONG)
+        text = key.inner_text()
+        for label in ("FRR+ (quadrillage)", "FRR socle (hachures)", "Classée FRR partiellement", "FRR bénéficiaire (points)",
+                      "Non classée (sans trame)", "Source : DGCL/ANCT", "classement au 10 juillet 2025", "alentour"):
+            assert label in text, label
+        assert key.locator("li img").count() == 5
+        map_box, key_box = page.locator(MAP_IFRAME).bounding_box(), key.bounding_box()
+        assert key_box["y"] >= map_box["y"] + map_box["height"] - 1  # under the map
+        shot(page, "overlays_05_frr")
+        assert page.failed == [] and page.external == []
+    finally:
+        context.close()
