@@ -8,6 +8,8 @@ grey print. The key goes in the page under the map, with the list's source and v
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import folium
 import numpy as np
 import pandas as pd
@@ -19,27 +21,29 @@ from .map_keys import key_html, pattern_swatch
 from .map_overlays import NEIGHBOUR_MARGIN_DEG
 from .sources.zoning_files import FRR_CLASSES
 
-__all__ = ["FRR_STYLES", "FRR_PATTERNS", "FRR_LABELS", "UNCLASSED", "FRR_BUDGET", "frr_around", "frr_layer", "frr_key_html",
-           "collection_size"]
+__all__ = ["FRR_STYLES", "FRR_PATTERNS", "FRR_LABELS", "UNCLASSED", "FRR_BUDGET", "frr_around", "within_budget", "frr_layer",
+           "frr_key_html", "collection_size"]
 
 INK = "#3b2a14"  # one dark brown: readable over the YlGnBu fill and in grey
 UNCLASSED = "non_classee"
 FRR_LABELS = {code: label for label, code in FRR_CLASSES.items()}  # stable code -> class as written in the DGCL list
 FRR_BUDGET = 250_000  # bytes of FRR outlines sent with a map, at most (half the commune outlines' budget, ui.maps.OUTLINE_BUDGET)
 
-# SVG pattern of each drawn class (id ptce-frr-<code>); the same text fills the map and the key's swatches
-_LINES = '<line x1="0" y1="0" x2="0" y2="{s}" stroke="' + INK + '" stroke-width="{w}"/>'
+# SVG pattern of each drawn class (id ptce-frr-<code>); the same text fills the map and the key's swatches. A pale veil
+# under the marks keeps them legible over the darkest choropleth classes.
+_VEIL = '<rect width="{s}" height="{s}" fill="#ffffff" fill-opacity="0.45"/>'
+_LINES = _VEIL + '<line x1="{m}" y1="0" x2="{m}" y2="{s}" stroke="' + INK + '" stroke-width="{w}"/>'  # centred: never clipped
 FRR_PATTERNS = {
     "frr_plus": ('<pattern id="ptce-frr-frr_plus" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">'
-                 + _LINES.format(s=6, w=1.6) + f'<line x1="0" y1="0" x2="6" y2="0" stroke="{INK}" stroke-width="1.6"/></pattern>'),
+                 + _LINES.format(s=6, m=3, w=1.6) + f'<line x1="0" y1="3" x2="6" y2="3" stroke="{INK}" stroke-width="1.6"/></pattern>'),
     "frr_socle": ('<pattern id="ptce-frr-frr_socle" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">'
-                  + _LINES.format(s=6, w=1.6) + "</pattern>"),
+                  + _LINES.format(s=6, m=3, w=1.6) + "</pattern>"),
     "frr_beneficiaire": ('<pattern id="ptce-frr-frr_beneficiaire" patternUnits="userSpaceOnUse" width="6" height="6">'
-                         f'<circle cx="3" cy="3" r="1.4" fill="{INK}"/></pattern>'),
+                         + _VEIL.format(s=6) + f'<circle cx="3" cy="3" r="1.4" fill="{INK}"/></pattern>'),
     "frr_partielle": ('<pattern id="ptce-frr-frr_partielle" patternUnits="userSpaceOnUse" width="8" height="8" patternTransform="rotate(-45)">'
-                      + _LINES.format(s=8, w=1.2) + "</pattern>"),
+                      + _LINES.format(s=8, m=4, w=1.2) + "</pattern>"),
     "frr_beneficiaire_partielle": ('<pattern id="ptce-frr-frr_beneficiaire_partielle" patternUnits="userSpaceOnUse" width="9" height="9">'
-                                   f'<circle cx="4.5" cy="4.5" r="1.2" fill="{INK}"/></pattern>'),
+                                   + _VEIL.format(s=9) + f'<circle cx="4.5" cy="4.5" r="1.2" fill="{INK}"/></pattern>'),
 }
 # Leaflet path options per class: plain outline for a whole commune, dashed for a partial class; None: not drawn
 FRR_STYLES: dict[str, dict | None] = {
@@ -90,6 +94,17 @@ def _collection(geoms: pd.Series, classes: pd.Series) -> str:
 def collection_size(geoms: pd.Series, classes: pd.Series) -> int:
     """Bytes of the layer's GeoJSON for these outlines (to keep the map within ``FRR_BUDGET``)."""
     return len(_collection(geoms, classes))
+
+
+def within_budget(inside: pd.Series, around: pd.Series, outlines: Callable[[tuple[str, ...]], pd.Series],
+                  budget: int = FRR_BUDGET) -> tuple[pd.Series, pd.Series, bool] | None:
+    """(classes, outlines, margin kept) of the layer: the territory and its margin when their outlines fit in ``budget``
+    bytes, else the territory alone, else ``None`` (too vast to stay light). ``outlines``: light outlines by codes."""
+    for classes, margin in ((pd.concat([inside, around]), True), (inside, False)):
+        geoms = outlines(tuple(classes.index))
+        if collection_size(geoms, classes) <= budget:
+            return classes, geoms, margin
+    return None
 
 
 class _PatternedGeoJson(_ScriptElement):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from ptce_geo.frr_map import FRR_PATTERNS, FRR_STYLES, UNCLASSED, collection_size, frr_around, frr_key_html, frr_layer
+from ptce_geo.frr_map import FRR_PATTERNS, FRR_STYLES, UNCLASSED, collection_size, frr_around, frr_key_html, frr_layer, within_budget
 from ptce_geo.map_overlays import NEIGHBOUR_MARGIN_DEG
 from ptce_geo.mapping import light_outlines
 from ptce_geo.sources.zoning_files import FRR_CLASSES
@@ -104,6 +104,24 @@ def test_the_layer_skips_unclassed_and_unknown_classes_and_sizes_its_payload():
     assert [f["properties"]["k"] for f in data["features"]] == ["frr_plus", "frr_beneficiaire_partielle"]
     assert collection_size(grid.geometry, classes) == len(element.data)
     assert not frr_layer(grid.geometry, pd.Series({"a": UNCLASSED}))._children  # nothing classed: an empty group
+
+
+def test_the_margin_then_the_layer_are_dropped_beyond_the_budget():
+    grid = _grid()
+    inside, around = pd.Series({"a": "frr_plus"}), pd.Series({"c": "frr_socle", "d": UNCLASSED})
+    outlines = grid.geometry.reindex  # the outlines of the codes asked for
+    both = len(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"k": k}, "geometry": shapely.geometry.mapping(grid.geometry[c])}
+        for c, k in (("a", "frr_plus"), ("c", "frr_socle"))]}, separators=(",", ":")))  # independent size, json module
+    alone = len(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"k": "frr_plus"}, "geometry": shapely.geometry.mapping(grid.geometry["a"])}]},
+        separators=(",", ":")))
+    classes, geoms, margin = within_budget(inside, around, lambda codes: outlines(list(codes)), budget=both)
+    assert margin and list(classes.index) == ["a", "c", "d"] and list(geoms.index) == ["a", "c", "d"]
+    classes, geoms, margin = within_budget(inside, around, lambda codes: outlines(list(codes)), budget=both - 1)
+    assert not margin and list(classes.index) == ["a"]
+    assert within_budget(inside, around, lambda codes: outlines(list(codes)), budget=alone) is not None
+    assert within_budget(inside, around, lambda codes: outlines(list(codes)), budget=alone - 1) is None
 
 
 def test_the_key_lists_the_classes_drawn_with_source_and_vintage():

@@ -12,7 +12,7 @@ import streamlit as st
 
 from ptce_geo.diagnostic import Diagnostic
 from ptce_geo.fr_format import fr_int, fr_percent, plural
-from ptce_geo.frr_map import FRR_BUDGET, collection_size, frr_around, frr_key_html, frr_layer
+from ptce_geo.frr_map import frr_around, frr_key_html, frr_layer, within_budget
 from ptce_geo.mapping import zoning_layer
 from ptce_geo.qpv import absent_message, qpv_sentences
 from ptce_geo.reference import Reference
@@ -98,13 +98,12 @@ def _frr_layer(current: Current, zonings) -> tuple[list[folium.FeatureGroup], st
         return [], ""
     ref = loaders.reference()
     inside, around = frr_around(ref.communes, ref.zonings["frr"], tuple(current.territory.communes.index))
-    for classes, margin in ((pd.concat([inside, around]), True), (inside, False)):
-        geoms = loaders.commune_outlines(tuple(classes.index))
-        if collection_size(geoms, classes) <= FRR_BUDGET:
-            source, vintage = zonings.sources.get("frr", ("", ""))
-            return [frr_layer(geoms, classes)], frr_key_html(classes, source, vintage, margin)
-    st.caption("Classement France Ruralités Revitalisation non affiché : territoire trop vaste pour rester léger sur la carte.")
-    return [], ""
+    if (fitted := within_budget(inside, around, loaders.commune_outlines)) is None:
+        st.caption("Classement France Ruralités Revitalisation non affiché : territoire trop vaste pour rester léger sur la carte.")
+        return [], ""
+    classes, geoms, margin = fitted
+    source, vintage = zonings.sources.get("frr", ("", ""))
+    return [frr_layer(geoms, classes)], frr_key_html(classes, source, vintage, margin)
 
 
 def map_layers(current: Current) -> tuple[list[folium.FeatureGroup], str]:
