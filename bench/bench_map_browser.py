@@ -2,6 +2,7 @@
 
     python bench/bench_map_browser.py                  # the current cache (PTCE_GEO_DATA_DIR or data/), 3 runs
     python bench/bench_map_browser.py --runs 5 --data-dir DOSSIER
+    python bench/bench_map_browser.py --app /tmp/ancienne-version --app .   # two checkouts, alternated in each run
 
 Each run starts a bare page (``st.title`` only) with ``streamlit run``, times it to its text, stops it, then
 starts the app the same way and times, in Debian's chromium (Playwright):
@@ -16,7 +17,8 @@ starts the app the same way and times, in Debian's chromium (Playwright):
 Absolute times vary from machine to machine (and here with the load of the other processes); the ratios to the
 bare page started in the same run are the figures to compare: ``streamlit run`` -> map against ``streamlit run`` ->
 bare text, a new page on the running server against a new bare page, anything else against the bare start. Medians
-over the runs are printed last.
+over the runs are printed last. With several ``--app`` checkouts (an older version and this one, say), each run
+times them one after the other, so that they share the same load; their figures are printed side by side.
 Goals (issue 13): first map within 1.5 x the bare page, each interaction within 0.5 s, a view switch within 1 s.
 """
 
@@ -77,14 +79,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start(script: Path, env: dict) -> tuple[subprocess.Popen, str, float]:
-    """``streamlit run script`` as the browser tests start it; (process, URL, start time)."""
+def _start(script: Path, env: dict, root: Path = ROOT) -> tuple[subprocess.Popen, str, float]:
+    """``streamlit run script`` from ``root`` as the browser tests start it; (process, URL, start time)."""
     port = _free_port()
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-        cwd=ROOT, env={**os.environ, **env, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"},
+        cwd=root, env={**os.environ, **env, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return proc, f"http://127.0.0.1:{port}", started
 
@@ -174,9 +176,9 @@ def _timed(page, meter: Meter, action, done) -> Figure:
     return settled(page, done, since, script), meter.received - before, script[0]
 
 
-def app_figures(browser, env: dict) -> dict[str, Figure]:
-    """Cold start, warm page, click, un-click, drawing and view switches on /Territoire."""
-    proc, url, started = _start(ROOT / "app.py", env)
+def app_figures(browser, env: dict, root: Path = ROOT) -> dict[str, Figure]:
+    """Cold start, warm page, click, un-click, drawing and view switches on /Territoire of the checkout at ``root``."""
+    proc, url, started = _start(root / "app.py", env, root)
     out: dict[str, Figure] = {}
     drawn = lambda s: s["paths"] >= 1000  # noqa: E731
     try:
@@ -231,7 +233,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--data-dir", type=Path, default=None, help="cache folder (default: PTCE_GEO_DATA_DIR or data/)")
+    parser.add_argument("--app", type=Path, action="append", default=None,
+                        help="checkout whose app is timed (repeat to compare versions in the same runs; default: this one)")
     args = parser.parse_args()
+    apps = [path.resolve() for path in args.app or [ROOT]]
     root = data_dir(args.data_dir)
     ensure_cache(root)  # built once, before any timing
     env = {"PTCE_GEO_DATA_DIR": str(root)}
@@ -246,18 +251,32 @@ def main() -> None:
                 print(f"run {run}: bare Streamlit page: streamlit run -> text {bare:6.2f} s, new page -> text {bare_warm:6.2f} s")
                 rows.setdefault("bare page: streamlit run -> text", []).append((bare, 1.0, None, None))
                 rows.setdefault("bare page: new page -> text", []).append((bare_warm, bare_warm / bare, None, None))
-                for label, (seconds, received, script) in app_figures(browser, env).items():
-                    ratio = seconds / (bare_warm if label.startswith("new page") else bare)
-                    rows.setdefault(label, []).append((seconds, ratio, received, script))
-                    print(f"run {run}: {label:34} {seconds:6.2f} s  {ratio:5.2f} x bare{_extra(received, script)}")
+                for app in apps:
+                    for label, (seconds, received, script) in app_figures(browser, env, app).items():
+                        ratio = seconds / (bare_warm if label.startswith("new page") else bare)
+                        label = f"{label} [{_name(app, apps)}]" if len(apps) > 1 else label
+                        rows.setdefault(label, []).append((seconds, ratio, received, script))
+                        print(f"run {run}: {label:34} {seconds:6.2f} s  {ratio:5.2f} x bare{_extra(received, script)}")
         finally:
             browser.close()
     print(f"\nmedians over {args.runs} runs")
-    for label, values in rows.items():
+    for label, values in sorted(rows.items(), key=lambda item: _order(item[0], rows)):
         seconds, ratio = statistics.median(v[0] for v in values), statistics.median(v[1] for v in values)
         received, script = ([v[i] for v in values if v[i] is not None] for i in (2, 3))
         extra = _extra(statistics.median(received) if received else None, statistics.median(script) if script else None)
         print(f"{label:34} {seconds:6.2f} s  {ratio:5.2f} x bare{extra}")
+
+
+def _name(app: Path, apps: list[Path]) -> str:
+    """A short name for ``app``: its folder's name, with its position when two folders share it."""
+    same = [a for a in apps if a.name == app.name]
+    return app.name if len(same) == 1 else f"{app.name}#{apps.index(app) + 1}"
+
+
+def _order(label: str, rows: dict) -> int:
+    """Rows of the same figure next to each other, in the order they were first measured."""
+    bases = list(dict.fromkeys(key.split(" [")[0] for key in rows))
+    return bases.index(label.split(" [")[0])
 
 
 def _extra(received: float | None, script: float | None) -> str:
