@@ -13,7 +13,8 @@ starts the app the same way and times, in Debian's chromium (Playwright):
   territoire », then « France entière »): each until the page is settled (run over, nothing stale, the map ready,
   for 300 ms in a row), the bytes the page received meanwhile, how long the page showed its script running (the
   server's share; the rest is the transport's and the browser's), and the CPU time the server and the browser used
-  (read from /proc: on a busy machine, the figures that move least with the others' load).
+  (read from /proc: on a busy machine, the figures that move least with the others' load; the browser's without the
+  cost of this script's polling).
 
 Absolute times vary from machine to machine (and here with the load of the other processes); the ratios to the
 bare page started in the same run are the figures to compare: ``streamlit run`` -> map against ``streamlit run`` ->
@@ -172,12 +173,24 @@ Figure = tuple[float, int | None, float, float | None, float | None]
 
 
 def _timed(page, meter: Meter, action, done, server: int) -> Figure:
+    """The figures of one interaction. The browser's CPU time leaves out what this script's own polling of the page
+    costs (measured on the page at rest just before, per second, times the seconds polled)."""
+    rest = _polling_cpu(page, server)
     before, script, cpu = meter.received, [], _cpu(server)
     since = time.perf_counter()
     action()
     seconds = settled(page, done, since, script)
-    after = _cpu(server)
-    return seconds, meter.received - before, script[0], after[0] - cpu[0], after[1] - cpu[1]
+    after, polled = _cpu(server), time.perf_counter() - since
+    return seconds, meter.received - before, script[0], after[0] - cpu[0], max(0.0, after[1] - cpu[1] - rest * polled)
+
+
+def _polling_cpu(page, server: int, seconds: float = 1.0) -> float:
+    """Browser CPU seconds per second of polling a page at rest (as ``settled`` does)."""
+    start, since = _cpu(server)[1], time.perf_counter()
+    while time.perf_counter() - since < seconds:
+        page.evaluate(_STATE_JS)
+        time.sleep(0.01)
+    return (_cpu(server)[1] - start) / (time.perf_counter() - since)
 
 
 def _cpu(server: int) -> tuple[float, float]:
