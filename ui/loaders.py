@@ -47,14 +47,14 @@ def _warm_up(ref: Reference) -> None:
         box = shapely.box(*ref.communes.geometry.dropna().iloc[0].bounds)
         diag = diagnose(ref, build_territory(ref, TerritoryDefinition(polygon=shapely.geometry.mapping(box), min_share=0.05)))
         len(diag.trends)  # computed on first use (the Diagnostic page's): its lookups too
-    settle_heap()
 
 
 def settle_heap() -> None:
     """Move the objects alive now (the reference tables, their geometries, lookups: ~200,000 objects) out of the garbage
     collector's sight (``gc.freeze``). Streamlit collects garbage after every run of a page (``runner.postScriptGC``): over
     them, ~0.1-0.15 s of every click or drawing, for objects that live as long as the process. Collected first, so that
-    no garbage is frozen with them; called after the warm-up and once the first map is drawn (its layers are built)."""
+    no garbage is frozen with them. Called once, when the first map has been sent (its layers built): the collection
+    Streamlit makes after that run then costs nothing, and no collection pauses a first page being built."""
     gc.collect()
     gc.freeze()
 
