@@ -2,6 +2,7 @@
 
     python bench/bench_map_browser.py                  # the current cache (PTCE_GEO_DATA_DIR or data/), 3 runs
     python bench/bench_map_browser.py --runs 5 --data-dir DOSSIER
+    python bench/bench_map_browser.py --app /tmp/ancienne-version --app .   # two checkouts, alternated in each run
 
 Each run starts a bare page (``st.title`` only) with ``streamlit run``, times it to its text, stops it, then
 starts the app the same way and times, in Debian's chromium (Playwright):
@@ -10,13 +11,16 @@ starts the app the same way and times, in Debian's chromium (Playwright):
 - a click on an EPCI (Amiens Métropole), the click that removes it, a polygon drawn with mouse clicks (the same place
   north of Orléans whatever the zoom; timed from the closing click), a switch of the map view (« Autour du
   territoire », then « France entière »): each until the page is settled (run over, nothing stale, the map ready,
-  for 300 ms in a row), the bytes the page received meanwhile, and how long the page showed its script running (the
-  server's share; the rest is the transport's and the browser's).
+  for 300 ms in a row), the bytes the page received meanwhile, how long the page showed its script running (the
+  server's share; the rest is the transport's and the browser's), and the CPU time the server and the browser used
+  (read from /proc: on a busy machine, the figures that move least with the others' load; the browser's without the
+  cost of this script's polling).
 
 Absolute times vary from machine to machine (and here with the load of the other processes); the ratios to the
 bare page started in the same run are the figures to compare: ``streamlit run`` -> map against ``streamlit run`` ->
 bare text, a new page on the running server against a new bare page, anything else against the bare start. Medians
-over the runs are printed last.
+over the runs are printed last. With several ``--app`` checkouts (an older version and this one, say), each run
+times them one after the other, so that they share the same load; their figures are printed side by side.
 Goals (issue 13): first map within 1.5 x the bare page, each interaction within 0.5 s, a view switch within 1 s.
 """
 
@@ -77,14 +81,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start(script: Path, env: dict) -> tuple[subprocess.Popen, str, float]:
-    """``streamlit run script`` as the browser tests start it; (process, URL, start time)."""
+def _start(script: Path, env: dict, root: Path = ROOT) -> tuple[subprocess.Popen, str, float]:
+    """``streamlit run script`` from ``root`` as the browser tests start it; (process, URL, start time)."""
     port = _free_port()
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-        cwd=ROOT, env={**os.environ, **env, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"},
+        cwd=root, env={**os.environ, **env, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return proc, f"http://127.0.0.1:{port}", started
 
@@ -164,46 +168,98 @@ def bare_page(browser, env: dict) -> tuple[float, float]:
             stop_process(proc)
 
 
-Figure = tuple[float, int | None, float]  # seconds, bytes received, seconds the script was seen running
+# seconds, bytes received, seconds the script was seen running, CPU seconds of the server and of the browser
+Figure = tuple[float, int | None, float, float | None, float | None]
 
 
-def _timed(page, meter: Meter, action, done) -> Figure:
-    before, script = meter.received, []
+def _timed(page, meter: Meter, action, done, server: int) -> Figure:
+    """The figures of one interaction. The browser's CPU time leaves out what this script's own polling of the page
+    costs (measured on the page at rest just before, per second, times the seconds polled)."""
+    rest = _polling_cpu(page, server)
+    before, script, cpu = meter.received, [], _cpu(server)
     since = time.perf_counter()
     action()
-    return settled(page, done, since, script), meter.received - before, script[0]
+    seconds = settled(page, done, since, script)
+    after, polled = _cpu(server), time.perf_counter() - since
+    return seconds, meter.received - before, script[0], after[0] - cpu[0], max(0.0, after[1] - cpu[1] - rest * polled)
 
 
-def app_figures(browser, env: dict) -> dict[str, Figure]:
-    """Cold start, warm page, click, un-click, drawing and view switches on /Territoire."""
-    proc, url, started = _start(ROOT / "app.py", env)
+def _polling_cpu(page, server: int, seconds: float = 1.0) -> float:
+    """Browser CPU seconds per second of polling a page at rest (as ``settled`` does)."""
+    start, since = _cpu(server)[1], time.perf_counter()
+    while time.perf_counter() - since < seconds:
+        page.evaluate(_STATE_JS)
+        time.sleep(0.01)
+    return (_cpu(server)[1] - start) / (time.perf_counter() - since)
+
+
+def _cpu(server: int) -> tuple[float, float]:
+    """CPU seconds used so far by the app's server process and by the browser's processes (chromium under this one).
+
+    Unlike wall times, these hardly move with the other processes' load: the figures to compare between versions
+    on a busy machine (a process gone meanwhile, a closed tab's, is not counted).
+    """
+    parents, names = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        pid, rest = int(stat.parent.name), text[text.rfind(")") + 2:].split()
+        parents[pid], names[pid] = int(rest[1]), text[text.find("(") + 1:text.rfind(")")]
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def used(pid: int) -> float:
+        try:
+            fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    def under(pid: int, root: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parents.get(pid, 0)
+        return False
+
+    browser = [pid for pid, name in names.items() if "chrom" in name.lower() and under(pid, os.getpid())]
+    return used(server), sum(used(pid) for pid in browser)
+
+
+def app_figures(browser, env: dict, root: Path = ROOT) -> dict[str, Figure]:
+    """Cold start, warm page, click, un-click, drawing and view switches on /Territoire of the checkout at ``root``."""
+    proc, url, started = _start(root / "app.py", env, root)
     out: dict[str, Figure] = {}
     drawn = lambda s: s["paths"] >= 1000  # noqa: E731
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         meter, script = Meter(page), []
         _open(page, url + "/Territoire", started)
-        out["streamlit run -> map"] = (settled(page, drawn, started, script), meter.received, script[0])
+        out["streamlit run -> map"] = (settled(page, drawn, started, script), meter.received, script[0], None, None)
         page.close()
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         meter, script = Meter(page), []
         opened = time.perf_counter()
         page.goto(url + "/Territoire")
-        out["new page -> map (server running)"] = (settled(page, drawn, opened, script), meter.received, script[0])
+        out["new page -> map (server running)"] = (settled(page, drawn, opened, script), meter.received, script[0], None, None)
         box = page.locator(MAP_IFRAME).bounding_box()
         point = _pixel(page, box, AMIENS)
-        out["click an EPCI"] = _timed(page, meter, lambda: page.mouse.click(*point), lambda s: "epci=248000531" in s["url"])
-        out["click it again (removed)"] = _timed(page, meter, lambda: page.mouse.click(*point), lambda s: "epci=" not in s["url"])
+        out["click an EPCI"] = _timed(page, meter, lambda: page.mouse.click(*point), lambda s: "epci=248000531" in s["url"],
+                                        proc.pid)
+        out["click it again (removed)"] = _timed(page, meter, lambda: page.mouse.click(*point), lambda s: "epci=" not in s["url"],
+                                                   proc.pid)
         page.evaluate(_ZOOM_JS, [*_centre(SQUARE), DRAW_ZOOM])  # the square spans ~8 px at France's zoom: too small to draw
         page.wait_for_function(_ZOOMED_JS, arg=DRAW_ZOOM)
         corners = [_pixel(page, box, corner) for corner in SQUARE]
         draw_polygon(page, page.frame_locator(MAP_IFRAME), [((x - box["x"]) / box["width"], (y - box["y"]) / box["height"])
                                                             for x, y in corners])
-        out["finish a drawing"] = _timed(page, meter, lambda: _press(page, *corners[0]), lambda s: "polygone=" in s["url"])
+        out["finish a drawing"] = _timed(page, meter, lambda: _press(page, *corners[0]), lambda s: "polygone=" in s["url"],
+                                       proc.pid)
         for label, name in (("switch view: territory", "Autour du territoire"), ("switch view: France", "France entière")):
             view = page.evaluate(_STATE_JS)["view"]
             out[label] = _timed(page, meter, lambda name=name: page.get_by_role("radio", name=name).check(force=True),
-                                lambda s, view=view: s["view"] != view and s["paths"] >= 5)
+                                lambda s, view=view: s["view"] != view and s["paths"] >= 5, proc.pid)
         page.close()
     finally:
         stop_process(proc)
@@ -231,7 +287,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--data-dir", type=Path, default=None, help="cache folder (default: PTCE_GEO_DATA_DIR or data/)")
+    parser.add_argument("--app", type=Path, action="append", default=None,
+                        help="checkout whose app is timed (repeat to compare versions in the same runs; default: this one)")
     args = parser.parse_args()
+    apps = [path.resolve() for path in args.app or [ROOT]]
     root = data_dir(args.data_dir)
     ensure_cache(root)  # built once, before any timing
     env = {"PTCE_GEO_DATA_DIR": str(root)}
@@ -244,26 +303,41 @@ def main() -> None:
             for run in range(1, args.runs + 1):
                 bare, bare_warm = bare_page(browser, env)
                 print(f"run {run}: bare Streamlit page: streamlit run -> text {bare:6.2f} s, new page -> text {bare_warm:6.2f} s")
-                rows.setdefault("bare page: streamlit run -> text", []).append((bare, 1.0, None, None))
-                rows.setdefault("bare page: new page -> text", []).append((bare_warm, bare_warm / bare, None, None))
-                for label, (seconds, received, script) in app_figures(browser, env).items():
-                    ratio = seconds / (bare_warm if label.startswith("new page") else bare)
-                    rows.setdefault(label, []).append((seconds, ratio, received, script))
-                    print(f"run {run}: {label:34} {seconds:6.2f} s  {ratio:5.2f} x bare{_extra(received, script)}")
+                rows.setdefault("bare page: streamlit run -> text", []).append((bare, 1.0, None, None, None, None))
+                rows.setdefault("bare page: new page -> text", []).append((bare_warm, bare_warm / bare, None, None, None, None))
+                for app in apps:
+                    for label, (seconds, *measures) in app_figures(browser, env, app).items():
+                        ratio = seconds / (bare_warm if label.startswith("new page") else bare)
+                        label = f"{label} [{_name(app, apps)}]" if len(apps) > 1 else label
+                        rows.setdefault(label, []).append((seconds, ratio, *measures))
+                        print(f"run {run}: {label:34} {seconds:6.2f} s  {ratio:5.2f} x bare{_extra(*measures)}")
         finally:
             browser.close()
     print(f"\nmedians over {args.runs} runs")
-    for label, values in rows.items():
+    for label, values in sorted(rows.items(), key=lambda item: _order(item[0], rows)):
         seconds, ratio = statistics.median(v[0] for v in values), statistics.median(v[1] for v in values)
-        received, script = ([v[i] for v in values if v[i] is not None] for i in (2, 3))
-        extra = _extra(statistics.median(received) if received else None, statistics.median(script) if script else None)
+        measures = ([v[i] for v in values if v[i] is not None] for i in range(2, 6))
+        extra = _extra(*(statistics.median(m) if m else None for m in measures))
         print(f"{label:34} {seconds:6.2f} s  {ratio:5.2f} x bare{extra}")
 
 
-def _extra(received: float | None, script: float | None) -> str:
-    """Bytes received and the script's running time (the server's share), when measured."""
+def _name(app: Path, apps: list[Path]) -> str:
+    """A short name for ``app``: its folder's name, with its position when two folders share it."""
+    same = [a for a in apps if a.name == app.name]
+    return app.name if len(same) == 1 else f"{app.name}#{apps.index(app) + 1}"
+
+
+def _order(label: str, rows: dict) -> int:
+    """Rows of the same figure next to each other, in the order they were first measured."""
+    bases = list(dict.fromkeys(key.split(" [")[0] for key in rows))
+    return bases.index(label.split(" [")[0])
+
+
+def _extra(received: float | None, script: float | None, server: float | None = None, browser: float | None = None) -> str:
+    """Bytes received, the script's running time (the server's share) and the CPU time of server and browser, when measured."""
     size = f"  {received / 1e6:5.2f} MB received" if received is not None else ""
-    return size + (f"  script running {script:5.2f} s" if script is not None else "")
+    cpu = f"  CPU server {server:5.2f} s, browser {browser:5.2f} s" if server is not None and browser is not None else ""
+    return size + (f"  script running {script:5.2f} s" if script is not None else "") + cpu
 
 
 if __name__ == "__main__":

@@ -9,8 +9,10 @@ the reference's pre-aggregated comparisons, so all levels follow the same rules.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property, partial
 
 import numpy as np
 import pandas as pd
@@ -61,9 +63,15 @@ class Diagnostic:
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     zonings: Zonings | None = None  # bassins de vie, zones d'emploi, AAV, FRR touched (ptce_geo.zonings)
     zoning_params: ZoningParams = field(default_factory=ZoningParams)
-    # long table of dated values (ptce_geo.trends): territory, EPCI parts, départements, régions, France
-    trends: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TREND_COLUMNS))
     qpv: QpvSummary | None = None  # quartiers prioritaires and population living in them (ptce_geo.qpv); None without contours
+    # how to compute ``trends`` (ptce_geo.trends), called on first use: only the Diagnostic page and the exports show
+    # them, and a click on the Territoire map should not wait for them (~0.1 s); ``None``: no trends
+    trends_source: Callable[[], pd.DataFrame] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def trends(self) -> pd.DataFrame:
+        """Long table of dated values (``ptce_geo.trends``): territory, EPCI parts, départements, régions, France."""
+        return self.trends_source() if self.trends_source is not None else pd.DataFrame(columns=TREND_COLUMNS)
 
     @property
     def alerts_table(self) -> pd.DataFrame:
@@ -377,8 +385,8 @@ def diagnose(ref: Reference, territory: Territory, params: AlertParams | None = 
                             for j in ref.manifest.get("jeux", [])])
     return Diagnostic(territory, params, overview, summary, zones, _communes(ref, look, territory, table), epci, disparities, mix,
                       alerts, coverage, sources, [i for i, ok in look.available.items() if not ok], zonings=zonings,
-                      zoning_params=zoning_params, trends=territory_trends(ref, communes, key, _part_labels(epci), zones),
-                      qpv=qpv_summary(ref, communes))
+                      zoning_params=zoning_params, qpv=qpv_summary(ref, communes),
+                      trends_source=partial(territory_trends, ref, communes, key, _part_labels(epci), zones))
 
 
 def _part_labels(epci: pd.DataFrame) -> dict[str, str]:

@@ -48,6 +48,8 @@ MAX_NEIGHBOUR_LABELS = 300  # the most populated of them
 LABEL_DECIMALS = 3  # ~100 m: finer than a label's own size at any zoom where it shows
 EXCLUDED_STYLE = {"color": "#67001f", "weight": 2.0, "dashArray": "1 5", "lineCap": "round"}  # dotted, hatched fill
 CUT_STYLE = {"color": "#1a1a1a", "weight": 2.2, "dashArray": "10 4 2 4", "fill": False}  # dash-dot
+SCALE_ROOM = 110  # px: Leaflet's scale bar at its widest (maxWidth 100 px, plus its border and margin)
+MAX_REFITS = 8  # automatic refits after one fit (controls laid out late, the frame resized), at most
 TERRITORY_OUTLINE = {"color": "#252525", "weight": 0.8}  # mapping.COMMUNE_STYLE, as drawn in the key
 
 _PREFIXES = ((re.compile(r"^Communauté de communes\b\s*", re.I), "CC "), (re.compile(r"^Communauté d'agglomération\b\s*", re.I), "CA "),
@@ -151,7 +153,10 @@ class ClearOfControls(_ScriptElement):
     Of two paddings, the one giving the larger zoom: a strip on each side as wide as the controls there, or a band at
     the top and the bottom as tall as them. Either way no control overlaps the fitted bounds. A caller's own padding wins.
     Controls styled or resized after the fit (Leaflet.draw's stylesheet, a resized frame) fit the same bounds again,
-    until the user first acts on the map (pointer, wheel, key): from then on the map moves only when asked.
+    until the user first acts on the map (pointer, wheel, key): from then on the map moves only when asked. The scale
+    bar counts at its widest (``SCALE_ROOM``): its width follows the zoom, so each fit changed it and called for
+    another fit, the map swinging between two zooms ~10 times a second (every EPCI outline re-projected each time,
+    the browser busy) until the user touched it; a few refits at most follow one fit, whatever else would cycle.
     """
 
     _template = Template(
@@ -162,14 +167,16 @@ class ClearOfControls(_ScriptElement):
             function extent(corner) {  // width and height taken by the controls of one corner
                 var origin = map.getContainer().getBoundingClientRect(), w = 0, h = 0;
                 map._controlCorners[corner].querySelectorAll(".leaflet-control").forEach(function (el) {
-                    var r = el.getBoundingClientRect();
+                    var r = el.getBoundingClientRect(), scale = el.classList.contains("leaflet-control-scale");
                     if (!r.width || !r.height) { return; }
-                    w = Math.max(w, corner.indexOf("left") >= 0 ? r.right - origin.left : origin.right - r.left);
+                    var left = scale ? Math.min(r.left, r.right - {{ this.scale_room }}) : r.left;
+                    var right = scale ? Math.max(r.right, r.left + {{ this.scale_room }}) : r.right;
+                    w = Math.max(w, corner.indexOf("left") >= 0 ? right - origin.left : origin.right - left);
                     h = Math.max(h, corner.indexOf("top") >= 0 ? r.bottom - origin.top : origin.bottom - r.top);
                 });
                 return [w, h];
             }
-            var last = null;  // the last fit and the view it gave: done again while the user has not moved the map
+            var last = null, refits = 0;  // the last fit: done again (a few times) while the user has not moved the map
             map.fitBounds = function (bounds, options) {
                 options = options || {};
                 if (options.padding || options.paddingTopLeft || options.paddingBottomRight || !this._controlCorners) {
@@ -191,12 +198,13 @@ class ClearOfControls(_ScriptElement):
                     var best = rs > rb ? sides : bands;
                     padded = Object.assign({}, options, {paddingTopLeft: best[0], paddingBottomRight: best[1]});
                 }
-                var result = fit.call(this, b, padded);
-                last = [b, options];
+                var result = fit.call(this, b, padded), refit = last && last[2];
+                last = [b, options, false];
+                refits = refit ? refits : 0;
                 return result;
             };
             function again() {  // controls added or laid out after the fit (drawing tools, zone buttons), the map resized
-                if (last) { map.fitBounds(last[0], last[1]); }
+                if (last && refits < {{ this.max_refits }}) { refits += 1; last[2] = true; map.fitBounds(last[0], last[1]); }
             }
             ["pointerdown", "wheel", "keydown", "touchstart"].forEach(function (type) {  // the user acts: never move the map again
                 map.getContainer().addEventListener(type, function () { last = null; }, true);
@@ -220,3 +228,4 @@ class ClearOfControls(_ScriptElement):
     def __init__(self) -> None:
         super().__init__()
         self._name = "ClearOfControls"
+        self.scale_room, self.max_refits = SCALE_ROOM, MAX_REFITS

@@ -7,6 +7,7 @@ the server runs yields new objects instead of stale ones.
 from __future__ import annotations
 
 import contextlib
+import gc
 import threading
 
 import pandas as pd
@@ -20,7 +21,7 @@ from ptce_geo.national_layer import layer_asset, zone_extents
 from ptce_geo.reference import Reference, load_reference
 from ui import map_files
 
-__all__ = ["reference", "epci_display", "epci_choropleth", "national_layer", "map_zones", "commune_outlines", "map_assets",
+__all__ = ["reference", "settle_heap", "epci_display", "epci_choropleth", "national_layer", "map_zones", "commune_outlines", "map_assets",
            "mappable_indicators", "STATIC_DIR"]
 
 STATIC_DIR = map_files.STATIC_DIR
@@ -35,7 +36,7 @@ def reference() -> Reference:
 
 def _warm_up(ref: Reference) -> None:
     """Build, in the background, what the first diagnostic needs once per process (spatial index, communes projected
-    into each zone's CRS, commune hulls, lookups: ~1.1 s), so that the user's first drawing or click is answered as
+    into each zone's CRS, commune hulls, lookups, trend series: ~1.1 s), so that the user's first drawing or click is answered as
     fast as the next ones: the territory of a polygon (one commune's box) goes through all of it."""
     import shapely
 
@@ -44,7 +45,18 @@ def _warm_up(ref: Reference) -> None:
 
     with contextlib.suppress(Exception):  # a warm-up never fails the app; the real call reports any problem
         box = shapely.box(*ref.communes.geometry.dropna().iloc[0].bounds)
-        diagnose(ref, build_territory(ref, TerritoryDefinition(polygon=shapely.geometry.mapping(box), min_share=0.05)))
+        diag = diagnose(ref, build_territory(ref, TerritoryDefinition(polygon=shapely.geometry.mapping(box), min_share=0.05)))
+        len(diag.trends)  # computed on first use (the Diagnostic page's): its lookups too
+
+
+def settle_heap() -> None:
+    """Move the objects alive now (the reference tables, their geometries, lookups: ~200,000 objects) out of the garbage
+    collector's sight (``gc.freeze``). Streamlit collects garbage after every run of a page (``runner.postScriptGC``): over
+    them, ~0.1-0.15 s of every click or drawing, for objects that live as long as the process. Collected first, so that
+    no garbage is frozen with them. Called once, when the first map has been sent (its layers built): the collection
+    Streamlit makes after that run then costs nothing, and no collection pauses a first page being built."""
+    gc.collect()
+    gc.freeze()
 
 
 @st.cache_resource(show_spinner="Préparation de la carte des EPCI…")
@@ -72,15 +84,44 @@ def epci_choropleth(indicator_id: str | None, k: int = 5) -> Choropleth:
     return _epci_choropleth(reference().manifest.get("generation", ""), indicator_id, k)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _commune_outlines(generation: str, codes: tuple[str, ...]) -> pd.Series:
-    communes = reference().communes
-    return light_outlines(communes.geometry.reindex([c for c in codes if c in communes.index]))
+@st.cache_resource(show_spinner=False)
+def _outline_memo(generation: str) -> dict[str, object]:
+    """Light outline of each commune already asked for (``None``: no geometry), filled as territories come."""
+    return {}
+
+
+@st.cache_resource(show_spinner=False)
+def _outline_sets(generation: str) -> dict[tuple[str, ...], pd.Series]:
+    return {}
 
 
 def commune_outlines(codes: tuple[str, ...]) -> pd.Series:
-    """Lightly simplified outlines of some communes (a territory), kept for the next reruns."""
-    return _commune_outlines(reference().manifest.get("generation", ""), tuple(codes))
+    """Lightly simplified outlines of some communes (a territory), kept for the next reruns.
+
+    Simplified commune by commune (the result does not depend on the others): a click on a neighbouring EPCI only
+    simplifies the communes it adds. The last few series asked for are kept whole (a rerun of the same territory
+    rebuilds nothing), looked up by the codes themselves rather than hashed by ``st.cache_resource`` (~10 ms for
+    1,000 codes, on every rerun).
+    """
+    codes = tuple(codes)
+    generation = reference().manifest.get("generation", "")
+    sets = _outline_sets(generation)
+    if (found := sets.get(codes)) is not None:
+        return found
+    memo, communes = _outline_memo(generation), reference().communes
+    if new := [c for c in dict.fromkeys(codes) if c not in memo and c in communes.index]:
+        lines = light_outlines(communes.geometry.reindex(new))
+        memo.update(dict.fromkeys(new))
+        memo.update(lines.items())
+    known = [c for c in codes if memo.get(c) is not None]
+    out = pd.Series([memo[c] for c in known], index=pd.Index(known, dtype=communes.index.dtype), dtype=object)
+    if len(sets) >= _OUTLINE_SETS:
+        sets.pop(next(iter(sets)))
+    sets[codes] = out
+    return out
+
+
+_OUTLINE_SETS = 8
 
 
 @st.cache_resource(show_spinner=False)
@@ -106,10 +147,15 @@ def map_zones() -> dict:
     return _zone_extents(reference().manifest.get("generation", ""))
 
 
-def mappable_indicators() -> list[Indicator]:
-    """Indicators loaded in the current data (others cannot be mapped)."""
+@st.cache_resource(show_spinner=False)
+def _mappable_indicators(generation: str) -> list[Indicator]:
     ref = reference()
     return [ind for ind in INDICATORS if ref.available(ind) and ind.id in ref.level("epci").columns]
+
+
+def mappable_indicators() -> list[Indicator]:
+    """Indicators loaded in the current data (others cannot be mapped); looked up once per data generation (~20 ms)."""
+    return _mappable_indicators(reference().manifest.get("generation", ""))
 
 
 def map_assets() -> tuple[Assets, list[str]]:

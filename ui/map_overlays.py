@@ -7,7 +7,10 @@ cut communes travel with the territory's layers (``feature_group_to_add``), swap
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import folium
+import pandas as pd
 import streamlit as st
 
 from ptce_geo import map_overlays as mo
@@ -41,14 +44,31 @@ def add_epci_labels(m: folium.Map, codes: tuple[str, ...] | None = None) -> None
     mo.epci_labels(_epci_rows(_generation(), codes)).add_to(m)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@st.cache_resource(show_spinner=False)
+def _point_memo(generation: str) -> dict[str, tuple[float, float]]:
+    """Label point (lat, lon) of each commune already named on a map, filled as territories come."""
+    return {}
+
+
+def _commune_points(generation: str, codes: tuple[str, ...]):
+    """Label points of ``codes`` (those with an outline), each computed once per process (~0.2 ms a commune): a click on a
+    neighbouring EPCI computes only the communes it adds to the named ones."""
+    memo = _point_memo(generation)
+    if new := tuple(c for c in codes if c not in memo):
+        points = mo.label_points(loaders.commune_outlines(new), tolerance_deg=0.005)
+        memo.update(dict.fromkeys(new))  # no outline: no point
+        memo.update(zip(points.index, zip(points["lat"], points["lon"], strict=True), strict=True))
+    known = [c for c in codes if memo.get(c) is not None]
+    return pd.DataFrame([memo[c] for c in known], index=pd.Index(known, dtype=object), columns=["lat", "lon"], dtype="float64")
+
+
+@lru_cache(maxsize=8)
 def _commune_rows(generation: str, codes: tuple[str, ...]) -> list[tuple[float, float, str]]:
     communes = loaders.reference().communes
-    points = mo.label_points(loaders.commune_outlines(codes), tolerance_deg=0.005)  # ~0.2 s for 1,000 communes, once
-    return mo.label_rows(points, communes["nom"], communes["population"], limit=mo.MAX_COMMUNE_LABELS)
+    return mo.label_rows(_commune_points(generation, codes), communes["nom"], communes["population"], limit=mo.MAX_COMMUNE_LABELS)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@lru_cache(maxsize=16)
 def _named(generation: str, members: tuple[str, ...], marked: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(mo.named_communes(loaders.reference().communes, members, marked))
 

@@ -82,3 +82,24 @@ def test_view_selector_moves_the_same_map_without_reloading_it(page, server):
     assert leaflet.evaluate(_CONTAINS, [48.86, 2.35])
     assert leaflet.evaluate("() => window.__ptceSameMap === true")  # moved, not rebuilt: the outlines stayed in the page
     assert page.failed == [] and page.external == []
+
+
+# moves of the map (zoomend, moveend) counted over 60 animation frames (~1 s): a refit is a frame's work at most
+_MOVES_OVER_FRAMES = """() => new Promise(resolve => {
+    let moves = 0, frames = 0;
+    const count = () => { moves += 1; };
+    window.map.on("zoomend moveend", count);
+    const tick = () => { if (++frames < 60) { requestAnimationFrame(tick); } else { window.map.off("zoomend moveend", count); resolve(moves); } };
+    requestAnimationFrame(tick);
+})"""
+
+
+def test_an_untouched_map_stays_still(page, server):
+    """Fitted clear of its controls, the map does not keep moving by itself: the scale bar's width follows the zoom, and
+    each fit changed it and called for another (the map swung between two zooms at every frame, re-projecting every
+    EPCI, until the user touched it: ~20 moves a second)."""
+    open_map(page, server)
+    settle(page)
+    leaflet = map_frame(page)
+    leaflet.wait_for_function("() => !window.map._animatingZoom", timeout=LONG)
+    assert leaflet.evaluate(_MOVES_OVER_FRAMES) <= 2  # a late laid-out control may refit once; a swing moves at every frame
