@@ -25,7 +25,7 @@ def panel() -> None:
     panels.glance(current)
     if bounds:
         st.button("Centrer la carte sur le territoire", key="ter_zoom", on_click=maps.recentre, args=(bounds,))
-    tab_epci, tab_shape, tab_communes = st.tabs(["EPCI", "Dessin ou contour", "Communes"], key="ter_onglet", on_change="rerun")
+    tab_epci, tab_shape, tab_communes = st.tabs(["EPCI", "Dessin ou contour", "Communes"], key="ter_onglet")
     with tab_epci:
         st.session_state["ter_epci"] = list(sel.epci)
         st.multiselect("EPCI du territoire (nom ou SIREN)", sorted(names, key=names.get), key="ter_epci",

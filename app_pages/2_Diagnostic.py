@@ -13,7 +13,7 @@ if panels.banner(current):
     diag = current.diagnostic
     report.key_figures(diag)
     report.alerts_line(diag)
-    panes = {  # tab title -> what it shows; only the open tab is drawn (on_change="rerun")
+    panes = {  # section title -> what it shows; only the chosen section is drawn
         "Synthèse": lambda: report.summary_table(diag),
         "Trajectoire": lambda: trends_panel.block(diag),
         "EPCI et disparités": lambda: (report.epci_table(diag), report.disparity_chart(diag), report.disparity_table(diag)),
@@ -23,9 +23,10 @@ if panels.banner(current):
         "Sources": lambda: report.sources(diag),
         "ESS": lambda: ess_panel.block(ref, diag),
     }
-    for tab, show in zip(st.tabs(list(panes), key="diag_onglet", on_change="rerun"), panes.values(), strict=True):
-        if tab.open:
-            with tab:
-                show()
+    # A segmented control, not st.tabs: a tab that reruns the page is disabled while its content is stale, and the
+    # browser then drops the keyboard focus to the page body (Streamlit 1.67); a control button keeps it.
+    section = st.segmented_control("Rubrique du diagnostic", list(panes), key="diag_onglet", default="Synthèse", required=True,
+                                   label_visibility="collapsed")
+    panes[section]()
     dossier.for_diagnostic(diag, current.definition.to_json())
     panels.page_link("app_pages/3_Export.py", "Télécharger la base du diagnostic (CSV, GeoJSON, GeoPackage)", ":material/download:")

@@ -26,7 +26,7 @@ panels.map_panel(ref, inventory, current)
 ess_panel.suggestions(ref, inventory.inventory.actors, current.territory.communes.index if current.territory is not None else None)
 
 report, edit, summary, collective, export = st.tabs(["Rapport d'import", "Modifier le tableau", "Synthèse du territoire", "Collectif",
-                                                     "Exporter"], key="act_onglet", on_change="rerun")
+                                                     "Exporter"], key="act_onglet")
 with report:
     panels.report_panel(inventory)
 with edit:

@@ -117,7 +117,7 @@ with actions:
 
 tab_ter, tab_find, tab_prof, tab_gov, tab_groups, tab_acts, tab_meet, tab_snap = st.tabs(
     ["Territoires", "Constats partagés", "Profil du PTCE", "Gouvernance et modèle économique", "Groupes", "Projets d'activité",
-     "Rencontres et contacts", "Instantanés"], key="prj_onglet", on_change="rerun")
+     "Rencontres et contacts", "Instantanés"], key="prj_onglet")
 
 # --- territories -------------------------------------------------------------------------------------
 with tab_ter:

@@ -187,12 +187,17 @@ class ZoneButtons(_ScriptElement):
 
 
 class PromptValue(_ScriptElement):
-    """Send the map's value as soon as a click or a drawing is handled, instead of 250 ms later.
+    """Send the map's value as soon as a click or a drawing is handled, instead of 250 ms later; send none on load.
 
     streamlit-folium (0.27) debounces every update by 250 ms, panning included; a click or a finished drawing then
     waits for nothing. Once its own handlers have run (``setTimeout 0``), the value it would send is built the same
     way (same keys in the same order, from its ``__GLOBAL_DATA__``) and sent; its own delayed update then finds
     nothing new and sends nothing. Any returned object this does not know leaves the component alone.
+
+    On load, the component compares its state (a click count of 0) with the Python default (a count of None) and
+    sends it at the map's first move: a full run of the page for nothing, right after every new map, during which
+    typing in the page was lost. Its last sent value is set to its initial state, so that nothing is sent until the
+    user acts.
     """
 
     _template = folium.template.Template(
@@ -201,9 +206,7 @@ class PromptValue(_ScriptElement):
         (function (map) {
             var order = ["last_clicked", "last_object_clicked", "last_object_clicked_count", "last_object_clicked_tooltip",
                          "last_object_clicked_popup", "all_drawings", "last_active_drawing"];
-            function flush() {
-                var g = window.__GLOBAL_DATA__, s = window.Streamlit;
-                if (!g || !s || !g.returned_objects) { return; }
+            function value(g) {
                 var source = {last_clicked: g.lat_lng_clicked, last_object_clicked: g.last_object_clicked,
                               last_object_clicked_count: g.last_object_clicked_count,
                               last_object_clicked_tooltip: g.last_object_clicked_tooltip,
@@ -211,11 +214,19 @@ class PromptValue(_ScriptElement):
                               last_active_drawing: g.last_active_drawing};
                 var data = {};
                 order.forEach(function (key) { if (g.returned_objects.indexOf(key) >= 0) { data[key] = source[key]; } });
-                if (Object.keys(data).length !== g.returned_objects.length) { return; }
-                if (JSON.stringify(data) === JSON.stringify(g.previous_data)) { return; }
+                return Object.keys(data).length === g.returned_objects.length ? data : null;
+            }
+            function flush() {
+                var g = window.__GLOBAL_DATA__, s = window.Streamlit;
+                if (!g || !s || !g.returned_objects) { return; }
+                var data = value(g);
+                if (data === null || JSON.stringify(data) === JSON.stringify(g.previous_data)) { return; }
                 g.previous_data = data;
                 s.setComponentValue(data);
             }
+            var g = window.__GLOBAL_DATA__, initial = g && g.returned_objects && !g.last_object_clicked_count && !g.all_drawings
+                ? value(g) : null;
+            if (initial !== null) { g.previous_data = initial; }
             map.on("click draw:created draw:edited draw:deleted", function () { setTimeout(flush, 0); });
         })({{ this.map_name }});
         {% endmacro %}

@@ -19,13 +19,13 @@ _TEXT_KINDS = ("title", "header", "subheader", "markdown", "caption", "info", "w
 
 
 def rendered_text(at: AppTest) -> list[str]:
-    """Visible strings: text elements, metric labels and values, widget labels and options, expander and tab labels."""
+    """Visible strings: text elements, metric labels and values, widget labels and options, expander, tab and section labels."""
     out = [str(e.value) for kind in _TEXT_KINDS for e in getattr(at, kind)]
     out += [f"{m.label} {m.value}" for m in at.metric]
     out += [str(w.label) for kind in ("button", "checkbox", "toggle", "text_input", "selectbox", "multiselect", "radio")
             for w in getattr(at, kind)]
     out += [str(o) for kind in ("selectbox", "radio") for w in getattr(at, kind) for o in w.options]
-    out += [str(e.label) for e in at.expander] + [str(t.label) for t in at.tabs]
+    out += [str(e.label) for e in at.expander] + [str(t.label) for t in at.tabs] + [str(o) for g in at.button_group for o in g.options]
     return out
 
 

@@ -244,7 +244,7 @@ def test_diagnostic_page_without_territory_points_to_territoire(app_data):
 def test_diagnostic_page_shows_figures_alerts_and_sources(app_data, embedded):
     at = run(DIAGNOSTIC, epci=f"{AMIENS},{VAL_DE_SOMME}")
     assert not at.exception
-    assert metrics(at)["EPCI"] == "2" and [t.label for t in at.tabs][:7] == ["Synthèse", "Trajectoire", "EPCI et disparités",
+    assert metrics(at)["EPCI"] == "2" and at.button_group(key="diag_onglet").options[:7] == ["Synthèse", "Trajectoire", "EPCI et disparités",
                                                                              "Rural / urbain", "Zonages", "Alertes", "Sources"]
     summary = at.dataframe[0].value
     assert {"Territoire", "France", "Somme (80)", "Couverture", "Millésime"} <= set(summary.columns)

@@ -23,7 +23,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 __all__ = [
     "ROOT", "ARTIFACTS", "CHROMIUM", "CHROMIUM_ARGS", "TIMINGS", "MAP_IFRAME", "SHOWN_PATH", "LONG", "shot", "settle", "map_frame", "open_map",
-    "open_tab", "pick_epci", "draw_vertex", "draw_polygon", "zoom_in", "uploader", "stop_process", "track_runs", "runs_finished",
+    "open_tab", "section_button", "pick_epci", "draw_vertex", "draw_polygon", "zoom_in", "uploader", "stop_process", "track_runs", "runs_finished",
     "wait_run_after", "run_log",
 ]
 
@@ -167,16 +167,22 @@ _WATCH_RUN_JS = """() => {
 
 
 def open_tab(page, name: str, exact: bool = False) -> None:
-    """Click a tab, then wait for the rerun it starts (the app's tabs have a key and rerun the page) and its end: that
-    rerun replaces the tab's widgets, so text typed or a download clicked before it ends can be lost. Waiting for quiet
-    alone was not enough: on a loaded machine the run could start after 300 quiet ms. The tab already shown starts none.
+    """Show a tab (``st.tabs``: switched in the browser, no run) or a section of the Diagnostic page's
+    segmented control, then wait for the run that choice starts and its end: that run replaces the section's widgets,
+    so text typed or a download clicked before it ends can be lost. Waiting for quiet alone was not enough: on a loaded
+    machine the run could start after 300 quiet ms. The section already shown starts none.
 
     On a page tracked by ``track_runs`` the run is seen in the websocket messages; otherwise by a MutationObserver on the
     script state, which can miss a run whose start and end are rendered at once (a loaded machine)."""
-    tab = page.get_by_role("tab", name=name, exact=exact)
+    tab = page.get_by_role("tab", name=name, exact=exact).or_(section_button(page, name, exact))
     tab.wait_for(timeout=LONG)
     settle(page)
-    if tab.get_attribute("aria-selected") != "true":
+    if tab.get_attribute("role") == "tab":
+        tab.click(timeout=LONG)
+        page.wait_for_function("e => e.getAttribute('aria-selected') === 'true'", arg=tab.element_handle(), polling=50)
+        settle(page)
+        return
+    if tab.get_attribute("aria-checked") != "true":
         before = runs_finished(page)
         if before is not None:
             tab.click(timeout=LONG)
@@ -186,6 +192,11 @@ def open_tab(page, name: str, exact: bool = False) -> None:
         tab.click(timeout=LONG)
         page.wait_for_function("() => window.__ptceRan === true", polling=50, timeout=LONG)
     settle(page)
+
+
+def section_button(page, name: str, exact: bool = False):
+    """A choice of a segmented control (the Diagnostic page's sections): a button with the radio role."""
+    return page.locator("[data-testid=stButtonGroup]").get_by_role("radio", name=name, exact=exact)
 
 
 def every_page_and_tab(page, url: str, epci: str, project: str):
@@ -198,7 +209,7 @@ def every_page_and_tab(page, url: str, epci: str, project: str):
     page.get_by_text(f"SIREN {epci}").first.wait_for(timeout=LONG)
     yield from _tabs(page, "territoire", ("EPCI", "Dessin ou contour", "Communes"))
     page.goto(url + f"/Diagnostic?epci={epci}")
-    page.get_by_role("tab", name="Synthèse").wait_for(timeout=LONG)
+    section_button(page, "Synthèse").wait_for(timeout=LONG)
     yield from _tabs(page, "diagnostic", ("Synthèse", "EPCI et disparités", "Rural / urbain", "Zonages", "Alertes", "Sources"))
     page.goto(url + f"/Export?epci={epci}")
     page.get_by_text("Fichier par fichier").wait_for(timeout=LONG)
@@ -236,7 +247,7 @@ def open_map(page, server: dict, path: str = "/Territoire", paths: int = 1000):
     frame = page.frame_locator(MAP_IFRAME)
     frame.locator(SHOWN_PATH).nth(paths).wait_for(timeout=LONG)
     TIMINGS.setdefault("streamlit_run_to_map_s", time.perf_counter() - server["started"])
-    settle(page)  # the component's first value reruns the page: drawing on a map being replaced would be lost
+    settle(page)
     frame.locator(SHOWN_PATH).nth(paths).wait_for(timeout=LONG)
     return frame
 

@@ -13,7 +13,6 @@ import re
 import uuid
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.helpers import (
     ARTIFACTS,
@@ -25,6 +24,7 @@ from tests.browser.helpers import (
     open_tab,
     run_log,
     runs_finished,
+    section_button,
     settle,
     shot,
     wait_run_after,
@@ -92,45 +92,21 @@ _FOCUSED_JS = """([role, name]) => {
 }"""
 
 
-# What a failure needs to be explained: the focused element, the selected tab, and whether the page still draws frames
-# (an animation frame is awaited 2 s at most).
+# What a failure needs to be explained: the focused element, the chosen tab or section, and whether the page still
+# draws frames (an animation frame is awaited 2 s at most).
 _PAGE_STATE_JS = """async () => { const e = document.activeElement;
     const frame = await Promise.race([new Promise(r => requestAnimationFrame(() => r('ticks'))),
                                       new Promise(r => setTimeout(() => r('no frame in 2 s'), 2000))]);
+    const chosen = document.querySelector('[role=tab][aria-selected=true], [data-testid=stButtonGroup] [aria-checked=true]');
     return `focused: ${e ? `${e.tagName} role=${e.getAttribute('role')} «${(e.innerText || '').slice(0, 40)}»` : 'nothing'}; `
-        + `selected: «${document.querySelector('[role=tab][aria-selected=true]')?.innerText}»; `
-        + `visibility: ${document.visibilityState}, focus: ${document.hasFocus()}, animation frame: ${frame}; `
-        + `tab focused by the last arrow still in the page: ${window.__ptceTab?.isConnected}`; }"""
-# The focused element is a selected tab other than the one shown before the key: the arrow key has selected it.
-_NEW_TAB_FOCUSED_JS = """(shown) => { const e = document.activeElement;
-    return e?.getAttribute('role') === 'tab' && e.getAttribute('aria-selected') === 'true' && e.innerText.trim() !== shown; }"""
+        + `chosen: «${chosen?.innerText}»; `
+        + `visibility: ${document.visibilityState}, focus: ${document.hasFocus()}, animation frame: ${frame}`; }"""
 
 
 def tab_to(page, role: str, name: str, key: str = "Tab", limit: int = 400) -> None:
-    """Press ``key`` (Tab, Shift+Tab or an arrow) until the focused element has ``role`` and a label containing ``name``.
-
-    An arrow key in a tab list selects the next tab (React Aria's automatic activation) and the app's tabs rerun the
-    page: the key's selection, then that run, are awaited before the next key (a user's pace). Pressed during the run,
-    the next key reached a tab list being replaced on a loaded machine, and the flow stopped on « Zonages »."""
-    arrow = key.startswith("Arrow")
+    """Press ``key`` (Tab, Shift+Tab, an arrow) until the focused element has ``role`` and a label containing ``name``."""
     for _ in range(limit):
-        before, shown = runs_finished(page), selected_tab(page) if arrow else None
         page.keyboard.press(key)
-        if arrow:
-            try:
-                page.wait_for_function(_NEW_TAB_FOCUSED_JS, arg=shown, polling=50, timeout=60_000)
-            except PlaywrightError as exc:
-                raise AssertionError(f"{key} from « {shown} » selected no other focused tab: {page.evaluate(_PAGE_STATE_JS)}; "
-                                     f"{run_log(page)}") from exc
-            selected = selected_tab(page)
-            wait_run_after(page, before)
-            if page.evaluate("() => document.activeElement === document.body"):
-                # Streamlit 1.67 disables a tab whose content is stale while a run goes on (Tabs: isDisabled when the
-                # tab's block is stale); the browser then drops the focus of the tab just chosen to BODY. Runs rendered
-                # at once (idle machine) never show that state; slow ones (cold server, load) do, 3 of 3 alone here.
-                # A keyboard user then Tabs back to the tab list, whose Tab stop is the selected tab: so does the test.
-                print(f"\nfocus lost to BODY after the run of tab « {selected} » (Streamlit disables stale tabs)")
-                tab_to(page, "tab", selected)
         if page.evaluate(_FOCUSED_JS, [role, name]):
             return
     raise AssertionError(f"{role} « {name} » not reached with {limit} presses of {key}; {page.evaluate(_PAGE_STATE_JS)}; "
@@ -160,13 +136,18 @@ def test_choose_an_epci_read_the_diagnostic_and_export_with_the_keyboard_alone(p
     tab_to(page, "link", "Diagnostic")
     page.keyboard.press("Enter")
     page.wait_for_url("**/Diagnostic*")
-    page.get_by_role("tab", name="Synthèse").wait_for(timeout=LONG)
+    section_button(page, "Synthèse").wait_for(timeout=LONG)
     settle(page)
-    tab_to(page, "tab", "Synthèse")
-    tab_to(page, "tab", "Alertes", key="ArrowRight", limit=6)  # the tab list moves with the arrow keys
+    # the sections: each a button of a segmented control; choosing one runs the page, and the focus must stay on it
+    # (Streamlit's tabs that rerun a page are disabled while their content is stale: the focus fell to the page body)
+    tab_to(page, "radio", "Synthèse")  # the group is one Tab stop, its chosen section; the arrows move inside it
+    tab_to(page, "radio", "Alertes", key="ArrowRight", limit=8)
+    before = runs_finished(page)
     page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelector('[role=tab][aria-selected=true]')?.innerText.includes('Alertes')", polling=50)
-    settle(page)
+    wait_run_after(page, before)
+    page.wait_for_function("() => document.querySelector('[data-testid=stButtonGroup] [aria-checked=true]')?.innerText.includes('Alertes')",
+                           polling=50)
+    assert page.evaluate(_FOCUSED_JS, ["radio", "Alertes"]), f"focus lost after the section's run: {page.evaluate(_PAGE_STATE_JS)}"
     page.get_by_text(re.compile("Aucune alerte sur ce territoire|Chiffres et explication")).first.wait_for()
 
     tab_to(page, "link", "Télécharger la base du diagnostic")

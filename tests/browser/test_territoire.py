@@ -44,6 +44,28 @@ def test_territoire_map_renders_offline(page, server):
     assert page.failed == [] and page.external == []
 
 
+# What streamlit-folium (0.27) would send at the map's next move, built as it builds it: its state's keys, in its order,
+# kept when returned. Equal to the value it sent last (or was given), it sends nothing: no run of the page.
+_WOULD_SEND_JS = """() => { const g = window.__GLOBAL_DATA__;
+    const state = {last_clicked: g.lat_lng_clicked, last_object_clicked: g.last_object_clicked,
+                   last_object_clicked_count: g.last_object_clicked_count, last_object_clicked_tooltip: g.last_object_clicked_tooltip,
+                   last_object_clicked_popup: g.last_object_clicked_popup, all_drawings: g.all_drawings};
+    const would = Object.fromEntries(Object.entries(state).filter(([k]) => g.returned_objects.includes(k)));
+    return [JSON.stringify(would), JSON.stringify(g.previous_data)]; }"""
+
+
+def test_a_new_map_runs_the_page_once(page, server):
+    """The component's state on load (a click count of 0) differed from the value Python gave it (None): its first move
+    sent it, and the page ran a second time for nothing right after each new map, dropping what the user was typing."""
+    open_map(page, server)
+    would, last = map_frame(page).evaluate(_WOULD_SEND_JS)
+    assert would == last
+    page.frame_locator(MAP_IFRAME).locator(".leaflet-control-zoom-in").click()  # a move: the component compares again
+    map_frame(page).wait_for_function("() => !window.map._animatingZoom && window.map.getZoom() > 5")
+    settle(page)
+    assert runs_finished(page) == 1, page.runs
+
+
 def test_home_shows_counts_and_starts(page, server):
     page.goto(server["url"])
     page.get_by_text("Communes", exact=True).wait_for(timeout=LONG)
