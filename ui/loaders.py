@@ -101,27 +101,30 @@ def commune_outlines(codes: tuple[str, ...]) -> pd.Series:
     Simplified commune by commune (the result does not depend on the others): a click on a neighbouring EPCI only
     simplifies the communes it adds. The last few series asked for are kept whole (a rerun of the same territory
     rebuilds nothing), looked up by the codes themselves rather than hashed by ``st.cache_resource`` (~10 ms for
-    1,000 codes, on every rerun).
+    1,000 codes, on every rerun). One lock for both memos: they are shared by every session's thread, and a commune
+    seen half-added by another session would be kept without its outline.
     """
     codes = tuple(codes)
     generation = reference().manifest.get("generation", "")
-    sets = _outline_sets(generation)
-    if (found := sets.get(codes)) is not None:
-        return found
-    memo, communes = _outline_memo(generation), reference().communes
-    if new := [c for c in dict.fromkeys(codes) if c not in memo and c in communes.index]:
-        lines = light_outlines(communes.geometry.reindex(new))
-        memo.update(dict.fromkeys(new))
-        memo.update(lines.items())
-    known = [c for c in codes if memo.get(c) is not None]
-    out = pd.Series([memo[c] for c in known], index=pd.Index(known, dtype=communes.index.dtype), dtype=object)
-    if len(sets) >= _OUTLINE_SETS:
-        sets.pop(next(iter(sets)))
-    sets[codes] = out
-    return out
+    with _OUTLINE_LOCK:
+        sets = _outline_sets(generation)
+        if (found := sets.get(codes)) is not None:
+            return found
+        memo, communes = _outline_memo(generation), reference().communes
+        if new := [c for c in dict.fromkeys(codes) if c not in memo and c in communes.index]:
+            lines = light_outlines(communes.geometry.reindex(new))
+            memo.update(dict.fromkeys(new))
+            memo.update(lines.items())
+        known = [c for c in codes if memo.get(c) is not None]
+        out = pd.Series([memo[c] for c in known], index=pd.Index(known, dtype=communes.index.dtype), dtype=object)
+        if len(sets) >= _OUTLINE_SETS:
+            sets.pop(next(iter(sets)))
+        sets[codes] = out
+        return out
 
 
 _OUTLINE_SETS = 8
+_OUTLINE_LOCK = threading.Lock()
 
 
 @st.cache_resource(show_spinner=False)
