@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["NNBSP", "MISSING", "D3_LOCALE", "is_missing", "fr_number", "fr_int", "fr_percent", "decimals_for_unit", "fr_value", "plural",
+__all__ = ["NNBSP", "MISSING", "D3_LOCALE", "is_missing", "fr_number", "fr_int", "fr_percent", "fr_share", "decimals_for_unit", "fr_value", "plural",
            "count", "yes_no"]
 
 NNBSP = "\u202f"  # narrow no-break space: thousands separator, never broken across lines
@@ -41,6 +41,16 @@ def fr_int(value: float | None) -> str:
 def fr_percent(share: float | None, digits: int = 0) -> str:
     """A share between 0 and 1: ``0.154`` -> ``15 %`` (``digits=1``: ``15,4 %``); missing -> ``—``."""
     return MISSING if is_missing(share) else f"{fr_number(100 * float(share), digits)} %"  # type: ignore[arg-type]
+
+
+def fr_share(share: float | None) -> str:
+    """A share in whole percents, except a positive one that would read « 0 % » (164 inhabitants out of 184,392): one
+    decimal, or « moins de 0,1 % »; a zero that is not one would hide a zone the territory does touch."""
+    whole = fr_percent(share)
+    if is_missing(share) or float(share) <= 0 or whole != fr_percent(0):  # type: ignore[arg-type]
+        return whole
+    tenth = fr_percent(share, 1)
+    return tenth if tenth != fr_percent(0, 1) else "moins de 0,1 %"
 
 
 def decimals_for_unit(unit: str, value: float | None = None) -> int:

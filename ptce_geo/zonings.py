@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from .alerts import Alert
-from .fr_format import count, fr_percent
+from .fr_format import count, fr_percent, fr_share
 
 __all__ = ["ZONINGS", "Zoning", "ZoningParams", "Zonings", "territory_zonings", "outside_share", "zoning_alerts",
            "zone_outlines", "zonings_markdown", "outside_sentence", "ABSENT_HINT", "COLUMNS", "NO_AAV"]
@@ -216,7 +216,7 @@ def outside_sentence(share: float, n: int, zoning: Zoning, zone_inside_min: floa
     if n == 0:
         return f"Hors zone principale, aucun habitant ne vit dans un{e} {zoning.noun} situé{e} surtout hors du territoire ({inside})."
     where = f"{count(n, zoning.noun, zoning.plural)} situé{e}{'s' if n > 1 else ''} surtout hors du territoire"
-    return f"Hors zone principale, {fr_percent(share)} de la population vit dans {where} ({f'chacun{e} avec ' if n > 1 else ''}{inside})."
+    return f"Hors zone principale, {fr_share(share)} de la population vit dans {where} ({f'chacun{e} avec ' if n > 1 else ''}{inside})."
 
 
 def zone_outlines(ref, zoning: str, codes: list[str] | tuple[str, ...], tolerance_deg: float = 5e-4) -> pd.Series:

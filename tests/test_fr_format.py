@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ptce_geo.fr_format import NNBSP, count, fr_int, fr_number, fr_percent, plural, yes_no
+from ptce_geo.fr_format import NNBSP, count, fr_int, fr_number, fr_percent, fr_share, plural, yes_no
 
 
 @pytest.mark.parametrize(("value", "digits", "expected"), [
@@ -53,3 +53,10 @@ def test_plural_boundary_is_two():
 
 def test_yes_no():
     assert (yes_no(True), yes_no(False), yes_no(1), yes_no(0)) == ("oui", "non", "oui", "non")
+
+
+def test_a_small_positive_share_never_reads_zero():
+    """164 inhabitants of 184,392 (0,09 %) read « 0 % » beside a zone the territory does touch."""
+    assert fr_share(0.0051) == "1 %" and fr_share(0.005) == "0,5 %"  # whole percents once they no longer read 0 %
+    assert fr_share(0.00051) == "0,1 %" and fr_share(0.00049) == "moins de 0,1 %"
+    assert fr_share(164 / 184_392) == "0,1 %" and fr_share(0) == "0 %" and fr_share(None) == "—" and fr_share(0.42) == "42 %"

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from ptce_geo.diagnostic import Diagnostic
-from ptce_geo.fr_format import fr_int, fr_percent, plural
+from ptce_geo.fr_format import fr_int, fr_share, plural
 from ptce_geo.frr_map import frr_around, frr_key_html, frr_layer, within_budget
 from ptce_geo.mapping import zoning_layer
 from ptce_geo.qpv import absent_message, qpv_sentences
@@ -33,10 +33,10 @@ def _zone_table(part: pd.DataFrame, places: bool) -> pd.DataFrame:
         "Communes dans le territoire": [f"{fr_int(n)} / {fr_int(t)}" if t else fr_int(n)
                                         for n, t in zip(part["communes_dans_territoire"], part["communes_zone"], strict=True)],
         "Population dans le territoire": part["population_dans_territoire"].map(fr_int),
-        "Part du territoire": part["part_du_territoire"].map(fr_percent),
+        "Part du territoire": part["part_du_territoire"].map(fr_share),
     })
     if places:
-        table["Part de la zone dans le territoire"] = part["part_de_la_zone"].map(fr_percent)
+        table["Part de la zone dans le territoire"] = part["part_de_la_zone"].map(fr_share)
         table["Coupée"] = part["coupee"].map({True: "oui", False: "non"})
     return table
 
