@@ -55,7 +55,7 @@ def alerts_line(diag: Diagnostic) -> None:
     counts = pd.Series([a.level for a in diag.alerts]).value_counts()
     parts = [f":{_LEVEL_STYLE[level][2]}-badge[{count(counts[level], level, level + 's')}]" for level in ("alerte", "vigilance", "info")
              if level in counts]
-    st.markdown(f"**{count(len(diag.alerts), 'alerte', 'alertes')}** : " + " · ".join(parts) + " — détail dans l'onglet *Alertes*.")
+    st.markdown(f"**{count(len(diag.alerts), 'alerte', 'alertes')}** : " + " · ".join(parts) + " — détail dans la rubrique *Alertes*.")
 
 
 def _comparison_columns(diag: Diagnostic) -> dict[str, str]:
@@ -276,7 +276,7 @@ EXPLANATIONS: dict[str, str] = {
                              "calculé sur les communes renseignées, qui ne représentent qu'une part de la population.",
     "ZONAGES_COUPES": "Bassins de vie (accès aux équipements et services courants) et zones d'emploi (où les actifs résident et "
                       "travaillent) de l'INSEE ; la zone principale du territoire est laissée de côté. Détail zone par zone dans "
-                      "l'onglet Zonages et dans zonages.csv.",
+                      "la rubrique Zonages et dans zonages.csv.",
 }
 
 

@@ -157,7 +157,7 @@ def block(diag) -> None:
     _indicator_lines(data, names, "taux_pauvrete")
     st.caption("Médiane et taux de pauvreté estimés de la même façon à chaque date et pour chaque territoire (y compris "
                "départements, régions et France métropolitaine, dont l'INSEE publie aussi les valeurs) : l'évolution ne mêle "
-               "jamais une valeur publiée et une estimation. Les valeurs publiées sont dans l'onglet Synthèse. Erreur mesurée sur "
+               "jamais une valeur publiée et une estimation. Les valeurs publiées sont dans la rubrique Synthèse. Erreur mesurée sur "
                f"2019 (écart absolu médian à la valeur publiée par l'INSEE) : {error_note('taux_pauvrete', 'epci')} et "
                f"{error_note('med_niveau_vie', 'epci')} pour un EPCI, {error_note('taux_pauvrete', 'france')} et "
                f"{error_note('med_niveau_vie', 'france')} pour la France métropolitaine (taux de pauvreté estimé 14,8 % contre "
