@@ -128,10 +128,10 @@ def population_warnings(population: pd.DataFrame, contours: pd.DataFrame | None,
     return out
 
 
-def absent_message(manifest: dict) -> str:
+def absent_message(ref) -> str:
     """Why no QPV are shown: no contours; a population table imported alone is said to be kept, waiting for them."""
-    entry = next((e for e in manifest.get("jeux", []) if e["id"] == QPV_POPULATION_ID), None)
-    if entry is None:
+    entry = ref.dataset(QPV_POPULATION_ID)
+    if not entry:
         return ABSENT
     return f"{ABSENT}. La table de population des QPV importée ({entry['fichier']}) est gardée : {CONTOURS_NEEDED}."
 
@@ -180,19 +180,15 @@ def territory_qpv(qpv: gpd.GeoDataFrame | None, members: pd.Index, passage: pd.D
     return QpvSummary(table, population, vintage)
 
 
-def _entry(manifest: dict, dataset: str) -> dict:
-    return next((e for e in manifest.get("jeux", []) if e["id"] == dataset), {})
-
-
 def qpv_summary(ref, communes: pd.DataFrame) -> QpvSummary | None:
     """The QPV of the territory whose member communes are ``communes`` (``code_epci``, ``population``), with the source and
     vintage of the population table and the territory's population for the share; ``None`` without QPV contours."""
     if ref.qpv is None:
         return None
     placement = ref.derived("qpv_placement", lambda: Placement.of(ref.qpv, ref.communes.index, ref.passage))
-    summary = territory_qpv(ref.qpv, communes.index, ref.passage, _entry(ref.manifest, QPV_ID).get("millesime", ""),
+    summary = territory_qpv(ref.qpv, communes.index, ref.passage, ref.dataset(QPV_ID).get("millesime", ""),
                             communes["code_epci"], placement)
-    entry = _entry(ref.manifest, QPV_POPULATION_ID)
+    entry = ref.dataset(QPV_POPULATION_ID)
     if entry and summary.population is not None:
         summary.population_source = f"{entry['libelle']} ; fichier {Path(entry['fichier']).name}"
         summary.population_vintage = entry["millesime"]

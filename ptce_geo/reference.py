@@ -101,12 +101,13 @@ class Reference:
         return self.derived("accepted_commune_codes",
                             lambda: self.communes.index.union(pd.Index(self.passage["code_ancien"].astype(str))))
 
+    def dataset(self, dataset_id: str) -> dict:
+        """The manifest's entry of a loaded dataset (label, file, vintage…); ``{}`` when it is not loaded."""
+        return next((entry for entry in self.manifest.get("jeux", []) if entry["id"] == dataset_id), {})
+
     @property
     def geography_vintage(self) -> str:
-        for entry in self.manifest.get("jeux", []):
-            if entry["id"] == "cog_communes":
-                return entry["millesime"]
-        return "inconnu"
+        return self.dataset("cog_communes").get("millesime", "inconnu")
 
 
 def load_reference(root: Path | str | None = None) -> Reference:

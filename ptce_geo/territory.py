@@ -290,7 +290,7 @@ class _Codes:
 
 
 def _vintage(ref: Reference, dataset_id: str) -> str:
-    return next((j["millesime"] for j in ref.manifest.get("jeux", []) if j["id"] == dataset_id), "millésime inconnu")
+    return ref.dataset(dataset_id).get("millesime", "millésime inconnu")
 
 
 def _empty_message(share: np.ndarray, codes: pd.Index, definition: TerritoryDefinition, excluded: int) -> str:

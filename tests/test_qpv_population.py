@@ -191,7 +191,7 @@ def test_a_population_table_without_contours_is_kept_and_says_it_needs_them(embe
     assert ref.qpv is None
     assert any("table de population des QPV gardée, mais les contours des QPV sont nécessaires" in w
                for w in ref.manifest["avertissements"])
-    message = absent_message(ref.manifest)
+    message = absent_message(ref)
     assert message.startswith("QPV : données absentes") and "population_qpv.csv" in message and "--only qpv" in message
     # the contours imported later place the QPV with the population kept
     folder = tmp_path / "contours"

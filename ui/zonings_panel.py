@@ -70,7 +70,7 @@ def qpv_block(ref: Reference, diag: Diagnostic) -> None:
     st.markdown("**Quartiers prioritaires de la politique de la ville (QPV)**")
     summary = diag.qpv
     if summary is None:
-        st.info(absent_message(ref.manifest), icon=":material/info:")
+        st.info(absent_message(ref), icon=":material/info:")
         return
     for sentence in qpv_sentences(summary):
         st.caption(md(sentence))
