@@ -74,9 +74,7 @@ def carte() -> None:
                     help="« France entière » montre toute la métropole, Corse comprise ; « Autour du territoire » centre la carte sur "
                          "le territoire. Les boutons en haut à droite de la carte mènent à chaque département d'outre-mer.")
     zoning_layers, frr_key = zonings_panel.map_layers(current)
-    maps.epci_map(sel, current, ind_id, basemap, k, view, extra=zoning_layers)
-    if frr_key:
-        st.html(frr_key)  # under the map, after its other keys
+    maps.epci_map(sel, current, ind_id, basemap, k, view, extra=zoning_layers, extra_keys=[frr_key])
     st.caption("Cliquez sur un EPCI pour l'ajouter ou le retirer. Outils en haut à gauche de la carte : dessiner un polygone ou un "
                "rectangle (cliquez sur le premier point pour fermer le polygone).")
 

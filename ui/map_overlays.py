@@ -56,8 +56,8 @@ def _commune_points(generation: str, codes: tuple[str, ...]):
     memo = _point_memo(generation)
     if new := tuple(c for c in codes if c not in memo):
         points = mo.label_points(loaders.commune_outlines(new), tolerance_deg=0.005)
-        memo.update(dict.fromkeys(new))  # no outline: no point
-        memo.update(zip(points.index, zip(points["lat"], points["lon"], strict=True), strict=True))
+        # one update (atomic): another session's thread never sees a commune without its point; no outline: no point
+        memo.update({**dict.fromkeys(new), **dict(zip(points.index, zip(points["lat"], points["lon"], strict=True), strict=True))})
     known = [c for c in codes if memo.get(c) is not None]
     return pd.DataFrame([memo[c] for c in known], index=pd.Index(known, dtype=object), columns=["lat", "lon"], dtype="float64")
 

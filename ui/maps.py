@@ -130,10 +130,12 @@ def _follow_territory(display, current: territory.Current) -> None:
 
 
 def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str | None, basemap: str, k: int = 5,
-             view: str = "france", height: int = 560, extra: list[folium.FeatureGroup] | None = None) -> None:
+             view: str = "france", height: int = 560, extra: list[folium.FeatureGroup] | None = None,
+             extra_keys: list[str] | None = None) -> None:
     """Draw the EPCI map with ``sel`` highlighted and the territory's communes outlined.
 
-    Clicks and drawings update the selection through a callback, before the next run of the page.
+    Clicks and drawings update the selection through a callback, before the next run of the page. ``extra`` and
+    ``extra_keys``: other panels' layers (zonings, FRR) and their keys (HTML, written under the map with its own).
     """
     display = loaders.epci_display()
     assets, missing = loaders.map_assets()
@@ -154,6 +156,7 @@ def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str
     if (marks := map_overlays.territory_marks(sel, current, communes)) is not None:
         groups.append(marks[0])
         keys.append(marks[1])
+    keys += extra_keys or []
     if 0 < len(communes) <= MAX_OUTLINED_COMMUNES:
         outline = mapping.outline_layer(loaders.commune_outlines(communes))
         if sum(len(child.data) for child in outline._children.values()) <= OUTLINE_BUDGET:
