@@ -19,13 +19,18 @@ NAMES = ["Recyclerie du Loing", "Atelier vélo", "Épicerie solidaire"]
 
 
 def pick(page, label: str, values: list[str]) -> None:
-    """Choose ``values`` in the multiselect labelled ``label`` (typed, then clicked), then close its list."""
+    """Choose ``values`` in the multiselect labelled ``label`` (typed, then clicked), then close its list and wait until
+    it is gone."""
     box = page.get_by_label(label)
     for value in values:
         box.click()
         box.press_sequentially(value[:6], delay=15)
         page.get_by_role("option", name=value).first.click()
     page.keyboard.press("Escape")
+    # the list opens over the form's submit button, just below, and the box keeps the focus: once, under load, the
+    # button's next click started no run. Wait until the list is gone and leave the box, as a user moving on would.
+    page.get_by_role("listbox").wait_for(state="hidden")
+    box.blur()
 
 
 def test_group_and_meeting_survive_a_reload(page, server, tmp_path):
