@@ -11,7 +11,7 @@ map_files.prefetch()  # the browser downloads the EPCI outlines while the server
 # Imported after the prefetch on purpose (~1 s of imports on a server's first page).
 from dataclasses import replace  # noqa: E402
 
-from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP  # noqa: E402
+from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP, DEFAULT_CLASSES, DEFAULT_INDICATOR  # noqa: E402
 from ui import loaders, maps, panels, project, state, territory, zonings_panel  # noqa: E402
 
 ref = loaders.reference()
@@ -62,8 +62,8 @@ def carte() -> None:
     c3, c4 = st.columns(2)
     choices = [None] + [i.id for i in indicators]
     ind_id = c1.selectbox("Indicateur de la carte", choices, key="ter_indicator", format_func=panels.indicator_label(ref, indicators),
-                          index=choices.index("densite_pop") if "densite_pop" in choices else 0, placeholder="Choisir…")
-    k = c2.selectbox("Classes", [3, 4, 5, 6, 7], index=2, key="ter_classes", placeholder="Choisir…")
+                          index=choices.index(DEFAULT_INDICATOR) if DEFAULT_INDICATOR in choices else 0, placeholder="Choisir…")
+    k = c2.selectbox("Classes", [3, 4, 5, 6, 7], index=[3, 4, 5, 6, 7].index(DEFAULT_CLASSES), key="ter_classes", placeholder="Choisir…")
     basemap = c3.selectbox("Fond de carte", list(BASEMAPS), key="ter_basemap", index=list(BASEMAPS).index(DEFAULT_BASEMAP),
                            format_func=lambda b: BASEMAPS[b].label,
                            help="« Aucun » fonctionne hors ligne ; Plan IGN et OpenStreetMap chargent des tuiles depuis Internet.",

@@ -55,7 +55,7 @@ _PIXEL_JS = """([lat, lon]) => {
 }"""
 DRAW_ZOOM = 8  # the square is drawn at this zoom (panning and zooming start no run of the app)
 _ZOOM_JS = """([lat, lon, zoom]) => document.querySelector('iframe[title="streamlit_folium.st_folium"]').contentWindow
-    .map.setView([lat, lon], zoom, {animate: false})"""
+    .map.setView([lat, lon], zoom, {animate: false}) && null"""
 _ZOOMED_JS = """zoom => { const m = document.querySelector('iframe[title="streamlit_folium.st_folium"]').contentWindow.map;
     return m.getZoom() === zoom && !m._animatingZoom; }"""
 QUIET_S = 0.3
@@ -67,7 +67,10 @@ _STATE_JS = """() => {
         && !document.querySelector('[data-testid="stSkeleton"]');
     const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
     const w = frame && frame.contentWindow, m = w && w.map;
-    const paths = w && w.document ? w.document.querySelectorAll('path.leaflet-interactive').length : 0;
+    const svg = w && w.document ? w.document.querySelectorAll('path.leaflet-interactive:not([d="M0 0"])').length : 0;
+    const l = m && m.ptceEpci, r = l && l.options.renderer;  // EPCI painted on a canvas: in view, no repaint pending
+    const painted = r && r._map && !r._redrawRequest ? l.getLayers().filter(p => p._parts && p._parts.length).length : 0;
+    const paths = svg + painted;
     const c = m && m._loaded ? m.getCenter() : null;
     return {idle, paths, url: location.search, ready: !!c && !m._animatingZoom,
             running: !!app && app.dataset.testScriptState === 'running',
@@ -86,8 +89,10 @@ def _start(script: Path, env: dict, root: Path = ROOT) -> tuple[subprocess.Popen
     port = _free_port()
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
+        ([sys.executable, "-m", "ui.serve", "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"]
+         if os.environ.get("BENCH_SERVE") and script.name == "app.py" else
+         [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--server.runOnSave", "false"]),
         cwd=root, env={**os.environ, **env, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return proc, f"http://127.0.0.1:{port}", started

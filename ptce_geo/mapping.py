@@ -43,6 +43,8 @@ __all__ = [
     "Basemap",
     "BASEMAPS",
     "DEFAULT_BASEMAP",
+    "DEFAULT_INDICATOR",
+    "DEFAULT_CLASSES",
     "PALETTE",
     "MISSING_COLOR",
     "Classes",
@@ -99,6 +101,7 @@ BASEMAPS: dict[str, Basemap] = {
     )
 }
 DEFAULT_BASEMAP = "aucun"
+DEFAULT_INDICATOR, DEFAULT_CLASSES = "densite_pop", 5  # the EPCI map as it opens (prepared before the first page)
 FRANCE_VIEW = ((46.6, 2.4), 6)
 
 # ColorBrewer YlGnBu (sequential, colour-blind safe, prints in grey), by number of classes.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import threading
 
 import pandas as pd
@@ -16,22 +17,52 @@ import streamlit as st
 from ptce_geo.display import DisplayLayer, load_epci_display
 from ptce_geo.indicators import INDICATORS, Indicator, indicator
 from ptce_geo.layer_files import layer_name
-from ptce_geo.mapping import Assets, Choropleth, choropleth, light_outlines
+from ptce_geo.mapping import DEFAULT_CLASSES, DEFAULT_INDICATOR, Assets, Choropleth, choropleth, light_outlines
 from ptce_geo.national_layer import layer_asset, zone_extents
 from ptce_geo.reference import Reference, load_reference
 from ui import map_files
 
-__all__ = ["reference", "settle_heap", "epci_display", "epci_choropleth", "national_layer", "map_zones", "commune_outlines", "map_assets",
-           "mappable_indicators", "STATIC_DIR"]
+__all__ = ["BACKGROUND", "reference", "prepare_first_map", "settle_heap", "epci_display", "epci_choropleth", "national_layer",
+           "map_zones", "commune_outlines", "map_assets", "mappable_indicators", "STATIC_DIR"]
 
 STATIC_DIR = map_files.STATIC_DIR
+BACKGROUND = "ptce-geo-"  # prefix of the names of the threads that prepare work outside any page's run
+
+
+class _NoRunOnPurpose(logging.Filter):
+    """Drop Streamlit's « missing ScriptRunContext » warning for our background threads: they call cached functions
+    outside a page's run on purpose (to have them ready when a page asks)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.threadName.startswith(BACKGROUND) and "missing ScriptRunContext" in record.getMessage())
+
+
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_NoRunOnPurpose())
 
 
 @st.cache_resource(show_spinner="Chargement des données de référence…")
 def reference() -> Reference:
     ref = load_reference()
-    threading.Thread(target=_warm_up, args=(ref,), name="ptce-geo-warm-up", daemon=True).start()
+    threading.Thread(target=_prepare, args=(ref,), name=BACKGROUND + "warm-up", daemon=True).start()
     return ref
+
+
+def _prepare(ref: Reference) -> None:
+    """Once the reference is read: the first map's pieces, then the first diagnostic's (``_warm_up``), then the heap
+    settled (``settle_heap``), so that none of them falls on a user's first page, click or drawing."""
+    with contextlib.suppress(Exception):  # never fails the app; a page's own call reports any problem
+        prepare_first_map()
+    _warm_up(ref)
+    settle_heap()
+
+
+def prepare_first_map() -> None:
+    """The Territoire page's EPCI map as it opens (``DEFAULT_INDICATOR`` in ``DEFAULT_CLASSES`` classes): display layer,
+    classes, zones and the outlines file (~0.2 s once the reference is read)."""
+    shown = DEFAULT_INDICATOR if any(ind.id == DEFAULT_INDICATOR for ind in mappable_indicators()) else None
+    epci_choropleth(shown, DEFAULT_CLASSES)
+    map_zones()
+    national_layer()
 
 
 def _warm_up(ref: Reference) -> None:
@@ -49,14 +80,16 @@ def _warm_up(ref: Reference) -> None:
         len(diag.trends)  # computed on first use (the Diagnostic page's): its lookups too
 
 
-def settle_heap() -> None:
-    """Move the objects alive now (the reference tables, their geometries, lookups: ~200,000 objects) out of the garbage
+@st.cache_resource(show_spinner=False)
+def settle_heap() -> bool:
+    """Once per process: move the objects alive now (the reference tables, their geometries, lookups: ~200,000 objects) out of the garbage
     collector's sight (``gc.freeze``). Streamlit collects garbage after every run of a page (``runner.postScriptGC``): over
     them, ~0.1-0.15 s of every click or drawing, for objects that live as long as the process. Collected first, so that
-    no garbage is frozen with them. Called once, when the first map has been sent (its layers built): the collection
-    Streamlit makes after that run then costs nothing, and no collection pauses a first page being built."""
+    no garbage is frozen with them. Called when the background preparation is over, and when the first map has been sent
+    (its layers built), whichever comes first: the collection Streamlit makes after a run then costs nothing."""
     gc.collect()
     gc.freeze()
+    return True
 
 
 @st.cache_resource(show_spinner="Préparation de la carte des EPCI…")

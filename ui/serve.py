@@ -11,6 +11,11 @@ Past uvicorn, Streamlit itself drops a query string over 512 Ki characters or 1,
 (``ui.state.query_too_long``): ``LongLinks`` sends such a request to the same page with ``?lien_trop_long=…`` instead,
 which the page reports in French (``ui.state.parse_query``).
 
+While the browser loads Streamlit's own page, the server already prepares the first one (``prepare``, st.App's lifespan):
+the imports of the map page, the reference, the France-wide map, then the first diagnostic's lookups. A first page then
+finds them ready instead of paying ~1.5 s for them; ``streamlit run app.py`` has no such hook and prepares them when the
+first page asks for the reference.
+
 Everything else comes from Streamlit's configuration (``.streamlit/config.toml``) as with ``streamlit run``; the port
 and the address can also be given as ``--server.port 8502 --server.address 127.0.0.1``, and ``--server.headless true``
 keeps the browser closed (it opens at start, as with ``streamlit run``, when a screen is there).
@@ -21,8 +26,11 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
+import threading
+import time
 import webbrowser
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -33,13 +41,15 @@ from starlette.middleware import Middleware
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ptce_geo.fr_format import fr_number
 from ui.state import LINK_TOO_LONG_PARAM, query_too_long
 
-__all__ = ["MAX_REQUEST_HEAD", "SCRIPT", "LongLinks", "uvicorn_options", "main"]
+__all__ = ["MAX_REQUEST_HEAD", "SCRIPT", "READY", "LongLinks", "prepare", "uvicorn_options", "main"]
 
 SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
 MAX_REQUEST_HEAD = 2 * 1024 * 1024  # bytes of request line + headers: Chromium's 2 MB URL limit, and no more
 DEFAULT_PING_S = 30  # Streamlit's websocket ping interval and timeout when server.websocketPingInterval is unset
+READY = "ptce-geo : données et carte prêtes"
 
 
 class LongLinks:
@@ -56,6 +66,26 @@ class LongLinks:
             return
         sizes = f"{len(query)},{query.count('&') + 1}"
         await RedirectResponse(f"{quote(scope['path'])}?{LINK_TOO_LONG_PARAM}={sizes}", status_code=303)(scope, receive, send)
+
+
+@asynccontextmanager
+async def prepare(_app: object) -> AsyncIterator[None]:
+    """st.App's lifespan: prepare the first page in a thread (``_first_page``) while the server starts serving."""
+    threading.Thread(target=_first_page, name="ptce-geo-first-page", daemon=True).start()
+    yield
+
+
+def _first_page() -> None:
+    """Import what the map page imports and read the reference (which starts preparing the rest: ``ui.loaders``), then
+    say so. ``streamlit_folium`` is left to the page: it registers its map component only within a page's run."""
+    started = time.perf_counter()
+    import folium.plugins  # noqa: F401 - imported by streamlit_folium
+
+    from ui import loaders, panels, project, territory, zonings_panel  # noqa: F401 - the Territoire page's
+
+    loaders.reference()
+    loaders.prepare_first_map()  # started by reference() in its own thread: waits for it, or finds it done
+    print(f"{READY} ({fr_number(time.perf_counter() - started, 1)} s).", flush=True)
 
 
 def uvicorn_options() -> dict[str, Any]:
@@ -90,7 +120,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> None:
     """Bind first (a taken port fails at once, before the Streamlit runtime starts), then serve until stopped."""
     args = _arguments(argv)
-    app = st.App(SCRIPT, middleware=[Middleware(LongLinks)])  # first: it points Streamlit at the project's config.toml
+    app = st.App(SCRIPT, lifespan=prepare, middleware=[Middleware(LongLinks)])  # first: it points Streamlit at the project's config.toml
     address = args.address or st.get_option("server.address") or "0.0.0.0"  # every interface: streamlit run's default
     port = args.port if args.port is not None else int(st.get_option("server.port"))
     try:

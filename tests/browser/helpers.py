@@ -22,9 +22,9 @@ from pathlib import Path
 from playwright.sync_api import Error as PlaywrightError
 
 __all__ = [
-    "ROOT", "ARTIFACTS", "CHROMIUM", "CHROMIUM_ARGS", "TIMINGS", "MAP_IFRAME", "SHOWN_PATH", "LONG", "shot", "settle", "map_frame", "open_map",
-    "open_tab", "section_button", "pick_epci", "draw_vertex", "draw_polygon", "zoom_in", "uploader", "stop_process", "track_runs", "runs_finished",
-    "wait_run_after", "run_log",
+    "ROOT", "ARTIFACTS", "CHROMIUM", "CHROMIUM_ARGS", "TIMINGS", "MAP_IFRAME", "LONG", "wait_epci_shown", "epci_count", "shot", "settle",
+    "map_frame", "open_map", "open_tab", "section_button", "pick_epci", "draw_vertex", "draw_polygon", "zoom_in", "uploader",
+    "stop_process", "track_runs", "runs_finished", "wait_run_after", "run_log",
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,8 +35,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync"]
 TIMINGS: dict[str, float] = {}
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
-# An EPCI drawn in the map's view: Leaflet keeps the paths of all of France, those out of view reduced to "M0 0" (hidden)
-SHOWN_PATH = 'path.leaflet-interactive:not([d="M0 0"])'
+# EPCI painted in a map's view. The France-wide layer (``map.ptceEpci``, ptce_geo.national_layer) paints on a canvas: an
+# EPCI is in view when a part of it is left after Leaflet clipped it to the view, and painted once the canvas has no
+# repaint pending. Over every map frame of the page: a new map replaces the frame.
+_EPCI_LAYERS_JS = f"""() => [...document.querySelectorAll('{MAP_IFRAME}')]
+    .map(f => f.contentWindow && f.contentWindow.map && f.contentWindow.map.ptceEpci).filter(l => !!l)"""
+_EPCI_SHOWN_JS = f"""(n) => ({_EPCI_LAYERS_JS})().some(l => {{
+    const r = l.options.renderer;
+    return !!r._map && !r._redrawRequest && l.getLayers().filter(p => p._parts && p._parts.length).length > n;
+}})"""
 LONG = 180_000  # ms: a cold page (reference loaded, 2 MB map) on a loaded 2-core machine: 72 s measured at load 19
 
 # True once Streamlit has finished its run and no element is stale, for ``quiet`` ms in a row: a component's
@@ -238,18 +245,27 @@ def map_frame(page):
     return page.locator(MAP_IFRAME).element_handle(timeout=LONG).content_frame()
 
 
+def wait_epci_shown(page, more_than: int = 0, timeout: float = LONG) -> None:
+    """Wait until a map of the page has painted more than ``more_than`` EPCI in its view."""
+    page.wait_for_function(_EPCI_SHOWN_JS, arg=more_than, polling=50, timeout=timeout)
+
+
+def epci_count(page) -> int:
+    """EPCI in the France-wide layer of the page's map (in view or not)."""
+    return page.evaluate(f"() => ({_EPCI_LAYERS_JS})().reduce((n, l) => Math.max(n, l.getLayers().length), 0)")
+
+
 def open_map(page, server: dict, path: str = "/Territoire", paths: int = 1000):
     """Open the page, wait until the map shows more than ``paths`` EPCI in its view and the app is idle; its frame locator.
 
     The first map of the session also gives the time from the server's start to a rendered map.
     """
     page.goto(server["url"] + path)
-    frame = page.frame_locator(MAP_IFRAME)
-    frame.locator(SHOWN_PATH).nth(paths).wait_for(timeout=LONG)
+    wait_epci_shown(page, paths)
     TIMINGS.setdefault("streamlit_run_to_map_s", time.perf_counter() - server["started"])
     settle(page)
-    frame.locator(SHOWN_PATH).nth(paths).wait_for(timeout=LONG)
-    return frame
+    wait_epci_shown(page, paths)
+    return page.frame_locator(MAP_IFRAME)
 
 
 def pick_epci(page, text: str, code: str) -> None:

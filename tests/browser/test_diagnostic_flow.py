@@ -18,7 +18,6 @@ from tests.browser.helpers import (
     ARTIFACTS,
     LONG,
     MAP_IFRAME,
-    SHOWN_PATH,
     TIMINGS,
     draw_polygon,
     draw_vertex,
@@ -29,6 +28,7 @@ from tests.browser.helpers import (
     settle,
     shot,
     uploader,
+    wait_epci_shown,
     zoom_in,
 )
 
@@ -92,7 +92,7 @@ def test_a_crossing_or_empty_drawing_is_refused_in_french(page, server):
     assert page.get_by_text("Le territoire précédent est conservé.").count() >= 1
     assert "polygone=" not in page.url and metric(page, "Communes") == "—"
     page.wait_for_function("key => document.querySelector(`.${key} iframe`) === null", arg=mounted, timeout=LONG)  # a fresh map…
-    frame.locator("path.leaflet-interactive").nth(1000).wait_for(timeout=LONG)  # …without the refused shape
+    wait_epci_shown(page, 1000)  # …without the refused shape
     settle(page)
     shot(page, "18_empty_drawing_refused")
     assert page.failed == [] and page.external == []
@@ -123,7 +123,7 @@ def test_zoomed_drawing_gives_the_territory_and_its_diagnostic_fast(page, server
     page.wait_for_function("() => location.search.includes('polygone=')")
     communes = metric(page, "Communes")
     page.reload()
-    page.frame_locator(MAP_IFRAME).locator(SHOWN_PATH).first.wait_for(timeout=LONG)
+    wait_epci_shown(page)
     assert metric(page, "Communes") == communes  # the URL carries the drawing and the EPCI
     assert page.failed == [] and page.external == []
 

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.browser.helpers import LONG, MAP_IFRAME, SHOWN_PATH, map_frame, settle, shot
+from tests.browser.helpers import LONG, MAP_IFRAME, map_frame, settle, shot, wait_epci_shown
 from tests.browser.test_actors_flow import INVENTORY
 
 pytestmark = pytest.mark.browser
@@ -47,7 +47,7 @@ def test_keys_sit_under_the_map_and_nothing_covers_france(sized, server, embedde
     page = sized
     page.goto(server["url"] + "/Territoire")
     frame = page.frame_locator(MAP_IFRAME)
-    frame.locator(SHOWN_PATH).nth(1000).wait_for(timeout=LONG)
+    wait_epci_shown(page, 1000)
     settle(page)
     key = page.locator(".ptce-key").first
     key.wait_for(timeout=LONG)
@@ -71,7 +71,7 @@ def test_keys_sit_under_the_map_and_nothing_covers_france(sized, server, embedde
     page.get_by_text(f"SIREN {AMIENS}").first.wait_for(timeout=LONG)
     settle(page)
     frame = page.frame_locator(MAP_IFRAME)
-    frame.locator(SHOWN_PATH).first.wait_for(timeout=LONG)
+    wait_epci_shown(page)
     page.locator(".ptce-key", has_text="Repères").wait_for(timeout=LONG)
     communes = embedded.communes[embedded.communes["code_epci"] == AMIENS]
     minx, miny, maxx, maxy = (float(v) for v in communes.geometry.total_bounds)  # the territory, read from the reference

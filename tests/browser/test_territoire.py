@@ -8,11 +8,12 @@ import time
 import pytest
 
 from tests.browser.helpers import (
+    ARTIFACTS,
     LONG,
     MAP_IFRAME,
-    SHOWN_PATH,
     TIMINGS,
     draw_polygon,
+    epci_count,
     map_frame,
     open_map,
     open_tab,
@@ -20,6 +21,7 @@ from tests.browser.helpers import (
     runs_finished,
     settle,
     shot,
+    wait_epci_shown,
     wait_run_after,
 )
 
@@ -33,15 +35,31 @@ def test_territoire_map_renders_offline(page, server):
     layer_requests = []  # for each request of the EPCI outlines file: made by the page itself (not the map's frame)?
     page.on("request", lambda r: layer_requests.append(r.frame == page.main_frame) if "/app/static/layers/epci-" in r.url else None)
     frame = open_map(page, server)
-    paths = frame.locator("path.leaflet-interactive").count()
+    paths = epci_count(page)
     # the page's first lines asked for the file (ui.map_files.prefetch) before the map did: the map found it in the cache
     assert layer_requests[:1] == [True] and False in layer_requests
     shot(page, "01_territoire_map")
-    assert paths >= 1250  # one path per EPCI (1,253 with the embedded data)
+    assert paths >= 1250  # every EPCI (1,253 with the embedded data)
     assert frame.locator(".leaflet-draw-draw-polygon").count() == 1
     # density is always available: a key with its vintage, written in the page under the map, not over it
     assert page.locator(".ptce-key", has_text="Densité de population").count() == 1 and frame.locator(".ptce-legend").count() == 0
     assert page.failed == [] and page.external == []
+
+
+def test_the_server_prepares_the_first_page_and_says_so(page, server):
+    """``python -m ui.serve`` prepares the map page in a background thread (imports, reference, France-wide map) while
+    the browser loads Streamlit's page, then says so; Streamlit's warning for code run outside a page's run is not left
+    in the log, and the map component imported later by the page is still served (it registers only within a run)."""
+    from ui.serve import READY
+
+    log = ARTIFACTS / "streamlit.log"  # the server fixture's output (tests.browser.helpers.running_server)
+    deadline = time.perf_counter() + LONG / 1000
+    while READY not in log.read_text(encoding="utf-8") and time.perf_counter() < deadline:
+        time.sleep(0.1)  # a file written by another process: polled, as the health endpoint is
+    text = log.read_text(encoding="utf-8")
+    assert READY in text and "missing ScriptRunContext" not in text and "Traceback" not in text, text[-2000:]
+    open_map(page, server)
+    assert page.failed == []
 
 
 # What streamlit-folium (0.27) would send at the map's next move, built as it builds it: its state's keys, in its order,
@@ -90,7 +108,7 @@ def test_pick_two_epci_then_reload_restores_them(page, server):
     shot(page, "03_two_epci")
     started = time.perf_counter()
     page.reload()
-    page.frame_locator(MAP_IFRAME).locator(SHOWN_PATH).nth(20).wait_for(timeout=LONG)  # the EPCI around
+    wait_epci_shown(page, 20)  # the EPCI around
     TIMINGS["reload_to_map_s"] = time.perf_counter() - started
     page.get_by_text(f"SIREN {BORDEAUX}").wait_for()
     assert page.get_by_text(f"SIREN {PARIS}").count() >= 1
