@@ -5,9 +5,11 @@
     python bench/bench_map_browser.py --app /tmp/ancienne-version --app .   # two checkouts, alternated in each run
 
 Each run starts a bare page (``st.title`` only) with ``streamlit run``, times it to its text, stops it, then
-starts the app the same way and times, in Debian's chromium (Playwright):
+starts the app and times, in Debian's chromium (Playwright):
 
-- ``streamlit run`` -> EPCI map drawn on /Territoire (1,000 EPCI paths or more), and a new page on the running server;
+- the app started as the README says (``python -m ui.serve``, which prepares the first page while the browser loads
+  Streamlit's) -> EPCI map drawn on /Territoire (1,000 EPCI or more painted in view), and a new page on the running
+  server; then the same first map with ``streamlit run app.py`` (no such preparation);
 - a click on an EPCI (Amiens Métropole), the click that removes it, a polygon drawn with mouse clicks (the same place
   north of Orléans whatever the zoom; timed from the closing click), a switch of the map view (« Autour du
   territoire », then « France entière »): each until the page is settled (run over, nothing stale, the map ready,
@@ -17,7 +19,7 @@ starts the app the same way and times, in Debian's chromium (Playwright):
   cost of this script's polling).
 
 Absolute times vary from machine to machine (and here with the load of the other processes); the ratios to the
-bare page started in the same run are the figures to compare: ``streamlit run`` -> map against ``streamlit run`` ->
+bare page started in the same run are the figures to compare: the app's start -> map against ``streamlit run`` ->
 bare text, a new page on the running server against a new bare page, anything else against the bare start. Medians
 over the runs are printed last. With several ``--app`` checkouts (an older version and this one, say), each run
 times them one after the other, so that they share the same load; their figures are printed side by side.
@@ -54,8 +56,8 @@ _PIXEL_JS = """([lat, lon]) => {
     return [r.left + p.x, r.top + p.y];
 }"""
 DRAW_ZOOM = 8  # the square is drawn at this zoom (panning and zooming start no run of the app)
-_ZOOM_JS = """([lat, lon, zoom]) => document.querySelector('iframe[title="streamlit_folium.st_folium"]').contentWindow
-    .map.setView([lat, lon], zoom, {animate: false}) && null"""
+_ZOOM_JS = """([lat, lon, zoom]) => { document.querySelector('iframe[title="streamlit_folium.st_folium"]').contentWindow
+    .map.setView([lat, lon], zoom, {animate: false}); }"""
 _ZOOMED_JS = """zoom => { const m = document.querySelector('iframe[title="streamlit_folium.st_folium"]').contentWindow.map;
     return m.getZoom() === zoom && !m._animatingZoom; }"""
 QUIET_S = 0.3
@@ -84,15 +86,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start(script: Path, env: dict, root: Path = ROOT) -> tuple[subprocess.Popen, str, float]:
-    """``streamlit run script`` from ``root`` as the browser tests start it; (process, URL, start time)."""
+def _start(script: Path, env: dict, root: Path = ROOT, serve: bool = False) -> tuple[subprocess.Popen, str, float]:
+    """``streamlit run script`` from ``root``, or with ``serve`` the app as the README starts it (``python -m ui.serve``);
+    (process, URL, start time)."""
     port = _free_port()
     started = time.perf_counter()
+    command = ["-m", "ui.serve"] if serve else ["-m", "streamlit", "run", str(script), "--server.fileWatcherType", "none",
+                                                "--server.runOnSave", "false"]
     proc = subprocess.Popen(
-        ([sys.executable, "-m", "ui.serve", "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"]
-         if os.environ.get("BENCH_SERVE") and script.name == "app.py" else
-         [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--server.runOnSave", "false"]),
+        [sys.executable, *command, "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"],
         cwd=root, env={**os.environ, **env, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return proc, f"http://127.0.0.1:{port}", started
@@ -232,22 +234,32 @@ def _cpu(server: int) -> tuple[float, float]:
     return used(server), sum(used(pid) for pid in browser)
 
 
+def _drawn(state: dict) -> bool:
+    return state["paths"] >= 1000
+
+
+def _first_map(browser, url: str, started: float) -> Figure:
+    """From the server's start to the first map drawn on /Territoire."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    meter, script = Meter(page), []
+    _open(page, url + "/Territoire", started)
+    figure = (settled(page, _drawn, started, script), meter.received, script[0], None, None)
+    page.close()
+    return figure
+
+
 def app_figures(browser, env: dict, root: Path = ROOT) -> dict[str, Figure]:
-    """Cold start, warm page, click, un-click, drawing and view switches on /Territoire of the checkout at ``root``."""
-    proc, url, started = _start(root / "app.py", env, root)
+    """Cold start (the README's command), warm page, click, un-click, drawing and view switches on /Territoire of the
+    checkout at ``root``; then a cold start with ``streamlit run``."""
+    proc, url, started = _start(root / "app.py", env, root, serve=True)
     out: dict[str, Figure] = {}
-    drawn = lambda s: s["paths"] >= 1000  # noqa: E731
     try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        meter, script = Meter(page), []
-        _open(page, url + "/Territoire", started)
-        out["streamlit run -> map"] = (settled(page, drawn, started, script), meter.received, script[0], None, None)
-        page.close()
+        out["python -m ui.serve -> map"] = _first_map(browser, url, started)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         meter, script = Meter(page), []
         opened = time.perf_counter()
         page.goto(url + "/Territoire")
-        out["new page -> map (server running)"] = (settled(page, drawn, opened, script), meter.received, script[0], None, None)
+        out["new page -> map (server running)"] = (settled(page, _drawn, opened, script), meter.received, script[0], None, None)
         box = page.locator(MAP_IFRAME).bounding_box()
         point = _pixel(page, box, AMIENS)
         out["click an EPCI"] = _timed(page, meter, lambda: page.mouse.click(*point), lambda s: "epci=248000531" in s["url"],
@@ -266,6 +278,11 @@ def app_figures(browser, env: dict, root: Path = ROOT) -> dict[str, Figure]:
             out[label] = _timed(page, meter, lambda name=name: page.get_by_role("radio", name=name).check(force=True),
                                 lambda s, view=view: s["view"] != view and s["paths"] >= 5, proc.pid)
         page.close()
+    finally:
+        stop_process(proc)
+    proc, url, started = _start(root / "app.py", env, root)
+    try:
+        out["streamlit run -> map"] = _first_map(browser, url, started)
     finally:
         stop_process(proc)
     return out

@@ -80,16 +80,15 @@ def _warm_up(ref: Reference) -> None:
         len(diag.trends)  # computed on first use (the Diagnostic page's): its lookups too
 
 
-@st.cache_resource(show_spinner=False)
-def settle_heap() -> bool:
-    """Once per process: move the objects alive now (the reference tables, their geometries, lookups: ~200,000 objects) out of the garbage
+def settle_heap() -> None:
+    """Move the objects alive now (the reference tables, their geometries, lookups: ~200,000 objects) out of the garbage
     collector's sight (``gc.freeze``). Streamlit collects garbage after every run of a page (``runner.postScriptGC``): over
     them, ~0.1-0.15 s of every click or drawing, for objects that live as long as the process. Collected first, so that
-    no garbage is frozen with them. Called when the background preparation is over, and when the first map has been sent
-    (its layers built), whichever comes first: the collection Streamlit makes after a run then costs nothing."""
+    no garbage is frozen with them. Called when the background preparation is over, then once when the first map has
+    been sent (what its run kept: layers, labels); a collection only goes over what was not frozen before, so the second
+    one is short."""
     gc.collect()
     gc.freeze()
-    return True
 
 
 @st.cache_resource(show_spinner="Préparation de la carte des EPCI…")

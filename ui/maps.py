@@ -175,7 +175,14 @@ def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str
               on_change=partial(_on_change, key, frozenset(display.frame.index)))
     if keys := [text for text in keys if text]:
         st.html("".join(keys))  # under the map: a key over it hid a corner and had to let clicks through
+    _heap_settled()
+
+
+@st.cache_resource(show_spinner=False)
+def _heap_settled() -> bool:
+    """Once per process, when the first map is built (its layers and labels cached): ``loaders.settle_heap``."""
     loaders.settle_heap()
+    return True
 
 
 def density_map(diag: Diagnostic, height: int = 460) -> None:
