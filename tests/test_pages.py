@@ -86,6 +86,16 @@ def test_garbage_url_parameters_give_a_french_warning_and_keep_the_state(app_dat
     assert at.session_state["selection"] == Selection(epci=("200054781",))
 
 
+def test_the_map_opens_as_the_server_prepared_it(app_data):
+    """The server prepares the EPCI map in ``DEFAULT_INDICATOR`` and ``DEFAULT_CLASSES`` before any page
+    (``ui.loaders.prepare_first_map``): the page must open on that very map, or the preparation is lost."""
+    from ptce_geo.mapping import DEFAULT_CLASSES, DEFAULT_INDICATOR
+
+    at = run(TERRITOIRE)
+    assert at.selectbox(key="ter_indicator").value == DEFAULT_INDICATOR
+    assert at.selectbox(key="ter_classes").value == DEFAULT_CLASSES
+
+
 def test_picking_epci_writes_the_url(app_data):
     at = run(TERRITOIRE)
     at.multiselect(key="ter_epci").set_value(["243300316"]).run()

@@ -83,8 +83,12 @@ def _first_page() -> None:
 
     from ui import loaders, panels, project, territory, zonings_panel  # noqa: F401 - the Territoire page's
 
-    loaders.reference()
-    loaders.prepare_first_map()  # started by reference() in its own thread: waits for it, or finds it done
+    try:
+        loaders.reference()
+        loaders.prepare_first_map()  # started by reference() in its own thread: waits for it, or finds it done
+    except Exception as exc:  # noqa: BLE001 - the first page reads the cache again and reports the problem in French
+        print(f"ptce-geo : préparation interrompue ({exc}) ; la première page s'en chargera.", flush=True)
+        return
     print(f"{READY} ({fr_number(time.perf_counter() - started, 1)} s).", flush=True)
 
 
