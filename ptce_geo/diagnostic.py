@@ -138,6 +138,8 @@ class _Lookups:
             self.methods[level] = frame.reindex(columns=[f"methode_{i}" for i in _IDS]).fillna(COMPUTED).to_numpy(dtype=object)
         self.income = income_model(ref)
         self.populations = {level: ref.level(level)["population"].to_dict() for level in ("departement", "region")}
+        self.ok = np.array([self.available[i] for i in _IDS])
+        self.summary_text = _summary_text(ref, self.available)
 
     @classmethod
     def of(cls, ref: Reference) -> _Lookups:
@@ -191,41 +193,43 @@ def _territory_income_key(ref: Reference, look: _Lookups, index: pd.Index, epci_
     return pd.Series("territoire", index=index), "territoire"
 
 
+def _summary_text(ref: Reference, available: dict[str, bool]) -> pd.DataFrame:
+    """The summary's columns that do not depend on the territory (label, unit, source, vintage, note), once per reference."""
+    rows = [{"indicateur": ind.id, "libelle": ind.label, "theme": ind.theme, "unite": ind.unit, "type": ind.kind,
+             "approximatif": ind.approximate, "disponible": available[ind.id],
+             "source": _vintage_text(ref, ind.variables, "source"), "millesime": _vintage_text(ref, ind.variables, "millesime"),
+             "note": ind.notes if available[ind.id] else f"Données absentes : {FETCH_HINT}"} for ind in INDICATORS]
+    return pd.DataFrame(rows).set_index("indicateur")
+
+
 def _summary(ref: Reference, look: _Lookups, table: pd.DataFrame, zones: pd.DataFrame, epci_key: pd.Series,
              model: IncomeModel | None) -> pd.DataFrame:
     whole = pd.Series("territoire", index=table.index)
-    value = aggregate_by(table, whole, ref.vintages).reindex(columns=_IDS).iloc[0]
-    cover = coverage_by(table, whole).reindex(columns=_IDS).iloc[0]
-    method = pd.Series(COMPUTED, index=_IDS, dtype=object)
+    value = aggregate_by(table, whole, ref.vintages).reindex(columns=_IDS).to_numpy(dtype="float64", copy=True)[0]
+    cover = coverage_by(table, whole).reindex(columns=_IDS).to_numpy(dtype="float64", copy=True)[0]
+    method = np.full(len(_IDS), COMPUTED, dtype=object)
     income = _income(model, look, *_territory_income_key(ref, look, table.index, epci_key))
     if income is not None and len(income):
         for column in INCOME_IDS:
-            value[column], cover[column] = income[column].iloc[0], income[f"couverture_{column}"].iloc[0]
-            method[column] = income[f"methode_{column}"].iloc[0]
-    rows = []
-    for ind in INDICATORS:
-        ok = look.available[ind.id]
-        rows.append({
-            "indicateur": ind.id, "libelle": ind.label, "theme": ind.theme, "unite": ind.unit, "type": ind.kind,
-            "approximatif": ind.approximate, "disponible": ok, "valeur_territoire": value[ind.id] if ok else np.nan,
-            "couverture": float(cover[ind.id]) if ok else 0.0, "methode": method[ind.id] if ok else "",
-            "source": _vintage_text(ref, ind.variables, "source"), "millesime": _vintage_text(ref, ind.variables, "millesime"),
-            "note": ind.notes if ok else f"Données absentes : {FETCH_HINT}",
-        })
-    summary = pd.DataFrame(rows).set_index("indicateur")
-    mask = np.where(summary["disponible"].to_numpy(), 1.0, np.nan)
+            at = _IDS.index(column)
+            value[at], cover[at] = income[column].iloc[0], income[f"couverture_{column}"].iloc[0]
+            method[at] = income[f"methode_{column}"].iloc[0]
+    ok, text = look.ok, look.summary_text
+    mask = np.where(ok, 1.0, np.nan)
     columns, extra = {}, {}
-    for level, code in [*zones[["niveau", "code"]].itertuples(index=False, name=None), ("france", FRANCE_CODE)]:
+    for level, code in [*zip(zones["niveau"].tolist(), zones["code"].tolist(), strict=True), ("france", FRANCE_CODE)]:
         rows_of, values = look.levels[level]
         name = "france" if level == "france" else f"{level}_{code}"
         known = code in rows_of
         columns[name] = values[rows_of[code]] * mask if known else np.full(len(_IDS), np.nan)
         extra[f"couverture_{name}"] = look.cover[level][rows_of[code]] * mask if known else np.full(len(_IDS), np.nan)
-        extra[f"methode_{name}"] = np.where(known & summary["disponible"].to_numpy(),
-                                            look.methods[level][rows_of[code]] if known else "", "")
-    at = summary.columns.get_loc("methode") + 1
-    comparisons = pd.DataFrame({**columns, **extra}, index=summary.index)
-    return pd.concat([summary.iloc[:, :at], comparisons, summary.iloc[:, at:]], axis=1)
+        extra[f"methode_{name}"] = np.where(known & ok, look.methods[level][rows_of[code]] if known else "", "")
+    comparisons = pd.DataFrame({**columns, **extra}, index=text.index)
+    own = pd.DataFrame({"valeur_territoire": np.where(ok, value, np.nan), "couverture": np.where(ok, cover, 0.0),
+                        "methode": [m if available else "" for m, available in zip(method.tolist(), ok.tolist(), strict=True)]},
+                       index=text.index)
+    at = text.columns.get_loc("disponible") + 1
+    return pd.concat([text.iloc[:, :at], own, comparisons, text.iloc[:, at:]], axis=1)
 
 
 def _zones(look: _Lookups, communes: pd.DataFrame) -> pd.DataFrame:
