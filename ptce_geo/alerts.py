@@ -115,16 +115,17 @@ def epci_alerts(epci: pd.DataFrame) -> list[Alert]:
             "gouvernance ne sont pas les mêmes ; prévoyez un interlocuteur et une délibération par EPCI.",
             {"nombre_epci": len(real), "types": {str(t): int(n) for t, n in types.items()},
              "epci": dict(zip(real.index, real["type"].astype(str), strict=True))}))
-    partial = real[real["partiel"]]
-    if len(partial):
-        columns = ["nom", "communes_dans_territoire", "communes_total", "part_population"]  # not the ~60 indicators: 10x faster
-        rows = partial[columns].reset_index().to_dict("records")
+    columns = ["nom", "communes_dans_territoire", "communes_total", "part_population"]
+    values = zip(real.index.tolist(), *(real[c].tolist() for c in columns), strict=True)  # plain lists: 20x faster than records
+    rows = [dict(zip(["code_epci", *columns], row, strict=True)) for row, partial in zip(values, real["partiel"].tolist(), strict=True)
+            if partial]
+    if rows:
         listed = "; ".join(f"{row['nom']} ({count(row['communes_dans_territoire'], 'commune', 'communes')} sur {fr_number(row['communes_total'])}, "
                            f"{fr_percent(row['part_population'])} de sa population)" for row in rows[:_LISTED])
         listed += f" et {len(rows) - _LISTED} autres (voir epci.csv)" if len(rows) > _LISTED else ""
         out.append(Alert(
             "EPCI_PARTIELS", "vigilance",
-            f"{len(partial)} EPCI seulement en partie dans le territoire : {listed}. Leurs politiques et leurs données portent sur "
+            f"{len(rows)} EPCI seulement en partie dans le territoire : {listed}. Leurs politiques et leurs données portent sur "
             "tout leur périmètre : vérifiez qu'ils acceptent d'agir sur une partie, ou ajoutez ou retirez leurs communes.",
             {"epci_partiels": [{"code_epci": row["code_epci"], "nom": row["nom"], "communes_dans_territoire": int(row["communes_dans_territoire"]),
                                 "communes_total": int(row["communes_total"]), "part_population": _r(row["part_population"])}
