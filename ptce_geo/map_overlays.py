@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 from folium.template import Template
 
-from ._leaflet import HatchedGeoJson, OutlineGeoJson, PlaceLabels, _ScriptElement
+from ._leaflet import FeatureGroup, HatchedGeoJson, OutlineGeoJson, PlaceLabels, _ScriptElement
 from .map_keys import key_html, line_swatch, outline_swatch
 
 __all__ = [
@@ -151,7 +151,7 @@ def _collection(geoms: pd.Series) -> str | None:
 def marked_communes_layer(excluded: pd.Series, cut: pd.Series, labels: PlaceLabels | None = None) -> folium.FeatureGroup:
     """Excluded communes (hatched, dotted outline) and communes cut by the polygon (dash-dot outline), non-interactive,
     and the commune names; ``excluded``/``cut`` hold light outlines by commune code."""
-    group = folium.FeatureGroup(name="Repères")
+    group = FeatureGroup(name="Repères")
     if (shown_excluded := _collection(excluded)) is not None:
         HatchedGeoJson(shown_excluded, EXCLUDED_STYLE).add_to(group)
     if (shown_cut := _collection(cut)) is not None:
