@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import alerts as _alerts
-from ._groups import tally
+from ._groups import tally, tally_arrays
 from ._spatial import commune_index
 from .alerts import Alert, AlertParams, alerts_table
 from .disparity import commune_values, marginal_parts, max_min_ratio, theil_split, weighted_cv
@@ -242,9 +242,10 @@ def _zones(look: _Lookups, communes: pd.DataFrame) -> pd.DataFrame:
     total = np.nansum(population)
     rows = []
     for level, key in (("departement", "code_dep"), ("region", "code_reg")):
-        counts = tally(communes[key], population=population)
-        counts = counts.sort_values("population", ascending=False, kind="stable")
-        for code, n, pop in zip(counts.index, counts["communes"], counts["population"], strict=True):
+        groups, counts = tally_arrays(communes[key], population=population)
+        order = np.argsort(-counts["population"], kind="stable")  # most populated first, ties by code (pandas' stable sort)
+        for code, n, pop in zip(groups[order].tolist(), counts["communes"][order].tolist(), counts["population"][order].tolist(),
+                                strict=True):
             whole = look.populations[level].get(code, np.nan)
             rows.append((level, code, look.names[level].get(code, ""), int(n), pop, pop / total if total else np.nan,
                          pop / whole if whole else np.nan))
