@@ -228,12 +228,11 @@ def _summary(ref: Reference, look: _Lookups, communes: pd.DataFrame, table: pd.D
         columns[name] = values[rows_of[code]] * mask if known else np.full(len(_IDS), np.nan)
         extra[f"couverture_{name}"] = look.cover[level][rows_of[code]] * mask if known else np.full(len(_IDS), np.nan)
         extra[f"methode_{name}"] = np.where(known & ok, look.methods[level][rows_of[code]] if known else "", "")
-    comparisons = pd.DataFrame({**columns, **extra}, index=text.index)
-    own = pd.DataFrame({"valeur_territoire": np.where(ok, value, np.nan), "couverture": np.where(ok, cover, 0.0),
-                        "methode": [m if available else "" for m, available in zip(method.tolist(), ok.tolist(), strict=True)]},
-                       index=text.index)
+    own = {"valeur_territoire": np.where(ok, value, np.nan), "couverture": np.where(ok, cover, 0.0),
+           "methode": [m if available else "" for m, available in zip(method.tolist(), ok.tolist(), strict=True)]}
     at = text.columns.get_loc("disponible") + 1
-    return pd.concat([text.iloc[:, :at], own, comparisons, text.iloc[:, at:]], axis=1)
+    head, tail = ({c: text[c].array for c in part} for part in (text.columns[:at], text.columns[at:]))
+    return pd.DataFrame({**head, **own, **columns, **extra, **tail}, index=text.index)  # one constructor, no concatenation
 
 
 def _zones(look: _Lookups, communes: pd.DataFrame) -> pd.DataFrame:
