@@ -224,9 +224,10 @@ def _floats(column: pd.Series) -> np.ndarray:
 
 def _columns(table: pd.DataFrame) -> dict[str, np.ndarray]:
     """The catalogue's variables present in ``table`` as float arrays, converted in one block."""
-    names = [v for v in VARIABLES if v in table.columns and VARIABLES[v].kind != "category"]
-    if table.columns.is_unique and (table.dtypes == "float64").all():  # the reference's table: its own block, no copy of it first
-        block = table.to_numpy(dtype="float64")[:, table.columns.get_indexer(names)]
+    position = {name: i for i, name in enumerate(table.columns)}  # plain dict: look-ups in an Arrow-string index cost ~0.2 ms
+    names = [v for v in VARIABLES if v in position and VARIABLES[v].kind != "category"]
+    if len(position) == len(table.columns) and all(dtype == np.float64 for dtype in table.dtypes):
+        block = table.to_numpy(dtype="float64")[:, [position[v] for v in names]]  # the reference's table: its own block
     else:
         block = table[names].to_numpy(dtype="float64", na_value=np.nan)
     return {name: block[:, i] for i, name in enumerate(names)}
