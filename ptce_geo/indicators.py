@@ -250,6 +250,19 @@ def _group_sum(values: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
     return np.where(np.bincount(codes[ok], minlength=size) > 0, total, np.nan)
 
 
+def _group_sums(values: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
+    """``_group_sum`` of every column of ``values`` at once: one ``bincount`` over (group, column) cells, fed row after row
+    as the per-column ones are, where an unknown value adds 0.0 (leaving any sum unchanged): the same sums, bit for bit."""
+    rows = codes >= 0
+    values, codes = values[rows], codes[rows]
+    width = values.shape[1]
+    known = ~np.isnan(values)
+    cells = (codes[:, None] * width + np.arange(width)).ravel()
+    total = np.bincount(cells, weights=np.where(known, values, 0.0).ravel(), minlength=size * width).reshape(size, width)
+    count = np.bincount(cells, weights=known.ravel(), minlength=size * width).reshape(size, width)
+    return np.where(count > 0, total, np.nan)
+
+
 def _group_weighted_medians(values: np.ndarray, weights: np.ndarray, codes: np.ndarray, size: int) -> np.ndarray:
     """Per group: the first value, in increasing order, at which the cumulated weight reaches half the total."""
     out = np.full(size, np.nan)
@@ -298,27 +311,25 @@ def aggregate_by(table: pd.DataFrame, keys: pd.Series | str, vintages: dict[str,
     columns = _columns(table)
     out: dict[str, np.ndarray] = {}
     for ind in INDICATORS:
-        if ind.numerator not in columns:
-            continue
-        num = columns[ind.numerator]
-        if ind.kind == "median":
-            if ind.weight in columns:
-                out[ind.id] = _group_weighted_medians(num, columns[ind.weight], codes, size)
-            continue
-        if ind.kind == "count":
-            out[ind.id] = _group_sum(num, codes, size)
-            continue
-        if ind.denominator not in columns:
-            continue
-        den = columns[ind.denominator]
+        if ind.kind == "median" and ind.numerator in columns and ind.weight in columns:
+            out[ind.id] = _group_weighted_medians(columns[ind.numerator], columns[ind.weight], codes, size)
+    counts = [ind for ind in INDICATORS if ind.kind == "count" and ind.numerator in columns]
+    if counts:
+        sums = _group_sums(np.column_stack([columns[ind.numerator] for ind in counts]), codes, size)
+        out.update({ind.id: sums[:, j] for j, ind in enumerate(counts)})
+    pairs = [ind for ind in INDICATORS if ind.kind in ("ratio", "growth") and ind.numerator in columns and ind.denominator in columns]
+    if pairs:  # every ratio at once: numerator and denominator summed over the communes where both are known
+        num = np.column_stack([columns[ind.numerator] for ind in pairs])
+        den = np.column_stack([columns[ind.denominator] for ind in pairs])
         both = ~np.isnan(num) & ~np.isnan(den)
-        num_sum = _group_sum(np.where(both, num, np.nan), codes, size)
-        den_sum = _group_sum(np.where(both, den, np.nan), codes, size)
+        num_sum = _group_sums(np.where(both, num, np.nan), codes, size)
+        den_sum = _group_sums(np.where(both, den, np.nan), codes, size)
         den_sum = np.where(den_sum > 0, den_sum, np.nan)
-        if ind.kind == "ratio":
-            out[ind.id] = num_sum / den_sum * ind.scale
-        elif (span := _span(vintages, ind.numerator, ind.denominator)) is not None:
-            out[ind.id] = ((num_sum / den_sum) ** (1.0 / span) - 1.0) * ind.scale
+        for j, ind in enumerate(pairs):
+            if ind.kind == "ratio":
+                out[ind.id] = num_sum[:, j] / den_sum[:, j] * ind.scale
+            elif (span := _span(vintages, ind.numerator, ind.denominator)) is not None:
+                out[ind.id] = ((num_sum[:, j] / den_sum[:, j]) ** (1.0 / span) - 1.0) * ind.scale
     return _frame(out, _INDICATOR_IDS, groups)
 
 
@@ -331,13 +342,12 @@ def coverage_by(table: pd.DataFrame, keys: pd.Series | str) -> pd.DataFrame:
     total = _group_sum(pop, codes, size)
     total = np.where(total > 0, total, np.nan)
     known_rows = {v: ~np.isnan(values) for v, values in _columns(table).items()}
-    out = {}
-    for ind in INDICATORS:
-        if not all(v in known_rows for v in ind.variables):
-            out[ind.id] = np.where(np.isnan(total), np.nan, 0.0)
-            continue
-        known = np.logical_and.reduce([known_rows[v] for v in ind.variables])
-        out[ind.id] = np.nan_to_num(_group_sum(np.where(known, pop, 0.0), codes, size), nan=0.0) / total
+    measured = [ind for ind in INDICATORS if all(v in known_rows for v in ind.variables)]
+    out = {ind.id: np.where(np.isnan(total), np.nan, 0.0) for ind in INDICATORS}
+    if measured:  # the population whose inputs are known, every indicator at once
+        known = np.column_stack([np.logical_and.reduce([known_rows[v] for v in ind.variables]) for ind in measured])
+        shares = np.nan_to_num(_group_sums(np.where(known, pop[:, None], 0.0), codes, size), nan=0.0) / total[:, None]
+        out.update({ind.id: shares[:, j] for j, ind in enumerate(measured)})
     return _frame(out, list(out), groups)
 
 

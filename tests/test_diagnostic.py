@@ -211,6 +211,25 @@ def test_aggregation_matches_the_straightforward_pandas_rules(rows, groups, seed
         assert value in set(v) and w[v < value].sum() <= w.sum() / 2 * (1 + 1e-9) <= w[v <= value].sum() * (1 + 2e-9)
 
 
+@settings(max_examples=60, deadline=None)
+@given(rows=st.integers(0, 40), width=st.integers(1, 6), groups=st.integers(1, 5), seed=st.integers(0, 10_000))
+def test_group_sums_of_a_block_are_the_plain_per_column_sums_bit_for_bit(rows, width, groups, seed):
+    """All columns summed at once equal numpy's sequential bincount per column over the known values (NaN: no value)."""
+    from ptce_geo.indicators import _group_sums
+
+    rng = np.random.default_rng(seed)
+    values = np.where(rng.random((rows, width)) < 0.3, np.nan, rng.normal(0, 1e4, (rows, width)))
+    codes = rng.integers(-1, groups, rows)  # -1: a row outside every group
+    out = _group_sums(values, codes, groups)
+    for j in range(width):
+        ok = (codes >= 0) & ~np.isnan(values[:, j])
+        expected = np.bincount(codes[ok], weights=values[ok, j], minlength=groups).astype("float64")
+        expected[np.bincount(codes[ok], minlength=groups) == 0] = np.nan
+        assert np.array_equal(out[:, j], expected, equal_nan=True)
+    sums = pd.DataFrame(values).groupby(codes).sum(min_count=1).reindex(range(groups))
+    assert np.allclose(out, sums.to_numpy(), equal_nan=True, rtol=1e-9, atol=1e-6)  # and pandas (compensated sums) agrees
+
+
 @settings(max_examples=30, deadline=None)
 @given(rows=st.lists(_row, min_size=1, max_size=30), seed=st.integers(0, 10_000))
 def test_a_table_of_mixed_column_types_aggregates_as_its_float_copy(rows, seed):
