@@ -334,8 +334,8 @@ def _collection(layer: DisplayLayer) -> str:
 def selection_layer(display: DisplayLayer, codes: list[str]) -> folium.FeatureGroup:
     """Thick outlines of the selected EPCI (non-interactive: clicks reach the EPCI below)."""
     group = FeatureGroup(name="EPCI sélectionnés")
-    subset = display.subset(codes)
-    if len(subset):
+    subset = display.subset(codes) if len(codes) else None  # no EPCI (a drawing): no subset to build
+    if subset is not None and len(subset):
         OutlineGeoJson(_collection(subset), SELECTION_STYLE).add_to(group)
     return group
 
