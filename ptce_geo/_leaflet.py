@@ -8,11 +8,14 @@ strings that callers already escaped; everything inlined into the page goes thro
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
+import folium
 from branca.element import Element, Figure, MacroElement
+from folium.elements import ElementAddToElement
 from folium.template import Template
 
-__all__ = ["js_literal", "ChoroplethGeoJson", "OutlineGeoJson", "PlaceLabels", "HatchedGeoJson",
+__all__ = ["js_literal", "FeatureGroup", "ChoroplethGeoJson", "OutlineGeoJson", "PlaceLabels", "HatchedGeoJson",
            "TileErrorNotice", "MetricScale", "FrenchZoom", "ShapesOutOfTabOrder", "DrawLocale", "DRAW_LOCALE_FR"]
 
 
@@ -46,6 +49,26 @@ class _ScriptElement(MacroElement):
         figure.script.add_child(_Raw(self._template.module.script(self, kwargs)), name=self.get_name())
         for child in self._children.values():
             child.render(**kwargs)
+
+
+class _AddTo(ElementAddToElement):
+    """folium's « layer.addTo(parent) » line, handed over as raw text."""
+
+    render = _ScriptElement.render
+
+
+class FeatureGroup(folium.FeatureGroup):
+    """folium's FeatureGroup whose script, and the line adding it to the map, go to the page as raw text.
+
+    branca compiles each rendered element's text as a new Jinja template (~0.3 ms, twice per layer on every rerun), and
+    streamlit-folium reads a layer's script macro itself: only the ``addTo`` child the rendering adds is needed from it.
+    """
+
+    def render(self, **kwargs) -> None:
+        if self.show:
+            self.add_child(_AddTo(element_name=self.get_name(), element_parent_name=self._parent.get_name()),
+                           name=self.get_name() + "_add")
+        _ScriptElement.render(self, **kwargs)
 
 
 class ChoroplethGeoJson(_ScriptElement):
@@ -186,6 +209,12 @@ window.PtceLabels = window.PtceLabels || (function () {
 _CHAR_WIDTH = {"epci": 7.0, "commune": 6.6}
 
 
+@lru_cache(maxsize=16)
+def _rows_literal(rows: tuple[tuple[float, float, str], ...]) -> str:
+    """Label rows as a JS literal, kept for the next maps: the same 1,253 EPCI names go with every rerun (~2 ms each)."""
+    return js_literal([[lat, lon, str(name)] for lat, lon, name in rows])
+
+
 class PlaceLabels(_ScriptElement):
     """Names drawn at points, largest first, without overlaps, shown between ``min_zoom`` and ``max_zoom``.
 
@@ -207,7 +236,7 @@ class PlaceLabels(_ScriptElement):
         super().__init__()
         self._name = "PlaceLabels"
         self.library = _LABELS_JS
-        self.rows = js_literal([[lat, lon, str(name)] for lat, lon, name in rows])
+        self.rows = _rows_literal(tuple(tuple(row) for row in rows))
         self.options = js_literal({"rank": rank, "minZoom": min_zoom, "maxZoom": max_zoom, "className": f"ptce-label-{kind}",
                                    "charWidth": _CHAR_WIDTH.get(kind, 6.5)})
 

@@ -40,7 +40,19 @@ _KEY = "commune_index"
 _LEAF_VERTICES = 200  # vertices of a polygon piece in one overlay (see _areas_inside)
 _MAX_DEPTH = 16
 _MARGIN_DEG = 0.5  # lon/lat margin around a zone's communes: a polygon is projected into its CRS only within it
-_TRANSFORMERS = {zone: pyproj.Transformer.from_crs(4326, epsg, always_xy=True) for zone, epsg in ZONE_CRS.items()}
+
+
+def _pipeline(epsg: int) -> pyproj.Transformer:
+    """EPSG:4326 (lon, lat) -> ``epsg``, as the PROJ pipeline ``from_crs`` chooses, rebuilt from that pipeline's text.
+
+    pyproj keeps one PROJ object per thread and Streamlit runs each rerun in a new thread: rebuilt from the CRS codes
+    (a look-up in PROJ's database) it costs ~10 ms on every drawing, from the pipeline text ~0.2 ms, for the same
+    coordinates bit for bit (tests/test_polygon_shares.py).
+    """
+    return pyproj.Transformer.from_pipeline(pyproj.Transformer.from_crs(4326, epsg, always_xy=True).definition)
+
+
+_TRANSFORMERS = {zone: _pipeline(epsg) for zone, epsg in ZONE_CRS.items()}
 
 
 def _project(geoms, zone: str):

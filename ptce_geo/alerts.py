@@ -115,15 +115,17 @@ def epci_alerts(epci: pd.DataFrame) -> list[Alert]:
             "gouvernance ne sont pas les mêmes ; prévoyez un interlocuteur et une délibération par EPCI.",
             {"nombre_epci": len(real), "types": {str(t): int(n) for t, n in types.items()},
              "epci": dict(zip(real.index, real["type"].astype(str), strict=True))}))
-    partial = real[real["partiel"]]
-    if len(partial):
-        rows = partial.reset_index().to_dict("records")
+    columns = ["nom", "communes_dans_territoire", "communes_total", "part_population"]
+    values = zip(real.index.tolist(), *(real[c].tolist() for c in columns), strict=True)  # plain lists: 20x faster than records
+    rows = [dict(zip(["code_epci", *columns], row, strict=True)) for row, partial in zip(values, real["partiel"].tolist(), strict=True)
+            if partial]
+    if rows:
         listed = "; ".join(f"{row['nom']} ({count(row['communes_dans_territoire'], 'commune', 'communes')} sur {fr_number(row['communes_total'])}, "
                            f"{fr_percent(row['part_population'])} de sa population)" for row in rows[:_LISTED])
         listed += f" et {len(rows) - _LISTED} autres (voir epci.csv)" if len(rows) > _LISTED else ""
         out.append(Alert(
             "EPCI_PARTIELS", "vigilance",
-            f"{len(partial)} EPCI seulement en partie dans le territoire : {listed}. Leurs politiques et leurs données portent sur "
+            f"{len(rows)} EPCI seulement en partie dans le territoire : {listed}. Leurs politiques et leurs données portent sur "
             "tout leur périmètre : vérifiez qu'ils acceptent d'agir sur une partie, ou ajoutez ou retirez leurs communes.",
             {"epci_partiels": [{"code_epci": row["code_epci"], "nom": row["nom"], "communes_dans_territoire": int(row["communes_dans_territoire"]),
                                 "communes_total": int(row["communes_total"]), "part_population": _r(row["part_population"])}
@@ -203,22 +205,23 @@ def size_alert(overview: dict, params: AlertParams) -> list[Alert]:
 def data_alerts(summary: pd.DataFrame, params: AlertParams, fetch_hint: str) -> list[Alert]:
     """Indicators not loaded, or known for too small a share of the population (statistical secrecy)."""
     out = []
-    missing = summary[~summary["disponible"]]
-    if len(missing):
-        present = summary.loc[summary["disponible"], "libelle"].str.lower()
-        which = (f"seuls sont disponibles : {', '.join(present)}" if len(missing) > _LISTED
-                 else ", ".join(missing["libelle"].str.lower()))
+    # plain lists rather than row selections of the table (~1.5 ms each, on every new territory)
+    codes, labels, cover = summary.index.tolist(), summary["libelle"].tolist(), summary["couverture"].tolist()
+    available = summary["disponible"].tolist()
+    missing = [i for i, ok in enumerate(available) if not ok]
+    if missing:
+        which = (f"seuls sont disponibles : {', '.join(label.lower() for label, ok in zip(labels, available, strict=True) if ok)}"
+                 if len(missing) > _LISTED else ", ".join(labels[i].lower() for i in missing))
         out.append(Alert(
             "INDICATEURS_MANQUANTS", "info",
             f"{count(len(missing), 'indicateur', 'indicateurs')} sur {len(summary)} {plural(len(missing), 'absent', 'absents')} "
             f"des données chargées ({which}). Pour les obtenir : {fetch_hint}",
-            {"indicateurs_manquants": missing.index.tolist(), "commande": fetch_hint}))
-    low = summary[summary["disponible"] & (summary["couverture"] < params.min_coverage)]
-    if len(low):
-        listed = ", ".join(f"{label.lower()} ({fr_percent(share)})" for label, share in zip(low["libelle"], low["couverture"], strict=True))
+            {"indicateurs_manquants": [codes[i] for i in missing], "commande": fetch_hint}))
+    if low := [i for i, ok in enumerate(available) if ok and cover[i] < params.min_coverage]:
+        listed = ", ".join(f"{labels[i].lower()} ({fr_percent(cover[i])})" for i in low)
         out.append(Alert(
             "COUVERTURE_INCOMPLETE", "info",
             f"Indicateurs connus pour une partie seulement de la population (secret statistique, petites communes) : {listed}. "
             "Ils sont calculés sur les communes renseignées.",
-            {"couverture": {i: _r(v) for i, v in low["couverture"].items()}, "seuil": params.min_coverage}))
+            {"couverture": {codes[i]: _r(cover[i]) for i in low}, "seuil": params.min_coverage}))
     return out

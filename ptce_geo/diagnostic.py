@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 
 from . import alerts as _alerts
-from ._groups import tally
+from ._groups import tally, tally_arrays
 from ._spatial import commune_index
 from .alerts import Alert, AlertParams, alerts_table
 from .disparity import commune_values, marginal_parts, max_min_ratio, theil_split, weighted_cv
 from .errors import TerritoryError
-from .income import COMPUTED, ESTIMATED, INCOME_IDS, IncomeModel, estimate_by, fit_model
+from .income import COMPUTED, ESTIMATED, INCOME_IDS, IncomeModel, estimate_codes, fit_model
 from .indicators import AAV_CATEGORIES, DENSITY_GROUPS, DENSITY_LEVELS, INDICATORS, aggregate_by, coverage_by
 from .qpv import QpvSummary, qpv_summary
 from .reference import FETCH_HINT, Reference
@@ -138,6 +138,8 @@ class _Lookups:
             self.methods[level] = frame.reindex(columns=[f"methode_{i}" for i in _IDS]).fillna(COMPUTED).to_numpy(dtype=object)
         self.income = income_model(ref)
         self.populations = {level: ref.level(level)["population"].to_dict() for level in ("departement", "region")}
+        self.ok = np.array([self.available[i] for i in _IDS])
+        self.summary_text = _summary_text(ref, self.available)
 
     @classmethod
     def of(cls, ref: Reference) -> _Lookups:
@@ -165,67 +167,72 @@ def _income(model: IncomeModel | None, look: _Lookups, key: pd.Series, level: st
     same year (``with_published`` at build time). ``None`` without Filosofi data."""
     if model is None:
         return None
-    out = estimate_by(model, key)
+    codes, groups = pd.factorize(key.to_numpy(dtype=object), sort=True)  # as estimate_by, with the group sizes at hand
+    columns, index = estimate_codes(model, codes, len(groups)), pd.Index(groups, name=key.name)
     if level not in look.totals:
-        return out.assign(**{f"methode_{column}": ESTIMATED for column in INCOME_IDS})
+        return pd.DataFrame(columns, index=index).assign(**{f"methode_{column}": ESTIMATED for column in INCOME_IDS})
     rows, values = look.levels[level]
-    counts = key.value_counts().to_dict()
-    whole = [code in rows and look.totals[level].get(code) == counts.get(code) for code in out.index]
-    at = [rows[code] if ok else 0 for code, ok in zip(out.index, whole, strict=True)]
+    counts = np.bincount(codes[codes >= 0], minlength=len(groups)).tolist()
+    names = groups.tolist()
+    whole = np.array([code in rows and look.totals[level].get(code) == n for code, n in zip(names, counts, strict=True)], dtype=bool)
+    at = np.array([rows[code] if ok else 0 for code, ok in zip(names, whole.tolist(), strict=True)], dtype=np.intp)
+    methods = {}
     for column in INCOME_IDS:
         i = _IDS.index(column)
-        out[column] = np.where(whole, values[at, i], out[column].to_numpy())
-        out[f"couverture_{column}"] = np.where(whole, look.cover[level][at, i], out[f"couverture_{column}"].to_numpy())
-        out[f"methode_{column}"] = np.where(whole, look.methods[level][at, i], ESTIMATED)
-    return out
+        columns[column] = np.where(whole, values[at, i], columns[column])
+        columns[f"couverture_{column}"] = np.where(whole, look.cover[level][at, i], columns[f"couverture_{column}"])
+        methods[f"methode_{column}"] = np.where(whole, look.methods[level][at, i], ESTIMATED)
+    return pd.DataFrame({**columns, **methods}, index=index)
 
 
-def _territory_income_key(ref: Reference, look: _Lookups, index: pd.Index, epci_key: pd.Series) -> tuple[pd.Series, str]:
+def _territory_income_key(look: _Lookups, communes: pd.DataFrame, epci_key: pd.Series) -> tuple[pd.Series, str]:
     """The group the whole territory forms, for ``_income``: the EPCI, département or région whose communes it holds
-    all and only (Paris alone is the département 75, not the Métropole du Grand Paris), else the territory itself."""
-    keys = {"epci": epci_key, "departement": ref.communes["code_dep"].reindex(index), "region": ref.communes["code_reg"].reindex(index)}
-    for level, key in keys.items():
+    all and only (Paris alone is the département 75, not the Métropole du Grand Paris), else the territory itself.
+    ``communes``: the territory's rows of the reference's communes (their own département and région codes)."""
+    for level in ("epci", "departement", "region"):
+        key = epci_key if level == "epci" else communes["code_dep" if level == "departement" else "code_reg"]
         codes = key.unique()
         if len(codes) == 1 and pd.notna(codes[0]) and look.totals[level].get(codes[0]) == len(key):
             return key, level
-    return pd.Series("territoire", index=index), "territoire"
+    return pd.Series("territoire", index=communes.index), "territoire"
 
 
-def _summary(ref: Reference, look: _Lookups, table: pd.DataFrame, zones: pd.DataFrame, epci_key: pd.Series,
-             model: IncomeModel | None) -> pd.DataFrame:
+def _summary_text(ref: Reference, available: dict[str, bool]) -> pd.DataFrame:
+    """The summary's columns that do not depend on the territory (label, unit, source, vintage, note), once per reference."""
+    rows = [{"indicateur": ind.id, "libelle": ind.label, "theme": ind.theme, "unite": ind.unit, "type": ind.kind,
+             "approximatif": ind.approximate, "disponible": available[ind.id],
+             "source": _vintage_text(ref, ind.variables, "source"), "millesime": _vintage_text(ref, ind.variables, "millesime"),
+             "note": ind.notes if available[ind.id] else f"Données absentes : {FETCH_HINT}"} for ind in INDICATORS]
+    return pd.DataFrame(rows).set_index("indicateur")
+
+
+def _summary(ref: Reference, look: _Lookups, communes: pd.DataFrame, table: pd.DataFrame, zones: pd.DataFrame,
+             epci_key: pd.Series, model: IncomeModel | None) -> pd.DataFrame:
     whole = pd.Series("territoire", index=table.index)
-    value = aggregate_by(table, whole, ref.vintages).reindex(columns=_IDS).iloc[0]
-    cover = coverage_by(table, whole).reindex(columns=_IDS).iloc[0]
-    method = pd.Series(COMPUTED, index=_IDS, dtype=object)
-    income = _income(model, look, *_territory_income_key(ref, look, table.index, epci_key))
+    value = aggregate_by(table, whole, ref.vintages).reindex(columns=_IDS).to_numpy(dtype="float64", copy=True)[0]
+    cover = coverage_by(table, whole).reindex(columns=_IDS).to_numpy(dtype="float64", copy=True)[0]
+    method = np.full(len(_IDS), COMPUTED, dtype=object)
+    income = _income(model, look, *_territory_income_key(look, communes, epci_key))
     if income is not None and len(income):
         for column in INCOME_IDS:
-            value[column], cover[column] = income[column].iloc[0], income[f"couverture_{column}"].iloc[0]
-            method[column] = income[f"methode_{column}"].iloc[0]
-    rows = []
-    for ind in INDICATORS:
-        ok = look.available[ind.id]
-        rows.append({
-            "indicateur": ind.id, "libelle": ind.label, "theme": ind.theme, "unite": ind.unit, "type": ind.kind,
-            "approximatif": ind.approximate, "disponible": ok, "valeur_territoire": value[ind.id] if ok else np.nan,
-            "couverture": float(cover[ind.id]) if ok else 0.0, "methode": method[ind.id] if ok else "",
-            "source": _vintage_text(ref, ind.variables, "source"), "millesime": _vintage_text(ref, ind.variables, "millesime"),
-            "note": ind.notes if ok else f"Données absentes : {FETCH_HINT}",
-        })
-    summary = pd.DataFrame(rows).set_index("indicateur")
-    mask = np.where(summary["disponible"].to_numpy(), 1.0, np.nan)
+            at = _IDS.index(column)
+            value[at], cover[at] = income[column].iloc[0], income[f"couverture_{column}"].iloc[0]
+            method[at] = income[f"methode_{column}"].iloc[0]
+    ok, text = look.ok, look.summary_text
+    mask = np.where(ok, 1.0, np.nan)
     columns, extra = {}, {}
-    for level, code in [*zones[["niveau", "code"]].itertuples(index=False, name=None), ("france", FRANCE_CODE)]:
+    for level, code in [*zip(zones["niveau"].tolist(), zones["code"].tolist(), strict=True), ("france", FRANCE_CODE)]:
         rows_of, values = look.levels[level]
         name = "france" if level == "france" else f"{level}_{code}"
         known = code in rows_of
         columns[name] = values[rows_of[code]] * mask if known else np.full(len(_IDS), np.nan)
         extra[f"couverture_{name}"] = look.cover[level][rows_of[code]] * mask if known else np.full(len(_IDS), np.nan)
-        extra[f"methode_{name}"] = np.where(known & summary["disponible"].to_numpy(),
-                                            look.methods[level][rows_of[code]] if known else "", "")
-    at = summary.columns.get_loc("methode") + 1
-    comparisons = pd.DataFrame({**columns, **extra}, index=summary.index)
-    return pd.concat([summary.iloc[:, :at], comparisons, summary.iloc[:, at:]], axis=1)
+        extra[f"methode_{name}"] = np.where(known & ok, look.methods[level][rows_of[code]] if known else "", "")
+    own = {"valeur_territoire": np.where(ok, value, np.nan), "couverture": np.where(ok, cover, 0.0),
+           "methode": [m if available else "" for m, available in zip(method.tolist(), ok.tolist(), strict=True)]}
+    at = text.columns.get_loc("disponible") + 1
+    head, tail = ({c: text[c].array for c in part} for part in (text.columns[:at], text.columns[at:]))
+    return pd.DataFrame({**head, **own, **columns, **extra, **tail}, index=text.index)  # one constructor, no concatenation
 
 
 def _zones(look: _Lookups, communes: pd.DataFrame) -> pd.DataFrame:
@@ -234,9 +241,10 @@ def _zones(look: _Lookups, communes: pd.DataFrame) -> pd.DataFrame:
     total = np.nansum(population)
     rows = []
     for level, key in (("departement", "code_dep"), ("region", "code_reg")):
-        counts = tally(communes[key], population=population)
-        counts = counts.sort_values("population", ascending=False, kind="stable")
-        for code, n, pop in zip(counts.index, counts["communes"], counts["population"], strict=True):
+        groups, counts = tally_arrays(communes[key], population=population)
+        order = np.argsort(-counts["population"], kind="stable")  # most populated first, ties by code (pandas' stable sort)
+        for code, n, pop in zip(groups[order].tolist(), counts["communes"][order].tolist(), counts["population"][order].tolist(),
+                                strict=True):
             whole = look.populations[level].get(code, np.nan)
             rows.append((level, code, look.names[level].get(code, ""), int(n), pop, pop / total if total else np.nan,
                          pop / whole if whole else np.nan))
@@ -246,30 +254,39 @@ def _zones(look: _Lookups, communes: pd.DataFrame) -> pd.DataFrame:
 
 def _epci(ref: Reference, look: _Lookups, communes: pd.DataFrame, table: pd.DataFrame, key: pd.Series,
           model: IncomeModel | None) -> pd.DataFrame:
+    """One row per EPCI part, most populated first (ties: by code), built at once in that order: concatenating and
+    sorting the ~70 columns afterwards cost more than computing them."""
     inside = tally(key, population=communes["population"].to_numpy(dtype="float64", na_value=np.nan))
-    codes = list(inside.index)
+    values = aggregate_by(table, key, ref.vintages).reindex(columns=_IDS)
+    income = _income(model, look, key)
+    # the three tables group the same key the same way (sorted codes); aligned again only if they ever differ
+    values = values if values.index.equals(inside.index) else values.reindex(inside.index)
+    income = income if income is None or income.index.equals(inside.index) else income.reindex(inside.index)
+    block = values.to_numpy(dtype="float64", copy=True)
+    if income is not None:
+        for column in INCOME_IDS:
+            block[:, _IDS.index(column)] = income[column].to_numpy(dtype="float64", na_value=np.nan)
+    block[:, ~look.ok] = np.nan
     n_in, pop_in = inside["communes"].to_numpy(), inside["population"].to_numpy()
+    order = np.argsort(-pop_in, kind="stable")  # pandas' stable descending sort (populations are never NaN here)
+    codes = [inside.index[i] for i in order]
+    n_in, pop_in, block = n_in[order], pop_in[order], block[order]
     total = np.array([look.epci_total.get(c, n) for c, n in zip(codes, n_in, strict=True)], dtype="int64")
     pop_total = np.array([look.epci_population.get(c, p) for c, p in zip(codes, pop_in, strict=True)], dtype="float64")
-    out = pd.DataFrame({
+    index = pd.Index(codes, name="code_epci", dtype="str")
+    columns = {
         "nom": [look.epci_nom.get(c, "Communes sans EPCI") for c in codes], "type": [look.epci_type.get(c, "") for c in codes],
         "communes_dans_territoire": n_in, "communes_total": total, "part_communes": n_in / total,
         "population_dans_territoire": pop_in, "population_totale": pop_total,
         "part_population": np.divide(pop_in, pop_total, out=np.full(len(codes), np.nan), where=pop_total > 0),
         "partiel": n_in < total,
         "partie_marginale": marginal_parts(pop_in, pop_total, n_in < total),
-    }, index=pd.Index(codes, name="code_epci", dtype="str"))
-    values = aggregate_by(table, key, ref.vintages).reindex(columns=_IDS)
-    income = _income(model, look, key)
+        # population = population_dans_territoire
+        **{ind: block[:, j] for j, ind in enumerate(_IDS) if ind != "population"},
+    }
     if income is not None:
-        for column in INCOME_IDS:
-            values[column] = income[column].reindex(values.index)
-    values.loc[:, [i for i, ok in look.available.items() if not ok]] = np.nan
-    out = pd.concat([out, values.drop(columns="population").set_axis(out.index)], axis=1)  # population = population_dans_territoire
-    if income is not None:
-        methods = income[[f"methode_{c}" for c in INCOME_IDS]].reindex(codes).set_axis(out.index)
-        out = pd.concat([out, methods], axis=1)
-    return out.sort_values("population_dans_territoire", ascending=False, kind="stable")
+        columns.update({f"methode_{c}": income[f"methode_{c}"].take(order).set_axis(index) for c in INCOME_IDS})
+    return pd.DataFrame(columns, index=index)
 
 
 def _disparities(look: _Lookups, table: pd.DataFrame, key: pd.Series, epci: pd.DataFrame) -> pd.DataFrame:
@@ -307,7 +324,10 @@ def _disparities(look: _Lookups, table: pd.DataFrame, key: pd.Series, epci: pd.D
     columns = ["libelle", "n_epci", "parties_marginales",
                "min", "epci_min", "max", "epci_max", "ratio_max_min", "ecart_max_min", "cv_pondere", "theil",
                "theil_inter_epci", "theil_intra_epci", "part_inter_epci", "base_theil"]
-    return pd.DataFrame(rows, columns=["indicateur", *columns]).set_index("indicateur")
+    if not rows:
+        return pd.DataFrame(rows, columns=["indicateur", *columns]).set_index("indicateur")
+    # by columns: a frame from a list of dicts costs ~1 ms here
+    return pd.DataFrame({c: [row[c] for row in rows] for c in columns}, index=pd.Index([row["indicateur"] for row in rows], name="indicateur"))
 
 
 def _theil_basis(ind) -> str:
@@ -329,7 +349,8 @@ def _communes(ref: Reference, look: _Lookups, territory: Territory, table: pd.Da
     nan = np.full(len(src), np.nan)
     level = table["densite_niveau"].to_numpy(dtype="float64", na_value=np.nan) if "densite_niveau" in table else nan
     aav = table["aav_categorie"].to_numpy(dtype="float64", na_value=np.nan) if "aav_categorie" in table else nan
-    out = pd.DataFrame({
+    values = aggregate_by(table, pd.Series(table.index, index=table.index), ref.vintages).reindex(columns=_IDS).to_numpy()
+    return pd.DataFrame({
         "nom": src["nom"], "code_epci": src["code_epci"], "nom_epci": [look.epci_nom.get(c) for c in src["code_epci"]],
         "code_dep": src["code_dep"], "code_reg": src["code_reg"], "population": src["population"], "surface_km2": src["surface_km2"],
         "part_surface": src["part_surface"], "selection": src["selected_by"],
@@ -337,9 +358,9 @@ def _communes(ref: Reference, look: _Lookups, territory: Territory, table: pd.Da
         "densite_niveau": pd.array(np.where(np.isnan(level), None, level), dtype="Int64"),
         "densite_libelle": _labels(level, DENSITY_LEVELS), "densite_groupe": _labels(level, DENSITY_GROUPS),
         "aav_categorie": _labels(aav, {k: k for k in AAV_CATEGORIES}), "aav_libelle": _labels(aav, AAV_CATEGORIES),
+        # the indicators of each commune (its own group, in the table's order), in the same constructor: no concatenation
+        **{ind: values[:, j] for j, ind in enumerate(_IDS) if ind != "population"},
     }, index=src.index)
-    values = aggregate_by(table, pd.Series(table.index, index=table.index), ref.vintages).reindex(columns=_IDS)
-    return pd.concat([out, values.drop(columns="population").set_axis(out.index)], axis=1)
 
 
 def diagnose(ref: Reference, territory: Territory, params: AlertParams | None = None,
@@ -360,7 +381,7 @@ def diagnose(ref: Reference, territory: Territory, params: AlertParams | None = 
     key = communes["code_epci"].fillna(NO_EPCI).astype("str")
     zones = _zones(look, communes)
     model = look.income.take(ref.variables.index.get_indexer(table.index)) if look.income is not None else None
-    summary = _summary(ref, look, table, zones, key, model)
+    summary = _summary(ref, look, communes, table, zones, key, model)
     epci = _epci(ref, look, communes, table, key, model)
     disparities = _disparities(look, table, key, epci)
     mix = rural_urban(table)

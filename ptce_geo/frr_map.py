@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 from folium.template import Template
 
-from ._leaflet import _ScriptElement, js_literal
+from ._leaflet import FeatureGroup, _ScriptElement, js_literal
 from .map_keys import key_html, pattern_swatch
 from .map_overlays import NEIGHBOUR_MARGIN_DEG
 from .sources.zoning_files import FRR_CLASSES
@@ -142,7 +142,7 @@ class _PatternedGeoJson(_ScriptElement):
 
 def frr_layer(geoms: pd.Series, classes: pd.Series) -> folium.FeatureGroup:
     """Classed communes (light outlines by commune code) filled by FRR class (``classes``: FRR code by commune code)."""
-    group = folium.FeatureGroup(name="France Ruralités Revitalisation")
+    group = FeatureGroup(name="France Ruralités Revitalisation")
     if data := _collection(geoms, classes):
         _PatternedGeoJson(data).add_to(group)
     return group

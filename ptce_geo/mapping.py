@@ -21,6 +21,7 @@ import shapely
 from ._leaflet import (
     ChoroplethGeoJson,
     DrawLocale,
+    FeatureGroup,
     FrenchZoom,
     MetricScale,
     OutlineGeoJson,
@@ -335,16 +336,16 @@ def _collection(layer: DisplayLayer) -> str:
 
 def selection_layer(display: DisplayLayer, codes: list[str]) -> folium.FeatureGroup:
     """Thick outlines of the selected EPCI (non-interactive: clicks reach the EPCI below)."""
-    group = folium.FeatureGroup(name="EPCI sélectionnés")
-    subset = display.subset(codes)
-    if len(subset):
+    group = FeatureGroup(name="EPCI sélectionnés")
+    subset = display.subset(codes) if len(codes) else None  # no EPCI (a drawing): no subset to build
+    if subset is not None and len(subset):
         OutlineGeoJson(_collection(subset), SELECTION_STYLE).add_to(group)
     return group
 
 
 def view_layer(bounds: Bounds, token: str) -> folium.FeatureGroup:
     """Fits the map to ``bounds`` when it is shown with a new ``token`` (a view asked for), never on other updates."""
-    group = folium.FeatureGroup(name="Vue")
+    group = FeatureGroup(name="Vue")
     FitBounds(bounds, token).add_to(group)
     return group
 
@@ -366,7 +367,7 @@ def light_outlines(geoms: pd.Series, tolerance_deg: float = 2e-4, decimals: int 
 
 def outline_layer(geoms: pd.Series, name: str = "Communes", style: dict | None = None) -> folium.FeatureGroup:
     """Outlines of a few geometries (a territory's communes), already simplified with ``display.outlines``."""
-    group = folium.FeatureGroup(name=name)
+    group = FeatureGroup(name=name)
     if (collection := _outline_collection(geoms)) is not None:
         OutlineGeoJson(collection, style or COMMUNE_STYLE).add_to(group)
     return group
@@ -388,7 +389,7 @@ ZONING_STYLES = {"bv2022": {"color": "#7570b3", "weight": 2.0, "dashArray": "4 3
 
 def zoning_layer(outlines: dict[str, pd.Series]) -> folium.FeatureGroup:
     """Outlines of the zones a territory touches (zoning id -> outlines by zone code), non-interactive."""
-    group = folium.FeatureGroup(name="Zonages")
+    group = FeatureGroup(name="Zonages")
     for zoning, geoms in outlines.items():
         if (collection := _outline_collection(geoms)) is not None:
             OutlineGeoJson(collection, ZONING_STYLES.get(zoning, COMMUNE_STYLE)).add_to(group)
@@ -397,7 +398,7 @@ def zoning_layer(outlines: dict[str, pd.Series]) -> folium.FeatureGroup:
 
 def drawing_layer(geometry: shapely.Geometry | None) -> folium.FeatureGroup:
     """The stored drawing, shown again after the map was rebuilt (Leaflet.draw forgets it)."""
-    group = folium.FeatureGroup(name="Dessin")
+    group = FeatureGroup(name="Dessin")
     if geometry is not None and not geometry.is_empty:
         if shapely.get_num_coordinates(geometry) > MAX_DRAWN_VERTICES:  # an imported contour: ~50 m is invisible at its scale
             geometry = shapely.simplify(geometry, 5e-4, preserve_topology=True)

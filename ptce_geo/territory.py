@@ -242,7 +242,8 @@ class _Codes:
         self.ref = ref
         self.problems: list[str] = []
         self.warnings: list[str] = []
-        self._passage = ref.passage.set_index("code_ancien")["code_actuel"] if len(ref.passage) else pd.Series(dtype="str")
+        self._passage = ref.derived("passage_by_old_code", lambda: ref.passage.set_index("code_ancien")["code_actuel"]
+                                    if len(ref.passage) else pd.Series(dtype="str"))  # read only; once per reference, not per build
 
     def epci(self, raw_codes: tuple[str, ...]) -> list[str]:
         found = []

@@ -212,6 +212,50 @@ def test_aggregation_matches_the_straightforward_pandas_rules(rows, groups, seed
 
 
 @settings(max_examples=60, deadline=None)
+@given(rows=st.integers(0, 40), width=st.integers(1, 6), groups=st.integers(1, 5), seed=st.integers(0, 10_000))
+def test_group_sums_of_a_block_are_the_plain_per_column_sums_bit_for_bit(rows, width, groups, seed):
+    """All columns summed at once equal numpy's sequential bincount per column over the known values (NaN: no value)."""
+    from ptce_geo.indicators import _group_sums
+
+    rng = np.random.default_rng(seed)
+    values = np.where(rng.random((rows, width)) < 0.3, np.nan, rng.normal(0, 1e4, (rows, width)))
+    codes = rng.integers(-1, groups, rows)  # -1: a row outside every group
+    out = _group_sums(values, codes, groups)
+    for j in range(width):
+        ok = (codes >= 0) & ~np.isnan(values[:, j])
+        expected = np.bincount(codes[ok], weights=values[ok, j], minlength=groups).astype("float64")
+        expected[np.bincount(codes[ok], minlength=groups) == 0] = np.nan
+        assert np.array_equal(out[:, j], expected, equal_nan=True)
+    sums = pd.DataFrame(values).groupby(codes).sum(min_count=1).reindex(range(groups))
+    assert np.allclose(out, sums.to_numpy(), equal_nan=True, rtol=1e-9, atol=1e-6)  # and pandas (compensated sums) agrees
+
+
+@settings(max_examples=30, deadline=None)
+@given(rows=st.lists(_row, min_size=1, max_size=30), seed=st.integers(0, 10_000))
+def test_a_table_of_mixed_column_types_aggregates_as_its_float_copy(rows, seed):
+    """The float table is read as one block (the reference's case); any other table column by column: same figures."""
+    table = _table(rows).astype("float64")
+    mixed = table.assign(actifs_1564=table["actifs_1564"].round().astype("Int64"), libelle="x")
+    key = pd.Series(np.random.default_rng(seed).integers(0, 3, len(table)).astype(str), index=table.index)
+    pd.testing.assert_frame_equal(aggregate_by(mixed, key), aggregate_by(mixed.astype({"actifs_1564": "float64"}).drop(columns="libelle"), key))
+    pd.testing.assert_frame_equal(coverage_by(mixed, key), coverage_by(table, key))
+
+
+def test_epci_parts_and_zones_are_plain_group_sums_most_populated_first(embedded):
+    """EPCI parts and départements/régions of a polygon over several EPCI: counts and populations of a plain pandas
+    groupby on the territory's communes, most populated first, ties by code."""
+    territory = build_territory(embedded, TerritoryDefinition(polygon=sg.mapping(sg.box(4.6, 45.6, 5.3, 46.1)), min_share=0.3))
+    diag, communes = diagnose(embedded, territory), territory.communes
+    for frame, key, n, pop in ((diag.epci, communes["code_epci"].fillna(""), "communes_dans_territoire", "population_dans_territoire"),
+                               (diag.zones[diag.zones["niveau"] == "departement"].set_index("code"), communes["code_dep"],
+                                "communes_dans_territoire", "population_dans_territoire")):
+        expected = communes.groupby(key).agg(n=("population", "size"), pop=("population", "sum")).sort_index()
+        expected = expected.sort_values("pop", ascending=False, kind="stable")
+        assert len(expected) >= 2 and list(frame.index) == list(expected.index)
+        assert frame[n].tolist() == expected["n"].tolist() and np.allclose(frame[pop], expected["pop"], rtol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
 @given(rows=st.lists(_row, min_size=2, max_size=40), seed=st.integers(0, 10_000))
 def test_a_ratio_of_the_whole_lies_between_the_ratios_of_its_parts(rows, seed):
     table = _table(rows).astype("float64")

@@ -63,6 +63,20 @@ def test_label_rows_most_populated_first_and_limited():
     assert [r[2] for r in mo.label_rows(points, names, population, limit=1)] == ["Bravo"]
 
 
+def test_label_rows_order_is_pandas_sort_whatever_the_index_dtype():
+    """Ties of priority by name (code-point order: capitals, then small letters, then accents), then in input order; no
+    priority: last; the points' index typed otherwise than the names' (object vs str) gives the same rows."""
+    points = pd.DataFrame({"lat": [float(i) for i in range(9)], "lon": [0.0] * 9}, index=list("abcdefghi"))
+    names = pd.Series({"a": "Éa", "b": "Zb", "c": "ab", "d": "Ab", "e": "ab", "f": None, "g": "é", "h": "e", "i": "ab"})
+    priority = pd.Series({"a": 5, "b": 5, "c": 5, "d": None, "e": 5, "g": 1, "h": None, "i": 7}, dtype="float64")
+    frame = points.assign(name=names, priority=priority.fillna(-float("inf"))).dropna(subset=["name"])
+    expected = frame.sort_values(["priority", "name"], ascending=[False, True], kind="stable")  # plain pandas
+    for index in (pd.Index(list("abcdefghi"), dtype=object), pd.Index(list("abcdefghi"), dtype="str")):
+        rows = mo.label_rows(points.set_axis(index), names.set_axis(names.index.astype("str")), priority)
+        assert [r[2] for r in rows] == list(expected["name"]) and [r[0] for r in rows] == list(expected["lat"])
+        assert [r[2] for r in mo.label_rows(points.set_axis(index), names, priority, limit=4)] == list(expected["name"][:4])
+
+
 def test_place_names_are_text_never_html():
     m = mapping.base_map(LOCAL)
     labels = mo.epci_labels([(45.0, 5.0, HOSTILE), (46.0, 4.0, "Métropole de Lyon")])

@@ -82,6 +82,34 @@ def test_overlays_and_tooltip_codes(display):
     assert mapping.code_from_tooltip("no code") is None and mapping.code_from_tooltip(None) is None
 
 
+def test_a_subset_keeps_the_order_asked_and_its_own_geojson(display):
+    """The subset's GeoJSON (taken from the whole layer's) is shapely's text of its own geometries; unknown codes skipped."""
+    codes = ["200054781", "000000000", display.frame.index[0], display.frame.index[5]]
+    part = display.subset(codes)
+    assert list(part.frame.index) == [codes[0], codes[2], codes[3]] and list(part.geojson.index) == list(part.frame.index)
+    assert list(part.geojson) == list(shapely.to_geojson(part.frame.geometry.to_numpy()))
+    assert len(display.subset([])) == 0 and display.subset([]).geojson.empty
+
+
+def test_a_layer_reaches_streamlit_folium_as_with_folium_feature_groups(display):
+    """Our FeatureGroup (raw rendering) gives streamlit-folium the same layer script as folium's own, addTo line included."""
+    import folium
+    from streamlit_folium import _get_feature_group_string
+
+    from ptce_geo._leaflet import FeatureGroup, OutlineGeoJson
+
+    def layer_text(cls) -> str:
+        m = mapping.epci_map(display, LOCAL)
+        m.render()
+        group = cls(name="Essai « Dessin »")
+        OutlineGeoJson(mapping._collection(display.subset(list(display.frame.index[:2]))), {"color": "#000"}).add_to(group)
+        return _get_feature_group_string(group, m, 3)
+
+    ours = layer_text(FeatureGroup)
+    assert ours == layer_text(folium.FeatureGroup)
+    assert "feature_group_feature_group_3.addTo(map_div);" in ours  # the line the rendering adds, as folium writes it
+
+
 def test_view_for_bounds():
     (lat, lon), zoom = mapping.view_for((2.2, 48.8, 2.5, 48.9))
     assert (round(lat, 2), round(lon, 2)) == (48.85, 2.35) and 10 <= zoom <= 12

@@ -10,14 +10,16 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import pytest
 import shapely
 import shapely.geometry as sg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ptce_geo._spatial import SHARE_TOLERANCE, CommuneIndex, commune_index, snap_shares
+from ptce_geo._spatial import _TRANSFORMERS, SHARE_TOLERANCE, CommuneIndex, _project, commune_index, snap_shares
 from ptce_geo.errors import TerritoryError
+from ptce_geo.geometry import FRANCE_BOUNDS, ZONE_CRS
 from ptce_geo.territory import TerritoryDefinition, build_territory
 from tests.conftest import SHARED, needs_shared
 from tests.source_files import cog_2026
@@ -116,6 +118,22 @@ def test_long_straight_edges_are_straight_in_the_projected_crs(grid):
     assert np.allclose(shares[row], expected[row], atol=1e-9)
     plain = 1 - 0.005 / CELL  # what a share measured in degrees would give
     assert abs(expected["80000"] - plain) > 0.005  # the two readings really differ here
+
+
+@pytest.mark.parametrize("zone", list(ZONE_CRS))
+def test_the_pipeline_transformers_project_exactly_as_from_crs_and_geopandas(zone):
+    """The projections rebuilt from their pipeline text (cheap in a new thread) give the coordinates of pyproj's
+    ``from_crs`` and of geopandas' ``to_crs`` bit for bit, over the zone and the margin a polygon may reach."""
+    x0, y0, x1, y1 = FRANCE_BOUNDS[zone]
+    rng = np.random.default_rng(7)
+    lon, lat = rng.uniform(x0 - 0.6, x1 + 0.6, 5000), rng.uniform(y0 - 0.6, y1 + 0.6, 5000)
+    x, y = _TRANSFORMERS[zone].transform(lon, lat)
+    reference = pyproj.Transformer.from_crs(4326, ZONE_CRS[zone], always_xy=True)
+    assert np.array_equal(np.column_stack([x, y]), np.column_stack(reference.transform(lon, lat)))
+    projected = gpd.GeoSeries(shapely.points(lon, lat), crs=4326).to_crs(ZONE_CRS[zone])
+    assert np.array_equal(x, projected.x.to_numpy()) and np.array_equal(y, projected.y.to_numpy())
+    ring = shapely.Polygon(np.column_stack([lon[:50], lat[:50]]))  # as _spatial projects a polygon
+    assert np.array_equal(shapely.get_coordinates(_project(ring, zone)), np.column_stack(reference.transform(*ring.exterior.xy)))
 
 
 def test_snapping_at_the_tolerance():
