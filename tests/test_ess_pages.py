@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from ptce_geo.sources.sirene import aggregate, write_store
 from tests.sirene_files import ESTABLISHMENT_HEADER, UNIT_HEADER, establishments_frame, units_frame, write_zip
-from tests.test_pages import DIAGNOSTIC
+from tests.test_pages import diagnostic_section
 
 AMIENS = "248000531"
 
@@ -18,11 +18,7 @@ AMIENS = "248000531"
 def diagnostic_ess(root, monkeypatch) -> AppTest:
     monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(root))
     st.cache_resource.clear()
-    at = AppTest.from_file(DIAGNOSTIC, default_timeout=90)
-    at.query_params["epci"] = AMIENS
-    at.run()
-    at.session_state["diag_onglet"] = "ESS"
-    return at.run()
+    return diagnostic_section(AMIENS, "ESS")
 
 
 def test_without_sirene_the_tab_says_data_absent(app_data, monkeypatch):
@@ -59,10 +55,6 @@ def test_with_sirene_the_tab_gives_the_ess_weight(sirene_root, monkeypatch):
 
 def test_zonages_tab_says_qpv_absent_without_the_anct_file(app_data, monkeypatch):
     monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(app_data))
-    at = AppTest.from_file(DIAGNOSTIC, default_timeout=90)
-    at.query_params["epci"] = AMIENS
-    at.run()
-    at.session_state["diag_onglet"] = "Zonages"
-    at.run()
+    at = diagnostic_section(AMIENS, "Zonages")
     assert not at.exception
     assert any(i.value.startswith("QPV : données absentes") and "--only qpv" in i.value for i in at.info)

@@ -41,6 +41,15 @@ def run(path: str, **params) -> AppTest:
     return at.run()
 
 
+def diagnostic_section(epci: str, section: str, timeout: float = 90) -> AppTest:
+    """The Diagnostic page on ``epci`` (a link), then on its section ``section`` (the segmented control's choice)."""
+    at = AppTest.from_file(DIAGNOSTIC, default_timeout=timeout)
+    at.query_params["epci"] = epci
+    at.run()
+    at.session_state["diag_onglet"] = section
+    return at.run()
+
+
 def warnings_of(at: AppTest) -> str:
     return " ".join(w.value for w in at.warning)
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from ptce_geo.cli import main
 from ptce_geo.diagnostic import diagnose
@@ -27,7 +26,7 @@ from ptce_geo.sources.qpv_population import NO_VINTAGE, recognise_qpv_population
 from ptce_geo.sources.tables import read_table
 from ptce_geo.territory import TerritoryDefinition, build_territory
 from tests.official_site import qpv_geojson, write_xlsx
-from tests.test_pages import DIAGNOSTIC
+from tests.test_pages import diagnostic_section
 
 AMIENS_METROPOLE, BAIE_DE_SOMME = "248000531", "200070979"  # CA Amiens Métropole (80021 Amiens); 80001 Abbeville's, as the ANCT writes
 CONTOURS = "QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson"
@@ -252,11 +251,7 @@ def test_the_zonages_tab_shows_the_population_in_qpv(qpv_root, amiens, monkeypat
     st.cache_resource.clear()
     st.cache_data.clear()
     try:
-        at = AppTest.from_file(DIAGNOSTIC, default_timeout=120)
-        at.query_params["epci"] = AMIENS_METROPOLE
-        at.run()
-        at.session_state["diag_onglet"] = "Zonages"
-        at.run()
+        at = diagnostic_section(AMIENS_METROPOLE, "Zonages", timeout=120)
         assert not at.exception
         captions = " ".join(c.value for c in at.caption)
         assert f"Population en QPV : {fr_int(expected)} habitants" in captions and "RP 2020, QPV 2024" in captions

@@ -10,13 +10,11 @@ import gzip
 import io
 import shutil
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from ptce_geo.build import build_cache
 from ptce_geo.cache import read_manifest
@@ -31,9 +29,9 @@ from ptce_geo.sources.local import import_directory
 from ptce_geo.territory import TerritoryDefinition, build_territory
 from ptce_geo.trends import COLUMNS, FULL_COVERAGE, Groups, as_index, trends_by
 from tests.conftest import SHARED, needs_shared
+from tests.test_pages import diagnostic_section
 
 AMIENS, VAL_DE_SOMME = "248000531", "248000499"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _value(frame: pd.DataFrame, ind: str, annee: str, code: str = "A") -> float:
@@ -245,11 +243,7 @@ def test_age_file_gives_age_structure_and_ageing_of_the_territory(embedded_root,
     monkeypatch.setenv("PTCE_GEO_DATA_DIR", str(root))  # the Trajectoire tab draws the age structure instead of the notice
     st.cache_resource.clear()
     try:
-        at = AppTest.from_file(str(ROOT / "app_pages" / "2_Diagnostic.py"), default_timeout=90)
-        at.query_params["epci"] = AMIENS
-        at.run()
-        at.session_state["diag_onglet"] = "Trajectoire"
-        at.run()
+        at = diagnostic_section(AMIENS, "Trajectoire")
         assert not at.exception
         assert "Structure par âge en 2021" in " ".join(m.value for m in at.markdown)
         assert not any("fichier absent" in i.value for i in at.info)

@@ -5,8 +5,6 @@ Expected figures come from the raw CSVs read with plain pandas (``zone_of_2026``
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import folium
 import pandas as pd
 import pytest
@@ -27,11 +25,11 @@ from ptce_geo.territory import TerritoryDefinition, build_territory
 from ptce_geo.zonings import COLUMNS, ZoningParams, Zonings, outside_share, zone_outlines, zoning_alerts
 from tests.conftest import SHARED, needs_shared
 from tests.source_files import AMIENS, cog_2026
+from tests.test_pages import TERRITOIRE, diagnostic_section
 
 VAL_DE_SOMME, CRAON = "248000499", "200048551"  # CC du Val de Somme (next to Amiens), CC du Pays de Craon (Mayenne)
 ZONAGES = SHARED / "insee_zonages"
 FRR_CSV = SHARED / "anct_france_ruralites_revitalisation_2025" / "liste-communes-FRR-juillet2025.csv"
-DIAGNOSTIC_PAGE = str(Path(__file__).resolve().parent.parent / "app_pages" / "2_Diagnostic.py")
 
 
 # --- independent oracle: raw CSVs, plain pandas -------------------------------------------------------------------
@@ -282,11 +280,7 @@ def test_the_map_layer_draws_each_zoning_in_its_own_style():
 
 
 def test_the_diagnostic_page_says_when_zonings_are_absent(app_data):
-    at = AppTest.from_file(DIAGNOSTIC_PAGE, default_timeout=90)
-    at.query_params["epci"] = AMIENS
-    at.run()
-    at.session_state["diag_onglet"] = "Zonages"
-    at.run()
+    at = diagnostic_section(AMIENS, "Zonages")
     assert not at.exception and "Zonages absents : python -m ptce_geo data import" in " ".join(i.value for i in at.info)
 
 
@@ -300,11 +294,7 @@ def shared_app(shared_root, monkeypatch):
 
 @needs_shared
 def test_the_diagnostic_page_lists_the_zones_touched(shared_app):
-    at = AppTest.from_file(DIAGNOSTIC_PAGE, default_timeout=90)
-    at.query_params["epci"] = f"{AMIENS},{VAL_DE_SOMME}"
-    at.run()
-    at.session_state["diag_onglet"] = "Zonages"
-    at.run()
+    at = diagnostic_section(f"{AMIENS},{VAL_DE_SOMME}", "Zonages")
     assert not at.exception
     zones = [df.value for df in at.dataframe if "Part de la zone dans le territoire" in df.value.columns]
     assert len(zones) == 3 and "Amiens" in set(zones[0]["Zone"])
@@ -312,7 +302,7 @@ def test_the_diagnostic_page_lists_the_zones_touched(shared_app):
 
 @needs_shared
 def test_the_territory_map_draws_the_zones_touched_when_asked(shared_app):
-    at = AppTest.from_file(str(Path(DIAGNOSTIC_PAGE).parent / "1_Territoire.py"), default_timeout=90)
+    at = AppTest.from_file(TERRITOIRE, default_timeout=90)
     at.query_params["epci"] = f"{AMIENS},{VAL_DE_SOMME}"
     at.run()
     box = at.checkbox(key="ter_zonages")
