@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from ptce_geo.build import ensure_cache  # noqa: E402
 from ptce_geo.cache import data_dir  # noqa: E402
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, draw_polygon, stop_process  # noqa: E402
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, PAINTED_JS, draw_polygon, stop_process  # noqa: E402
 
 BARE_TEXT = "Page nue de référence"
 AMIENS = (49.894, 2.295)  # clicked: CA Amiens Métropole (248000531)
@@ -70,14 +70,12 @@ _STATE_JS = """() => {
     const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
     const w = frame && frame.contentWindow, m = w && w.map;
     const svg = w && w.document ? w.document.querySelectorAll('path.leaflet-interactive:not([d="M0 0"])').length : 0;
-    const l = m && m.ptceEpci, r = l && l.options.renderer;  // EPCI painted on a canvas: in view, no repaint pending
-    const painted = r && r._map && !r._redrawRequest ? l.getLayers().filter(p => p._parts && p._parts.length).length : 0;
-    const paths = svg + painted;
+    const paths = svg + (m && m.ptceEpci ? (PAINTED)(m.ptceEpci) : 0);  // SVG paths (older versions) or the canvas
     const c = m && m._loaded ? m.getCenter() : null;
     return {idle, paths, url: location.search, ready: !!c && !m._animatingZoom,
             running: !!app && app.dataset.testScriptState === 'running',
             view: c ? [Math.round(c.lat * 1000), Math.round(c.lng * 1000), m.getZoom()].join() : ''};
-}"""
+}""".replace("(PAINTED)", f"({PAINTED_JS})")
 
 
 def _free_port() -> int:

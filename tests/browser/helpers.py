@@ -22,8 +22,8 @@ from pathlib import Path
 from playwright.sync_api import Error as PlaywrightError
 
 __all__ = [
-    "ROOT", "ARTIFACTS", "CHROMIUM", "CHROMIUM_ARGS", "TIMINGS", "MAP_IFRAME", "LONG", "wait_epci_shown", "epci_count", "shot", "settle",
-    "map_frame", "open_map", "open_tab", "section_button", "pick_epci", "draw_vertex", "draw_polygon", "zoom_in", "uploader",
+    "ROOT", "ARTIFACTS", "CHROMIUM", "CHROMIUM_ARGS", "TIMINGS", "MAP_IFRAME", "PAINTED_JS", "LONG", "wait_epci_shown", "epci_count", "shot",
+    "settle", "map_frame", "open_map", "open_tab", "section_button", "pick_epci", "draw_vertex", "draw_polygon", "zoom_in", "uploader",
     "stop_process", "track_runs", "runs_finished", "wait_run_after", "run_log",
 ]
 
@@ -40,10 +40,9 @@ MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 # repaint pending. Over every map frame of the page: a new map replaces the frame.
 _EPCI_LAYERS_JS = f"""() => [...document.querySelectorAll('{MAP_IFRAME}')]
     .map(f => f.contentWindow && f.contentWindow.map && f.contentWindow.map.ptceEpci).filter(l => !!l)"""
-_EPCI_SHOWN_JS = f"""(n) => ({_EPCI_LAYERS_JS})().some(l => {{
-    const r = l.options.renderer;
-    return !!r._map && !r._redrawRequest && l.getLayers().filter(p => p._parts && p._parts.length).length > n;
-}})"""
+PAINTED_JS = """(l) => { const r = l.options.renderer;
+    return r._map && !r._redrawRequest ? l.getLayers().filter(p => p._parts && p._parts.length).length : 0; }"""
+_EPCI_SHOWN_JS = f"""(n) => ({_EPCI_LAYERS_JS})().some(l => ({PAINTED_JS})(l) > n)"""
 LONG = 180_000  # ms: a cold page (reference loaded, 2 MB map) on a loaded 2-core machine: 72 s measured at load 19
 
 # True once Streamlit has finished its run and no element is stale, for ``quiet`` ms in a row: a component's
