@@ -19,20 +19,27 @@ sel, current = project.page_territory(ref)
 bounds = territory.bounds(current)
 names = ref.epci["nom"].to_dict()  # a dict: 1,253 labels per run, 30 µs each through a pandas Series
 
+PARTS = ["EPCI", "Dessin ou contour", "Communes"]
+
 
 def panel() -> None:
     """The territory at a glance, then how to build it: EPCI, drawing or imported contour, communes."""
     panels.glance(current)
     if bounds:
         st.button("Centrer la carte sur le territoire", key="ter_zoom", on_click=maps.recentre, args=(bounds,))
-    tab_epci, tab_shape, tab_communes = st.tabs(["EPCI", "Dessin ou contour", "Communes"], key="ter_onglet")
-    with tab_epci:
+    # A segmented control, not st.tabs: only the part shown is built and sent. Hidden tabs were rendered anyway, and
+    # re-rendering them after each click or drawing took the browser about 0.3 s (see bench/bench_map_browser.py).
+    # a link or a reload of a drawn or imported territory opens on its drawing (the default only applies to a new page)
+    first = PARTS[1] if sel.polygon is not None and not sel.epci else PARTS[0]
+    part = st.segmented_control("Construire le territoire", PARTS, key="ter_onglet", default=first, required=True,
+                                label_visibility="collapsed")
+    if part == "EPCI":
         st.session_state["ter_epci"] = list(sel.epci)
         st.multiselect("EPCI du territoire (nom ou SIREN)", sorted(names, key=names.get), key="ter_epci",
                        format_func=lambda code: f"{names.get(code, code)} — {code}", placeholder="Tapez un nom ou un SIREN…",
                        on_change=lambda: territory.apply(replace(state.stored(), epci=tuple(st.session_state["ter_epci"])), "Choix des EPCI"))
         panels.selection_summary(ref, sel)
-    with tab_shape:
+    elif part == "Dessin ou contour":
         if sel.drawings:
             st.markdown(f"**Polygone dessiné** : {panels.drawing_text(sel)}")
             if sel.self_intersecting:
@@ -49,7 +56,7 @@ def panel() -> None:
                   on_change=lambda: territory.apply(replace(state.stored(), min_share=st.session_state["ter_seuil"] / 100),
                                                     "Changement du seuil"))
         panels.edge_communes(ref, sel, current)
-    with tab_communes:
+    else:
         panels.commune_search(current)
         panels.commune_lists(ref, sel)
 

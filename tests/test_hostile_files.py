@@ -261,7 +261,9 @@ def test_acteurs_page_refuses_the_bomb_and_stays_usable(app_data):
 
 
 def test_territoire_page_refuses_a_zipped_shapefile_bomb(app_data):
-    at = _app("app_pages/1_Territoire.py")
+    from tests.test_pages import territoire_part
+
+    at = territoire_part(_app("app_pages/1_Territoire.py"), "Dessin ou contour")
     widget = next(w for w in at.file_uploader if "contour" in w.label)
     widget.set_value(("contour.zip", _zip({"contour.shp": b"\0" * 30_000_000, "contour.dbf": b""}), "application/zip")).run()
     assert not at.exception and "archive piégée" in _messages(at)

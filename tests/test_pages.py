@@ -5,7 +5,9 @@ import json
 import zipfile
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
+import shapely
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -38,6 +40,12 @@ def run(path: str, **params) -> AppTest:
     at = AppTest.from_file(path, default_timeout=90)
     for key, value in params.items():
         at.query_params[key] = value
+    return at.run()
+
+
+def territoire_part(at: AppTest, part: str) -> AppTest:
+    """The Territoire page's panel switched to ``part`` (its segmented control: only the part shown is built)."""
+    at.button_group(key="ter_onglet").set_value(part)
     return at.run()
 
 
@@ -115,6 +123,7 @@ def test_picking_epci_writes_the_url(app_data):
 
 def test_commune_inputs_keep_valid_codes_and_explain_the_others(app_data):
     at = run(TERRITOIRE)
+    territoire_part(at, "Communes")
     at.text_input(key="ter_communes").input("75056, 1001, 99999, abc").run()
     assert not at.exception
     assert at.session_state["selection"].communes == ("75056", "01001")
@@ -134,6 +143,7 @@ def test_an_arrondissement_in_the_url_gives_its_commune_with_a_note(app_data, co
 
 def test_an_arrondissement_typed_in_the_commune_list_is_kept(app_data):
     at = run(TERRITOIRE)
+    territoire_part(at, "Communes")
     at.text_input(key="ter_communes").input("75120, 75121").run()
     assert not at.exception
     assert at.session_state["selection"].communes == ("75120",)
@@ -167,7 +177,7 @@ def test_empty_page_invites_to_build_a_territory(app_data):
 
 
 def upload(at: AppTest, name: str, content: bytes) -> AppTest:
-    widget = next(w for w in at.file_uploader if "contour" in w.label)
+    widget = next(w for w in territoire_part(at, "Dessin ou contour").file_uploader if "contour" in w.label)
     widget.set_value((name, content, "application/octet-stream"))
     return at.run()
 
@@ -217,8 +227,18 @@ def test_an_uploaded_polygon_joins_the_territory_and_survives_a_reload(app_data,
 
 def test_a_self_intersecting_drawing_is_repaired_with_a_warning(app_data):
     at = run(TERRITOIRE, polygone="2.2,49.85;2.4,49.95;2.4,49.85;2.2,49.95")  # a bow tie
-    assert not at.exception
+    assert not at.exception and at.button_group(key="ter_onglet").value == "Dessin ou contour"  # a drawn link opens on it
     assert "se recoupe" in warnings_of(at) and int(metrics(at)["Communes"]) > 0
+
+
+def test_a_link_with_epci_and_a_drawing_opens_on_the_epci_and_keeps_its_part_after_a_drawing(app_data):
+    at = run(TERRITOIRE, epci=AMIENS, polygone="2.2,49.85;2.4,49.85;2.4,49.95;2.2,49.95")
+    assert at.button_group(key="ter_onglet").value == "EPCI"
+    at = run(TERRITOIRE)
+    assert at.button_group(key="ter_onglet").value == "EPCI"
+    at.query_params["polygone"] = "2.2,49.85;2.4,49.85;2.4,49.95;2.2,49.95"  # as a drawing does
+    at.session_state["selection"] = Selection(drawings=(((2.2, 49.85), (2.4, 49.85), (2.4, 49.95), (2.2, 49.95)),))
+    assert at.run().button_group(key="ter_onglet").value == "EPCI" and int(metrics(at)["Communes"]) > 0  # drawn, not moved
 
 
 def test_a_drawing_in_the_sea_from_a_link_says_why_in_french(app_data):
@@ -232,6 +252,7 @@ def test_moving_the_threshold_to_an_empty_territory_is_refused(app_data, embedde
     ring = tuple((round(x, 5), round(y, 5)) for x, y in inner.exterior.coords[:-1])
     at = run(TERRITOIRE, polygone=encode_rings((ring,)))
     assert not at.exception and errors_of(at) == "" and metrics(at)["Communes"] == "1"
+    territoire_part(at, "Dessin ou contour")
     at.slider(key="ter_seuil").set_value(100).run()
     assert "Changement du seuil refusé" in errors_of(at) and "Sélection vide" in errors_of(at)
     assert at.session_state["selection"].min_share == 0.5 and at.slider(key="ter_seuil").value == 50
@@ -239,12 +260,36 @@ def test_moving_the_threshold_to_an_empty_territory_is_refused(app_data, embedde
 
 def test_commune_search_adds_and_excludes(app_data):
     at = run(TERRITOIRE, epci=AMIENS)
+    territoire_part(at, "Communes")
     at.text_input(key="ter_cherche").input("amiens").run()
     at.button(key="ter_exclure_80021").click().run()
     assert at.session_state["selection"].excluded == ("80021",)
     at.text_input(key="ter_cherche").input("Abbeville").run()
     at.button(key="ter_ajouter_80001").click().run()
     assert at.session_state["selection"].communes == ("80001",) and query(at, "communes") == "80001"
+
+
+def test_cut_communes_are_boxes_ticked_by_their_share_and_toggled_one_by_one(app_data, embedded):
+    """Each commune cut by the drawing is a box, ticked when at least half of it lies in the polygon (the default
+    threshold): shares from geopandas in Lambert-93, communes within a point of the threshold left out."""
+    polygon = shapely.geometry.shape(NEAR_AMIENS)
+    communes = gpd.GeoDataFrame(geometry=embedded.communes.geometry, crs=4326).to_crs(2154)
+    shape = gpd.GeoSeries([polygon], crs=4326).to_crs(2154).iloc[0]
+    shares = communes.intersection(shape).area / communes.area
+    cut = shares[(shares > 0.001) & (shares < 0.999)]
+    at = territoire_part(run(TERRITOIRE, polygone=encode_rings((tuple(polygon.exterior.coords[:-1]),))), "Dessin ou contour")
+    boxes = {box.key.removeprefix("ter_coupee_"): box for box in at.checkbox if box.key.startswith("ter_coupee_")}
+    assert set(boxes) == set(cut.index)
+    clear = cut[(cut - 0.5).abs() > 0.01]
+    assert {code: boxes[code].value for code in clear.index} == {code: bool(share >= 0.5) for code, share in clear.items()}
+    assert all(f"({code}) — " in boxes[code].label and "dans le polygone" in boxes[code].label for code in boxes)
+    outside, inside = clear[clear < 0.5].idxmax(), clear[clear >= 0.5].idxmin()  # the nearest to the threshold on each side
+    at.checkbox(key=f"ter_coupee_{outside}").check().run()
+    assert at.session_state["selection"].communes == (outside,) and at.checkbox(key=f"ter_coupee_{outside}").value is True
+    at.checkbox(key=f"ter_coupee_{inside}").uncheck().run()
+    assert at.session_state["selection"].excluded == (inside,) and at.checkbox(key=f"ter_coupee_{inside}").value is False
+    at.checkbox(key=f"ter_coupee_{outside}").uncheck().run()
+    assert at.session_state["selection"].communes == () and at.checkbox(key=f"ter_coupee_{outside}").value is False
 
 
 def test_toggling_cut_communes_uses_the_lists_only_when_needed():

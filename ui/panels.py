@@ -34,7 +34,8 @@ __all__ = [
 
 MAX_UPLOAD_MB = 5  # an imported contour; the uploader itself refuses beyond HARD_UPLOAD_MB (Streamlit's own English message)
 HARD_UPLOAD_MB = 50
-_UPLOAD_VERSION, _EDGE_VERSION = "_ter_upload_version", "_ter_edge_version"
+_UPLOAD_VERSION = "_ter_upload_version"
+EDGE_ROWS_SHOWN, EDGE_LIST_HEIGHT = 8, 320  # beyond 8 cut communes, their list scrolls within 320 px
 
 
 
@@ -253,16 +254,18 @@ def toggle_communes(sel: state.Selection, wanted: dict[str, bool], by_rule: dict
     return replace(sel, communes=tuple(communes), excluded=tuple(excluded))
 
 
-def _edge_changed(widget: str, codes: list[str], by_rule: list[bool]) -> None:
-    """Cut communes ticked in or out in the editor."""
-    edits = (st.session_state.get(widget) or {}).get("edited_rows", {})
-    wanted = {codes[int(row)]: bool(change["Dans le territoire"]) for row, change in edits.items() if "Dans le territoire" in change}
-    territory.apply(toggle_communes(state.stored(), wanted, dict(zip(codes, by_rule, strict=True))), "Modification des communes coupées")
-    st.session_state[_EDGE_VERSION] = st.session_state.get(_EDGE_VERSION, 0) + 1  # the editor restarts from the new territory
+def _edge_ticked(widget: str, code: str, by_rule: bool) -> None:
+    """A cut commune ticked in or out of the territory."""
+    wanted = {code: bool(st.session_state[widget])}
+    territory.apply(toggle_communes(state.stored(), wanted, {code: by_rule}), "Modification des communes coupées")
 
 
 def edge_communes(ref: Reference, sel: state.Selection, current: territory.Current) -> None:
-    """Communes cut by the polygon, with the share of their area inside; tick to include or exclude each one."""
+    """Communes cut by the polygon, with the share of their area inside; one box each to include or exclude it.
+
+    Check boxes, not a table editor: the editor's grid cost the browser about 0.35 s each time a drawing made it
+    appear, and it is drawn on a canvas that screen readers cannot read; a box is read, and ticked with the keyboard.
+    """
     if current.territory is None or sel.polygon is None:
         return
     edge = current.territory.edge
@@ -273,19 +276,13 @@ def edge_communes(ref: Reference, sel: state.Selection, current: territory.Curre
     st.markdown(f"**{count(len(edge), 'commune coupée', 'communes coupées')} par le polygone** "
                 f"({count(inside, 'retenue', 'retenues')}) — cochez ou décochez pour inclure ou exclure.")
     names = ref.epci["nom"]
-    by_rule = [bool(share >= sel.min_share or epci in sel.epci) for share, epci in zip(edge["part_surface"], edge["code_epci"], strict=True)]
-    table = pd.DataFrame({
-        "Commune": edge["nom"].astype(str), "Code": edge.index.astype(str),
-        "EPCI": [str(names.get(c, "")) for c in edge["code_epci"]],
-        "Population": [fr_int(v) for v in edge["population"]],
-        "Part dans le polygone": [fr_percent(v, 1) for v in edge["part_surface"]],
-        "Dans le territoire": edge["dans_territoire"].astype(bool),
-    }).reset_index(drop=True)
-    widget = f"ter_coupees_{st.session_state.get(_EDGE_VERSION, 0)}"
-    st.data_editor(table, key=widget, hide_index=True, disabled=[c for c in table.columns if c != "Dans le territoire"],
-                   on_change=_edge_changed, args=(widget, list(table["Code"]), by_rule), height=min(38 + 35 * len(table), 320),
-                   column_order=("Dans le territoire", "Commune", "Part dans le polygone", "Population", "EPCI", "Code"),  # the box first
-                   column_config={"Dans le territoire": st.column_config.CheckboxColumn("Dans le territoire", pinned=True, width="small")})
+    rows = zip(edge.index, edge["nom"], edge["part_surface"], edge["population"], edge["code_epci"], edge["dans_territoire"], strict=True)
+    with st.container(height=EDGE_LIST_HEIGHT if len(edge) > EDGE_ROWS_SHOWN else "content", border=len(edge) > EDGE_ROWS_SHOWN):
+        for code, name, share, population, epci, kept in rows:
+            widget = f"ter_coupee_{code}"
+            st.session_state[widget] = bool(kept)  # the box shows the territory as it is now, whatever was ticked before
+            label = f"{md(name)} ({code}) — {fr_percent(share, 1)} dans le polygone · {fr_int(population)} hab. · {md(names.get(epci, ''))}"
+            st.checkbox(label, key=widget, on_change=_edge_ticked, args=(widget, code, bool(share >= sel.min_share or epci in sel.epci)))
 
 
 def _uploaded(widget: str) -> None:
