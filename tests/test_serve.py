@@ -8,6 +8,9 @@ sends the second kind of link to its page with ``?lien_trop_long=…``, which th
 from __future__ import annotations
 
 import http.client
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,9 +19,11 @@ from streamlit.web.server.starlette import starlette_server
 
 from ptce_geo.fr_format import fr_int
 from tests.browser.helpers import running_server
+from ui.links import LINK_TOO_LONG_PARAM, MAX_QUERY_CHARS, MAX_QUERY_FIELDS, query_too_long
 from ui.serve import MAX_REQUEST_HEAD, uvicorn_options
-from ui.state import LINK_TOO_LONG_PARAM, MAX_QUERY_CHARS, MAX_QUERY_FIELDS, encode_rings, parse_query, query_too_long
+from ui.state import encode_rings, parse_query
 
+ROOT = Path(__file__).resolve().parent.parent
 ONE_MB_POLYGON = encode_rings((((5.0, 46.0), (5.01, 46.0), (5.01, 46.01), (5.0, 46.01)),)) + ";5.00000,46.00000" * 60_000
 
 
@@ -38,6 +43,14 @@ def test_the_server_options_are_streamlit_runs_plus_the_long_head():
 
 
 # --- the rules, at their boundaries -------------------------------------------------------------------------------
+
+def test_the_server_starts_listening_before_the_data_stack_is_imported():
+    """The app's data stack (pandas, geopandas, folium, ~1 s here) is imported by ``prepare`` once the server listens,
+    while the browser loads Streamlit's page, not before the server answers."""
+    code = "import sys, ui.serve; print(sorted({'pandas', 'geopandas', 'shapely', 'folium', 'ui.state'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+
 
 @pytest.mark.parametrize(("query", "too_long"), [
     ("a" * MAX_QUERY_CHARS, False),

@@ -8,7 +8,7 @@ may reach ``MAX_REQUEST_HEAD`` bytes (Chromium's own URL limit, so the memory he
 the parser is h11 even when httptools is installed (httptools has its own fixed limit, about 64 KiB here).
 
 Past uvicorn, Streamlit itself drops a query string over 512 Ki characters or 1,000 parameters without a word
-(``ui.state.query_too_long``): ``LongLinks`` sends such a request to the same page with ``?lien_trop_long=…`` instead,
+(``ui.links.query_too_long``): ``LongLinks`` sends such a request to the same page with ``?lien_trop_long=…`` instead,
 which the page reports in French (``ui.state.parse_query``).
 
 While the browser loads Streamlit's own page, the server already prepares the first one (``prepare``, st.App's lifespan):
@@ -41,8 +41,7 @@ from starlette.middleware import Middleware
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ptce_geo.fr_format import fr_number
-from ui.state import LINK_TOO_LONG_PARAM, query_too_long
+from ui.links import LINK_TOO_LONG_PARAM, query_too_long  # light: the data stack is imported by ``prepare``, after the start
 
 __all__ = ["MAX_REQUEST_HEAD", "SCRIPT", "READY", "LongLinks", "prepare", "uvicorn_options", "main"]
 
@@ -81,6 +80,7 @@ def _first_page() -> None:
     started = time.perf_counter()
     import folium.plugins  # noqa: F401 - imported by streamlit_folium
 
+    from ptce_geo.fr_format import fr_number
     from ui import loaders, panels, project, territory, zonings_panel  # noqa: F401 - the Territoire page's
 
     try:

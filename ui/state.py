@@ -41,6 +41,7 @@ from ptce_geo.fr_format import count, fr_int
 from ptce_geo.geometry import polygonal
 from ptce_geo.project import Project
 from ptce_geo.territory import TerritoryDefinition
+from ui.links import LINK_TOO_LONG_PARAM, MAX_QUERY_CHARS, MAX_QUERY_FIELDS
 
 __all__ = [
     "Selection",
@@ -50,10 +51,6 @@ __all__ = [
     "parse_query",
     "link_conflict",
     "MAX_PARAM_CHARS",
-    "MAX_QUERY_CHARS",
-    "MAX_QUERY_FIELDS",
-    "LINK_TOO_LONG_PARAM",
-    "query_too_long",
     "encode_rings",
     "decode_rings",
     "rings_from_features",
@@ -92,9 +89,6 @@ MAX_URL_VERTICES = 400  # ~9,000 characters of URL: beyond, the drawing is store
 MAX_PARAM_CHARS = 20_000  # a longer parameter was not written by the app (a drawing this large travels as dessin=ID)
 # Streamlit drops, silently, a whole query string longer than this or with more parameters
 # (streamlit.runtime.state.query_params): ui/serve.py sends such a link to its page with ?lien_trop_long=<chars>,<params>
-MAX_QUERY_CHARS = 512 * 1024
-MAX_QUERY_FIELDS = 1000
-LINK_TOO_LONG_PARAM = "lien_trop_long"
 _LISTS = ("epci", "communes", "exclues")  # repeated list parameters are all read (epci=A&epci=B = epci=A,B)
 _STATE, _URL, _WARNINGS, _NOTICES = "selection", "_selection_url", "_selection_url_warnings", "_selection_notices"
 _PROJECT, _INVENTORY, _SYNCED = "project_open", "actors_inventory", "project_synced"
@@ -309,11 +303,6 @@ def parse_query(params: Mapping[str, str | list[str]], current: Selection | None
             warnings.append(f"Paramètre d'URL « polygone » ignoré : {detail}.")
     sel = _stored_shapes(params, sel, load, warnings)
     return sel, warnings
-
-
-def query_too_long(query: str) -> bool:
-    """True for a query string (without « ? ») that Streamlit would drop without a word."""
-    return len(query) > MAX_QUERY_CHARS or query.count("&") + 1 > MAX_QUERY_FIELDS
 
 
 def _too_long_link(sizes: str) -> str:

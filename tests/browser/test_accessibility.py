@@ -114,7 +114,8 @@ def tab_to(page, role: str, name: str, key: str = "Tab", limit: int = 400) -> No
 
 
 def selected_tab(page) -> str:
-    return page.locator('[role="tab"][aria-selected="true"]').first.inner_text().strip()
+    """The tab, or the choice of a segmented control (the Territoire page's parts), shown now."""
+    return page.locator('[role="tab"][aria-selected="true"], [data-testid=stButtonGroup] [aria-checked="true"]').first.inner_text().strip()
 
 
 def test_choose_an_epci_read_the_diagnostic_and_export_with_the_keyboard_alone(page, server):
