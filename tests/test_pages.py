@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 import streamlit as st
@@ -16,7 +17,7 @@ from ptce_geo.diagnostic import diagnose
 from ptce_geo.export import tables
 from ptce_geo.territory import TerritoryDefinition, build_territory
 from tests.conftest import needs_shared
-from ui.panels import toggle_communes
+from ui.panels import EDGE_BOXES_MAX, boxed_edge, toggle_communes
 from ui.state import Selection, encode_rings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -290,6 +291,32 @@ def test_cut_communes_are_boxes_ticked_by_their_share_and_toggled_one_by_one(app
     assert at.session_state["selection"].excluded == (inside,) and at.checkbox(key=f"ter_coupee_{inside}").value is False
     at.checkbox(key=f"ter_coupee_{outside}").uncheck().run()
     assert at.session_state["selection"].communes == () and at.checkbox(key=f"ter_coupee_{outside}").value is False
+
+
+def test_a_large_drawing_boxes_the_communes_nearest_the_threshold_and_says_so(app_data, embedded):
+    """A 2° square cuts about 270 communes: only ``EDGE_BOXES_MAX`` get a box, the nearest to the threshold by a
+    geopandas share; a caption says the others follow the threshold."""
+    ring = ((2.0, 47.5), (4.0, 47.5), (4.0, 49.5), (2.0, 49.5))
+    polygon = shapely.geometry.Polygon(ring)
+    communes = gpd.GeoDataFrame(geometry=embedded.communes.geometry, crs=4326).to_crs(2154)
+    shares = communes.intersection(gpd.GeoSeries([polygon], crs=4326).to_crs(2154).iloc[0]).area / communes.area
+    cut = shares[(shares > 0.001) & (shares < 0.999)]
+    assert len(cut) > EDGE_BOXES_MAX + 50
+    at = territoire_part(run(TERRITOIRE, polygone=encode_rings((ring,))), "Dessin ou contour")
+    boxed = {box.key.removeprefix("ter_coupee_") for box in at.checkbox if box.key.startswith("ter_coupee_")}
+    assert len(boxed) == EDGE_BOXES_MAX
+    distance = (cut - 0.5).abs().sort_values()
+    assert set(distance.index[:EDGE_BOXES_MAX - 3]) <= boxed and not boxed & set(distance.index[EDGE_BOXES_MAX + 3:])
+    assert any("autres suivent le seuil" in c.value for c in at.caption)
+
+
+def test_boxed_cut_communes_at_the_limit_and_those_changed_by_hand_first():
+    edge = pd.DataFrame({"part_surface": [0.9, 0.55, 0.5, 0.3, 0.1]}, index=["A", "B", "C", "D", "E"])
+    assert boxed_edge(edge, Selection(), most=5).index.tolist() == ["A", "B", "C", "D", "E"]  # all, up to the limit
+    assert boxed_edge(edge, Selection(), most=4).index.tolist() == ["A", "B", "C", "D"]  # E is the farthest from 0.5
+    assert boxed_edge(edge, Selection(), most=2).index.tolist() == ["B", "C"]
+    assert boxed_edge(edge, Selection(excluded=("A",), communes=("E",)), most=3).index.tolist() == ["A", "C", "E"]
+    assert boxed_edge(edge, Selection(min_share=0.3), most=1).index.tolist() == ["D"]
 
 
 def test_toggling_cut_communes_uses_the_lists_only_when_needed():

@@ -29,13 +29,14 @@ from ui import loaders, state, territory
 __all__ = [
     "MAX_UPLOAD_MB", "md", "md_multiline", "indicator_label", "selection_summary",
     "drawing_text", "commune_lists", "page_link", "toggle_communes", "glance", "banner", "describe", "edge_communes", "upload_contour",
-    "commune_search", "search_communes",
+    "commune_search", "search_communes", "boxed_edge", "EDGE_BOXES_MAX",
 ]
 
 MAX_UPLOAD_MB = 5  # an imported contour; the uploader itself refuses beyond HARD_UPLOAD_MB (Streamlit's own English message)
 HARD_UPLOAD_MB = 50
 _UPLOAD_VERSION = "_ter_upload_version"
 EDGE_ROWS_SHOWN, EDGE_LIST_HEIGHT = 8, 320  # beyond 8 cut communes, their list scrolls within 320 px
+EDGE_BOXES_MAX = 40  # boxes drawn after a drawing: 266 of them (a 2° square) cost the browser ~0.9 s more per run
 
 
 
@@ -260,6 +261,16 @@ def _edge_ticked(widget: str, code: str, by_rule: bool) -> None:
     territory.apply(toggle_communes(state.stored(), wanted, {code: by_rule}), "Modification des communes coupées")
 
 
+def boxed_edge(edge: pd.DataFrame, sel: state.Selection, most: int = EDGE_BOXES_MAX) -> pd.DataFrame:
+    """The cut communes given a box: all of them up to ``most``, else those already ticked in or out by hand, then those
+    whose share is nearest the threshold (the ones a user may want to change), in ``edge``'s order."""
+    if len(edge) <= most:
+        return edge
+    by_hand = edge.index.isin(sel.communes) | edge.index.isin(sel.excluded)
+    distance = (edge["part_surface"] - sel.min_share).abs().where(~by_hand, -1.0)
+    return edge[edge.index.isin(distance.nsmallest(most).index)]
+
+
 def edge_communes(ref: Reference, sel: state.Selection, current: territory.Current) -> None:
     """Communes cut by the polygon, with the share of their area inside; one box each to include or exclude it.
 
@@ -276,8 +287,14 @@ def edge_communes(ref: Reference, sel: state.Selection, current: territory.Curre
     st.markdown(f"**{count(len(edge), 'commune coupée', 'communes coupées')} par le polygone** "
                 f"({count(inside, 'retenue', 'retenues')}) — cochez ou décochez pour inclure ou exclure.")
     names = ref.epci["nom"]
-    rows = zip(edge.index, edge["nom"], edge["part_surface"], edge["population"], edge["code_epci"], edge["dans_territoire"], strict=True)
-    with st.container(height=EDGE_LIST_HEIGHT if len(edge) > EDGE_ROWS_SHOWN else "content", border=len(edge) > EDGE_ROWS_SHOWN):
+    shown = boxed_edge(edge, sel)
+    if len(shown) < len(edge):
+        st.caption(f"Seules les {fr_int(len(shown))} communes dont la part est la plus proche du seuil "
+                   f"({fr_percent(sel.min_share)}), et celles déjà modifiées, sont listées : les {fr_int(len(edge) - len(shown))} "
+                   "autres suivent le seuil. La partie « Communes » ajoute ou exclut n'importe quelle commune.")
+    rows = zip(shown.index, shown["nom"], shown["part_surface"], shown["population"], shown["code_epci"], shown["dans_territoire"],
+               strict=True)
+    with st.container(height=EDGE_LIST_HEIGHT if len(shown) > EDGE_ROWS_SHOWN else "content", border=len(shown) > EDGE_ROWS_SHOWN):
         for code, name, share, population, epci, kept in rows:
             widget = f"ter_coupee_{code}"
             st.session_state[widget] = bool(kept)  # the box shows the territory as it is now, whatever was ticked before
