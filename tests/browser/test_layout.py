@@ -13,7 +13,8 @@ pytestmark = pytest.mark.browser
 
 AMIENS = "248000531"
 
-# Elements wider than their box: the page itself, a select box's chosen value, an expander's content.
+# Elements wider than their box: the page itself, a select box's chosen value, an expander's content, a button of a
+# segmented control (the Territoire panel's parts, the Diagnostic's sections) beyond its column.
 _OVERFLOWS_JS = """() => {
     const out = [];
     const root = document.scrollingElement;
@@ -24,6 +25,11 @@ _OVERFLOWS_JS = """() => {
     for (const details of document.querySelectorAll('[data-testid=stExpanderDetails]')) {
         if (details.offsetParent !== null && details.scrollWidth > details.clientWidth + 1)
             out.push(`expander ${details.scrollWidth} > ${details.clientWidth}`);
+    }
+    for (const button of document.querySelectorAll('[data-testid=stButtonGroup] button')) {
+        const column = button.closest('[data-testid=stColumn], [data-testid=stMain]').getBoundingClientRect();
+        const box = button.getBoundingClientRect();
+        if (box.right > column.right + 1 || box.left < column.left - 1) out.push(`button « ${button.innerText} » out of its column`);
     }
     return out;
 }"""
