@@ -87,8 +87,6 @@ _CSV_FLAVOUR, DEFAULT_CSV_FLAVOUR = "_csv_format", "standard"
 DEFAULT_MIN_SHARE = 0.5
 MAX_URL_VERTICES = 400  # ~9,000 characters of URL: beyond, the drawing is stored server-side under an id
 MAX_PARAM_CHARS = 20_000  # a longer parameter was not written by the app (a drawing this large travels as dessin=ID)
-# Streamlit drops, silently, a whole query string longer than this or with more parameters
-# (streamlit.runtime.state.query_params): ui/serve.py sends such a link to its page with ?lien_trop_long=<chars>,<params>
 _LISTS = ("epci", "communes", "exclues")  # repeated list parameters are all read (epci=A&epci=B = epci=A,B)
 _STATE, _URL, _WARNINGS, _NOTICES = "selection", "_selection_url", "_selection_url_warnings", "_selection_notices"
 _PROJECT, _INVENTORY, _SYNCED = "project_open", "actors_inventory", "project_synced"
