@@ -29,11 +29,10 @@ def panel() -> None:
         st.button("Centrer la carte sur le territoire", key="ter_zoom", on_click=maps.recentre, args=(bounds,))
     # a link or a reload of a drawn or imported territory opens on its drawing (the default only applies to a new page)
     first = PARTS[1] if sel.polygon is not None and not sel.epci else PARTS[0]
-    st.html("<style>.st-key-ter_onglet [role=radiogroup]{flex-wrap:wrap}</style>")  # 1024 px wide, « Communes » goes below
     # A segmented control, not st.tabs: only the part shown is built and sent. Hidden tabs were rendered anyway, and
     # re-rendering them after each click or drawing took the browser about 0.3 s (see bench/bench_map_browser.py).
     part = st.segmented_control("Construire le territoire", PARTS, key="ter_onglet", default=first, required=True,
-                                label_visibility="collapsed")
+                                label_visibility="collapsed", wrap=True)  # in a column, 1024 px wide: « Communes » below
     if part == "EPCI":
         st.session_state["ter_epci"] = list(sel.epci)
         st.multiselect("EPCI du territoire (nom ou SIREN)", sorted(names, key=names.get), key="ter_epci",
