@@ -164,6 +164,33 @@ def test_choose_an_epci_read_the_diagnostic_and_export_with_the_keyboard_alone(p
     assert page.failed == [] and page.external == []
 
 
+def test_the_cut_communes_and_the_territoire_parts_work_with_the_keyboard(page, server):
+    """A drawn territory opens on its drawing; a cut commune's box is reached with Tab and ticked with the space bar, and
+    the panel's parts are a segmented control that keeps the focus through the run it starts."""
+    page.goto(server["url"] + "/Territoire?polygone=2.2,49.85;2.4,49.85;2.4,49.95;2.2,49.95")
+    page.get_by_text(re.compile("communes coupées par le polygone")).wait_for(timeout=LONG)
+    settle(page)
+    tab_to(page, "input", "dans le polygone", key="Shift+Tab")  # the last box: the smallest share, left out by the threshold
+    label = page.evaluate("() => document.activeElement.labels[0].innerText")
+    code = re.search(r"\((\w{5})\) — ", label).group(1)
+    assert not page.evaluate("() => document.activeElement.checked")
+    before = runs_finished(page)
+    page.keyboard.press("Space")
+    wait_run_after(page, before)
+    page.wait_for_function("code => new URLSearchParams(location.search).get('communes') === code", arg=code, timeout=LONG)
+    assert page.evaluate(_FOCUSED_JS, ["input", f"({code})"]), f"focus lost after the box's run: {page.evaluate(_PAGE_STATE_JS)}"
+    assert page.evaluate("() => document.activeElement.checked")
+
+    tab_to(page, "radio", "", key="Shift+Tab")  # the group is one Tab stop; the arrows move inside it
+    tab_to(page, "radio", "EPCI", key="ArrowLeft", limit=4)
+    before = runs_finished(page)
+    page.keyboard.press("Enter")
+    wait_run_after(page, before)
+    page.get_by_role("combobox", name=re.compile("EPCI du territoire")).wait_for(timeout=LONG)
+    assert page.evaluate(_FOCUSED_JS, ["radio", "EPCI"]), f"focus lost after the part's run: {page.evaluate(_PAGE_STATE_JS)}"
+    assert page.failed == [] and page.external == []
+
+
 def test_tabs_keep_their_place_after_an_action(page, server):
     """Adding a commune to an empty territory puts new elements above the tabs (figures, « Centrer la carte »): the tab
     stays where the user was."""
