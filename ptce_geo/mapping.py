@@ -34,7 +34,7 @@ from .display import DisplayLayer
 from .indicators import Indicator
 from .map_keys import fill_swatch, key_html
 from .map_overlays import ClearOfControls
-from .national_layer import Bounds, FitBounds, NationalLayer, PromptValue, ZoneButtons
+from .national_layer import Bounds, EpciStyles, FitBounds, NationalLayer, PromptValue, ZoneButtons
 
 __all__ = [
     "ZONING_STYLES",
@@ -61,6 +61,7 @@ __all__ = [
     "Choropleth",
     "choropleth",
     "epci_map",
+    "epci_styles",
     "selection_layer",
     "view_layer",
     "outline_layer",
@@ -300,6 +301,21 @@ def choropleth(display: DisplayLayer, indicator: Indicator | None = None, values
                       decimals, bool(values.isna().any()), source)
 
 
+def _fill(layer: Choropleth) -> tuple[list[str], str, str]:
+    """The classes' colours, the colour of missing data (neutral without an indicator) and the indicator's label (HTML)."""
+    classes = layer.classes
+    label = html.escape(layer.indicator.label) if layer.indicator is not None else ""
+    return (list(classes.colors) if classes else []), (MISSING_COLOR if classes else NEUTRAL_COLOR), label
+
+
+def epci_styles(layer: Choropleth) -> folium.FeatureGroup:
+    """The colours, values and tooltips of ``layer`` on a map whose outlines come from the layer file: a feature group
+    the app sends with each update, so that another indicator or number of classes restyles the same map."""
+    group = FeatureGroup(name="Indicateur")
+    EpciStyles(layer.styles, *_fill(layer)).add_to(group)
+    return group
+
+
 def epci_map(display: DisplayLayer, assets: Assets, layer: Choropleth | None = None, basemap: str = DEFAULT_BASEMAP,
              draw: bool = True, view: tuple[tuple[float, float], int] = FRANCE_VIEW, layer_url: str | None = None,
              zones: dict[str, Bounds] | None = None, layer_inline: str | None = None) -> folium.Map:
@@ -309,19 +325,19 @@ def epci_map(display: DisplayLayer, assets: Assets, layer: Choropleth | None = N
     With ``layer_url`` (the file of ``national_layer.publish_layer``) the outlines are fetched from it and the map
     carries only ``layer.styles``; ``layer_inline`` (that file's text, when it could not be published) is the same map
     with the outlines inside it; ``zones`` (``national_layer.zone_extents``) adds a button per zone (metropolitan
-    France, each DROM) that moves the map there.
+    France, each DROM) that moves the map there. With either and no ``layer``, the map has no colours of its own: the
+    app sends them with each update (``epci_styles``), so that another indicator restyles the same map.
     """
     national = layer_url is not None or layer_inline is not None
     m = base_map(assets, basemap, *view, zoom_snap=0.25 if national else 1.0)
-    layer = layer or choropleth(display, geometry=not national)
-    classes = layer.classes
-    label = html.escape(layer.indicator.label) if layer.indicator is not None else ""
-    colors, missing = list(classes.colors) if classes else [], MISSING_COLOR if classes else NEUTRAL_COLOR
     if national:
-        NationalLayer(layer_url, layer.styles, colors, missing, label, inline=layer_inline).add_to(m)
+        NationalLayer(layer_url, inline=layer_inline).add_to(m)
         PromptValue().add_to(m)
+        if layer is not None:
+            epci_styles(layer).add_to(m)
     else:
-        ChoroplethGeoJson(layer.geojson, colors, missing, label).add_to(m)
+        layer = layer or choropleth(display)
+        ChoroplethGeoJson(layer.geojson, *_fill(layer)).add_to(m)
     if zones:
         ZoneButtons(zones).add_to(m)
     if draw:

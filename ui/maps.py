@@ -1,8 +1,8 @@
 """Map widgets: the EPCI map (clicks and drawings become selection changes) and the density map of a territory.
 
-The EPCI outlines are a static file the browser fetches once (``national_layer``); the map itself only
-carries each EPCI's class and value (~0.1 MB) and is rebuilt only for another indicator, number of classes
-or background. The selection, the drawing, commune outlines and the view travel as ``feature_group_to_add``,
+The EPCI outlines are a static file the browser fetches once (``national_layer``); each update only carries
+each EPCI's class and value (~0.1 MB, ``mapping.epci_styles``), which restyle the same map: it is rebuilt only
+for another background. The selection, the drawing, commune outlines and the view travel as ``feature_group_to_add``,
 which streamlit-folium swaps in place. Only clicks and drawings come back (``returned_objects``): panning
 never reruns the app.
 
@@ -146,11 +146,11 @@ def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str
     zones = loaders.map_zones()
     layer = loaders.epci_choropleth(indicator_id, k)
     layer_url, layer_inline = loaders.national_layer()
-    m = mapping.epci_map(display, assets, layer, basemap, layer_url=layer_url, zones=zones, layer_inline=layer_inline)
+    m = mapping.epci_map(display, assets, None, basemap, layer_url=layer_url, zones=zones, layer_inline=layer_inline)
     map_overlays.add_epci_labels(m)
     communes = tuple(current.territory.communes.index) if current.territory is not None else preview_communes(sel)
     nonce, bounds = st.session_state.get(_FIT, (0, None))
-    groups = [mapping.selection_layer(display, list(sel.epci)), mapping.drawing_layer(sel.polygon), *(extra or []),
+    groups = [mapping.epci_styles(layer), mapping.selection_layer(display, list(sel.epci)), mapping.drawing_layer(sel.polygon), *(extra or []),
               mapping.view_layer(bounds or zones.get("metro", FRANCE_BOUNDS["metro"]), str(nonce))]
     keys = [mapping.legend_html(layer.indicator, layer.classes, layer.decimals, *layer.source, layer.has_missing)] if layer.indicator else []
     if (marks := map_overlays.territory_marks(sel, current, communes)) is not None:
@@ -164,7 +164,7 @@ def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str
         else:
             st.caption("Contours des communes non affichés : territoire trop vaste pour rester léger sur la carte.")
     epoch = st.session_state.get(_EPOCH, 0)
-    identity = repr((indicator_id, basemap, k, epoch))
+    identity = repr((basemap, epoch))  # another indicator or number of classes restyles this map (mapping.epci_styles)
     key = "carte_epci_" + hashlib.sha1(identity.encode()).hexdigest()[:12]
     memo = st.session_state.setdefault(_MEMO, {})
     if memo.get("key") != key:  # a new map instance starts its click count and drawings afresh

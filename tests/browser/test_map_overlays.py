@@ -67,6 +67,34 @@ def test_the_classes_key_is_page_text_under_the_map_and_follows_the_classes(page
     shot(page, "overlays_01_key")
 
 
+_FILLS_JS = """() => Object.fromEntries(window.map.ptceEpci.getLayers()
+    .map(p => [p.feature.properties.c, [p.options.fillColor, p.getTooltip().getContent()]]))"""
+
+
+def test_another_indicator_restyles_the_same_map_and_back(page, server):
+    """Choosing another indicator keeps the map (its window, view and outlines) and restyles its EPCI in place: fills and
+    tooltips follow the new indicator, and coming back gives exactly the fills and tooltips the map opened with."""
+    open_map(page, server)
+    frame = map_frame(page)
+    frame.evaluate("() => { window.__ptceKept = true; }")
+    opened = frame.evaluate(_FILLS_JS)
+    assert len(opened) == epci_count(page) and all("Densité de population" in tip for _, tip in opened.values())
+    for indicator in ("Population municipale", "Densité de population"):
+        page.get_by_test_id("stSelectbox").filter(has_text="Indicateur de la carte").click()
+        before = runs_finished(page)
+        page.get_by_role("option", name=re.compile(f"^{indicator}")).click()
+        wait_run_after(page, before)
+        frame.wait_for_function("name => Object.values(window.map.ptceEpci.getLayers()).every(p => p.getTooltip().getContent().includes(name))",
+                                arg=indicator, timeout=LONG)
+        assert frame.evaluate("() => window.__ptceKept === true")  # the same map: not rebuilt
+        fills = frame.evaluate(_FILLS_JS)
+        if indicator == "Population municipale":
+            changed = sum(fills[c][0] != opened[c][0] for c in opened)
+            assert changed > len(opened) // 4 and all("Densité" not in tip for _, tip in fills.values())
+    assert fills == opened
+    assert page.failed == [] and page.external == []
+
+
 def test_a_vertex_in_the_corner_where_the_legend_was_comes_back(page, server):
     """The legend used to sit in the bottom right corner and swallow clicks: a vertex placed there now reaches the map."""
     frame = open_map(page, server)
