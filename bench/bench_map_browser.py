@@ -11,12 +11,12 @@ starts the app and times, in Debian's chromium (Playwright):
   Streamlit's) -> EPCI map drawn on /Territoire (1,000 EPCI or more painted in view), and a new page on the running
   server; then the same first map with ``streamlit run app.py`` (no such preparation);
 - a click on an EPCI (Amiens Métropole), the click that removes it, a polygon drawn with mouse clicks (the same place
-  north of Orléans whatever the zoom; timed from the closing click), a switch of the map view (« Autour du
-  territoire », then « France entière »): each until the page is settled (run over, nothing stale, the map ready,
-  for 300 ms in a row), the bytes the page received meanwhile, how long the page showed its script running (the
-  server's share; the rest is the transport's and the browser's), and the CPU time the server and the browser used
-  (read from /proc: on a busy machine, the figures that move least with the others' load; the browser's without the
-  cost of this script's polling).
+  north of Orléans whatever the zoom; timed from the closing click), a switch of the map view
+  (« Autour du territoire », then « France entière »), another indicator (« Population municipale »): each until the page is settled (run
+  over, nothing stale, the map ready, for 300 ms in a row), the bytes the page received meanwhile, how long the page
+  showed its script running (the server's share; the rest is the transport's and the browser's), and the CPU time the
+  server and the browser used (read from /proc: on a busy machine, the figures that move least with the others' load;
+  the browser's without the cost of this script's polling).
 
 Absolute times vary from machine to machine (and here with the load of the other processes); the ratios to the
 bare page started in the same run are the figures to compare: the app's start -> map against ``streamlit run`` ->
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -48,6 +49,7 @@ from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, PAINTED_J
 
 BARE_TEXT = "Page nue de référence"
 AMIENS = (49.894, 2.295)  # clicked: CA Amiens Métropole (248000531)
+INDICATOR = "Population municipale"  # chosen after the view switches (in every cache, the embedded one too)
 SQUARE = [(47.80, 1.70), (47.80, 2.10), (48.05, 2.10), (48.05, 1.70)]  # drawn: ~30 km north of Orléans
 # pixel position of a lat/lon point, from the map iframe's top left corner
 _PIXEL_JS = """([lat, lon]) => {
@@ -72,7 +74,8 @@ _STATE_JS = """() => {
     const svg = w && w.document ? w.document.querySelectorAll('path.leaflet-interactive:not([d="M0 0"])').length : 0;
     const paths = svg + (m && m.ptceEpci ? (PAINTED)(m.ptceEpci) : 0);  // SVG paths (older versions) or the canvas
     const c = m && m._loaded ? m.getCenter() : null;
-    return {idle, paths, url: location.search, ready: !!c && !m._animatingZoom,
+    const indicator = document.querySelector('.st-key-ter_indicator')?.textContent || '';
+    return {idle, paths, url: location.search, ready: !!c && !m._animatingZoom, indicator,
             running: !!app && app.dataset.testScriptState === 'running',
             view: c ? [Math.round(c.lat * 1000), Math.round(c.lng * 1000), m.getZoom()].join() : ''};
 }""".replace("(PAINTED)", f"({PAINTED_JS})")
@@ -275,6 +278,9 @@ def app_figures(browser, env: dict, root: Path = ROOT) -> dict[str, Figure]:
             view = page.evaluate(_STATE_JS)["view"]
             out[label] = _timed(page, meter, lambda name=name: page.get_by_role("radio", name=name).check(force=True),
                                 lambda s, view=view: s["view"] != view and s["paths"] >= 5, proc.pid)
+        shown = page.evaluate(_STATE_JS)["indicator"]
+        out["change the indicator"] = _timed(page, meter, lambda: _choose(page, INDICATOR),
+                                             lambda s: s["indicator"] != shown and INDICATOR in s["indicator"] and s["paths"] >= 5, proc.pid)
         page.close()
     finally:
         stop_process(proc)
@@ -284,6 +290,12 @@ def app_figures(browser, env: dict, root: Path = ROOT) -> dict[str, Figure]:
     finally:
         stop_process(proc)
     return out
+
+
+def _choose(page, option: str) -> None:
+    """Pick the map's indicator whose label starts with ``option``."""
+    page.get_by_test_id("stSelectbox").filter(has_text="Indicateur de la carte").click()
+    page.get_by_role("option", name=re.compile(f"^{re.escape(option)}")).click()
 
 
 def _pixel(page, box: dict, point: tuple[float, float]) -> tuple[float, float]:
