@@ -74,7 +74,7 @@ _STATE_JS = """() => {
     const svg = w && w.document ? w.document.querySelectorAll('path.leaflet-interactive:not([d="M0 0"])').length : 0;
     const paths = svg + (m && m.ptceEpci ? (PAINTED)(m.ptceEpci) : 0);  // SVG paths (older versions) or the canvas
     const c = m && m._loaded ? m.getCenter() : null;
-    const indicator = document.querySelector('.st-key-ter_indicator')?.textContent || '';
+    const indicator = document.querySelector('.st-key-ter_indicator input')?.value || '';  // the option shown
     return {idle, paths, url: location.search, ready: !!c && !m._animatingZoom, indicator,
             running: !!app && app.dataset.testScriptState === 'running',
             view: c ? [Math.round(c.lat * 1000), Math.round(c.lng * 1000), m.getZoom()].join() : ''};
