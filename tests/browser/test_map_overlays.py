@@ -43,8 +43,9 @@ _NO_OVERLAP_JS = """() => {
 }"""  # the overlapping pairs: none expected
 
 
-def choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the Streamlit selectbox labelled ``label``, then wait for the run it starts."""
+def choose(page, label: str, option: str | re.Pattern) -> None:
+    """Pick ``option`` (its whole label, or a pattern) in the Streamlit selectbox labelled ``label``, then wait for the run it
+    starts."""
     page.get_by_test_id("stSelectbox").filter(has_text=label).click()
     before = runs_finished(page)
     page.get_by_role("option", name=option, exact=True).click()
@@ -80,10 +81,7 @@ def test_another_indicator_restyles_the_same_map_and_back(page, server):
     opened = frame.evaluate(_FILLS_JS)
     assert len(opened) == epci_count(page) and all("Densité de population" in tip for _, tip in opened.values())
     for indicator in ("Population municipale", "Densité de population"):
-        page.get_by_test_id("stSelectbox").filter(has_text="Indicateur de la carte").click()
-        before = runs_finished(page)
-        page.get_by_role("option", name=re.compile(f"^{indicator}")).click()
-        wait_run_after(page, before)
+        choose(page, "Indicateur de la carte", re.compile(f"^{indicator}"))
         frame.wait_for_function("name => Object.values(window.map.ptceEpci.getLayers()).every(p => p.getTooltip().getContent().includes(name))",
                                 arg=indicator, timeout=LONG)
         assert frame.evaluate("() => window.__ptceKept === true")  # the same map: not rebuilt
