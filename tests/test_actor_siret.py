@@ -257,7 +257,11 @@ def test_siret_survives_the_project_file_and_reaches_the_exports(embedded, store
     for flavour, sep in (("standard", ","), ("excel-fr", ";")):
         rows = list(csv.DictReader(io.StringIO(actors_to_csv_bytes(reopened.inventory.actors, flavour).decode("utf-8-sig")),
                                    delimiter=sep))
-        assert {r["nom"]: r["siret"] for r in rows}["Asso A"] == SIRETS[0]
+        # Excel shows a 14-digit number as 8,1234E+13: the Excel-FR file writes it ="…", which Excel shows as written
+        written = SIRETS[0] if flavour == "standard" else f'="{SIRETS[0]}"'
+        assert {r["nom"]: r["siret"] for r in rows}["Asso A"] == written
+        again = import_inventory(embedded, actors_to_csv_bytes(reopened.inventory.actors, flavour), "acteurs.csv", sirene=store)
+        assert again.table.set_index("nom").loc["Asso A", "siret"] == SIRETS[0]  # the app reads its own file back
 
 
 def test_a_project_written_without_the_column_opens_with_it_empty(embedded, tmp_path):

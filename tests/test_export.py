@@ -1,5 +1,6 @@
 """Exports: CSV flavours, formula neutralising, GeoJSON / GeoPackage, sources file, zip, command line."""
 
+import csv
 import io
 import zipfile
 from dataclasses import replace
@@ -11,7 +12,7 @@ import pytest
 import shapely.geometry as sg
 
 from ptce_geo.cli import main
-from ptce_geo.csvsafe import neutralise
+from ptce_geo.csvsafe import excel_text, neutralise
 from ptce_geo.diagnostic import diagnose
 from ptce_geo.export import export_zip, tables, to_csv_bytes, write_diagnostic
 from ptce_geo.indicators import INDICATORS
@@ -45,11 +46,26 @@ def test_the_two_csv_flavours():
     standard = to_csv_bytes(frame)
     assert standard.startswith(b"code,taux,partiel,texte\n01001,12.5,True,a;b\n")
     excel = to_csv_bytes(frame, "excel-fr")
-    assert excel.startswith(b"\xef\xbb\xbfcode;taux;partiel;texte\r\n01001;12,5;oui;\"a;b\"\r\n")
+    assert excel.startswith(b'\xef\xbb\xbfcode;taux;partiel;texte\r\n"=""01001""";12,5;oui;"a;b"\r\n2A004;')
     back = pd.read_csv(io.BytesIO(excel), sep=";", decimal=",", encoding="utf-8-sig", dtype={"code": str})
-    assert back["taux"].tolist() == [12.5, -0.25] and back["code"].tolist() == ["01001", "2A004"] and back["texte"].iloc[1] == "é"
+    assert back["taux"].tolist() == [12.5, -0.25] and back["code"].tolist() == ['="01001"', "2A004"] and back["texte"].iloc[1] == "é"
     with pytest.raises(ValueError, match="Format CSV inconnu"):
         to_csv_bytes(frame, "xlsx")
+
+
+def test_excel_fr_writes_the_codes_excel_would_alter_as_they_are():
+    """Excel opening a CSV reads a cell of digits as a number: 01001 becomes 1001, and from 12 digits on it shows
+    1,23457E+11. Those cells are written ="…" (shown as written); the others, and the standard flavour, unchanged."""
+    codes = ["01001", "00", "0", "12345678901", "123456789012", "73282932000074", "2A004", "45208", "01 001", "０1", None]
+    frame = pd.DataFrame({"code": codes, "n": range(len(codes)), "x": [0.5] * len(codes)}, index=[f"{i:02d}" for i in range(len(codes))])
+    rows = list(csv.reader(io.StringIO(to_csv_bytes(frame, "excel-fr", index=True).decode("utf-8-sig")), delimiter=";"))
+    altered = {"01001", "00", "123456789012", "73282932000074"}  # a leading zero, or more than 11 digits
+    assert [r[1] for r in rows[1:]] == [f'="{c}"' if c in altered else (c or "") for c in codes]
+    assert [r[0] for r in rows[1:]] == [f'="{i:02d}"' if i < 10 else str(i) for i in range(len(codes))]  # the index too
+    assert [r[2] for r in rows[1:]] == [str(i) for i in range(len(codes))] and {r[3] for r in rows[1:]} == {"0,5"}
+    standard = list(csv.reader(io.StringIO(to_csv_bytes(frame).decode("utf-8"))))
+    assert [r[0] for r in standard[1:]] == [c or "" for c in codes]
+    assert [excel_text(c) for c in ['="01001"', '="a"', "01001", '="01"x']] == ["01001", '="a"', "01001", '="01"x']
 
 
 def test_the_written_files_have_the_required_columns(diag, tmp_path):

@@ -28,7 +28,9 @@ __all__ = ["FLAVOUR_LABELS", "flavour_choice", "DESCRIPTIONS", "command_for", "e
 
 FLAVOUR_LABELS = {"standard": "Standard (séparateur virgule, point décimal, UTF-8)",
                   "excel-fr": "Excel français (point-virgule, virgule décimale, UTF-8 avec BOM)"}
-FLAVOUR_HELP = "« Excel français » s'ouvre directement dans Excel réglé en français ; « Standard » convient aux autres outils."
+FLAVOUR_HELP = ("« Excel français » s'ouvre directement dans Excel réglé en français ; les codes qu'Excel changerait en nombres "
+                "(qui commencent par 0, comme 01001, ou de plus de 11 chiffres, comme un SIRET) y sont écrits =\"…\" pour rester "
+                "tels quels. « Standard » convient aux autres outils (LibreOffice, QGIS, R, Python).")
 
 
 def flavour_choice(key: str) -> str:

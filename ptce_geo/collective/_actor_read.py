@@ -21,6 +21,7 @@ import io
 import pandas as pd
 from charset_normalizer import from_bytes
 
+from ..csvsafe import excel_text
 from ..errors import ActorError
 from ..fr_format import count
 from ..sources.safe_files import check_workbook
@@ -125,7 +126,7 @@ def csv_rows(text: str, name: str = "fichier") -> tuple[list[list[str]], list[in
     rows, lines, previous = [], [], 0
     try:
         for row in reader:
-            rows.append(row)
+            rows.append([excel_text(cell) for cell in row])  # an Excel-FR export read back: ="01001" -> 01001
             lines.append(previous + 1)
             previous = reader.line_num
     except csv.Error:
