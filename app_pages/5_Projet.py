@@ -12,7 +12,7 @@ from ptce_geo.errors import ProjectError
 from ptce_geo.fr_format import D3_LOCALE
 from ptce_geo.project import MATURITY_MARKERS, project_path
 from ptce_geo.project_export import project_zip
-from ui import dossier, governance_panel, loaders, permanent_panel, project, state
+from ui import dossier, governance_panel, loaders, permanent_panel, project, state, uploads
 from ui.project import md
 
 st.set_page_config(page_title="Projet — ptce-geo", page_icon="🗺️", layout="wide")
@@ -87,8 +87,8 @@ with st.expander("Créer, ouvrir ou importer un projet", expanded=current is Non
                          disabled=bool(row["erreur"]))
     with c_upload:
         st.markdown("**Importer un fichier de projet**")
-        st.file_uploader(f"Fichier .gpkg d'un projet ptce-geo ({projects.MAX_UPLOAD_MB} Mo au plus)", type=["gpkg"], key="prj_upload",
-                         max_upload_size=projects.MAX_UPLOAD_MB, on_change=upload)
+        uploads.file_uploader(f"Fichier .gpkg d'un projet ptce-geo ({projects.MAX_UPLOAD_MB} Mo au plus)", type=["gpkg"], key="prj_upload",
+                              hard_mb=2 * projects.MAX_UPLOAD_MB, on_change=upload)  # a file a little too large: refused in French
         st.caption("Un fichier étranger ou abîmé est refusé ; un projet existant n'est jamais écrasé (l'import prend un nom libre).")
 
 if current is None:

@@ -37,7 +37,7 @@ from ptce_geo.fr_format import count, fr_number
 from ptce_geo.geocode import BanGeocoder
 from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP
 from ptce_geo.reference import Reference
-from ui import actors, ess_panel, exports, loaders, project
+from ui import actors, ess_panel, exports, loaders, project, uploads
 from ui.maps import MAX_OUTLINED_COMMUNES
 from ui.state import opened
 from ui.territory import Current
@@ -165,8 +165,8 @@ def import_panel(ref: Reference) -> None:
         st.checkbox("Conserver les données personnelles (courriels, téléphones, contacts)", key="act_personnel", help=GDPR_NOTE)
         st.caption(GDPR_NOTE)
         st.checkbox("Géocoder les adresses en ligne (API Adresse)", key="act_ban", help=BAN_NOTE)
-        upload = st.file_uploader(f"Fichier des acteurs : CSV (« ; » ou « , », UTF-8 ou Windows) ou XLSX, {actors.MAX_UPLOAD_MB} Mo au plus",
-                                  type=["csv", "txt", "tsv", "xlsx", "xls"], key="act_fichier", max_upload_size=actors.MAX_UPLOAD_MB)
+        upload = uploads.file_uploader(f"Fichier des acteurs : CSV (« ; » ou « , », UTF-8 ou Windows) ou XLSX, {actors.MAX_UPLOAD_MB} Mo au plus",
+                                       type=["csv", "txt", "tsv", "xlsx", "xls"], key="act_fichier", hard_mb=actors.HARD_UPLOAD_MB)
         if upload is not None:
             if upload.file_id != st.session_state.get(_READ):
                 _import(ref, upload)

@@ -24,7 +24,7 @@ from ptce_geo.geometry import polygonal
 from ptce_geo.indicators import Indicator
 from ptce_geo.reference import Reference
 from ptce_geo.territory import polygon_from_file
-from ui import loaders, state, territory
+from ui import loaders, state, territory, uploads
 
 __all__ = [
     "MAX_UPLOAD_MB", "md", "md_multiline", "indicator_label", "selection_summary",
@@ -32,7 +32,7 @@ __all__ = [
     "commune_search", "search_communes", "boxed_edge", "EDGE_BOXES_MAX",
 ]
 
-MAX_UPLOAD_MB = 5  # an imported contour; the uploader itself refuses beyond HARD_UPLOAD_MB (Streamlit's own English message)
+MAX_UPLOAD_MB = 5  # an imported contour; the uploader itself refuses beyond HARD_UPLOAD_MB (ui.uploads)
 HARD_UPLOAD_MB = 50
 _UPLOAD_VERSION = "_ter_upload_version"
 EDGE_ROWS_SHOWN, EDGE_LIST_HEIGHT = 8, 320  # beyond 8 cut communes, their list scrolls within 320 px
@@ -341,9 +341,7 @@ def upload_contour(sel: state.Selection) -> None:
         st.markdown(f"**Contour importé** : {md(sel.upload_name)} ({fr_int(vertices)} sommets)")
         st.button("Retirer le contour importé", key="ter_retirer_fichier", on_click=_remove_upload)
     widget = f"ter_fichier_{st.session_state.get(_UPLOAD_VERSION, 0)}"
-    # Streamlit writes its own hard limit in English under the button (« 50MB per file »): the French label says the real one
-    st.html('<style>[class*="st-key-ter_fichier_"] [data-testid="stFileUploaderDropzoneInstructions"]{display:none}</style>')
-    st.file_uploader(f"Importer un contour (GeoJSON, {MAX_UPLOAD_MB} Mo au plus)", key=widget, on_change=_uploaded, args=(widget,),
-                     max_upload_size=HARD_UPLOAD_MB,
+    uploads.file_uploader(f"Importer un contour (GeoJSON, {MAX_UPLOAD_MB} Mo au plus)", key=widget, hard_mb=HARD_UPLOAD_MB,
+                          on_change=_uploaded, args=(widget,),
                      help="Polygone du territoire exporté de QGIS ou d'un autre outil : GeoJSON (tout système de coordonnées "
                           "déclaré ; Lambert-93 reconnu), GeoPackage ou Shapefile zippé. Il s'ajoute au dessin.")
