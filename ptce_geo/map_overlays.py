@@ -165,8 +165,10 @@ class ClearOfControls(_ScriptElement):
     """Every ``fitBounds`` of the map (« France entière », a DROM, the territory) keeps the shape clear of the map's
     controls (zoom, drawing tools, zone buttons, scale): 1024 px wide, the drawing tools hid Finistère.
 
-    Of two paddings, the one giving the larger zoom: a strip on each side as wide as the controls there, or a band at
-    the top and the bottom as tall as them. Either way no control overlaps the fitted bounds. A caller's own padding wins.
+    The controls of each corner are kept clear either by a strip on that side, as wide as them, or by a band at that
+    edge, as tall as them; of the 16 choices, the one giving the largest zoom. Either way no control overlaps the fitted
+    bounds. (Two choices only, strips on both sides or bands at both edges, lost a quarter of the map to Leaflet's
+    small attribution in the lower right corner: France at zoom 5 instead of 5.25.) A caller's own padding wins.
     Controls styled or resized after the fit (Leaflet.draw's stylesheet, a resized frame) fit the same bounds again,
     until the user first acts on the map (pointer, wheel, key): from then on the map moves only when asked. The scale
     bar counts at its widest (``SCALE_ROOM``): its width follows the zoom, so each fit changed it and called for
@@ -198,9 +200,7 @@ class ClearOfControls(_ScriptElement):
                     last = null;
                     return fit.call(this, bounds, options);
                 }
-                var tl = extent("topleft"), tr = extent("topright"), bl = extent("bottomleft"), br = extent("bottomright"), m = 6;
-                var sides = [[Math.max(tl[0], bl[0]) + m, m], [Math.max(tr[0], br[0]) + m, m]];
-                var bands = [[m, Math.max(tl[1], tr[1]) + m], [m, Math.max(bl[1], br[1]) + m]];
+                var corners = [extent("topleft"), extent("topright"), extent("bottomleft"), extent("bottomright")], m = 6;
                 var b = L.latLngBounds(bounds), size = this.getSize(), zoom = this.getZoom();
                 var span = this.project(b.getSouthEast(), zoom).subtract(this.project(b.getNorthWest(), zoom));
                 var room = function (p) {  // how much the bounds could grow in what is left (unsnapped); 0: no room
@@ -208,11 +208,14 @@ class ClearOfControls(_ScriptElement):
                     if (total.x >= size.x - 20 || total.y >= size.y - 20 || !(span.x > 0) || !(span.y > 0)) { return 0; }
                     return Math.min((size.x - total.x) / span.x, (size.y - total.y) / span.y);
                 };
-                var rs = room(sides), rb = room(bands), padded = options;
-                if (rs > 0 || rb > 0) {
-                    var best = rs > rb ? sides : bands;
-                    padded = Object.assign({}, options, {paddingTopLeft: best[0], paddingBottomRight: best[1]});
+                var best = null, most = 0, padded = options;
+                for (var mask = 0; mask < 16; mask++) {  // bit i: corner i kept clear by a band (1) or by a strip (0)
+                    var c = corners.map(function (e, i) { return (mask >> i) & 1 ? [0, e[1]] : [e[0], 0]; });
+                    var p = [[Math.max(c[0][0], c[2][0]) + m, Math.max(c[0][1], c[1][1]) + m],
+                             [Math.max(c[1][0], c[3][0]) + m, Math.max(c[2][1], c[3][1]) + m]];
+                    if (room(p) > most) { most = room(p); best = p; }
                 }
+                if (best) { padded = Object.assign({}, options, {paddingTopLeft: best[0], paddingBottomRight: best[1]}); }
                 var result = fit.call(this, b, padded), refit = last && last[2];
                 last = [b, options, false];
                 refits = refit ? refits : 0;

@@ -21,9 +21,11 @@ from ._leaflet import _ScriptElement, js_literal
 from .display import DisplayLayer
 from .geometry import zone_of
 
-__all__ = ["Bounds", "ZONE_LABELS", "zone_extents", "layer_asset", "NationalLayer", "EpciStyles", "FitBounds", "ZoneButtons", "PromptValue"]
+__all__ = ["Bounds", "ZONE_LABELS", "ZONES_NARROW_PX", "zone_extents", "layer_asset", "NationalLayer",
+           "EpciStyles", "FitBounds", "ZoneButtons", "PromptValue"]
 
 Bounds = tuple[float, float, float, float]  # minx, miny, maxx, maxy (lon/lat)
+ZONES_NARROW_PX = 700  # the zone buttons stand in two columns in a map narrower than this (ZoneButtons)
 ZONE_LABELS = {"metro": "Métropole", "971": "Guadeloupe", "972": "Martinique", "973": "Guyane", "974": "La Réunion",
                "976": "Mayotte"}
 
@@ -192,7 +194,12 @@ class FitBounds(_ScriptElement):
 
 
 class ZoneButtons(_ScriptElement):
-    """A control with one button per zone (« Métropole », each DROM): the map moves there in the browser, no rerun."""
+    """A control with one button per zone (« Métropole », each DROM): the map moves there in the browser, no rerun.
+
+    France is fitted clear of the controls (``map_overlays.ClearOfControls``). In a map narrower than ``narrow`` px the
+    buttons stand in two columns, half as tall, and France is drawn larger (in a 548 px map: zoom 5.25 instead of 5.0);
+    in a wider one, height is what limits France, and a single, narrower column keeps it larger (5.75 at 1,920 px).
+    """
 
     _template = folium.template.Template(
         """
@@ -203,7 +210,12 @@ class ZoneButtons(_ScriptElement):
                 var div = L.DomUtil.create("div", "leaflet-bar ptce-zones");
                 div.setAttribute("role", "group");
                 div.setAttribute("aria-label", {{ this.title }});
-                div.style.cssText = "background:#fff;padding:2px;display:flex;flex-direction:column;font:12px/1.3 sans-serif";
+                div.style.cssText = "background:#fff;padding:2px;display:grid;font:12px/1.3 sans-serif";
+                var layout = function () {  // two columns in a narrow map (lower, France larger), one in a wide one
+                    div.style.gridTemplateColumns = map.getSize().x < {{ this.narrow }} ? "auto auto" : "auto";
+                };
+                layout();
+                map.on("resize", layout);
                 zones.forEach(function (zone) {
                     var b = L.DomUtil.create("button", "ptce-zone", div);
                     b.type = "button";
@@ -227,6 +239,7 @@ class ZoneButtons(_ScriptElement):
         self._name = "ZoneButtons"
         self.zones = js_literal([[ZONE_LABELS[z], _leaflet_bounds(b)] for z, b in extents.items() if z in ZONE_LABELS])
         self.title, self.hint = js_literal("Aller à"), js_literal("Afficher : ")
+        self.narrow = ZONES_NARROW_PX
 
     def render(self, **kwargs) -> None:
         self.map_name = _map_name(self)
