@@ -280,7 +280,7 @@ def _diagnose_configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--actors", help="inventaire des acteurs (CSV ou XLSX) : ajoute acteurs.csv et les synthèses acteurs")
     parser.add_argument("--project", help="projet ptce-geo (.gpkg) : son territoire actif et ses acteurs")
     parser.add_argument("--out", required=True, help="dossier où écrire les fichiers")
-    parser.add_argument("--excel-fr", action="store_true", help="CSV pour Excel français (; , décimale et BOM)")
+    parser.add_argument("--excel-fr", action="store_true", help="CSV pour Excel français (; , décimale, BOM, codes =\"01001\")")
     parser.add_argument("--data-dir", help="dossier du cache (défaut : data/ ou $PTCE_GEO_DATA_DIR)")
 
 
@@ -364,7 +364,7 @@ def _project_configure(parser: argparse.ArgumentParser) -> None:
                                            "rencontres, constats, profil…) et sources.md")
     export.add_argument("file", help="fichier du projet (.gpkg)")
     export.add_argument("--out", required=True, help="dossier de sortie")
-    export.add_argument("--excel-fr", action="store_true", help="CSV pour Excel en français (;, virgule décimale, BOM)")
+    export.add_argument("--excel-fr", action="store_true", help="CSV pour Excel en français (;, virgule décimale, BOM, codes =\"01001\")")
 
 
 def _project_export(args: argparse.Namespace) -> int:
