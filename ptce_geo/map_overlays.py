@@ -167,8 +167,8 @@ class ClearOfControls(_ScriptElement):
 
     The controls of each corner are kept clear either by a strip on that side, as wide as them, or by a band at that
     edge, as tall as them; of the 16 choices, the one giving the largest zoom. Either way no control overlaps the fitted
-    bounds. (Two choices only, strips on both sides or bands at both edges, lost a quarter of the map to Leaflet's
-    small attribution in the lower right corner: France at zoom 5 instead of 5.25.) A caller's own padding wins.
+    bounds. (With two choices only, strips on both sides or bands at both edges, Leaflet's small credit in the lower
+    right corner took a full-height strip: France at zoom 4.75 instead of 5 in a 548 px map.) A caller's own padding wins.
     Controls styled or resized after the fit (Leaflet.draw's stylesheet, a resized frame) fit the same bounds again,
     until the user first acts on the map (pointer, wheel, key): from then on the map moves only when asked. The scale
     bar counts at its widest (``SCALE_ROOM``): its width follows the zoom, so each fit changed it and called for

@@ -343,5 +343,5 @@ def upload_contour(sel: state.Selection) -> None:
     widget = f"ter_fichier_{st.session_state.get(_UPLOAD_VERSION, 0)}"
     uploads.file_uploader(f"Importer un contour (GeoJSON, {MAX_UPLOAD_MB} Mo au plus)", key=widget, hard_mb=HARD_UPLOAD_MB,
                           on_change=_uploaded, args=(widget,),
-                     help="Polygone du territoire exporté de QGIS ou d'un autre outil : GeoJSON (tout système de coordonnées "
-                          "déclaré ; Lambert-93 reconnu), GeoPackage ou Shapefile zippé. Il s'ajoute au dessin.")
+                          help="Polygone du territoire exporté de QGIS ou d'un autre outil : GeoJSON (tout système de coordonnées "
+                               "déclaré ; Lambert-93 reconnu), GeoPackage ou Shapefile zippé. Il s'ajoute au dessin.")
