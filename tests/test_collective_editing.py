@@ -77,6 +77,19 @@ def test_xlsx_with_several_sheets(embedded):
     assert "« Acteurs »" in state.notes[0] and len(state.inventory.actors) == 4 and state.inventory.refused == 0
 
 
+def test_the_xlsx_template_takes_codes_as_text():
+    """Excel turns a typed 01000 into 1000 and a SIRET into 7,32829E+13 in a cell formatted « Standard »: the code
+    columns of the template are formatted as text (« @ »), the example rows and the rows to come; no other column."""
+    sheet = openpyxl.load_workbook(io.BytesIO(actor_template_xlsx()))["Acteurs"]
+    header = [cell.value for cell in sheet[1]]
+    codes = {"siret", "code_commune", "departement", "code_postal"}
+    assert codes <= set(header)
+    for j, name in enumerate(header, start=1):
+        letter = sheet.cell(1, j).column_letter
+        formats = {sheet.column_dimensions[letter].number_format} | {sheet.cell(i, j).number_format for i in range(2, 6)}
+        assert formats == ({"@"} if name in codes else {"General"}), (name, formats)
+
+
 def test_personal_data_dropped_unless_kept(embedded):
     text = "nom;commune;courriel\nAtelier;45208;jean@example.org\n"
     assert "courriel" not in load(embedded, text).table.columns

@@ -60,6 +60,7 @@ __all__ = [
     "validate_actors",
     "place_actors",
     "actor_template_csv",
+    "TEXT_CODES",
     "actor_template_xlsx",
     "actors_to_csv_bytes",
     "actor_popup_html",
@@ -598,8 +599,12 @@ def actor_template_csv(flavour: str = "excel-fr") -> bytes:
     return to_csv_bytes(_template_frame(), flavour)
 
 
+TEXT_CODES = ("siret", "code_commune", "departement", "code_postal")  # template columns whose cells are text, not numbers
+
+
 def actor_template_xlsx() -> bytes:
-    """The template as a workbook: sheet « Acteurs » (with drop-down lists) and sheet « Aide » (one line per column)."""
+    """The template as a workbook: sheet « Acteurs » (with drop-down lists, codes typed as text) and sheet « Aide » (one
+    line per column)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -616,6 +621,11 @@ def actor_template_xlsx() -> bytes:
     sheet.freeze_panes = "A2"
     for j, name in enumerate(frame.columns):
         sheet.column_dimensions[sheet.cell(1, j + 1).column_letter].width = 38 if name in ("nom", "vision", "interet") else 20
+    for name in TEXT_CODES:  # typed as text: Excel would turn 01000 into 1000 and a SIRET into 7,32829E+13
+        column = frame.columns.get_loc(name) + 1
+        sheet.column_dimensions[sheet.cell(1, column).column_letter].number_format = "@"  # the rows to come
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):  # the examples, replaced by typing
+            cell.number_format = "@"
     for name, values in (("type_structure", KINDS), ("implication", INVOLVEMENT_LEVELS), ("ess", ("oui", "non"))):
         letter = sheet.cell(1, frame.columns.get_loc(name) + 1).column_letter
         check = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True, showErrorMessage=False)
