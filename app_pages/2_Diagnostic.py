@@ -25,8 +25,9 @@ if panels.banner(current):
     }
     # A segmented control, not st.tabs: a tab that reruns the page is disabled while its content is stale, and the
     # browser then drops the keyboard focus to the page body (Streamlit 1.67); a control button keeps it.
-    section = st.segmented_control("Rubrique du diagnostic", list(panes), key="diag_onglet", default="Synthèse", required=True,
-                                   label_visibility="collapsed")
+    section = st.segmented_control("Rubrique du diagnostic", list(panes), key="diag_onglet", required=True,
+                                   default=report.linked_section(list(panes), "Synthèse"), label_visibility="collapsed")
+    report.link_section(section)
     panes[section]()
     dossier.for_diagnostic(diag, current.definition.to_json())
     panels.page_link("app_pages/3_Export.py", "Télécharger la base du diagnostic (CSV, GeoJSON, GeoPackage)", ":material/download:")

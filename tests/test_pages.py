@@ -17,6 +17,7 @@ from ptce_geo.diagnostic import diagnose
 from ptce_geo.export import tables
 from ptce_geo.territory import TerritoryDefinition, build_territory
 from tests.conftest import needs_shared
+from ui.links import section_slug
 from ui.panels import EDGE_BOXES_MAX, boxed_edge, toggle_communes
 from ui.state import Selection, encode_rings
 
@@ -355,6 +356,23 @@ def test_diagnostic_page_shows_figures_alerts_and_sources(app_data, embedded):
     at.session_state["diag_onglet"] = "EPCI et disparités"
     at.run()
     assert not at.exception and list(at.dataframe[0].value["SIREN"]) == [AMIENS, VAL_DE_SOMME]
+
+
+def test_the_diagnostic_section_is_in_the_link(app_data, embedded):
+    """?rubrique= opens its section and the section chosen is written back (a link or a reload opens it again); an
+    unknown one is said and ignored; the territory's own parameters stay; other pages keep it, without a warning."""
+    assert [section_slug(t) for t in ("Synthèse", "EPCI et disparités", "Rural / urbain", "ESS")] == [
+        "synthese", "epci-et-disparites", "rural-urbain", "ess"]
+    at = run(DIAGNOSTIC, epci=AMIENS, rubrique="alertes")
+    assert not at.exception and at.button_group(key="diag_onglet").value == "Alertes"
+    at.button_group(key="diag_onglet").set_value("Rural / urbain").run()
+    assert at.query_params["rubrique"] == "rural-urbain" and at.query_params["epci"] == AMIENS
+    at = run(DIAGNOSTIC, epci=AMIENS, rubrique="tableau")
+    assert at.button_group(key="diag_onglet").value == "Synthèse"
+    assert "« rubrique » ignoré : « tableau » n'est pas une rubrique du diagnostic (synthese, trajectoire," in warnings_of(at)
+    assert at.query_params["rubrique"] == "synthese" and at.query_params["epci"] == AMIENS
+    at = run(TERRITOIRE, epci=AMIENS, rubrique="alertes")  # kept for the way back to the Diagnostic page
+    assert not at.exception and "inconnu" not in warnings_of(at) and at.query_params["rubrique"] == "alertes"
 
 
 @needs_shared

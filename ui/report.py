@@ -22,9 +22,11 @@ from ptce_geo.fr_format import D3_LOCALE, count, fr_int, fr_number, fr_percent, 
 from ptce_geo.income import ERROR_LEGEND, error_note
 from ptce_geo.indicators import DENSITY_LEVELS, indicator
 from ptce_geo.mapping import DENSITY_COLORS
+from ui.links import SECTION_PARAM, section_slug
 from ui.panels import md, md_multiline
 
-__all__ = ["key_figures", "alerts_line", "summary_table", "epci_table", "disparity_chart", "disparity_table", "rural_urban",
+__all__ = ["linked_section", "link_section",
+           "key_figures", "alerts_line", "summary_table", "epci_table", "disparity_chart", "disparity_table", "rural_urban",
            "alerts", "sources", "EXPLANATIONS"]
 
 # level -> (st function, icon, badge colour); Material icons ship with Streamlit (no emoji font needed)
@@ -32,6 +34,23 @@ _LEVEL_STYLE = {"alerte": ("error", ":material/error:", "red"), "vigilance": ("w
                 "info": ("info", ":material/info:", "blue")}
 BAR_COLOR, TERRITORY_COLOR, FRANCE_COLOR = "#2c7fb8", "#d95f02", "#525252"
 
+
+def linked_section(titles: list[str], default: str) -> str:
+    """The section a link or a reload asks for (``?rubrique=``, ``section_slug``), else ``default``; an unknown one is
+    said and ignored."""
+    wanted = st.query_params.get(SECTION_PARAM)
+    by_slug = {section_slug(title): title for title in titles}
+    if wanted is None or wanted in by_slug:
+        return by_slug.get(wanted, default)
+    st.warning(f"Paramètre d'URL « {SECTION_PARAM} » ignoré : « {md(wanted[:60])} » n'est pas une rubrique du diagnostic "
+               f"({', '.join(by_slug)}).", icon=":material/warning:")
+    return default
+
+
+def link_section(title: str) -> None:
+    """The section shown, written in the URL (``?rubrique=``), so that a link or a reload opens it."""
+    if st.query_params.get(SECTION_PARAM) != (slug := section_slug(title)):
+        st.query_params[SECTION_PARAM] = slug
 
 def _noted(text: str, note: str) -> str:
     return f"{text} ({note})" if note and text and text != "—" else text

@@ -41,7 +41,7 @@ from ptce_geo.fr_format import count, fr_int
 from ptce_geo.geometry import polygonal
 from ptce_geo.project import Project
 from ptce_geo.territory import TerritoryDefinition
-from ui.links import LINK_TOO_LONG_PARAM, MAX_QUERY_CHARS, MAX_QUERY_FIELDS
+from ui.links import LINK_TOO_LONG_PARAM, MAX_QUERY_CHARS, MAX_QUERY_FIELDS, SECTION_PARAM
 
 __all__ = [
     "Selection",
@@ -272,7 +272,7 @@ def parse_query(params: Mapping[str, str | list[str]], current: Selection | None
     if LINK_TOO_LONG_PARAM in params:
         warnings.append(_too_long_link(params[LINK_TOO_LONG_PARAM]))
     warnings += [f"Paramètre d'URL inconnu ignoré : « {_short(k)} »." for k in params
-                 if k not in (*QUERY_KEYS, PROJECT_PARAM, LINK_TOO_LONG_PARAM)]
+                 if k not in (*QUERY_KEYS, PROJECT_PARAM, LINK_TOO_LONG_PARAM, SECTION_PARAM)]
     for key, attr, normalize, known, what in (
         ("epci", "epci", normalize_siren, known_epci, "EPCI"),
         ("communes", "communes", normalize_commune_code, known_communes, "Communes"),
@@ -430,6 +430,8 @@ def save(sel: Selection) -> None:
     query = sel.to_query()
     if (current := opened()) is not None:
         query[PROJECT_PARAM] = current.path.stem
+    if (section := st.query_params.get(SECTION_PARAM)) is not None:  # the Diagnostic page's, kept as it is
+        query[SECTION_PARAM] = section
     for kind, shape_id, text in sel.stored_shapes():
         try:
             store_shape(shape_id, text)
