@@ -25,6 +25,7 @@ from tests.browser.helpers import (
     open_map,
     open_tab,
     pick_epci,
+    section_button,
     settle,
     shot,
     uploader,
@@ -189,4 +190,31 @@ def test_bad_input_is_answered_in_french_and_the_territory_kept(page, server):
     uploader(page, "ter_fichier_2").set_input_files({"name": "mer.geojson", "mimeType": "application/geo+json", "buffer": sea})
     page.get_by_text(re.compile("ne recouvre aucune commune")).wait_for(timeout=LONG)
     assert metric(page, "Communes") == communes and f"epci={AMIENS}" in page.url and "fichier=" not in page.url
+    assert page.failed == [] and page.external == []
+
+
+
+def _shown(page, name: str):
+    """The Diagnostic page's section button ``name``, once it is the one shown."""
+    return section_button(page, name, exact=True).and_(page.locator('[aria-checked="true"]'))
+
+
+def test_a_reload_or_a_link_opens_the_section_shown(page, server):
+    """The section chosen is written in the URL (?rubrique=): a reload opens it again, and so does the link pasted into
+    another page. The browser's history gets one entry for the choice, as for any change of the territory."""
+    page.goto(f"{server['url']}/Diagnostic?epci={AMIENS}&rubrique=alertes")
+    _shown(page, "Alertes").wait_for(timeout=LONG)
+    settle(page)
+    entries = page.evaluate("history.length")
+    open_tab(page, "Sources", exact=True)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('rubrique') === 'sources'", timeout=LONG)
+    assert f"epci={AMIENS}" in page.url
+    assert page.evaluate("history.length") == entries + 1  # one entry for the section chosen, none for the runs
+    page.reload()
+    _shown(page, "Sources").wait_for(timeout=LONG)
+    settle(page)
+    other = page.context.new_page()
+    other.goto(page.url)
+    _shown(other, "Sources").wait_for(timeout=LONG)
+    other.close()
     assert page.failed == [] and page.external == []
