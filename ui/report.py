@@ -52,6 +52,7 @@ def link_section(title: str) -> None:
     if st.query_params.get(SECTION_PARAM) != (slug := section_slug(title)):
         st.query_params[SECTION_PARAM] = slug
 
+
 def _noted(text: str, note: str) -> str:
     return f"{text} ({note})" if note and text and text != "—" else text
 
