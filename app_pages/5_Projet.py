@@ -88,7 +88,7 @@ with st.expander("Créer, ouvrir ou importer un projet", expanded=current is Non
     with c_upload:
         st.markdown("**Importer un fichier de projet**")
         uploads.file_uploader(f"Fichier .gpkg d'un projet ptce-geo ({projects.MAX_UPLOAD_MB} Mo au plus)", type=["gpkg"], key="prj_upload",
-                              hard_mb=2 * projects.MAX_UPLOAD_MB, on_change=upload)  # a file a little too large: refused in French
+                              limit_mb=projects.MAX_UPLOAD_MB, on_change=upload)
         st.caption("Un fichier étranger ou abîmé est refusé ; un projet existant n'est jamais écrasé (l'import prend un nom libre).")
 
 if current is None:

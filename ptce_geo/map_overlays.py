@@ -213,7 +213,8 @@ class ClearOfControls(_ScriptElement):
                     var c = corners.map(function (e, i) { return (mask >> i) & 1 ? [0, e[1]] : [e[0], 0]; });
                     var p = [[Math.max(c[0][0], c[2][0]) + m, Math.max(c[0][1], c[1][1]) + m],
                              [Math.max(c[1][0], c[3][0]) + m, Math.max(c[2][1], c[3][1]) + m]];
-                    if (room(p) > most) { most = room(p); best = p; }
+                    var r = room(p);
+                    if (r > most) { most = r; best = p; }
                 }
                 if (best) { padded = Object.assign({}, options, {paddingTopLeft: best[0], paddingBottomRight: best[1]}); }
                 var result = fit.call(this, b, padded), refit = last && last[2];

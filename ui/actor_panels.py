@@ -166,7 +166,7 @@ def import_panel(ref: Reference) -> None:
         st.caption(GDPR_NOTE)
         st.checkbox("Géocoder les adresses en ligne (API Adresse)", key="act_ban", help=BAN_NOTE)
         upload = uploads.file_uploader(f"Fichier des acteurs : CSV (« ; » ou « , », UTF-8 ou Windows) ou XLSX, {actors.MAX_UPLOAD_MB} Mo au plus",
-                                       type=["csv", "txt", "tsv", "xlsx", "xls"], key="act_fichier", hard_mb=actors.HARD_UPLOAD_MB)
+                                       type=["csv", "txt", "tsv", "xlsx", "xls"], key="act_fichier", limit_mb=actors.MAX_UPLOAD_MB)
         if upload is not None:
             if upload.file_id != st.session_state.get(_READ):
                 _import(ref, upload)

@@ -14,11 +14,10 @@ from ptce_geo.collective.editing import EditableInventory
 from ui import project, state
 from ui.project import md
 
-__all__ = ["EDITOR_PREFIX", "MAX_UPLOAD_MB", "HARD_UPLOAD_MB", "md", "stored", "store", "clear"]
+__all__ = ["EDITOR_PREFIX", "MAX_UPLOAD_MB", "md", "stored", "store", "clear"]
 
 EDITOR_PREFIX = "act_editeur_"  # + revision: the key of the table editor
 MAX_UPLOAD_MB = 20  # ~250,000 rows of a typical inventory; the page says so next to the uploader
-HARD_UPLOAD_MB = 50  # the uploader's own limit (ui.uploads): a file up to it is refused by the page, in French
 
 
 def stored() -> EditableInventory | None:

@@ -32,8 +32,7 @@ __all__ = [
     "commune_search", "search_communes", "boxed_edge", "EDGE_BOXES_MAX",
 ]
 
-MAX_UPLOAD_MB = 5  # an imported contour; the uploader itself refuses beyond HARD_UPLOAD_MB (ui.uploads)
-HARD_UPLOAD_MB = 50
+MAX_UPLOAD_MB = 5  # an imported contour; Streamlit's uploader itself refuses beyond uploads.hard_limit (50 MB)
 _UPLOAD_VERSION = "_ter_upload_version"
 EDGE_ROWS_SHOWN, EDGE_LIST_HEIGHT = 8, 320  # beyond 8 cut communes, their list scrolls within 320 px
 EDGE_BOXES_MAX = 40  # boxes drawn after a drawing: 266 of them (a 2° square) cost the browser ~0.9 s more per run
@@ -341,7 +340,7 @@ def upload_contour(sel: state.Selection) -> None:
         st.markdown(f"**Contour importé** : {md(sel.upload_name)} ({fr_int(vertices)} sommets)")
         st.button("Retirer le contour importé", key="ter_retirer_fichier", on_click=_remove_upload)
     widget = f"ter_fichier_{st.session_state.get(_UPLOAD_VERSION, 0)}"
-    uploads.file_uploader(f"Importer un contour (GeoJSON, {MAX_UPLOAD_MB} Mo au plus)", key=widget, hard_mb=HARD_UPLOAD_MB,
+    uploads.file_uploader(f"Importer un contour (GeoJSON, {MAX_UPLOAD_MB} Mo au plus)", key=widget, limit_mb=MAX_UPLOAD_MB,
                           on_change=_uploaded, args=(widget,),
                           help="Polygone du territoire exporté de QGIS ou d'un autre outil : GeoJSON (tout système de coordonnées "
                                "déclaré ; Lambert-93 reconnu), GeoPackage ou Shapefile zippé. Il s'ajoute au dessin.")

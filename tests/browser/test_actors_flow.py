@@ -36,7 +36,7 @@ def pwned(page) -> list:
 
 def test_a_file_too_large_is_refused_in_french(page, server):
     """Streamlit's « 200MB per file » is hidden (the label says the limit); a file just over the page's limit (but under
-    the uploader's own, ``actors.HARD_UPLOAD_MB``) reaches the page, which refuses it in French instead of Streamlit's
+    the uploader's own, ``uploads.hard_limit``) reaches the page, which refuses it in French instead of Streamlit's
     English."""
     page.goto(server["url"] + "/Acteurs?epci=244500203")
     page.get_by_text("Aucun inventaire pour l'instant").wait_for(timeout=LONG)
