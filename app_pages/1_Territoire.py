@@ -2,13 +2,19 @@
 
 import streamlit as st
 
-from ui import map_files
+from ui import first_map, map_files
 
 st.set_page_config(page_title="Territoire — ptce-geo", page_icon="🗺️", layout="wide")
 st.title("Territoire d'action")
-map_files.prefetch()  # the browser downloads the EPCI outlines while the server imports and reads what follows
+layer_url = map_files.prefetch()  # the browser downloads the EPCI outlines while the server imports and reads what follows
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    controls = st.container()  # the map's options, written once the page has read the reference
+    fresh = first_map.fresh_session()
+    sent = first_map.send(layer_url) if fresh else None  # a new session's map, saved by an earlier start: sent now
+first_map.SENT.set()  # ui.serve's preparation may go on
 
-# Imported after the prefetch on purpose (~1 s of imports on a server's first page).
+# Imported after the first map on purpose (~1 s of imports on a server's first page).
 from dataclasses import replace  # noqa: E402
 
 from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP, DEFAULT_CLASSES, DEFAULT_INDICATOR  # noqa: E402
@@ -62,7 +68,18 @@ def panel() -> None:
 
 
 def carte() -> None:
-    """The map of EPCI with its options."""
+    """The map of EPCI with its options (above it, in ``controls``)."""
+    with controls:
+        ind_id, k, basemap, view, zoning_layers, frr_key = options()
+    shown = maps.epci_map(sel, current, ind_id, basemap, k, view, extra=zoning_layers, extra_keys=[frr_key], sent=sent)
+    if fresh and shown is not None:
+        first_map.save(layer_url, *shown)  # for the next starts
+    st.caption("Cliquez sur un EPCI pour l'ajouter ou le retirer. Outils en haut à gauche de la carte : dessiner un polygone ou un "
+               "rectangle (cliquez sur le premier point pour fermer le polygone).")
+
+
+def options() -> tuple:
+    """The map's options: indicator, classes, background, view; the zonings' layers and key."""
     indicators = loaders.mappable_indicators()
     # two rows, so that no choice is cut off (« Densité de population (h », « Aucun (hors l ») even 1024 px wide
     c1, c2 = st.columns([4, 1])
@@ -80,13 +97,9 @@ def carte() -> None:
     view = c4.radio("Carte", list(maps.VIEWS), key="ter_vue", format_func=maps.VIEWS.get, on_change=maps.set_view, args=("ter_vue", bounds),
                     help="« France entière » montre toute la métropole, Corse comprise ; « Autour du territoire » centre la carte sur "
                          "le territoire. Les boutons en haut à droite de la carte mènent à chaque département d'outre-mer.")
-    zoning_layers, frr_key = zonings_panel.map_layers(current)
-    maps.epci_map(sel, current, ind_id, basemap, k, view, extra=zoning_layers, extra_keys=[frr_key])
-    st.caption("Cliquez sur un EPCI pour l'ajouter ou le retirer. Outils en haut à gauche de la carte : dessiner un polygone ou un "
-               "rectangle (cliquez sur le premier point pour fermer le polygone).")
+    return ind_id, k, basemap, view, *zonings_panel.map_layers(current)
 
 
-left, right = st.columns([3, 2], gap="medium")
 # Order of computation, not of layout: on a page's first run the map goes first (it is what the user waits for);
 # after a click or a drawing the panel goes first, its figures reaching the browser before the map's payload.
 first_run = "ter_indicator" not in st.session_state  # a widget's key: dropped when the user leaves the page

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from dataclasses import dataclass
 
 import folium
@@ -34,7 +33,7 @@ from .display import DisplayLayer
 from .indicators import Indicator
 from .map_keys import fill_swatch, key_html
 from .map_overlays import ClearOfControls
-from .national_layer import Bounds, EpciStyles, FitBounds, NationalLayer, PromptValue, ZoneButtons
+from .national_layer import Bounds, EpciStyles, FitBounds, NationalLayer, ZoneButtons
 
 __all__ = [
     "ZONING_STYLES",
@@ -66,7 +65,6 @@ __all__ = [
     "view_layer",
     "outline_layer",
     "drawing_layer",
-    "code_from_tooltip",
     "view_for",
     "view_area",
     "FRANCE_VIEW",
@@ -332,7 +330,6 @@ def epci_map(display: DisplayLayer, assets: Assets, layer: Choropleth | None = N
     m = base_map(assets, basemap, *view, zoom_snap=0.25 if national else 1.0)
     if national:
         NationalLayer(layer_url, inline=layer_inline).add_to(m)
-        PromptValue().add_to(m)
         if layer is not None:
             epci_styles(layer).add_to(m)
     else:
@@ -420,15 +417,6 @@ def drawing_layer(geometry: shapely.Geometry | None) -> folium.FeatureGroup:
             geometry = shapely.simplify(geometry, 5e-4, preserve_topology=True)
         OutlineGeoJson(shapely.to_geojson(shapely.set_precision(geometry, 1e-6)), DRAWING_STYLE).add_to(group)
     return group
-
-
-_SIREN_IN_TOOLTIP = re.compile(r"SIREN\s*(\d{9})")
-
-
-def code_from_tooltip(text: str | None) -> str | None:
-    """The EPCI SIREN in a clicked tooltip's text (as streamlit-folium returns it), else ``None``."""
-    match = _SIREN_IN_TOOLTIP.search(text or "")
-    return match.group(1) if match else None
 
 
 def view_for(bounds: tuple[float, float, float, float], width_px: int = 900, height_px: int = 600,

@@ -22,7 +22,7 @@ from .display import DisplayLayer
 from .geometry import zone_of
 
 __all__ = ["Bounds", "ZONE_LABELS", "ZONES_NARROW_PX", "zone_extents", "layer_asset", "NationalLayer",
-           "EpciStyles", "FitBounds", "ZoneButtons", "PromptValue"]
+           "EpciStyles", "FitBounds", "ZoneButtons"]
 
 Bounds = tuple[float, float, float, float]  # minx, miny, maxx, maxy (lon/lat)
 ZONES_NARROW_PX = 700  # the zone buttons stand in two columns in a map narrower than this (ZoneButtons)
@@ -240,62 +240,6 @@ class ZoneButtons(_ScriptElement):
         self.zones = js_literal([[ZONE_LABELS[z], _leaflet_bounds(b)] for z, b in extents.items() if z in ZONE_LABELS])
         self.title, self.hint = js_literal("Aller à"), js_literal("Afficher : ")
         self.narrow = ZONES_NARROW_PX
-
-    def render(self, **kwargs) -> None:
-        self.map_name = _map_name(self)
-        super().render(**kwargs)
-
-
-class PromptValue(_ScriptElement):
-    """Send the map's value as soon as a click or a drawing is handled, instead of 250 ms later; send none on load.
-
-    streamlit-folium (0.27) debounces every update by 250 ms, panning included; a click or a finished drawing then
-    waits for nothing. Once its own handlers have run (``setTimeout 0``), the value it would send is built the same
-    way (same keys in the same order, from its ``__GLOBAL_DATA__``) and sent; its own delayed update then finds
-    nothing new and sends nothing. Any returned object this does not know leaves the component alone.
-
-    On load, the component compares its state (a click count of 0) with the Python default (a count of None) and
-    sends it at the map's first move: a full run of the page for nothing, right after every new map, during which
-    typing in the page was lost. Its last sent value is set to its initial state, so that nothing is sent until the
-    user acts.
-    """
-
-    _template = folium.template.Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function (map) {
-            var order = ["last_clicked", "last_object_clicked", "last_object_clicked_count", "last_object_clicked_tooltip",
-                         "last_object_clicked_popup", "all_drawings", "last_active_drawing"];
-            function value(g) {
-                var source = {last_clicked: g.lat_lng_clicked, last_object_clicked: g.last_object_clicked,
-                              last_object_clicked_count: g.last_object_clicked_count,
-                              last_object_clicked_tooltip: g.last_object_clicked_tooltip,
-                              last_object_clicked_popup: g.last_object_clicked_popup, all_drawings: g.all_drawings,
-                              last_active_drawing: g.last_active_drawing};
-                var data = {};
-                order.forEach(function (key) { if (g.returned_objects.indexOf(key) >= 0) { data[key] = source[key]; } });
-                return Object.keys(data).length === g.returned_objects.length ? data : null;
-            }
-            function flush() {
-                var g = window.__GLOBAL_DATA__, s = window.Streamlit;
-                if (!g || !s || !g.returned_objects) { return; }
-                var data = value(g);
-                if (data === null || JSON.stringify(data) === JSON.stringify(g.previous_data)) { return; }
-                g.previous_data = data;
-                s.setComponentValue(data);
-            }
-            var g = window.__GLOBAL_DATA__, initial = g && g.returned_objects && !g.last_object_clicked_count && !g.all_drawings
-                ? value(g) : null;
-            if (initial !== null) { g.previous_data = initial; }
-            map.on("click draw:created draw:edited draw:deleted", function () { setTimeout(flush, 0); });
-        })({{ this.map_name }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "PromptValue"
 
     def render(self, **kwargs) -> None:
         self.map_name = _map_name(self)

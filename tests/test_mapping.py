@@ -73,13 +73,11 @@ def test_legend_names_unit_source_and_vintage():
     assert "donnée manquante" not in mapping.legend_html(ind, mapping.classify(pd.Series([5.0, 10.0, 15.0, 20.0])), 1, "", "", False)
 
 
-def test_overlays_and_tooltip_codes(display):
+def test_overlays(display):
     group = mapping.selection_layer(display, ["200054781", "000000000"])
     assert len(group._children) == 1
     assert mapping.selection_layer(display, [])._children == {}
     assert mapping.drawing_layer(None)._children == {}
-    assert mapping.code_from_tooltip("Métropole du Grand ParisSIREN 200054781Densité : 1") == "200054781"
-    assert mapping.code_from_tooltip("no code") is None and mapping.code_from_tooltip(None) is None
 
 
 def test_a_subset_keeps_the_order_asked_and_its_own_geojson(display):
@@ -91,23 +89,21 @@ def test_a_subset_keeps_the_order_asked_and_its_own_geojson(display):
     assert len(display.subset([])) == 0 and display.subset([]).geojson.empty
 
 
-def test_a_layer_reaches_streamlit_folium_as_with_folium_feature_groups(display):
-    """Our FeatureGroup (raw rendering) gives streamlit-folium the same layer script as folium's own, addTo line included."""
+def test_a_layer_reaches_the_page_as_with_folium_feature_groups(display):
+    """Our FeatureGroup (raw rendering) gives the page the same layer script as folium's own, addTo line included."""
     import folium
-    from streamlit_folium import _get_feature_group_string
 
     from ptce_geo._leaflet import FeatureGroup, OutlineGeoJson
+    from ptce_geo.map_script import map_script
 
     def layer_text(cls) -> str:
-        m = mapping.epci_map(display, LOCAL)
-        m.render()
         group = cls(name="Essai « Dessin »")
         OutlineGeoJson(mapping._collection(display.subset(list(display.frame.index[:2]))), {"color": "#000"}).add_to(group)
-        return _get_feature_group_string(group, m, 3)
+        return re.sub(r"outline_geo_json_[0-9a-f]+", "outline", map_script(mapping.epci_map(display, LOCAL), [group]).groups[0][1])
 
     ours = layer_text(FeatureGroup)
     assert ours == layer_text(folium.FeatureGroup)
-    assert "feature_group_feature_group_3.addTo(map_div);" in ours  # the line the rendering adds, as folium writes it
+    assert "feature_group_g0.addTo(map_ptce);" in ours  # the line the rendering adds, as folium writes it
 
 
 def test_view_for_bounds():

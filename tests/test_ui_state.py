@@ -91,54 +91,50 @@ def test_drawings_from_leaflet_draw_and_their_union():
     assert poly.is_valid and isinstance(poly, shapely.MultiPolygon)
 
 
-def click(count, tooltip, drawings=None, at=(48.8, 2.3)):
-    """A message of streamlit-folium; ``at=None`` for Leaflet.draw events, which it counts as clicks without a point."""
-    point = {"lat": at[0], "lng": at[1]} if at else None
-    return {"last_object_clicked": point, "last_object_clicked_count": count, "last_object_clicked_tooltip": tooltip,
-            "all_drawings": drawings}
+def event(count, clicked=None, drawings=()):
+    """A value of the map (ui/leaflet_map.js): its event count, the EPCI clicked (None for a drawing), the drawn shapes."""
+    return {"count": count, "clicked": clicked, "drawings": list(drawings)}
+
+
+FEATURE = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [list(map(list, SQUARE))]}}
 
 
 def test_map_click_toggles_an_epci_once_per_click():
     memo, sel = {}, Selection()
-    tip = "Métropole du Grand ParisSIREN 200054781Densité : 20 000 hab./km²"
-    sel = handle_map_value(click(0, None), memo, sel, EPCI)  # the component's first message
-    sel = handle_map_value(click(2, tip, []), memo, sel, EPCI)  # drawings None -> []: still a click
+    assert handle_map_value(None, memo, sel, EPCI) == sel  # before any event
+    sel = handle_map_value(event(1, "200054781"), memo, sel, EPCI)
     assert sel.epci == ("200054781",)
-    assert handle_map_value(click(2, tip, []), memo, sel, EPCI) == sel  # same message again: nothing new
-    sel = handle_map_value(click(3, tip, []), memo, sel, EPCI)
+    assert handle_map_value(event(1, "200054781"), memo, sel, EPCI) == sel  # the same value again (a rerun): nothing new
+    sel = handle_map_value(event(2, "200054781"), memo, sel, EPCI)
     assert sel.epci == ()
 
 
 def test_a_drawing_is_never_taken_for_a_click_on_the_previous_epci():
     memo, sel = {}, Selection()
-    tip = "XSIREN 200054781"
-    sel = handle_map_value(click(1, tip, []), memo, sel, EPCI)
-    feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [list(map(list, SQUARE))]}}
-    sel = handle_map_value(click(2, tip, [feature], at=None), memo, sel, EPCI)  # streamlit-folium counts the drawing as a click
+    sel = handle_map_value(event(1, "200054781"), memo, sel, EPCI)
+    sel = handle_map_value(event(2, None, [FEATURE]), memo, sel, EPCI)
     assert sel.epci == ("200054781",) and sel.drawings == (SQUARE,)
-    sel = handle_map_value(click(3, tip, [], at=None), memo, sel, EPCI)  # "Tout effacer"
-    assert sel.drawings == ()
+    sel = handle_map_value(event(3), memo, sel, EPCI)  # "Tout effacer"
+    assert sel.drawings == () and sel.epci == ("200054781",)
 
 
-def test_saving_an_unchanged_drawing_is_not_a_click_on_the_previous_epci():
-    """« Modifier le dessin » then « Enregistrer » with nothing moved: same shapes, one more "click", the old tooltip."""
+def test_saving_an_unchanged_drawing_changes_nothing():
+    """« Modifier le dessin » then « Enregistrer » with nothing moved: one more event, the same shapes, no EPCI."""
     memo, sel = {}, Selection()
-    tip = "XSIREN 200054781"
-    feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [list(map(list, SQUARE))]}}
-    sel = handle_map_value(click(1, tip, []), memo, sel, EPCI)
-    sel = handle_map_value(click(2, tip, [feature], at=None), memo, sel, EPCI)
-    assert handle_map_value(click(3, tip, [feature], at=None), memo, sel, EPCI) == sel  # draw:edited, nothing changed
-    assert handle_map_value(click(4, tip, [feature]), memo, sel, EPCI).epci == ()  # a real click on it again: removed
+    sel = handle_map_value(event(1, "200054781"), memo, sel, EPCI)
+    sel = handle_map_value(event(2, None, [FEATURE]), memo, sel, EPCI)
+    assert handle_map_value(event(3, None, [FEATURE]), memo, sel, EPCI) == sel  # draw:edited, nothing changed
+    assert handle_map_value(event(4, "200054781", [FEATURE]), memo, sel, EPCI).epci == ()  # a real click on it again
 
 
 def test_shapes_drawn_on_a_new_map_add_to_those_it_was_mounted_with():
     other = tuple((x + 1, y) for x, y in SQUARE)
     memo = {"base": (SQUARE,)}  # a reload or a remount: the first drawing is shown, not editable
     feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [list(map(list, other))]}}
-    sel = handle_map_value(click(1, None, [feature]), memo, Selection(drawings=(SQUARE,)), EPCI)
+    sel = handle_map_value(event(1, None, [feature]), memo, Selection(drawings=(SQUARE,)), EPCI)
     assert sel.drawings == (SQUARE, other)
-    assert handle_map_value(click(2, None, []), memo, sel, EPCI).drawings == (SQUARE,)
+    assert handle_map_value(event(2), memo, sel, EPCI).drawings == (SQUARE,)
 
 
-def test_unknown_codes_in_tooltips_are_ignored():
-    assert handle_map_value(click(1, "SIREN 123456789", []), {}, Selection(), EPCI) == Selection()
+def test_unknown_codes_are_ignored():
+    assert handle_map_value(event(1, "123456789"), {}, Selection(), EPCI) == Selection()

@@ -46,9 +46,10 @@ def publish(data: bytes, name: str) -> tuple[str | None, str | None]:
     return (f"{STATIC_URL}/{LAYER_FOLDER}/{published}" if published else None), inline
 
 
-def prefetch() -> None:
+def prefetch() -> str | None:
     """Let the browser start downloading the map's files now: the outlines (when the cache holds the prepared file)
-    and the local Leaflet files (when ``npm ci`` installed them)."""
+    and the local Leaflet files (when ``npm ci`` installed them). The outlines' URL, ``None`` when they are not
+    published."""
     urls = [] if Assets.missing(STATIC_DIR) else list(astuple(Assets.local()))
     try:
         manifest = read_manifest(data_dir())
@@ -60,3 +61,4 @@ def prefetch() -> None:
     if urls:
         st.html(f'<script>{json.dumps(urls)}.forEach(function (url) {{ fetch(url, {{cache: "force-cache"}}).catch(function () {{}}); }});'
                 "</script>", unsafe_allow_javascript=True)
+    return layer

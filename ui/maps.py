@@ -2,9 +2,9 @@
 
 The EPCI outlines are a static file the browser fetches once (``national_layer``); each update only carries
 each EPCI's class and value (~0.1 MB, ``mapping.epci_styles``), which restyle the same map: it is rebuilt only
-for another background. The selection, the drawing, commune outlines and the view travel as ``feature_group_to_add``,
-which streamlit-folium swaps in place. Only clicks and drawings come back (``returned_objects``): panning
-never reruns the app.
+for another background. The selection, the drawing, commune outlines and the view travel as feature groups, which
+the map (``ui.leaflet_map``, in the page itself) swaps in place. Only clicks on an EPCI and drawings come back:
+panning never reruns the app.
 
 Two views, both moving the same map: metropolitan France whole (Corsica included), or the territory, refitted
 only when it grows beyond the EPCI around it (clicking a neighbour does not move the map). Buttons on the
@@ -29,14 +29,14 @@ from ptce_geo.ess_map import ess_map as _ess_map
 from ptce_geo.fr_format import fr_int
 from ptce_geo.geometry import FRANCE_BOUNDS
 from ptce_geo.indicators import DENSITY_LEVELS
-from ui import loaders, map_overlays, state, territory
+from ptce_geo.map_script import map_script
+from ui import leaflet_map, loaders, map_overlays, state, territory
 
 __all__ = [
-    "RETURNED_OBJECTS", "MAX_OUTLINED_COMMUNES", "OUTLINE_BUDGET", "VIEWS", "epci_map", "preview_communes", "clear_drawing",
-    "zoom_to", "recentre", "set_view", "handle_map_value", "density_map", "ess_map",
+    "MAX_OUTLINED_COMMUNES", "OUTLINE_BUDGET", "VIEWS", "epci_map", "preview_communes", "clear_drawing",
+    "zoom_to", "recentre", "set_view", "handle_map_value", "on_map_event", "density_map", "ess_map",
 ]
 
-RETURNED_OBJECTS = ["last_object_clicked", "last_object_clicked_tooltip", "last_object_clicked_count", "all_drawings"]
 MAX_OUTLINED_COMMUNES = 3000  # beyond, outlines would weigh more than the France-wide map
 MAX_DENSITY_MAP_COMMUNES = 1200  # ~0.8 MB of filled communes; beyond, the bars above give the breakdown
 OUTLINE_BUDGET = 600_000  # bytes of commune outlines sent with a map, at most (keeps a territory view under 1 MB)
@@ -45,31 +45,29 @@ _MEMO, _EPOCH, _FIT, _AREA = "_map_memo", "_map_epoch", "_map_fit", "_map_area"
 
 
 def handle_map_value(value: dict | None, memo: dict, sel: state.Selection, known_epci) -> state.Selection:
-    """Selection after one update of the map component; ``memo`` holds what was already handled.
+    """Selection after one value of the map (``ui.leaflet_map``: ``{count, clicked, drawings}``); ``memo`` holds what
+    was already handled.
 
-    streamlit-folium sends the drawn shapes with every click (``[]`` when none, ``None`` before the
-    first event) and counts every Leaflet.draw event as a click that keeps the previous tooltip: an
-    update whose shapes changed is a drawing, never a click; and a click without a clicked point
-    (« Enregistrer » or « Annuler » in the edit toolbar with nothing changed) is no click either,
-    else it would toggle the EPCI clicked before. Shapes drawn on this map instance are added to
-    ``memo["base"]``, the drawings that existed when it was mounted (shown, not editable).
+    A value whose shapes changed is a drawing (finished, edited or deleted); otherwise a new count with a known EPCI
+    clicked is a click on it, which adds or removes it. A value seen before changes nothing (the page may run again
+    with it). Shapes drawn on this map instance are added to ``memo["base"]``, the drawings that existed when it was
+    mounted (shown, not editable).
     """
     value = value or {}
-    drawings, count = value.get("all_drawings") or [], value.get("last_object_clicked_count")
+    drawings, count, clicked = value.get("drawings") or [], value.get("count"), value.get("clicked")
     if drawings != memo.get("drawings", []):
         sel = replace(sel, drawings=tuple(memo.get("base", ())) + state.rings_from_features(drawings))
-    elif count and count != memo.get("count") and value.get("last_object_clicked"):
-        code = mapping.code_from_tooltip(value.get("last_object_clicked_tooltip"))
-        if code and code in known_epci:
-            sel = sel.toggle_epci(code)
+    elif count and count != memo.get("count") and clicked in known_epci:
+        sel = sel.toggle_epci(clicked)
     memo.update(count=count, drawings=drawings)
     return sel
 
 
-def _on_change(key: str, known_epci) -> None:
+def on_map_event(key: str) -> None:
+    """Callback of the EPCI map under ``key``: its click or drawing becomes a change of the selection."""
     memo = st.session_state.setdefault(_MEMO, {})
     before = state.stored()
-    after = handle_map_value(st.session_state.get(key), memo, before, known_epci)
+    after = handle_map_value(leaflet_map.map_value(key), memo, before, frozenset(loaders.epci_display().frame.index))
     if after == before:
         return
     drawn = after.drawings != before.drawings
@@ -129,14 +127,34 @@ def _follow_territory(display, current: territory.Current) -> None:
         zoom_to(territory.bounds(current))
 
 
+def _map_key(epoch: int, basemap: str) -> str:
+    """The EPCI map's key: a new map for another background, or once a refused drawing must go (``_new_map``); another
+    indicator or number of classes restyles the same map (``mapping.epci_styles``)."""
+    return "carte_epci_" + hashlib.sha1(repr((basemap, epoch)).encode()).hexdigest()[:12]
+
+
+def _remember_mount(key: str, sel: state.Selection) -> None:
+    """A new map instance starts its event count and drawings afresh; the drawings shown when it was mounted stay."""
+    memo = st.session_state.setdefault(_MEMO, {})
+    if memo.get("key") != key:
+        memo.clear()
+        memo.update(key=key, base=sel.drawings)
+
+
 def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str | None, basemap: str, k: int = 5,
              view: str = "france", height: int = 560, extra: list[folium.FeatureGroup] | None = None,
-             extra_keys: list[str] | None = None) -> None:
-    """Draw the EPCI map with ``sel`` highlighted and the territory's communes outlined.
+             extra_keys: list[str] | None = None, sent: str | None = None) -> tuple[str, dict, str] | None:
+    """Draw the EPCI map with ``sel`` highlighted and the territory's communes outlined; its key, the data it sent and
+    the keys written under it (HTML).
 
     Clicks and drawings update the selection through a callback, before the next run of the page. ``extra`` and
     ``extra_keys``: other panels' layers (zonings, FRR) and their keys (HTML, written under the map with its own).
+    ``sent``: the key of the map this run already showed (``ui.first_map``): nothing is built or sent again.
     """
+    if sent is not None:
+        _remember_mount(sent, sel)
+        _heap_settled()
+        return None
     display = loaders.epci_display()
     assets, missing = loaders.map_assets()
     if missing:
@@ -163,19 +181,14 @@ def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str
             groups.insert(0, outline)
         else:
             st.caption("Contours des communes non affichés : territoire trop vaste pour rester léger sur la carte.")
-    epoch = st.session_state.get(_EPOCH, 0)
-    identity = repr((basemap, epoch))  # another indicator or number of classes restyles this map (mapping.epci_styles)
-    key = "carte_epci_" + hashlib.sha1(identity.encode()).hexdigest()[:12]
-    memo = st.session_state.setdefault(_MEMO, {})
-    if memo.get("key") != key:  # a new map instance starts its click count and drawings afresh
-        memo.clear()
-        memo.update(key=key, base=sel.drawings)
-    st_folium(m, key=key, height=height, use_container_width=True, returned_objects=RETURNED_OBJECTS,
-              feature_group_to_add=groups,
-              on_change=partial(_on_change, key, frozenset(display.frame.index)))
-    if keys := [text for text in keys if text]:
-        st.html("".join(keys))  # under the map: a key over it hid a corner and had to let clicks through
+    key = _map_key(st.session_state.get(_EPOCH, 0), basemap)
+    _remember_mount(key, sel)
+    data = leaflet_map.map_data(key, map_script(m, groups), height)
+    leaflet_map.show(key, data, partial(on_map_event, key))
+    if keys := "".join(text for text in keys if text):
+        st.html(keys)  # under the map: a key over it hid a corner and had to let clicks through
     _heap_settled()
+    return key, data, keys
 
 
 @st.cache_resource(show_spinner=False)

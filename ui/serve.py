@@ -41,6 +41,7 @@ from starlette.middleware import Middleware
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ui import first_map
 from ui.links import LINK_TOO_LONG_PARAM, query_too_long  # light: the data stack is imported by ``prepare``, after the start
 
 __all__ = ["MAX_REQUEST_HEAD", "SCRIPT", "READY", "LongLinks", "prepare", "uvicorn_options", "main"]
@@ -76,7 +77,12 @@ async def prepare(_app: object) -> AsyncIterator[None]:
 
 def _first_page() -> None:
     """Import what the map page imports and read the reference (which starts preparing the rest: ``ui.loaders``), then
-    say so. ``streamlit_folium`` is left to the page: it registers its map component only within a page's run."""
+    say so. ``streamlit_folium`` is left to the page: it registers its map component only within a page's run.
+
+    With a first map saved by an earlier start (``ui.first_map``), wait first until a page has started (it sends that map
+    at once) or ``HOLD_S`` has passed: these imports take ~1 s of CPU, which the browser needs to draw the map."""
+    if first_map.prepared():
+        first_map.SENT.wait(first_map.HOLD_S)
     started = time.perf_counter()
     import folium.plugins  # noqa: F401 - imported by streamlit_folium
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from playwright.sync_api import Error as PlaywrightError
 
 __all__ = [
-    "ROOT", "ARTIFACTS", "CHROMIUM", "CHROMIUM_ARGS", "TIMINGS", "MAP_IFRAME", "PAINTED_JS", "LONG", "wait_epci_shown", "epci_count", "shot",
-    "settle", "map_frame", "open_map", "open_tab", "section_button", "pick_epci", "draw_vertex", "draw_polygon", "zoom_in", "uploader",
+    "ROOT", "ARTIFACTS", "CHROMIUM", "CHROMIUM_ARGS", "TIMINGS", "MAP_IFRAME", "TERRITOIRE_MAP", "PAINTED_JS", "LONG", "wait_epci_shown",
+    "epci_count", "shot",    "settle", "open_map", "open_tab", "section_button", "pick_epci", "draw_vertex", "draw_polygon", "zoom_in", "uploader",
     "stop_process", "track_runs", "runs_finished", "wait_run_after", "run_log",
 ]
 
@@ -34,12 +34,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 TIMINGS: dict[str, float] = {}
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'  # the maps streamlit-folium still draws (Diagnostic, Acteurs)
+# The Territoire map, drawn in the page itself (ui.leaflet_map): its element; its Leaflet map is ``window.ptceMap``.
+TERRITOIRE_MAP = "div.ptce-map"
 # EPCI painted in a map's view. The France-wide layer (``map.ptceEpci``, ptce_geo.national_layer) paints on a canvas: an
 # EPCI is in view when a part of it is left after Leaflet clipped it to the view, and painted once the canvas has no
-# repaint pending. Over every map frame of the page: a new map replaces the frame.
-_EPCI_LAYERS_JS = f"""() => [...document.querySelectorAll('{MAP_IFRAME}')]
-    .map(f => f.contentWindow && f.contentWindow.map && f.contentWindow.map.ptceEpci).filter(l => !!l)"""
+# repaint pending. Over every map element of the page: a new map replaces the element.
+_EPCI_LAYERS_JS = f"""() => [...document.querySelectorAll('{TERRITOIRE_MAP}')]
+    .map(d => d.ptceMap && d.ptceMap.ptceEpci).filter(l => !!l)"""
 PAINTED_JS = """(l) => { const r = l.options.renderer;
     return r._map && !r._redrawRequest ? l.getLayers().filter(p => p._parts && p._parts.length).length : 0; }"""
 _EPCI_SHOWN_JS = f"""(n) => ({_EPCI_LAYERS_JS})().some(l => ({PAINTED_JS})(l) > n)"""
@@ -56,10 +58,10 @@ _SETTLED_JS = """(quiet) => {
     return now - window.__ptceQuietSince >= quiet;
 }"""
 
-# The polygon/rectangle handler of the map's Leaflet.draw control (folium names the control ``draw_control_…``).
+# The polygon/rectangle handler of the map's Leaflet.draw control (``map.ptceDraw``, ui/leaflet_map.js).
 _DRAW_HANDLER_JS = """() => {
-    const key = Object.keys(window).find(k => k.startsWith('draw_control_') && window[k] instanceof L.Control.Draw);
-    return key ? window[key]._toolbars.draw._modes.polygon.handler : null;
+    const draw = window.ptceMap && window.ptceMap.ptceDraw;
+    return draw ? draw._toolbars.draw._modes.polygon.handler : null;
 }"""
 # Ready for the next vertex: the press and release were handled, and Leaflet.draw's 50 ms lock on new vertices is over;
 # or the shape was closed (handler disabled).
@@ -212,7 +214,7 @@ def every_page_and_tab(page, url: str, epci: str, project: str):
     page.get_by_role("heading", name="Données chargées").wait_for(timeout=LONG)
     yield "accueil"
     page.goto(url + f"/Territoire?epci={epci}")
-    page.get_by_text(f"SIREN {epci}").first.wait_for(timeout=LONG)
+    page.get_by_text(f"— SIREN {epci}").first.wait_for(timeout=LONG)
     yield from _tabs(page, "territoire", ("EPCI", "Dessin ou contour", "Communes"))
     page.goto(url + f"/Diagnostic?epci={epci}")
     section_button(page, "Synthèse").wait_for(timeout=LONG)
@@ -239,11 +241,6 @@ def _tabs(page, prefix: str, names: tuple[str, ...]):
         yield f"{prefix}_{name}"
 
 
-def map_frame(page):
-    """The map component's iframe as a Playwright ``Frame`` (to evaluate Leaflet state in it)."""
-    return page.locator(MAP_IFRAME).element_handle(timeout=LONG).content_frame()
-
-
 def wait_epci_shown(page, more_than: int = 0, timeout: float = LONG) -> None:
     """Wait until a map of the page has painted more than ``more_than`` EPCI in its view."""
     page.wait_for_function(_EPCI_SHOWN_JS, arg=more_than, polling=50, timeout=timeout)
@@ -255,7 +252,7 @@ def epci_count(page) -> int:
 
 
 def open_map(page, server: dict, path: str = "/Territoire", paths: int = 1000):
-    """Open the page, wait until the map shows more than ``paths`` EPCI in its view and the app is idle; its frame locator.
+    """Open the page, wait until the map shows more than ``paths`` EPCI in its view and the app is idle; the map's locator.
 
     The first map of the session also gives the time from the server's start to a rendered map.
     """
@@ -264,7 +261,7 @@ def open_map(page, server: dict, path: str = "/Territoire", paths: int = 1000):
     TIMINGS.setdefault("streamlit_run_to_map_s", time.perf_counter() - server["started"])
     settle(page)
     wait_epci_shown(page, paths)
-    return page.frame_locator(MAP_IFRAME)
+    return page.locator(TERRITOIRE_MAP)
 
 
 def pick_epci(page, text: str, code: str) -> None:
@@ -276,7 +273,7 @@ def pick_epci(page, text: str, code: str) -> None:
     option.wait_for()
     option.click()  # not Enter: with several matches, the first option is Streamlit's « Select N matches »
     page.keyboard.press("Escape")
-    page.get_by_text(f"SIREN {code}").first.wait_for(timeout=LONG)
+    page.get_by_text(f"— SIREN {code}").first.wait_for(timeout=LONG)
     settle(page)
 
 
@@ -284,32 +281,26 @@ def draw_vertex(page, box: dict, fx: float, fy: float) -> None:
     """One Leaflet.draw vertex at (fx, fy) of the map box: move there in steps (Leaflet.draw places the vertex where the
     pointer moved to), press, release, then wait until the handler takes the next one (or closed the shape)."""
     page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, steps=4)
-    frame = map_frame(page)
     page.mouse.down()
     page.mouse.up()
-    try:
-        frame.wait_for_function(_DRAW_READY_JS, polling=20, timeout=30_000)
-    except PlaywrightError as exc:
-        if "detached" not in str(exc):  # a closing vertex may make the app replace the map at once: the shape was taken
-            raise
+    page.wait_for_function(_DRAW_READY_JS, polling=20, timeout=30_000)
 
 
 def draw_polygon(page, frame, vertices: list[tuple[float, float]]) -> None:
     """Click the polygon tool, then each vertex; end ``vertices`` with the first one again to close the shape."""
     frame.locator(".leaflet-draw-draw-polygon").click()
-    map_frame(page).wait_for_function(f"() => ({_DRAW_HANDLER_JS})()?.enabled() === true", timeout=30_000)
-    box = page.locator(MAP_IFRAME).bounding_box()
+    page.wait_for_function(f"() => ({_DRAW_HANDLER_JS})()?.enabled() === true", timeout=30_000)
+    box = page.locator(TERRITOIRE_MAP).bounding_box()
     for fx, fy in vertices:
         draw_vertex(page, box, fx, fy)
 
 
 def zoom_in(page, frame, times: int) -> None:
     """Press Leaflet's « + » ``times`` times, each time waiting for the zoom animation to end."""
-    leaflet = map_frame(page)
     for _ in range(times):
-        zoom = leaflet.evaluate("() => window.map.getZoom()")
+        zoom = page.evaluate("() => window.ptceMap.getZoom()")
         frame.locator(".leaflet-control-zoom-in").click()
-        leaflet.wait_for_function("z => window.map.getZoom() === z + 1 && !window.map._animatingZoom", arg=zoom, timeout=30_000)
+        page.wait_for_function("z => window.ptceMap.getZoom() === z + 1 && !window.ptceMap._animatingZoom", arg=zoom, timeout=30_000)
 
 
 def uploader(page, key: str):

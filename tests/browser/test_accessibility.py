@@ -17,8 +17,8 @@ import pytest
 from tests.browser.helpers import (
     ARTIFACTS,
     LONG,
-    MAP_IFRAME,
     ROOT,
+    TERRITOIRE_MAP,
     every_page_and_tab,
     open_map,
     open_tab,
@@ -131,7 +131,7 @@ def test_choose_an_epci_read_the_diagnostic_and_export_with_the_keyboard_alone(p
     page.get_by_role("option", name=AMIENS).first.wait_for()
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
-    page.get_by_text(f"SIREN {AMIENS}").first.wait_for(timeout=LONG)
+    page.get_by_text(f"— SIREN {AMIENS}").first.wait_for(timeout=LONG)
     settle(page)
 
     tab_to(page, "link", "Diagnostic")
@@ -223,10 +223,10 @@ def test_tab_crosses_the_map_by_its_controls_not_its_1255_outlines(page, server)
     """Chromium made every EPCI outline a Tab stop: 40 presses inside the map never left it. Now Tab goes through the
     map's controls (French titles) and reaches the page again."""
     open_map(page, server)
-    frame = page.frame_locator(MAP_IFRAME)
+    frame = page.locator(TERRITOIRE_MAP)
     assert frame.locator("a.leaflet-control-zoom-in").get_attribute("title") == "Zoom avant"
     assert frame.locator("a.leaflet-control-zoom-out").get_attribute("title") == "Zoom arrière"
-    frame.locator(".leaflet-container").focus()
+    frame.focus()  # the map's element is Leaflet's container
     focused = []
     for _ in range(40):
         page.keyboard.press("Tab")
@@ -237,8 +237,7 @@ def test_tab_crosses_the_map_by_its_controls_not_its_1255_outlines(page, server)
     assert focused[-1] == "outside", focused
 
 
-_FOCUSED = """() => {
-    const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
-    if (document.activeElement !== frame) return 'outside';
-    return frame.contentDocument.activeElement.tagName.toLowerCase();
-}"""
+_FOCUSED = f"""() => {{
+    const map = document.querySelector('{TERRITOIRE_MAP}'), focused = document.activeElement;
+    return map && map.contains(focused) ? focused.tagName.toLowerCase() : 'outside';
+}}"""

@@ -17,11 +17,10 @@ from ptce_geo.territory import TerritoryDefinition, build_territory
 from tests.browser.helpers import (
     ARTIFACTS,
     LONG,
-    MAP_IFRAME,
+    TERRITOIRE_MAP,
     TIMINGS,
     draw_polygon,
     draw_vertex,
-    map_frame,
     open_map,
     open_tab,
     pick_epci,
@@ -80,19 +79,19 @@ def test_two_epci_of_different_types_follow_the_user_to_the_diagnostic(page, ser
 
 def test_a_crossing_or_empty_drawing_is_refused_in_french(page, server):
     frame = open_map(page, server)
-    mounted = page.locator(MAP_IFRAME).evaluate("e => [...e.closest('[class*=st-key-]').classList].find(c => c.startsWith('st-key-'))")
+    mounted = page.locator(TERRITOIRE_MAP).evaluate("e => [...e.closest('[class*=st-key-]').classList].find(c => c.startsWith('st-key-'))")
     draw_polygon(page, frame, [(0.04, 0.58), (0.12, 0.66), (0.12, 0.58)])  # in the Bay of Biscay
-    box = page.locator(MAP_IFRAME).bounding_box()
+    box = page.locator(TERRITOIRE_MAP).bounding_box()
     draw_vertex(page, box, 0.04, 0.68)  # would cross the first side: Leaflet.draw refuses the vertex
     frame.get_by_text("Le contour ne doit pas se croiser.").wait_for()
-    assert map_frame(page).evaluate("() => document.querySelectorAll('.leaflet-editing-icon').length") == 3
+    assert page.evaluate("() => document.querySelectorAll('.leaflet-editing-icon').length") == 3
     shot(page, "17_crossing_refused")
     draw_vertex(page, box, 0.04, 0.58)  # close the triangle: valid, but at sea
     page.get_by_text("Dessin refusé").wait_for(timeout=LONG)
     assert page.get_by_text(re.compile("ne recouvre aucune commune")).count() >= 1
     assert page.get_by_text("Le territoire précédent est conservé.").count() >= 1
     assert "polygone=" not in page.url and metric(page, "Communes") == "—"
-    page.wait_for_function("key => document.querySelector(`.${key} iframe`) === null", arg=mounted, timeout=LONG)  # a fresh map…
+    page.wait_for_function("key => document.querySelector(`.${key} .ptce-map`) === null", arg=mounted, timeout=LONG)  # a fresh map…
     wait_epci_shown(page, 1000)  # …without the refused shape
     settle(page)
     shot(page, "18_empty_drawing_refused")
@@ -110,7 +109,7 @@ def test_zoomed_drawing_gives_the_territory_and_its_diagnostic_fast(page, server
     print(f"\ndraw -> diagnostic: {TIMINGS['draw_to_diagnostic_s']:.2f} s ({communes} communes)")
     assert int(communes.replace("\u202f", "")) > 0
     settle(page)  # the map finishes its update, as before a user's next click
-    box = page.locator(MAP_IFRAME).bounding_box()
+    box = page.locator(TERRITOIRE_MAP).bounding_box()
     started = time.perf_counter()  # a click on an EPCI outside the drawing: warm caches, the usual case
     page.mouse.click(box["x"] + box["width"] * 0.12, box["y"] + box["height"] * 0.5)
     wait_metric_change(page, "Communes", communes)

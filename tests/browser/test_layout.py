@@ -45,7 +45,7 @@ def test_nothing_spills_over_at_1024_1920_and_zoom_200(sized, server):
     page = sized
     problems = {}
     page.goto(server["url"] + f"/Territoire?epci={AMIENS}")
-    page.get_by_text(f"SIREN {AMIENS}").first.wait_for(timeout=LONG)
+    page.get_by_text(f"— SIREN {AMIENS}").first.wait_for(timeout=LONG)
     settled(page)
     problems["territoire"] = page.evaluate(_OVERFLOWS_JS)
     shot(page, f"layout_territoire_{page.window}")

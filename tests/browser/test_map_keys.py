@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.browser.helpers import LONG, MAP_IFRAME, map_frame, settle, shot, wait_epci_shown
+from tests.browser.helpers import LONG, MAP_IFRAME, TERRITOIRE_MAP, settle, shot, wait_epci_shown
 from tests.browser.test_actors_flow import INVENTORY
 
 pytestmark = pytest.mark.browser
@@ -25,7 +25,7 @@ AMIENS = "248000531"
 
 # For each place: its pixel in the map's container, whether it is in view, and the controls (boxes) covering it.
 _PLACES_JS = """(places) => {
-    const map = window.map, size = map.getSize(), origin = map.getContainer().getBoundingClientRect();
+    const map = window.ptceMap, size = map.getSize(), origin = map.getContainer().getBoundingClientRect();
     const controls = [...map.getContainer().querySelectorAll('.leaflet-control')].map(el => [el.className, el.getBoundingClientRect()])
         .filter(([, r]) => r.width && r.height);
     const out = {};
@@ -46,42 +46,42 @@ def overlap(a: dict, b: dict) -> bool:
 def test_keys_sit_under_the_map_and_nothing_covers_france(sized, server, embedded):
     page = sized
     page.goto(server["url"] + "/Territoire")
-    frame = page.frame_locator(MAP_IFRAME)
+    frame = page.locator(TERRITOIRE_MAP)
     wait_epci_shown(page, 1000)
     settle(page)
     key = page.locator(".ptce-key").first
     key.wait_for(timeout=LONG)
     assert "Densité de population" in key.inner_text() and key.locator("li").count() >= 3
     assert frame.locator(".ptce-legend, .ptce-legend-body").count() == 0  # no key drawn over the map any more
-    page.locator(MAP_IFRAME).scroll_into_view_if_needed()
-    map_box = page.locator(MAP_IFRAME).bounding_box()
+    page.locator(TERRITOIRE_MAP).scroll_into_view_if_needed()
+    map_box = page.locator(TERRITOIRE_MAP).bounding_box()
     for other in page.locator(".ptce-key").all():
         box = other.bounding_box()
         assert not overlap(box, map_box), (page.window, box, map_box)
         assert box["x"] >= map_box["x"] - 1 and box["x"] + box["width"] <= map_box["x"] + map_box["width"] + 40  # in the map's column
-    places = map_frame(page).evaluate(_PLACES_JS, EDGES)
+    places = page.evaluate(_PLACES_JS, EDGES)
     shot(page, f"keys_france_{page.window}")
     assert {name: p for name, p in places.items() if not p["inView"] or p["covered"]} == {}, places
     # France fills the view: at most half a zoom level below the largest zoom showing the edge places with no margin at
     # all (Leaflet's own computation, from the places alone), whatever the window (test_france_view: the default one)
-    zooms = map_frame(page).evaluate("""(places) => [window.map.getZoom(),
-        window.map.getBoundsZoom(L.latLngBounds(Object.values(places)))]""", EDGES)
+    zooms = page.evaluate("""(places) => [window.ptceMap.getZoom(),
+        window.ptceMap.getBoundsZoom(L.latLngBounds(Object.values(places)))]""", EDGES)
     assert zooms[0] >= zooms[1] - 0.5, zooms
 
     # the territory's bounds as drawn: nothing covers the corners of Amiens Métropole either
     page.goto(server["url"] + f"/Territoire?epci={AMIENS}")
-    page.get_by_text(f"SIREN {AMIENS}").first.wait_for(timeout=LONG)
+    page.get_by_text(f"— SIREN {AMIENS}").first.wait_for(timeout=LONG)
     settle(page)
-    frame = page.frame_locator(MAP_IFRAME)
+    frame = page.locator(TERRITOIRE_MAP)
     wait_epci_shown(page)
     page.locator(".ptce-key", has_text="Repères").wait_for(timeout=LONG)
     communes = embedded.communes[embedded.communes["code_epci"] == AMIENS]
     minx, miny, maxx, maxy = (float(v) for v in communes.geometry.total_bounds)  # the territory, read from the reference
     corners = {"sud-ouest": (miny, minx), "nord-ouest": (maxy, minx), "nord-est": (maxy, maxx), "sud-est": (miny, maxx)}
-    places = map_frame(page).evaluate(_PLACES_JS, corners)
+    places = page.evaluate(_PLACES_JS, corners)
     shot(page, f"keys_territory_{page.window}")
     assert {name: p for name, p in places.items() if not p["inView"] or p["covered"]} == {}, places
-    map_box = page.locator(MAP_IFRAME).bounding_box()
+    map_box = page.locator(TERRITOIRE_MAP).bounding_box()
     assert all(not overlap(k.bounding_box(), map_box) for k in page.locator(".ptce-key").all())
     assert page.failed == [] and page.external == []
 

@@ -14,10 +14,9 @@ from ptce_geo.sources.local import import_directory
 from ptce_geo.territory import TerritoryDefinition, build_territory
 from tests.browser.helpers import (
     LONG,
-    MAP_IFRAME,
+    TERRITOIRE_MAP,
     draw_polygon,
     epci_count,
-    map_frame,
     open_map,
     running_server,
     runs_finished,
@@ -60,7 +59,7 @@ def test_the_classes_key_is_page_text_under_the_map_and_follows_the_classes(page
     assert key.get_attribute("role") == "group" and key.get_attribute("aria-label").startswith("Légende : Densité de population")
     assert key.locator("li", has_text="–").count() == 5  # the default 5 classes, each « low – high »
     assert "Classes par quantiles." in key.inner_text()
-    map_box, key_box = page.locator(MAP_IFRAME).bounding_box(), key.bounding_box()
+    map_box, key_box = page.locator(TERRITOIRE_MAP).bounding_box(), key.bounding_box()
     assert key_box["y"] >= map_box["y"] + map_box["height"] - 1  # under the map
     choose(page, "Classes", "4")
     page.wait_for_function("() => [...document.querySelectorAll('.ptce-key li')].filter(li => li.innerText.includes('–')).length === 4",
@@ -68,7 +67,7 @@ def test_the_classes_key_is_page_text_under_the_map_and_follows_the_classes(page
     shot(page, "overlays_01_key")
 
 
-_FILLS_JS = """() => Object.fromEntries(window.map.ptceEpci.getLayers()
+_FILLS_JS = """() => Object.fromEntries(window.ptceMap.ptceEpci.getLayers()
     .map(p => [p.feature.properties.c, [p.options.fillColor, p.getTooltip().getContent()]]))"""
 
 
@@ -76,15 +75,15 @@ def test_another_indicator_restyles_the_same_map_and_back(page, server):
     """Choosing another indicator keeps the map (its window, view and outlines) and restyles its EPCI in place: fills and
     tooltips follow the new indicator, and coming back gives exactly the fills and tooltips the map opened with."""
     open_map(page, server)
-    frame = map_frame(page)
-    frame.evaluate("() => { window.__ptceKept = true; }")
+    frame = page
+    frame.evaluate("() => { window.ptceMap.__ptceKept = true; }")
     opened = frame.evaluate(_FILLS_JS)
     assert len(opened) == epci_count(page) and all("Densité de population" in tip for _, tip in opened.values())
     for indicator in ("Population municipale", "Densité de population"):
         choose(page, "Indicateur de la carte", re.compile(f"^{indicator}"))
-        frame.wait_for_function("name => Object.values(window.map.ptceEpci.getLayers()).every(p => p.getTooltip().getContent().includes(name))",
+        frame.wait_for_function("name => Object.values(window.ptceMap.ptceEpci.getLayers()).every(p => p.getTooltip().getContent().includes(name))",
                                 arg=indicator, timeout=LONG)
-        assert frame.evaluate("() => window.__ptceKept === true")  # the same map: not rebuilt
+        assert frame.evaluate("() => window.ptceMap.__ptceKept === true")  # the same map: not rebuilt
         fills = frame.evaluate(_FILLS_JS)
         if indicator == "Population municipale":
             changed = sum(fills[c][0] != opened[c][0] for c in opened)
@@ -96,10 +95,10 @@ def test_another_indicator_restyles_the_same_map_and_back(page, server):
 def test_a_vertex_in_the_corner_where_the_legend_was_comes_back(page, server):
     """The legend used to sit in the bottom right corner and swallow clicks: a vertex placed there now reaches the map."""
     frame = open_map(page, server)
-    box = page.locator(MAP_IFRAME).bounding_box()
+    box = page.locator(TERRITOIRE_MAP).bounding_box()
     x, y = box["width"] - 70, box["height"] - 70  # in the corner, above the attribution
-    assert map_frame(page).evaluate("([x, y]) => !document.elementFromPoint(x, y).closest('.leaflet-control')", [x, y])
-    lat, lon = map_frame(page).evaluate("([x, y]) => { const p = window.map.containerPointToLatLng([x, y]); return [p.lat, p.lng]; }",
+    assert page.evaluate("([x, y]) => !document.elementFromPoint(x, y).closest('.leaflet-control')", [box["x"] + x, box["y"] + y])
+    lat, lon = page.evaluate("([x, y]) => { const p = window.ptceMap.containerPointToLatLng([x, y]); return [p.lat, p.lng]; }",
                                         [x, y])
     draw_polygon(page, frame, [(0.40, 0.40), (0.60, 0.38), (x / box["width"], y / box["height"]), (0.42, 0.62), (0.40, 0.40)])
     page.wait_for_function("() => location.search.includes('polygone=')", timeout=LONG)
@@ -116,14 +115,14 @@ def test_place_names_without_tiles(page, server):
     epci.first.wait_for()
     assert frame.get_by_text("Métropole du Grand Paris", exact=True).count() == 1  # the most populated EPCI, first placed
     assert 5 <= epci.count() <= 60 and frame.locator(".ptce-label-commune").count() == 0
-    assert map_frame(page).evaluate(_NO_OVERLAP_JS) == []
+    assert page.evaluate(_NO_OVERLAP_JS) == []
     page.goto(f"{server['url']}/Territoire?epci={BORDEAUX}")  # opens « Autour du territoire », zoomed on it
-    frame = page.frame_locator(MAP_IFRAME)
+    frame = page.locator(TERRITOIRE_MAP)
     frame.locator(".ptce-label-commune").nth(4).wait_for(timeout=LONG)
     settle(page)
-    assert map_frame(page).evaluate("() => window.map.getZoom()") >= 9
+    assert page.evaluate("() => window.ptceMap.getZoom()") >= 9
     frame.locator(".ptce-label-commune", has_text=re.compile("^Bordeaux$")).wait_for()  # no key over the map to hide it
-    assert map_frame(page).evaluate(_NO_OVERLAP_JS) == []
+    assert page.evaluate(_NO_OVERLAP_JS) == []
     shot(page, "overlays_02_names")
     assert page.failed == [] and page.external == []
 
@@ -135,12 +134,12 @@ def test_excluded_and_cut_communes_are_marked_with_their_key(page, server, embed
     cut = len(build_territory(embedded, definition).edge)
     assert cut >= 3
     page.goto(f"{server['url']}/Territoire?epci={BORDEAUX}&exclues={SAINT_VINCENT}&polygone={polygon}")
-    frame = page.frame_locator(MAP_IFRAME)
+    frame = page.locator(TERRITOIRE_MAP)
     hatched, dash_dot = frame.locator('path[fill="url(#ptce-hatch)"]'), frame.locator('path[stroke-dasharray="10 4 2 4"]')
     dash_dot.nth(cut - 1).wait_for(timeout=LONG)
     settle(page)
     assert hatched.count() == 1 and dash_dot.count() == cut
-    assert frame.locator("#ptce-patterns pattern#ptce-hatch").count() == 1
+    assert page.locator("#ptce-patterns pattern#ptce-hatch").count() == 1  # defined once in the page
     key = page.locator(".ptce-key", has_text="Commune exclue (hachures)")  # in the page, under the map
     assert key.count() == 1 and "Commune coupée par le polygone (trait mixte)" in key.inner_text()
     swatches = key.locator("li img").evaluate_all("imgs => imgs.map(i => [decodeURIComponent(i.src), i.complete && i.naturalWidth > 0])")
@@ -156,10 +155,9 @@ def test_scale_is_metric_and_an_unreachable_basemap_says_so(page, server):
     assert scale.count() == 1 and re.fullmatch(r"\d+ (m|km)", scale.inner_text().strip())
     assert frame.locator(".ptce-tile-notice").count() == 0
     choose(page, "Fond de carte", "Plan IGN")  # no internet here: every tile request fails; a new map replaces the old one
-    page.wait_for_function(f"""() => [...document.querySelectorAll('{MAP_IFRAME}')].some(
-        f => f.contentDocument && f.contentDocument.querySelector('.ptce-tile-notice'))""", timeout=LONG)
+    page.wait_for_function(f"() => !!document.querySelector('{TERRITOIRE_MAP} .ptce-tile-notice')", timeout=LONG)
     settle(page)
-    notice = page.frame_locator(MAP_IFRAME).locator(".ptce-tile-notice")
+    notice = page.locator(TERRITOIRE_MAP).locator(".ptce-tile-notice")
     assert notice.inner_text() == NOTICE and notice.get_attribute("role") == "status"
     assert epci_count(page) >= 1250  # the map stays usable
     shot(page, "overlays_04_tile_notice")
@@ -191,7 +189,7 @@ def test_the_zonings_option_draws_the_frr_classes_with_their_key_under_the_map(b
     page = watch(context.new_page(), url)
     try:
         page.goto(f"{url}/Territoire?epci={BORDEAUX}")
-        frame = page.frame_locator(MAP_IFRAME)
+        frame = page.locator(TERRITOIRE_MAP)
         frame.locator(".ptce-label-commune").first.wait_for(timeout=LONG)  # zoomed on the territory
         settle(page)
         patterned = frame.locator('path[fill^="url(#ptce-frr-"]')
@@ -203,7 +201,7 @@ def test_the_zonings_option_draws_the_frr_classes_with_their_key_under_the_map(b
         assert fills == sorted(f"url(#ptce-frr-{code})" for code in drawn)  # one path per classed commune; Paris, non classée: none
         partial = frame.locator('path[fill="url(#ptce-frr-frr_partielle)"]')
         assert partial.get_attribute("stroke-dasharray") == "5 3"
-        assert frame.locator("#ptce-frr-patterns pattern").count() == 5
+        assert page.locator("#ptce-frr-patterns pattern").count() == 5  # defined once in the page
         key = page.locator(".ptce-key", has_text="France Ruralités Revitalisation")
         key.wait_for(timeout=LONG)
         text = key.inner_text()
@@ -211,7 +209,7 @@ def test_the_zonings_option_draws_the_frr_classes_with_their_key_under_the_map(b
                       "Non classée (sans trame)", "Source : DGCL/ANCT", "classement au 10 juillet 2025", "alentour"):
             assert label in text, label
         assert key.locator("li img").count() == 5
-        map_box, key_box = page.locator(MAP_IFRAME).bounding_box(), key.bounding_box()
+        map_box, key_box = page.locator(TERRITOIRE_MAP).bounding_box(), key.bounding_box()
         assert key_box["y"] >= map_box["y"] + map_box["height"] - 1  # under the map
         shot(page, "overlays_05_frr")
         assert page.failed == [] and page.external == []

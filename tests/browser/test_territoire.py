@@ -10,11 +10,10 @@ import pytest
 from tests.browser.helpers import (
     ARTIFACTS,
     LONG,
-    MAP_IFRAME,
+    TERRITOIRE_MAP,
     TIMINGS,
     draw_polygon,
     epci_count,
-    map_frame,
     open_map,
     open_tab,
     pick_epci,
@@ -32,12 +31,13 @@ SQUARE = [(0.40, 0.40), (0.60, 0.38), (0.62, 0.60), (0.42, 0.62), (0.40, 0.40)] 
 
 
 def test_territoire_map_renders_offline(page, server):
-    layer_requests = []  # for each request of the EPCI outlines file: made by the page itself (not the map's frame)?
-    page.on("request", lambda r: layer_requests.append(r.frame == page.main_frame) if "/app/static/layers/epci-" in r.url else None)
+    layer_requests = []  # each request of the EPCI outlines file, and of Leaflet
+    page.on("request", lambda r: layer_requests.append(r.resource_type) if "/app/static/layers/epci-" in r.url
+            or r.url.endswith("/leaflet.js") else None)
     frame = open_map(page, server)
     paths = epci_count(page)
-    # the page's first lines asked for the file (ui.map_files.prefetch) before the map did: the map found it in the cache
-    assert layer_requests[:1] == [True] and False in layer_requests
+    # the page's first lines asked for the files (ui.map_files.prefetch: fetch) before the map loaded Leaflet (a script)
+    assert layer_requests[:2] == ["fetch", "fetch"] and "script" in layer_requests
     shot(page, "01_territoire_map")
     assert paths >= 1250  # every EPCI (1,253 with the embedded data)
     assert frame.locator(".leaflet-draw-draw-polygon").count() == 1
@@ -62,24 +62,12 @@ def test_the_server_prepares_the_first_page_and_says_so(page, server):
     assert page.failed == []
 
 
-# What streamlit-folium (0.27) would send at the map's next move, built as it builds it: its state's keys, in its order,
-# kept when returned. Equal to the value it sent last (or was given), it sends nothing: no run of the page.
-_WOULD_SEND_JS = """() => { const g = window.__GLOBAL_DATA__;
-    const state = {last_clicked: g.lat_lng_clicked, last_object_clicked: g.last_object_clicked,
-                   last_object_clicked_count: g.last_object_clicked_count, last_object_clicked_tooltip: g.last_object_clicked_tooltip,
-                   last_object_clicked_popup: g.last_object_clicked_popup, all_drawings: g.all_drawings};
-    const would = Object.fromEntries(Object.entries(state).filter(([k]) => g.returned_objects.includes(k)));
-    return [JSON.stringify(would), JSON.stringify(g.previous_data)]; }"""
-
-
 def test_a_new_map_runs_the_page_once(page, server):
-    """The component's state on load (a click count of 0) differed from the value Python gave it (None): its first move
-    sent it, and the page ran a second time for nothing right after each new map, dropping what the user was typing."""
+    """A new map, then moved, sends nothing: the page runs once. (streamlit-folium's map sent its state at its first
+    move, and the page ran a second time for nothing right after each new map, dropping what the user was typing.)"""
     open_map(page, server)
-    would, last = map_frame(page).evaluate(_WOULD_SEND_JS)
-    assert would == last
-    page.frame_locator(MAP_IFRAME).locator(".leaflet-control-zoom-in").click()  # a move: the component compares again
-    map_frame(page).wait_for_function("() => !window.map._animatingZoom && window.map.getZoom() > 5")
+    page.locator(TERRITOIRE_MAP).locator(".leaflet-control-zoom-in").click()
+    page.wait_for_function("() => !window.ptceMap._animatingZoom && window.ptceMap.getZoom() > 5.5")
     settle(page)
     assert runs_finished(page) == 1, page.runs
 
@@ -110,8 +98,8 @@ def test_pick_two_epci_then_reload_restores_them(page, server):
     page.reload()
     wait_epci_shown(page, 20)  # the EPCI around
     TIMINGS["reload_to_map_s"] = time.perf_counter() - started
-    page.get_by_text(f"SIREN {BORDEAUX}").wait_for()
-    assert page.get_by_text(f"SIREN {PARIS}").count() >= 1
+    page.get_by_text(f"— SIREN {BORDEAUX}").wait_for()
+    assert page.get_by_text(f"— SIREN {PARIS}").count() >= 1
     assert page.get_by_role("radio", name="Autour du territoire").is_checked()  # reopened on its territory: a lighter map
     shot(page, "04_reloaded")
     assert page.failed == [] and page.external == []
@@ -119,12 +107,12 @@ def test_pick_two_epci_then_reload_restores_them(page, server):
 
 def test_click_on_the_map_adds_then_removes_an_epci(page, server):
     open_map(page, server)
-    box = page.locator(MAP_IFRAME).bounding_box()
+    box = page.locator(TERRITOIRE_MAP).bounding_box()
     point = (box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.55)
     page.mouse.click(*point)
     page.wait_for_function("() => /epci=\\d{9}/.test(location.search)", timeout=LONG)
     code = re.search(r"epci=(\d{9})", page.url).group(1)
-    page.get_by_text(f"SIREN {code}").wait_for()
+    page.get_by_text(f"— SIREN {code}").wait_for()
     settle(page)
     shot(page, "05_clicked")
     page.mouse.click(*point)
@@ -155,8 +143,9 @@ def test_a_vertex_placed_on_the_legend_reaches_the_map(page, server):
     placed in that corner is kept, not silently lost."""
     frame = open_map(page, server)
     on_legend = (0.88, 0.85)
-    assert map_frame(page).evaluate("([x, y]) => !document.elementFromPoint(x * innerWidth, y * innerHeight).closest('.leaflet-control')",
-                                    list(on_legend))
+    box = page.locator(TERRITOIRE_MAP).bounding_box()
+    assert page.evaluate("([x, y]) => !document.elementFromPoint(x, y).closest('.leaflet-control')",
+                         [box["x"] + box["width"] * on_legend[0], box["y"] + box["height"] * on_legend[1]])
     draw_polygon(page, frame, [(0.40, 0.40), (0.60, 0.38), on_legend, (0.42, 0.62), (0.40, 0.40)])
     page.wait_for_function("() => location.search.includes('polygone=')", timeout=LONG)
     settle(page)
@@ -165,9 +154,10 @@ def test_a_vertex_placed_on_the_legend_reaches_the_map(page, server):
 
 
 def test_saving_an_unchanged_drawing_keeps_the_epci_clicked_before(page, server):
-    """streamlit-folium reports « Enregistrer » of the edit toolbar as one more click, with the last clicked tooltip."""
+    """« Enregistrer » of the edit toolbar, nothing changed, sends the map's value again: it is not a click (streamlit-folium
+    reported it as one more click on the EPCI clicked last, which removed it)."""
     frame = open_map(page, server)
-    box = page.locator(MAP_IFRAME).bounding_box()
+    box = page.locator(TERRITOIRE_MAP).bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.55)
     page.wait_for_function("() => /epci=\\d{9}/.test(location.search)", timeout=LONG)
     clicked = re.search(r"epci=(\d{9})", page.url).group(1)
@@ -176,14 +166,13 @@ def test_saving_an_unchanged_drawing_keeps_the_epci_clicked_before(page, server)
     page.wait_for_function("() => location.search.includes('polygone=')", timeout=LONG)
     settle(page)
     frame.locator(".leaflet-draw-edit-edit").click()
-    leaflet = map_frame(page)
-    leaflet.wait_for_function("() => document.querySelectorAll('.leaflet-editing-icon').length > 0")  # edit mode is on
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-editing-icon').length > 0")  # edit mode is on
     before = runs_finished(page)
     frame.locator(".leaflet-draw-actions a", has_text="Enregistrer").click()
-    leaflet.wait_for_function("() => document.querySelectorAll('.leaflet-editing-icon').length === 0")
-    # the component sends its value 250 ms after the event; the run it starts is then awaited (seen in the websocket: a
-    # short run may never show as « running » in the page)
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-editing-icon').length === 0")
+    # the run the map's value starts is awaited (seen in the websocket: a short run may never show as « running » in the
+    # page)
     wait_run_after(page, before)
     assert f"epci={clicked}" in page.url and "polygone=" in page.url
-    page.get_by_text(f"SIREN {clicked}").wait_for()
+    page.get_by_text(f"— SIREN {clicked}").wait_for()
     assert page.failed == [] and page.external == []

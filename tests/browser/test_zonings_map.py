@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ptce_geo.mapping import ZONING_STYLES
-from tests.browser.helpers import MAP_IFRAME, running_server, shot, wait_epci_shown, watch
+from tests.browser.helpers import TERRITOIRE_MAP, running_server, shot, wait_epci_shown, watch
 from tests.conftest import needs_shared
 
 pytestmark = [pytest.mark.browser, needs_shared]
@@ -25,7 +25,7 @@ def test_ticking_the_box_draws_the_bassins_and_zones_d_emploi_touched(browser, s
     page = watch(context.new_page(), shared_server)
     try:
         page.goto(f"{shared_server}/Territoire?epci={AMIENS},{VAL_DE_SOMME}")
-        frame = page.frame_locator(MAP_IFRAME)
+        frame = page.locator(TERRITOIRE_MAP)
         wait_epci_shown(page, timeout=90_000)
         bv = frame.locator(f'path[stroke="{ZONING_STYLES["bv2022"]["color"]}"]')
         ze = frame.locator(f'path[stroke="{ZONING_STYLES["ze2020"]["color"]}"]')

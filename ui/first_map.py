@@ -1,0 +1,108 @@
+"""The Territoire map as a new session opens it, sent before the page imports its data stack.
+
+A new session's first run of the Territoire page, with no link parameters, always shows the same map: metropolitan
+France, density in five classes, no territory. The page saves what it sent for it (``save``: the map's data and the
+key written under it) in the cache, under a name that changes with the cache's generation, the published outlines and
+the app's code. A later start sends that file as soon as the page starts (``send``), while pandas, folium and the
+reference are still loading (~1 s of CPU here); ``ui.serve`` holds its background preparation until then (``SENT``), so
+that the browser has the machine's cores to draw it. Light on purpose: the standard library and streamlit only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from functools import lru_cache, partial
+from importlib.util import find_spec
+from pathlib import Path
+
+import streamlit as st
+
+from ptce_geo.assets import Assets
+from ptce_geo.cache import atomic_write_bytes, data_dir, read_manifest
+from ptce_geo.errors import CacheError
+from ui.map_files import STATIC_DIR
+
+__all__ = ["SENT", "HOLD_S", "fresh_session", "prepared", "send", "save"]
+
+SENT = threading.Event()  # set once a page has started (and sent the map, when it could)
+HOLD_S = 5.0  # ui.serve's preparation waits this long at most for the first page
+_APP = Path(__file__).resolve().parent.parent
+_PATTERN = "first_map-*.json"
+
+
+@lru_cache(maxsize=1)
+def _code_version() -> str:
+    """A hash of the code that makes the map: the app's Python and JavaScript, folium's version (read from its file: the
+    package's metadata took 0.08 s to find)."""
+    digest = hashlib.sha1((Path(find_spec("folium").origin).parent / "_version.py").read_bytes())
+    for path in sorted([*_APP.glob("ptce_geo/**/*.py"), *_APP.glob("ui/*.py"), *_APP.glob("ui/*.js"), *_APP.glob("app_pages/*.py")]):
+        digest.update(path.relative_to(_APP).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _folder() -> Path | None:
+    try:
+        manifest = read_manifest(data_dir())
+    except CacheError:
+        return None
+    return data_dir() / "epci" / manifest["generation"] if manifest else None
+
+
+def _path(layer_url: str | None) -> Path | None:
+    """The saved first map's file; ``None`` without published outlines or local Leaflet files (the page then warns
+    above its map, which it builds itself)."""
+    if layer_url is None or Assets.missing(STATIC_DIR):
+        return None
+    folder = _folder()
+    name = hashlib.sha1(json.dumps([_code_version(), layer_url]).encode()).hexdigest()[:16]
+    return folder / _PATTERN.replace("*", name) if folder else None
+
+
+def fresh_session() -> bool:
+    """A new session's first run, without link parameters: its map is the default one."""
+    return not st.query_params.to_dict() and not st.session_state.to_dict()
+
+
+def prepared() -> bool:
+    """A saved first map exists for the cache (perhaps for older code: the page then builds its own)."""
+    folder = _folder()
+    return folder is not None and any(folder.glob(_PATTERN))
+
+
+def _on_event(key: str) -> None:
+    from ui import maps  # imported by the page's first run, long before the user's first click
+
+    maps.on_map_event(key)
+
+
+def send(layer_url: str | None) -> str | None:
+    """Show the saved first map (and its key under it) in the current container; its key, ``None`` without one."""
+    path = _path(layer_url)
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8")) if path else None
+    except (OSError, ValueError):
+        saved = None
+    if not saved:
+        return None
+    from ui import leaflet_map  # registers its component: within a page's run, not at ui.serve's start
+
+    leaflet_map.show(saved["key"], saved["data"], partial(_on_event, saved["key"]))
+    if saved["keys"]:
+        st.html(saved["keys"])
+    return saved["key"]
+
+
+def save(layer_url: str | None, key: str, data: dict, keys: str) -> None:
+    """Keep the first map the page built, for the next starts (a read-only cache keeps none)."""
+    path = _path(layer_url)
+    if path is None or path.exists():
+        return
+    try:
+        atomic_write_bytes(path, json.dumps({"key": key, "data": data, "keys": keys}, ensure_ascii=False).encode("utf-8"))
+        for other in path.parent.glob(_PATTERN):
+            if other != path:
+                other.unlink(missing_ok=True)
+    except OSError:
+        return
