@@ -11,9 +11,15 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import data_stack
+
 HOME = "0_Accueil.py"
+TERRITOIRE = "Territoire"  # the URL path Streamlit gives app_pages/1_Territoire.py
 PAGES = Path(__file__).resolve().parent / "app_pages"
 
 st.set_page_config(page_title="ptce-geo — diagnostic territorial", page_icon="🗺️", layout="wide")
-st.navigation([st.Page(f"app_pages/{path.name}", default=path.name == HOME, title="Accueil" if path.name == HOME else None)
-               for path in sorted(PAGES.glob("[0-9]*_*.py"))]).run()
+page = st.navigation([st.Page(f"app_pages/{path.name}", default=path.name == HOME, title="Accueil" if path.name == HOME else None)
+                      for path in sorted(PAGES.glob("[0-9]*_*.py"))])
+if page.url_path != TERRITOIRE:  # that page sends a new session's first map before it loads the data stack (ui.first_map)
+    data_stack.load()  # one thread at a time: ui.serve may be loading it in the background
+page.run()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import first_map, map_files
+from ui import data_stack, first_map, map_files
 
 st.set_page_config(page_title="Territoire — ptce-geo", page_icon="🗺️", layout="wide")
 st.title("Territoire d'action")
@@ -14,7 +14,7 @@ with left:
     sent = first_map.send(layer_url) if fresh else None  # a new session's map, saved by an earlier start: sent now
 first_map.SENT.set()  # ui.serve's preparation may go on
 
-# Imported after the first map on purpose (~1 s of imports on a server's first page).
+data_stack.load()  # after the first map on purpose (~1 s of imports on a server's first page), one thread at a time
 from dataclasses import replace  # noqa: E402
 
 from ptce_geo.mapping import BASEMAPS, DEFAULT_BASEMAP, DEFAULT_CLASSES, DEFAULT_INDICATOR  # noqa: E402

@@ -61,7 +61,7 @@ class FeatureGroup(folium.FeatureGroup):
     """folium's FeatureGroup whose script, and the line adding it to the map, go to the page as raw text.
 
     branca compiles each rendered element's text as a new Jinja template (~0.3 ms, twice per layer on every rerun), and
-    streamlit-folium reads a layer's script macro itself: only the ``addTo`` child the rendering adds is needed from it.
+    the page takes each layer's script from the rendering (``map_script``): the ``addTo`` child it adds is part of it.
     """
 
     def render(self, **kwargs) -> None:
@@ -74,8 +74,7 @@ class FeatureGroup(folium.FeatureGroup):
 class ChoroplethGeoJson(_ScriptElement):
     """Polygons filled by class (``properties.k``, -1 = no data), each with an escaped tooltip.
 
-    The tooltip is bound as a plain string so that streamlit-folium can return its text on click
-    (``last_object_clicked_tooltip``); it reads ``<b>name</b><br>SIREN code<br>label : value``.
+    The tooltip is bound as a plain string; it reads ``<b>name</b><br>SIREN code<br>label : value``.
     """
 
     _template = Template(

@@ -19,7 +19,7 @@ VENDOR_FILES = ("leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet-draw/leafl
 class Assets:
     """Where the browser fetches Leaflet and Leaflet.draw.
 
-    streamlit-folium loads exactly the ``default_js``/``default_css`` of each element, so replacing
+    A map loads exactly the ``default_js``/``default_css`` of each element (streamlit-folium, ``map_script``), so replacing
     folium's lists (Leaflet, jQuery, Bootstrap, Font Awesome, awesome-markers from CDNs) by these
     two libraries is enough: none of the elements used here needs jQuery or Bootstrap.
     """

@@ -116,8 +116,7 @@ MISSING_COLOR = "#d9d9d9"
 NEUTRAL_COLOR = "#f0f0f0"
 SELECTION_STYLE = {"color": "#d95f02", "weight": 3.5, "fill": False}
 DRAWING_STYLE = {"color": "#e7298a", "weight": 2.5, "dashArray": "6 4", "fillOpacity": 0.08}
-# Drawn shapes ignore clicks: streamlit-folium counts a click on any layer but keeps the previous
-# tooltip when the layer has none, which would toggle the last clicked EPCI again.
+# Drawn shapes ignore clicks, as the selection's outlines do: a click inside them reaches the EPCI beneath.
 DRAWN_SHAPE = {**DRAWING_STYLE, "interactive": False}
 COMMUNE_STYLE = {"color": "#252525", "weight": 0.8, "fill": False, "opacity": 0.8}
 # INSEE density grid, 7 levels: YlGnBu from dark (grands centres urbains) to light (rural très dispersé)

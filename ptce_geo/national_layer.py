@@ -4,8 +4,8 @@ Sending the ~1.8 MB of EPCI outlines inside the map's script made every map upda
 outlines are a file named by a hash of its content (``epci-<hash>.json``, prepared by the cache build, published by
 ``layer_files`` in the folder of Streamlit's static serving): the browser fetches it once (``cache: "force-cache"``:
 a content-addressed name never goes stale) and each map only carries the small per-EPCI class and value of the
-indicator shown. The layer is created empty when the map is built, so that streamlit-folium's click handler is bound to it; the features added later
-forward their clicks to it, with their tooltip (how streamlit-folium reports which EPCI was clicked).
+indicator shown. The layer is created empty when the map is built, so that the page's click handler is bound to it
+(ui/leaflet_map.js); the features added later forward their clicks to it, with the EPCI's code.
 """
 
 from __future__ import annotations
@@ -106,7 +106,9 @@ class NationalLayer(_ScriptElement):
                 styles = s; colors = c; missing = m; label = l;
                 layer.eachLayer(function (part) { part.setStyle(fill(part.feature)); part.setTooltipContent(tip(part.feature)); });
             };
-            (inline ? Promise.resolve(inline) : fetch({{ this.url }}, {cache: "force-cache"})
+            var url = {{ this.url }}, early = window.__ptceFetched && window.__ptceFetched[url];  // ui.map_files.prefetch
+            (inline ? Promise.resolve(inline) : (early || Promise.resolve(null))
+                .then(function (r) { return r && r.ok ? r.clone() : fetch(url, {cache: "force-cache"}); })
                 .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); }))
                 .then(function (data) {
                     layer.addData(data);
@@ -137,7 +139,7 @@ class NationalLayer(_ScriptElement):
 class EpciStyles(_ScriptElement):
     """The indicator shown on ``NationalLayer``: ``styles`` (code -> [class (-1 = no data), escaped value text]),
     the classes' ``colors``, the colour of missing data and the indicator's label (HTML). Sent with the map's feature
-    groups, which streamlit-folium re-runs on every update: the layer restyles itself only when the token changes."""
+    groups, whose scripts the page runs again when they change: the layer restyles itself only when the token changes."""
 
     _template = folium.template.Template(
         """
@@ -170,8 +172,8 @@ def _leaflet_bounds(bounds: Bounds) -> list[list[float]]:
 
 
 class FitBounds(_ScriptElement):
-    """Fit the map to ``bounds`` once per ``token``: streamlit-folium re-runs this script whenever its feature groups
-    change (a click, a drawing), and the map must then stay where the user moved it."""
+    """Fit the map to ``bounds`` once per ``token``: the page runs this script again whenever a feature group before it
+    changes (a click, a drawing), and the map must then stay where the user moved it."""
 
     _template = folium.template.Template(
         """

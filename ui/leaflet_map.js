@@ -6,13 +6,14 @@ const files = (window.__ptceFiles = window.__ptceFiles || {});
 
 function load(url, css) {
   if (!files[url]) {
-    files[url] = new Promise((resolve, reject) => {
+    const early = (window.__ptceFetched || {})[url] || Promise.resolve();  // downloading already: ui/map_files.py
+    files[url] = early.then(() => new Promise((resolve, reject) => {
       const el = document.createElement(css ? "link" : "script");
       if (css) { el.rel = "stylesheet"; el.href = url; } else { el.src = url; el.async = false; }
       el.onload = resolve;
       el.onerror = () => { delete files[url]; reject(new Error("Fichier de carte non chargé : " + url)); };
       document.head.appendChild(el);
-    });
+    }));
   }
   return files[url];
 }
@@ -56,7 +57,8 @@ function update(state, name) {
   });
 }
 
-export default function ({ parentElement, data, setStateValue }) {
+export default function ({ parentElement, data: payload, setStateValue }) {
+  const data = JSON.parse(new TextDecoder().decode(payload));  // sent as JSON bytes (ui/leaflet_map.py)
   let state = parentElement.__ptce;
   if (!state || state.id !== data.id) {
     if (state && state.map) { state.map.remove(); }

@@ -2,9 +2,10 @@
 
 The cache build prepares the file (``epci_layer.json`` in its generation); it is published under its content's hash
 in static/layers/ (``/app/static/layers/epci-<hash>.json``). ``prefetch`` runs in the first lines of the Territoire
-page, before the map's heavy imports and reads: the browser downloads the file meanwhile, and the map's own request
-(``cache: "force-cache"``) then finds it in the browser's cache instead of waiting for it after the map is drawn; so
-do Leaflet and Leaflet.draw (static/vendor/). Light on purpose: the standard library, streamlit and paths only.
+page, before the map's heavy imports and reads: the browser downloads the file meanwhile, and the map takes that
+download (``window.__ptceFetched``) instead of waiting for it after the map is drawn, or asking for it a second time
+while it arrives (a 2 MB file, from a server busy with its imports); so do Leaflet and Leaflet.draw (static/vendor/).
+Light on purpose: the standard library, streamlit and paths only.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def prefetch() -> str | None:
     prepared = prepared_layer(manifest["generation"]) if manifest else None
     layer = publish(*prepared)[0] if prepared else None
     urls = [layer] * (layer is not None) + urls
-    if urls:
-        st.html(f'<script>{json.dumps(urls)}.forEach(function (url) {{ fetch(url, {{cache: "force-cache"}}).catch(function () {{}}); }});'
-                "</script>", unsafe_allow_javascript=True)
+    if urls:  # each download once: the map waits for these (window.__ptceFetched) rather than asking again meanwhile
+        st.html(f"<script>{json.dumps(urls)}.forEach(function (url) {{ var f = window.__ptceFetched = window.__ptceFetched || {{}};"
+                ' f[url] = f[url] || fetch(url, {cache: "force-cache"}).catch(function () { return null; }); });</script>',
+                unsafe_allow_javascript=True)
     return layer

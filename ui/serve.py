@@ -41,7 +41,7 @@ from starlette.middleware import Middleware
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ui import first_map
+from ui import data_stack, first_map
 from ui.links import LINK_TOO_LONG_PARAM, query_too_long  # light: the data stack is imported by ``prepare``, after the start
 
 __all__ = ["MAX_REQUEST_HEAD", "SCRIPT", "READY", "LongLinks", "prepare", "uvicorn_options", "main"]
@@ -84,10 +84,10 @@ def _first_page() -> None:
     if first_map.prepared():
         first_map.SENT.wait(first_map.HOLD_S)
     started = time.perf_counter()
-    import folium.plugins  # noqa: F401 - imported by streamlit_folium
+    data_stack.load()  # the Territoire page's modules
 
     from ptce_geo.fr_format import fr_number
-    from ui import loaders, panels, project, territory, zonings_panel  # noqa: F401 - the Territoire page's
+    from ui import loaders
 
     try:
         loaders.reference()

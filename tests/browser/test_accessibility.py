@@ -2,7 +2,8 @@
 with the keyboard alone (choose an EPCI, read the diagnostic, export), tabs that keep their place after an action.
 
 axe-core comes from the npm registry (package.json devDependencies, installed by ``npm ci``) and is injected into the
-page by Playwright; it checks the Streamlit document, not the map's iframe (Leaflet's own markup, checked by the map
+page by Playwright; it checks the Streamlit document, the Territoire map included (drawn in the page itself), not
+the iframes of the maps streamlit-folium still draws (Diagnostic, Acteurs: Leaflet's own markup, checked by the map
 tests).
 """
 
