@@ -12,7 +12,9 @@ with left:
     controls = st.container()  # the map's options, written once the page has read the reference
     fresh = first_map.fresh_session()
     sent = first_map.send(layer_url) if fresh else None  # a new session's map, saved by an earlier start: sent now
-first_map.SENT.set()  # ui.serve's preparation may go on
+if sent:
+    first_map.wait_painted()  # the browser draws it with the machine to itself
+first_map.RELEASED.set()  # ui.serve's preparation may go on
 
 data_stack.load()  # after the first map on purpose (~1 s of imports on a server's first page), one thread at a time
 from dataclasses import replace  # noqa: E402

@@ -232,8 +232,11 @@ def _cpu(server: int) -> tuple[float, float]:
     return used(server), sum(used(pid) for pid in browser)
 
 
+PAINTED = 1000  # EPCI painted in view: the map is drawn
+
+
 def _drawn(state: dict) -> bool:
-    return state["paths"] >= 1000
+    return state["paths"] >= PAINTED
 
 
 def _first_map(browser, url: str, started: float) -> tuple[Figure, Figure]:
@@ -242,10 +245,9 @@ def _first_map(browser, url: str, started: float) -> tuple[Figure, Figure]:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     meter, script = Meter(page), []
     _open(page, url + "/Territoire", started)
-    while not _drawn(page.evaluate(_STATE_JS)):
-        if time.perf_counter() - started > TIMEOUT_S:
-            raise TimeoutError(f"no map painted within {TIMEOUT_S:.0f} s")
-        time.sleep(0.01)
+    # waited for as the bare page's text is (Playwright's polling in the page, at each frame), not by this script's
+    # polling of the page's whole state, which takes the browser's time from what it waits for
+    page.wait_for_function(f"() => ({_STATE_JS})().paths >= {PAINTED}", polling="raf", timeout=TIMEOUT_S * 1000)
     painted = (time.perf_counter() - started, meter.received, None, None, None)
     complete = (settled(page, _drawn, started, script), meter.received, script[0], None, None)
     page.close()

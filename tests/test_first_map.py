@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 from ptce_geo.cache import read_manifest
 from ui import first_map
 
-TERRITOIRE = str(Path(__file__).resolve().parent.parent / "app_pages" / "1_Territoire.py")
+ROOT = Path(__file__).resolve().parent.parent
+TERRITOIRE = str(ROOT / "app_pages" / "1_Territoire.py")
 
 
 @pytest.fixture
@@ -25,8 +26,11 @@ def saved_folder(app_data):
 
 
 def _map_data(at: AppTest) -> dict:
+    """The map's data, sent as JSON bytes (``ui.leaflet_map.show``: given a dict, Streamlit imports pandas to look for
+    dataframes in it, 0.7 s on the way to the first map)."""
     (element,) = at.get("bidi_component")
-    return json.loads(element.proto.json)
+    assert not element.proto.json
+    return json.loads(element.proto.bytes)
 
 
 def _run(**params) -> AppTest:
@@ -67,3 +71,4 @@ def test_the_file_changes_with_the_code_and_the_outlines(saved_folder, monkeypat
     monkeypatch.setattr(first_map, "_code_version", lambda: "autre-version")
     assert first_map._path("/app/static/layers/epci-a.json") != here
     assert first_map._path(None) is None
+

@@ -19,6 +19,7 @@ from streamlit.web.server.starlette import starlette_server
 
 from ptce_geo.fr_format import fr_int
 from tests.browser.helpers import running_server
+from ui.first_map import PAINTED_PATH
 from ui.links import LINK_TOO_LONG_PARAM, MAX_QUERY_CHARS, MAX_QUERY_FIELDS, query_too_long
 from ui.serve import MAX_REQUEST_HEAD, uvicorn_options
 from ui.state import encode_rings, parse_query
@@ -122,3 +123,10 @@ def test_the_request_head_is_capped(app_url):
     assert _get(app_url, "/Territoire?polygone=" + "5" * 2_000_000)[0] == 303
     assert _get(app_url, "/Territoire?polygone=" + "5" * 2_500_000)[0] in (0, 400)
     assert _get(app_url, "/_stcore/health") == (200, None)  # and the server still answers
+
+
+def test_the_first_maps_signal_is_answered_and_only_at_its_path(app_url):
+    """The first map says when it is drawn (ui.first_map.PAINTED_PATH): the launcher answers it, with nothing; a
+    neighbouring path is Streamlit's, as before."""
+    assert _get(app_url, PAINTED_PATH) == (204, None)
+    assert _get(app_url, PAINTED_PATH + "x")[0] != 204

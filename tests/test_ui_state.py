@@ -138,3 +138,23 @@ def test_shapes_drawn_on_a_new_map_add_to_those_it_was_mounted_with():
 
 def test_unknown_codes_are_ignored():
     assert handle_map_value(event(1, "123456789"), {}, Selection(), EPCI) == Selection()
+
+
+def test_a_drawing_handled_before_the_first_run_ended_counts_once():
+    """A new session's first map is sent before its run remembers it (ui.first_map): a drawing made meanwhile is handled
+    first, and must not come back doubled (or eat the next click) when the run then remembers the map."""
+    import streamlit as st
+
+    from ui import maps
+
+    memo = st.session_state.setdefault(maps._MEMO, {})
+    memo.clear()
+    try:
+        sel = handle_map_value(event(1, None, [FEATURE]), memo, Selection(), EPCI)
+        maps._remember_mount("carte", sel)  # the first run ends
+        sel = handle_map_value(event(2, "200054781", [FEATURE]), memo, sel, EPCI)
+        assert sel.drawings == (SQUARE,) and sel.epci == ("200054781",)
+        maps._remember_mount("autre-carte", sel)  # a new map (another background): it starts afresh with its drawings
+        assert memo == {"key": "autre-carte", "base": (SQUARE,)}
+    finally:
+        st.session_state.pop(maps._MEMO, None)

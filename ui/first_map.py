@@ -3,9 +3,11 @@
 A new session's first run of the Territoire page, with no link parameters, always shows the same map: metropolitan
 France, density in five classes, no territory. The page saves what it sent for it (``save``: the map's data and the
 key written under it) in the cache, under a name that changes with the cache's generation, the published outlines and
-the app's code. A later start sends that file as soon as the page starts (``send``), while pandas, folium and the
-reference are still loading (~1 s of CPU here); ``ui.serve`` holds its background preparation until then (``SENT``), so
-that the browser has the machine's cores to draw it. Light on purpose: the standard library and streamlit only.
+the app's code. A later start sends that file as soon as the page starts (``send``), before pandas, folium and the
+reference load (~1.5 s of CPU here). Served by ``ui.serve``, the map then says when it is drawn (a request to
+``PAINTED_PATH``): until then, or ``PAINT_WAIT_S``, the page waits (``wait_painted``), and so does ``ui.serve``'s
+background preparation (``RELEASED``), so that the browser has the machine's cores to draw it: on 2 cores, the imports
+made the EPCI outlines arrive and be drawn ~0.3 s later. Light on purpose: the standard library and streamlit only.
 """
 
 from __future__ import annotations
@@ -24,10 +26,15 @@ from ptce_geo.cache import atomic_write_bytes, data_dir, read_manifest
 from ptce_geo.errors import CacheError
 from ui.map_files import STATIC_DIR
 
-__all__ = ["SENT", "HOLD_S", "fresh_session", "prepared", "send", "save"]
+__all__ = ["RELEASED", "HOLD_S", "PAINTED_PATH", "PAINT_WAIT_S", "listen", "painted", "fresh_session", "prepared", "send",
+           "wait_painted", "save"]
 
-SENT = threading.Event()  # set once a page has started (and sent the map, when it could)
-HOLD_S = 5.0  # ui.serve's preparation waits this long at most for the first page
+RELEASED = threading.Event()  # the first page no longer needs the machine to itself: it started, and its map is drawn
+HOLD_S = 5.0  # ui.serve's preparation waits this long at most for it
+PAINTED_PATH = "/_ptce/carte-dessinee"  # the map's request once drawn (answered by ui.serve)
+PAINT_WAIT_S = 1.0  # the page waits this long at most for it (a hidden tab draws nothing)
+_PAINTED = threading.Event()
+_LISTENING = threading.Event()  # ui.serve answers PAINTED_PATH
 _APP = Path(__file__).resolve().parent.parent
 _PATTERN = "first_map-*.json"
 
@@ -60,6 +67,22 @@ def _path(layer_url: str | None) -> Path | None:
     return folder / _PATTERN.replace("*", name) if folder else None
 
 
+def listen() -> None:
+    """The server answers ``PAINTED_PATH`` (``ui.serve``): the first map will say when it is drawn."""
+    _LISTENING.set()
+
+
+def painted() -> None:
+    """The first map is drawn (``ui.serve``, on a request to ``PAINTED_PATH``)."""
+    _PAINTED.set()
+
+
+def wait_painted() -> None:
+    """Wait until the map sent is drawn, or ``PAINT_WAIT_S`` (not at all when nothing will say so: ``streamlit run``)."""
+    if _LISTENING.is_set():
+        _PAINTED.wait(PAINT_WAIT_S)
+
+
 def fresh_session() -> bool:
     """A new session's first run, without link parameters: its map is the default one."""
     return not st.query_params.to_dict() and not st.session_state.to_dict()
@@ -72,7 +95,10 @@ def prepared() -> bool:
 
 
 def _on_event(key: str) -> None:
-    from ui import maps  # imported by the page's first run, long before the user's first click
+    from ui import data_stack
+
+    data_stack.load()  # done by the page's first run, unless the user clicked before it ended
+    from ui import maps
 
     maps.on_map_event(key)
 
@@ -88,7 +114,8 @@ def send(layer_url: str | None) -> str | None:
         return None
     from ui import leaflet_map  # registers its component: within a page's run, not at ui.serve's start
 
-    leaflet_map.show(saved["key"], saved["data"], partial(_on_event, saved["key"]))
+    data = {**saved["data"], "painted": PAINTED_PATH if _LISTENING.is_set() and not _PAINTED.is_set() else None}
+    leaflet_map.show(saved["key"], data, partial(_on_event, saved["key"]))
     if saved["keys"]:
         st.html(saved["keys"])
     return saved["key"]

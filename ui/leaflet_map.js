@@ -41,6 +41,10 @@ function mount(parentElement, data, setStateValue) {
       map.ptceEpci.on("click", (e) => { const f = e.layer && e.layer.feature; if (f) { send(f.properties.c); } });
     }
     map.on("draw:created draw:edited draw:deleted", () => setTimeout(() => send(null), 0));  // after folium's handler
+    if (data.painted) {  // a new session's first map (ui/first_map.py): the server waits for it to be drawn
+      const said = () => fetch(data.painted, { method: "POST", keepalive: true }).catch(() => {});
+      map.once("ptce:epci-loaded", () => requestAnimationFrame(() => setTimeout(said, 0)));
+    }
   });
   return state;
 }

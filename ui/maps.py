@@ -134,11 +134,16 @@ def _map_key(epoch: int, basemap: str) -> str:
 
 
 def _remember_mount(key: str, sel: state.Selection) -> None:
-    """A new map instance starts its event count and drawings afresh; the drawings shown when it was mounted stay."""
+    """A new map instance starts its event count and drawings afresh; the drawings shown when it was mounted stay.
+
+    The session's first map may have been sent before its run could say so (``ui.first_map``), and a click or a drawing
+    made before that run ended already handled: kept, on the map as it was sent (without drawings)."""
     memo = st.session_state.setdefault(_MEMO, {})
-    if memo.get("key") != key:
+    if memo.get("key") == key:
+        return
+    if "key" in memo:
         memo.clear()
-        memo.update(key=key, base=sel.drawings)
+    memo.update(key=key, base=() if "count" in memo else sel.drawings)
 
 
 def epci_map(sel: state.Selection, current: territory.Current, indicator_id: str | None, basemap: str, k: int = 5,

@@ -38,7 +38,7 @@ from urllib.parse import quote
 import streamlit as st
 import uvicorn
 from starlette.middleware import Middleware
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ui import data_stack, first_map
@@ -50,6 +50,21 @@ SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
 MAX_REQUEST_HEAD = 2 * 1024 * 1024  # bytes of request line + headers: Chromium's 2 MB URL limit, and no more
 DEFAULT_PING_S = 30  # Streamlit's websocket ping interval and timeout when server.websocketPingInterval is unset
 READY = "ptce-geo : données et carte prêtes"
+
+
+class PaintedSignal:
+    """ASGI middleware: answers the first map's request once drawn (``ui.first_map.PAINTED_PATH``, 204); every other
+    request passes unchanged."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != first_map.PAINTED_PATH:
+            await self.app(scope, receive, send)
+            return
+        first_map.painted()
+        await Response(status_code=204)(scope, receive, send)
 
 
 class LongLinks:
@@ -79,10 +94,10 @@ def _first_page() -> None:
     """Import what the map page imports and read the reference (which starts preparing the rest: ``ui.loaders``), then
     say so. ``streamlit_folium`` is left to the page: it registers its map component only within a page's run.
 
-    With a first map saved by an earlier start (``ui.first_map``), wait first until a page has started (it sends that map
-    at once) or ``HOLD_S`` has passed: these imports take ~1 s of CPU, which the browser needs to draw the map."""
+    With a first map saved by an earlier start (``ui.first_map``), wait first until a page has started and that map is
+    drawn, or ``HOLD_S`` has passed: these imports take ~1 s of CPU, which the browser needs to draw the map."""
     if first_map.prepared():
-        first_map.SENT.wait(first_map.HOLD_S)
+        first_map.RELEASED.wait(first_map.HOLD_S)
     started = time.perf_counter()
     data_stack.load()  # the Territoire page's modules
 
@@ -130,7 +145,9 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> None:
     """Bind first (a taken port fails at once, before the Streamlit runtime starts), then serve until stopped."""
     args = _arguments(argv)
-    app = st.App(SCRIPT, lifespan=prepare, middleware=[Middleware(LongLinks)])  # first: it points Streamlit at the project's config.toml
+    middleware = [Middleware(LongLinks), Middleware(PaintedSignal)]
+    app = st.App(SCRIPT, lifespan=prepare, middleware=middleware)  # first: it points Streamlit at the project's config.toml
+    first_map.listen()
     address = args.address or st.get_option("server.address") or "0.0.0.0"  # every interface: streamlit run's default
     port = args.port if args.port is not None else int(st.get_option("server.port"))
     try:

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from ptce_geo.cache import read_manifest
 from tests.browser.helpers import (
     ARTIFACTS,
     LONG,
@@ -17,11 +18,13 @@ from tests.browser.helpers import (
     open_map,
     open_tab,
     pick_epci,
+    running_server,
     runs_finished,
     settle,
     shot,
     wait_epci_shown,
     wait_run_after,
+    watch,
 )
 
 pytestmark = pytest.mark.browser
@@ -176,3 +179,28 @@ def test_saving_an_unchanged_drawing_keeps_the_epci_clicked_before(page, server)
     assert f"epci={clicked}" in page.url and "polygone=" in page.url
     page.get_by_text(f"— SIREN {clicked}").wait_for()
     assert page.failed == [] and page.external == []
+
+
+def test_a_new_session_gets_the_saved_first_map_which_says_when_it_is_drawn(browser, embedded_root, tmp_path_factory):
+    """A server of its own (nothing drawn yet in it): a new session's map is saved by the page that built it (or by an
+    earlier server on this cache), then sent by the next new session before the page's imports; the first map sent says
+    once that it is drawn, and the server answers (ui.first_map, ui.serve.PaintedSignal)."""
+    from ui.first_map import PAINTED_PATH
+
+    signals = []
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    try:
+        with running_server(embedded_root, tmp_path_factory.mktemp("projets_carte"), "streamlit_first_map.log") as (url, _):
+            for _ in range(2):
+                page = watch(context.new_page(), url)
+                page.on("response", lambda r: signals.append(r.status) if r.url.endswith(PAINTED_PATH) else None)
+                page.goto(url + "/Territoire")
+                wait_epci_shown(page, 1000)
+                settle(page)
+                assert page.failed == [] and page.external == []
+                page.close()
+        folder = embedded_root / "epci" / read_manifest(embedded_root)["generation"]
+        assert len(list(folder.glob("first_map-*.json"))) == 1
+        assert signals == [204]
+    finally:
+        context.close()
