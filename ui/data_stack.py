@@ -17,8 +17,9 @@ _LOCK = threading.Lock()
 
 
 def load() -> None:
-    """Import the Territoire page's modules and what they need (~1 s of CPU the first time, nothing after)."""
+    """Import what the Territoire page needs (~1 s of CPU the first time, nothing after). Not ``ui.maps``: it imports
+    streamlit-folium, whose map component registers only when imported within a page's run (the other pages' maps)."""
     with _LOCK:
         import folium.plugins  # noqa: F401
 
-        from ui import loaders, maps, panels, project, territory, zonings_panel  # noqa: F401
+        from ui import loaders, panels, project, territory, zonings_panel  # noqa: F401

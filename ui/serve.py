@@ -44,7 +44,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ui import data_stack, first_map
 from ui.links import LINK_TOO_LONG_PARAM, query_too_long  # light: the data stack is imported by ``prepare``, after the start
 
-__all__ = ["MAX_REQUEST_HEAD", "SCRIPT", "READY", "LongLinks", "prepare", "uvicorn_options", "main"]
+__all__ = ["MAX_REQUEST_HEAD", "SCRIPT", "READY", "PaintedSignal", "LongLinks", "prepare", "uvicorn_options", "main"]
 
 SCRIPT = Path(__file__).resolve().parent.parent / "app.py"
 MAX_REQUEST_HEAD = 2 * 1024 * 1024  # bytes of request line + headers: Chromium's 2 MB URL limit, and no more

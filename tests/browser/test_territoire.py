@@ -200,7 +200,7 @@ def test_a_new_session_gets_the_saved_first_map_which_says_when_it_is_drawn(brow
                 assert page.failed == [] and page.external == []
                 page.close()
         folder = embedded_root / "epci" / read_manifest(embedded_root)["generation"]
-        assert len(list(folder.glob("first_map-*.json"))) == 1
+        assert list(folder.glob("first_map-*.json"))  # saved
         assert signals == [204]
     finally:
         context.close()
