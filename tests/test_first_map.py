@@ -72,3 +72,18 @@ def test_the_file_changes_with_the_code_and_the_outlines(saved_folder, monkeypat
     assert first_map._path("/app/static/layers/epci-a.json") != here
     assert first_map._path(None) is None
 
+
+
+
+def _url_path(page: str) -> None:
+    import streamlit as st
+
+    st.session_state["url_path"] = st.Page(page).url_path
+
+
+def test_the_app_leaves_the_data_stack_to_the_territoire_page():
+    """app.py loads the data stack before every page but the Territoire page, which sends a new session's map first: it
+    knows that page by the URL path Streamlit gives it."""
+    at = AppTest.from_function(_url_path, args=(TERRITOIRE,)).run()
+    app = (ROOT / "app.py").read_text(encoding="utf-8")
+    assert f'TERRITOIRE = "{at.session_state["url_path"]}"' in app and "page.url_path != TERRITOIRE" in app
