@@ -286,20 +286,22 @@ def draw_vertex(page, box: dict, fx: float, fy: float) -> None:
     page.wait_for_function(_DRAW_READY_JS, polling=20, timeout=30_000)
 
 
-def draw_polygon(page, frame, vertices: list[tuple[float, float]]) -> None:
-    """Click the polygon tool, then each vertex; end ``vertices`` with the first one again to close the shape."""
-    frame.locator(".leaflet-draw-draw-polygon").click()
+def draw_polygon(page, leaflet, vertices: list[tuple[float, float]]) -> None:
+    """Click the polygon tool of the map ``leaflet`` (its locator: ``open_map``), then each vertex; end ``vertices`` with
+    the first one again to close the shape."""
+    leaflet.locator(".leaflet-draw-draw-polygon").click()
     page.wait_for_function(f"() => ({_DRAW_HANDLER_JS})()?.enabled() === true", timeout=30_000)
     box = page.locator(TERRITOIRE_MAP).bounding_box()
     for fx, fy in vertices:
         draw_vertex(page, box, fx, fy)
 
 
-def zoom_in(page, frame, times: int) -> None:
-    """Press Leaflet's « + » ``times`` times, each time waiting for the zoom animation to end."""
+def zoom_in(page, leaflet, times: int) -> None:
+    """Press the « + » of the map ``leaflet`` (its locator) ``times`` times, each time waiting for the zoom animation
+    to end."""
     for _ in range(times):
         zoom = page.evaluate("() => window.ptceMap.getZoom()")
-        frame.locator(".leaflet-control-zoom-in").click()
+        leaflet.locator(".leaflet-control-zoom-in").click()
         page.wait_for_function("z => window.ptceMap.getZoom() === z + 1 && !window.ptceMap._animatingZoom", arg=zoom, timeout=30_000)
 
 
