@@ -23,7 +23,7 @@ from pathlib import Path
 import streamlit as st
 
 from ptce_geo.assets import Assets
-from ptce_geo.cache import atomic_write_bytes, data_dir, read_manifest
+from ptce_geo.cache import atomic_write_bytes, data_dir, epci_layer_path, read_manifest
 from ptce_geo.errors import CacheError
 from ui.map_files import STATIC_DIR
 
@@ -55,7 +55,7 @@ def _folder() -> Path | None:
         manifest = read_manifest(data_dir())
     except CacheError:
         return None
-    return data_dir() / "epci" / manifest["generation"] if manifest else None
+    return epci_layer_path(data_dir(), manifest["generation"]).parent if manifest else None  # beside the outlines file
 
 
 def _path(layer_url: str | None) -> Path | None:
